@@ -1,0 +1,89 @@
+/* The host <-> guest ABI: paths, I/O ports and run-config (FDT) names shared by
+ * the VMM (host/) and the PID 1 (guest-init/). Changing anything here is a
+ * format change: bump SANDBOX_ABI_VERSION. */
+#ifndef SANDBOX_ABI_H
+#define SANDBOX_ABI_H
+
+#define SANDBOX_ABI_VERSION 1
+
+/* Files the host puts into the initramfs. /.sandbox is hidden from the
+ * workload once PID 1 has read it. */
+#define ABI_DIR "/.sandbox"
+#define ABI_INIT_PATH "/.sandbox/init"
+#define ABI_CONFIG_PATH "/.sandbox/config.dtb"
+
+/* Paravirtual I/O ports served by the VMM (host/vmm/devices/hostio.c).
+ *
+ * ABI_PORT_EXIT: a 32-bit OUT ends the VM. Bits 0-7 are the workload's exit
+ * status (already mapped: signal N -> 128+N). If ABI_EXIT_INIT_FAILED is set,
+ * guest init itself failed (bad config, mount failure, ...): the host reports
+ * a sandbox failure (exit 125) using the message last written to
+ * ABI_PORT_STDERR.
+ *
+ * ABI_PORT_STDOUT / ABI_PORT_STDERR: byte OUTs (typically `rep outsb`)
+ * carry the workload's stdout and stderr, binary-safe, in order.
+ * (Interim channel until virtio-console replaces it.) */
+#define ABI_PORT_EXIT 0x510
+#define ABI_PORT_STDOUT 0x511
+#define ABI_PORT_STDERR 0x512
+#define ABI_PORT_FIRST 0x510
+#define ABI_PORT_COUNT 3
+#define ABI_EXIT_INIT_FAILED 0x100u
+
+/* Run config: a flattened device tree at ABI_CONFIG_PATH.
+ *
+ *   / {
+ *       compatible = "sandbox,run-config";
+ *       version = <1>;                     u32, == SANDBOX_ABI_VERSION
+ *       argv = "sh", "-c", "...";          string list, >= 1 entry
+ *       env = "PATH=/bin", ...;            string list, may be empty
+ *       cwd = "/";                         string, absolute
+ *       user = "1000:1000";                docker -u syntax: name|uid[:group|gid]
+ *       hostname = "sandbox";              string
+ *       time-ns = /bits/ 64 <...>;         u64, host CLOCK_REALTIME in ns
+ *       tty = <0>;                         u32, 0 or 1
+ *       limits {                           optional node, each prop optional
+ *           memory-max = /bits/ 64 <...>;  u64 bytes, cgroup memory.max
+ *           pids-max = /bits/ 64 <...>;    u64, cgroup pids.max
+ *           cpu-quota-us = /bits/ 64 <..>; u64, with cpu-period-us: cpu.max
+ *           cpu-period-us = /bits/ 64 <..>;
+ *       };
+ *   };
+ */
+#define ABI_FDT_COMPATIBLE "sandbox,run-config"
+#define ABI_PROP_VERSION "version"
+#define ABI_PROP_ARGV "argv"
+#define ABI_PROP_ENV "env"
+#define ABI_PROP_CWD "cwd"
+#define ABI_PROP_USER "user"
+#define ABI_PROP_HOSTNAME "hostname"
+#define ABI_PROP_TIME_NS "time-ns"
+#define ABI_PROP_TTY "tty"
+#define ABI_NODE_LIMITS "limits"
+#define ABI_PROP_MEMORY_MAX "memory-max"
+#define ABI_PROP_PIDS_MAX "pids-max"
+#define ABI_PROP_CPU_QUOTA "cpu-quota-us"
+#define ABI_PROP_CPU_PERIOD "cpu-period-us"
+
+/* Presence and values (host/runconfig.c writes, guest-init/config.c checks):
+ * compatible, version and argv are required; every other property is
+ * optional (defaults: env empty, cwd "/", user "" = root, hostname "sandbox",
+ * time-ns absent = leave the clock alone, tty 0). Unknown properties or
+ * subnodes are rejected. argv[0] is non-empty; each env entry is NAME=VALUE
+ * with a non-empty NAME; cwd is absolute. A limits property, when present,
+ * is never 0 (absent = unlimited); cpu-period-us defaults to
+ * ABI_CPU_PERIOD_DEFAULT and is only allowed together with cpu-quota-us. */
+
+/* Bounds the guest enforces on the blob (and the host respects). */
+#define ABI_CONFIG_MAX_BYTES (1u << 20)
+#define ABI_MAX_ARGS 4096
+#define ABI_MAX_ENV 4096
+#define ABI_PATH_MAX 4096     /* cwd and user, including the NUL */
+#define ABI_HOSTNAME_MAX 64   /* bytes, excluding the NUL (HOST_NAME_MAX) */
+#define ABI_CPU_PERIOD_MIN 1000ull    /* the kernel's cpu.max period range */
+#define ABI_CPU_PERIOD_MAX 1000000ull
+#define ABI_CPU_PERIOD_DEFAULT 100000ull
+#define ABI_CPU_QUOTA_MIN 1000ull
+#define ABI_CPU_QUOTA_MAX (1ull << 40)
+
+#endif
