@@ -78,9 +78,9 @@
 #define ABI_CONFIG_MAX_BYTES (1u << 20)
 #define ABI_MAX_ARGS 4096
 #define ABI_MAX_ENV 4096
-#define ABI_PATH_MAX 4096     /* cwd and user, including the NUL */
-#define ABI_HOSTNAME_MAX 64   /* bytes, excluding the NUL (HOST_NAME_MAX) */
-#define ABI_CPU_PERIOD_MIN 1000ull    /* the kernel's cpu.max period range */
+#define ABI_PATH_MAX 4096	   /* cwd and user, including the NUL */
+#define ABI_HOSTNAME_MAX 64	   /* bytes, excluding the NUL (HOST_NAME_MAX) */
+#define ABI_CPU_PERIOD_MIN 1000ull /* the kernel's cpu.max period range */
 #define ABI_CPU_PERIOD_MAX 1000000ull
 #define ABI_CPU_PERIOD_DEFAULT 100000ull
 #define ABI_CPU_QUOTA_MIN 1000ull

@@ -4,3 +4,6 @@ HOST_SRCS += host/main.c host/run.c host/cli.c host/paths.c host/util/error.c
 UNIT_TESTS += test_cli
 test_cli_SRCS := host/cli.c host/util/error.c
 test_cli_LIBS := -lm
+
+UNIT_TESTS += test_error
+test_error_SRCS := host/util/error.c

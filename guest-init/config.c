@@ -1,0 +1,331 @@
+/* Guest side of the run config: validates the host's FDT blob property by property. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libfdt.h>
+
+#include "abi.h"
+#include "cleanup.h"
+
+int config_read_file(const char *path, void **blob, size_t *len, struct sb_error *err)
+{
+	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return error_set(err, errno, "open `%s`", path);
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return error_set(err, errno, "stat `%s`", path);
+	if (!S_ISREG(st.st_mode) || st.st_size <= 0 || st.st_size > ABI_CONFIG_MAX_BYTES)
+		return error_set(err, 0, "`%s`: not a regular file of 1 to %u bytes", path,
+				 ABI_CONFIG_MAX_BYTES);
+	size_t size = (size_t)st.st_size, done = 0;
+	cleanup_free char *buf = malloc(size);
+	if (!buf)
+		return error_set(err, ENOMEM, "read `%s`", path);
+	while (done < size) {
+		ssize_t n = read(fd, buf + done, size - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return error_set(err, errno, "read `%s`", path);
+		if (n == 0)
+			return error_set(err, 0, "read `%s`: file shrank", path);
+		done += (size_t)n;
+	}
+	*blob = steal_ptr(buf);
+	*len = size;
+	return 0;
+}
+
+/* One NUL-terminated string without embedded NULs, at most max bytes with the NUL. */
+static int get_string(const char *name, const char *val, int len, size_t max, const char **out,
+		      struct sb_error *err)
+{
+	if (len < 1 || (size_t)len > max || val[len - 1] != '\0' ||
+	    memchr(val, '\0', (size_t)len - 1))
+		return error_set(err, 0, "property `%s`: not a string of at most %zu bytes", name,
+				 max - 1);
+	*out = val;
+	return 0;
+}
+
+/* A NUL-separated string list of at most max entries (len 0 = empty list). */
+static int get_list(const char *name, const char *val, int len, size_t max, char ***out,
+		    size_t *count, struct sb_error *err)
+{
+	size_t n = 0;
+	if (len > 0 && val[len - 1] != '\0')
+		return error_set(err, 0, "property `%s`: string list not NUL-terminated", name);
+	for (int i = 0; i < len; i++)
+		if (val[i] == '\0' && ++n > max)
+			return error_set(err, 0, "property `%s`: more than %zu entries", name, max);
+	char **list = calloc(n + 1, sizeof(*list));
+	if (!list)
+		return error_set(err, ENOMEM, "property `%s`", name);
+	const char *p = val;
+	for (size_t i = 0; i < n; i++) {
+		list[i] = (char *)p; /* the blob is read-only in practice; execve wants char * */
+		p += strlen(p) + 1;
+	}
+	*out = list;
+	*count = n;
+	return 0;
+}
+
+static int get_u32(const char *name, const void *val, int len, uint32_t *out, struct sb_error *err)
+{
+	if (len != 4)
+		return error_set(err, 0, "property `%s`: %d bytes, want a 32-bit cell", name, len);
+	fdt32_t v;
+	memcpy(&v, val, 4);
+	*out = fdt32_to_cpu(v);
+	return 0;
+}
+
+static int get_u64(const char *name, const void *val, int len, uint64_t *out, struct sb_error *err)
+{
+	if (len != 8)
+		return error_set(err, 0, "property `%s`: %d bytes, want a 64-bit value", name, len);
+	fdt64_t v;
+	memcpy(&v, val, 8);
+	*out = fdt64_to_cpu(v);
+	return 0;
+}
+
+/* A non-zero u64 in [min, max]. */
+static int get_limit(const char *name, const void *val, int len, uint64_t min, uint64_t max,
+		     uint64_t *out, struct sb_error *err)
+{
+	int r = get_u64(name, val, len, out, err);
+	if (r < 0)
+		return r;
+	if (*out < min || *out > max)
+		return error_set(err, 0, "property `%s`: %llu out of range [%llu, %llu]", name,
+				 (unsigned long long)*out, (unsigned long long)min,
+				 (unsigned long long)max);
+	return 0;
+}
+
+enum {
+	SEEN_COMPATIBLE = 1 << 0,
+	SEEN_VERSION = 1 << 1,
+	SEEN_ARGV = 1 << 2,
+	SEEN_ENV = 1 << 3,
+	SEEN_CWD = 1 << 4,
+	SEEN_USER = 1 << 5,
+	SEEN_HOSTNAME = 1 << 6,
+	SEEN_TIME = 1 << 7,
+	SEEN_TTY = 1 << 8,
+	SEEN_LIMITS = 1 << 9,
+	SEEN_MEMORY = 1 << 10,
+	SEEN_PIDS = 1 << 11,
+	SEEN_QUOTA = 1 << 12,
+	SEEN_PERIOD = 1 << 13,
+};
+
+static const struct {
+	const char *name;
+	unsigned bit;
+} known_props[] = {
+    {"compatible", SEEN_COMPATIBLE},	{ABI_PROP_VERSION, SEEN_VERSION},
+    {ABI_PROP_ARGV, SEEN_ARGV},		{ABI_PROP_ENV, SEEN_ENV},
+    {ABI_PROP_CWD, SEEN_CWD},		{ABI_PROP_USER, SEEN_USER},
+    {ABI_PROP_HOSTNAME, SEEN_HOSTNAME}, {ABI_PROP_TIME_NS, SEEN_TIME},
+    {ABI_PROP_TTY, SEEN_TTY},		{ABI_PROP_MEMORY_MAX, SEEN_MEMORY},
+    {ABI_PROP_PIDS_MAX, SEEN_PIDS},	{ABI_PROP_CPU_QUOTA, SEEN_QUOTA},
+    {ABI_PROP_CPU_PERIOD, SEEN_PERIOD},
+};
+
+/* The bit for name, or 0 when unknown or already seen (*seen is updated). */
+static int mark_seen(const char *name, unsigned allowed, unsigned *seen, struct sb_error *err)
+{
+	for (size_t i = 0; i < sizeof(known_props) / sizeof(known_props[0]); i++) {
+		if (strcmp(name, known_props[i].name) != 0 || !(known_props[i].bit & allowed))
+			continue;
+		if (*seen & known_props[i].bit)
+			return error_set(err, 0, "property `%s` appears twice", name);
+		*seen |= known_props[i].bit;
+		return (int)known_props[i].bit;
+	}
+	return error_set(err, 0, "unknown property `%s`", name);
+}
+
+#define ROOT_PROPS 0x1ffu
+#define LIMIT_PROPS (SEEN_MEMORY | SEEN_PIDS | SEEN_QUOTA | SEEN_PERIOD)
+
+static int root_prop(struct config *cfg, int bit, const char *name, const char *val, int len,
+		     struct sb_error *err)
+{
+	uint32_t u32 = 0;
+	int r;
+	switch (bit) {
+	case SEEN_COMPATIBLE:
+		if (len != (int)sizeof(ABI_FDT_COMPATIBLE) ||
+		    memcmp(val, ABI_FDT_COMPATIBLE, sizeof(ABI_FDT_COMPATIBLE)) != 0)
+			return error_set(err, 0, "not a run config (compatible is not \"%s\")",
+					 ABI_FDT_COMPATIBLE);
+		return 0;
+	case SEEN_VERSION:
+		if ((r = get_u32(name, val, len, &u32, err)) < 0)
+			return r;
+		if (u32 != SANDBOX_ABI_VERSION)
+			return error_set(err, 0, "run config version %u, this init speaks %u", u32,
+					 SANDBOX_ABI_VERSION);
+		return 0;
+	case SEEN_ARGV:
+		return get_list(name, val, len, ABI_MAX_ARGS, &cfg->argv, &cfg->argc, err);
+	case SEEN_ENV:
+		return get_list(name, val, len, ABI_MAX_ENV, &cfg->env, &cfg->envc, err);
+	case SEEN_CWD:
+		return get_string(name, val, len, ABI_PATH_MAX, &cfg->cwd, err);
+	case SEEN_USER:
+		return get_string(name, val, len, ABI_PATH_MAX, &cfg->user, err);
+	case SEEN_HOSTNAME:
+		return get_string(name, val, len, ABI_HOSTNAME_MAX + 1, &cfg->hostname, err);
+	case SEEN_TIME:
+		cfg->has_time = true;
+		return get_u64(name, val, len, &cfg->time_ns, err);
+	case SEEN_TTY:
+		if ((r = get_u32(name, val, len, &u32, err)) < 0)
+			return r;
+		if (u32 > 1)
+			return error_set(err, 0, "property `%s`: %u is not 0 or 1", name, u32);
+		cfg->tty = u32 == 1;
+		return 0;
+	}
+	return error_set(err, 0, "property `%s` not allowed here", name);
+}
+
+static int limit_prop(struct config_limits *l, int bit, const char *name, const char *val, int len,
+		      struct sb_error *err)
+{
+	switch (bit) {
+	case SEEN_MEMORY:
+		return get_limit(name, val, len, 1, UINT64_MAX, &l->memory_max, err);
+	case SEEN_PIDS:
+		return get_limit(name, val, len, 1, UINT64_MAX, &l->pids_max, err);
+	case SEEN_QUOTA:
+		return get_limit(name, val, len, ABI_CPU_QUOTA_MIN, ABI_CPU_QUOTA_MAX,
+				 &l->cpu_quota_us, err);
+	case SEEN_PERIOD:
+		return get_limit(name, val, len, ABI_CPU_PERIOD_MIN, ABI_CPU_PERIOD_MAX,
+				 &l->cpu_period_us, err);
+	}
+	return error_set(err, 0, "property `%s` not allowed here", name);
+}
+
+/* Walk the properties of node, checking names against allowed. */
+static int walk_props(const void *fdt, int node, unsigned allowed, unsigned *seen,
+		      struct config *cfg, struct sb_error *err)
+{
+	int off, r;
+	fdt_for_each_property_offset(off, fdt, node)
+	{
+		const char *name;
+		int len;
+		const char *val = fdt_getprop_by_offset(fdt, off, &name, &len);
+		if (!val || !name || len < 0)
+			return error_set(err, 0, "unreadable property: %s", fdt_strerror(len));
+		if ((r = mark_seen(name, allowed, seen, err)) < 0)
+			return r;
+		if (allowed == LIMIT_PROPS)
+			r = limit_prop(&cfg->limits, r, name, val, len, err);
+		else
+			r = root_prop(cfg, r, name, val, len, err);
+		if (r < 0)
+			return r;
+	}
+	if (off != -FDT_ERR_NOTFOUND)
+		return error_set(err, 0, "bad property table: %s", fdt_strerror(off));
+	return 0;
+}
+
+static int walk_limits(const void *fdt, int root, unsigned *seen, struct config *cfg,
+		       struct sb_error *err)
+{
+	int node, r;
+	fdt_for_each_subnode(node, fdt, root)
+	{
+		const char *name = fdt_get_name(fdt, node, NULL);
+		if (!name || strcmp(name, ABI_NODE_LIMITS) != 0 || (*seen & SEEN_LIMITS))
+			return error_set(err, 0, "unexpected node `%s`", name ? name : "?");
+		*seen |= SEEN_LIMITS;
+		if (fdt_first_subnode(fdt, node) >= 0)
+			return error_set(err, 0, "unexpected node under `%s`", ABI_NODE_LIMITS);
+		if ((r = walk_props(fdt, node, LIMIT_PROPS, seen, cfg, err)) < 0)
+			return r;
+	}
+	if (node != -FDT_ERR_NOTFOUND)
+		return error_set(err, 0, "bad node table: %s", fdt_strerror(node));
+	return 0;
+}
+
+/* Cross-property rules and defaults, once everything is read. */
+static int finish(struct config *cfg, unsigned seen, struct sb_error *err)
+{
+	if (!(seen & SEEN_COMPATIBLE) || !(seen & SEEN_VERSION))
+		return error_set(err, 0, "not a run config (no compatible or version)");
+	if (!(seen & SEEN_ARGV) || cfg->argc == 0 || cfg->argv[0][0] == '\0')
+		return error_set(err, 0, "no command to run (argv is missing or empty)");
+	for (size_t i = 0; i < cfg->envc; i++) {
+		const char *eq = strchr(cfg->env[i], '=');
+		if (!eq || eq == cfg->env[i])
+			return error_set(err, 0, "env entry %zu is not NAME=VALUE", i);
+	}
+	if (!cfg->env && !(cfg->env = calloc(1, sizeof(char *))))
+		return error_set(err, ENOMEM, "env");
+	if (!cfg->cwd)
+		cfg->cwd = "/";
+	if (cfg->cwd[0] != '/')
+		return error_set(err, 0, "cwd `%s` is not absolute", cfg->cwd);
+	if (!cfg->user)
+		cfg->user = "";
+	if (!cfg->hostname)
+		cfg->hostname = "sandbox";
+	if (cfg->limits.cpu_period_us && !cfg->limits.cpu_quota_us)
+		return error_set(err, 0, "%s without %s", ABI_PROP_CPU_PERIOD, ABI_PROP_CPU_QUOTA);
+	if (cfg->limits.cpu_quota_us && !cfg->limits.cpu_period_us)
+		cfg->limits.cpu_period_us = ABI_CPU_PERIOD_DEFAULT;
+	return 0;
+}
+
+static int parse(const void *blob, size_t len, struct config *cfg, struct sb_error *err)
+{
+	if (len > ABI_CONFIG_MAX_BYTES)
+		return error_set(err, 0, "%zu bytes, more than %u", len, ABI_CONFIG_MAX_BYTES);
+	if ((uintptr_t)blob % 8 != 0)
+		return error_set(err, 0, "misaligned buffer");
+	int r = fdt_check_full(blob, len);
+	if (r < 0)
+		return error_set(err, 0, "invalid FDT: %s", fdt_strerror(r));
+	unsigned seen = 0;
+	if ((r = walk_props(blob, 0, ROOT_PROPS, &seen, cfg, err)) < 0)
+		return r;
+	if ((r = walk_limits(blob, 0, &seen, cfg, err)) < 0)
+		return r;
+	return finish(cfg, seen, err);
+}
+
+int config_parse(const void *blob, size_t len, struct config *cfg, struct sb_error *err)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	int r = parse(blob, len, cfg, err);
+	if (r < 0) {
+		error_prefix(err, "run config");
+		config_free(cfg);
+	}
+	return r;
+}
+
+void config_free(struct config *cfg)
+{
+	free(cfg->argv);
+	free(cfg->env);
+	memset(cfg, 0, sizeof(*cfg));
+}

@@ -1,0 +1,57 @@
+# guest-init: the static PID 1 (musl + libfdt) and the cpio the VMM appends to the initrd.
+#
+#   $(B)/guest/init        stripped static binary
+#   $(B)/guest/init.cpio   newc: .sandbox (0700) + .sandbox/init (0755), owner 0:0
+
+GUEST_INIT_SRCS := \
+	guest-init/main.c guest-init/config.c guest-init/user.c guest-init/cglimits.c \
+	guest-init/status.c guest-init/env.c guest-init/cgroup.c guest-init/mounts.c \
+	guest-init/sysinit.c guest-init/portio.c guest-init/spawn.c guest-init/supervise.c \
+	host/util/error.c
+GUEST_OBJS := $(patsubst %.c,$(B)/guest/obj/%.o,$(GUEST_INIT_SRCS))
+GUEST_LIBFDT := /usr/lib/x86_64-linux-gnu/libfdt.a
+# musl-gcc must not see glibc's /usr/include: libfdt's headers get a private copy.
+GUEST_FDT_HDRS := $(addprefix $(B)/guest/include/,libfdt.h libfdt_env.h fdt.h)
+GUEST_CFLAGS := $(STD) $(WARN) -Os $(DEP) -I$(B)/guest/include -Iguest-init -Ihost/util \
+	-ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables
+
+init: $(B)/guest/init $(B)/guest/init.cpio
+
+$(GUEST_FDT_HDRS): $(B)/guest/include/%.h: /usr/include/%.h
+	@mkdir -p $(dir $@)
+	$(Q)cp $< $@
+
+$(B)/guest/obj/%.o: %.c | $(GUEST_FDT_HDRS)
+	@mkdir -p $(dir $@)
+	@echo "  MUSL-CC $<"
+	$(Q)$(MUSL_CC) $(GUEST_CFLAGS) -c -o $@ $<
+
+$(B)/guest/init: $(GUEST_OBJS)
+	@echo "  LD      $@"
+	$(Q)$(MUSL_CC) -static -Os -Wl,--gc-sections -o $@ $^ $(GUEST_LIBFDT)
+	$(Q)strip $@
+
+$(B)/guest/init.cpio: $(B)/guest/init
+	@echo "  CPIO    $@"
+	$(Q)rm -rf $(B)/guest/stage && mkdir -p $(B)/guest/stage/.sandbox
+	$(Q)cp $< $(B)/guest/stage/.sandbox/init
+	$(Q)chmod 0700 $(B)/guest/stage/.sandbox && chmod 0755 $(B)/guest/stage/.sandbox/init
+	$(Q)touch -h -d @0 $(B)/guest/stage/.sandbox/init $(B)/guest/stage/.sandbox
+	$(Q)cd $(B)/guest/stage && printf '.sandbox\n.sandbox/init\n' | \
+		cpio --quiet -o -H newc -R 0:0 --reproducible > ../init.cpio.tmp
+	$(Q)mv $(B)/guest/init.cpio.tmp $@
+
+# --- unit tests (sanitizer build, glibc): the pure parts, without main() ---
+UNIT_TESTS += test_guest_config test_runconfig test_guest_user test_guest_exit \
+	test_guest_limits test_guest_spawn
+test_guest_config_SRCS := guest-init/config.c guest-init/env.c host/util/error.c
+test_guest_config_LIBS := -lfdt
+test_runconfig_SRCS := host/runconfig.c guest-init/config.c host/util/error.c
+test_runconfig_LIBS := -lfdt
+test_guest_user_SRCS := guest-init/user.c host/util/error.c
+test_guest_exit_SRCS := guest-init/status.c
+test_guest_limits_SRCS := guest-init/cglimits.c guest-init/cgroup.c host/util/error.c
+test_guest_spawn_SRCS := guest-init/spawn.c guest-init/env.c guest-init/cgroup.c \
+	guest-init/cglimits.c guest-init/portio.c guest-init/status.c guest-init/config.c \
+	host/util/error.c
+test_guest_spawn_LIBS := -lfdt

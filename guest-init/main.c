@@ -1,0 +1,256 @@
+/* The guest's PID 1: parse -> mounts -> cgroups -> spawn -> loop; it never returns, it ends the VM.
+ *
+ * Run as any PID other than 1 (`init CONFIG`) it is a debug tool for a host:
+ * it reads CONFIG, skips everything privileged (mounts, clock, hostname,
+ * cgroups, ports, ids unless root) and runs the workload with its output on
+ * fds 1/2 and its status as the exit code. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "abi.h"
+#include "cgroup.h"
+#include "cleanup.h"
+#include "config.h"
+#include "env.h"
+#include "portio.h"
+#include "mounts.h"
+#include "spawn.h"
+#include "status.h"
+#include "supervise.h"
+#include "sysinit.h"
+#include "user.h"
+
+static bool in_vm; /* PID 1 of the sandbox VM (not a debug run) */
+
+/* One line to the kernel console (fd 2 of PID 1). */
+static void console(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void console(const char *fmt, ...)
+{
+	char line[1280];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n > sizeof(line) - 2)
+		n = sizeof(line) - 2;
+	line[n++] = '\n';
+	ssize_t w = write(2, line, (size_t)n);
+	(void)w;
+}
+
+/* init itself failed: say why on the stderr channel and the console, end the VM. */
+static _Noreturn void fail(const struct sb_error *err)
+{
+	char line[1280];
+	int n = snprintf(line, sizeof(line), "sandbox-init: %s\n", err->msg);
+	if (n > 0)
+		portio_write(PORTIO_STDERR, line,
+			     (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+	if (in_vm)
+		console("sandbox-init: %s", err->msg);
+	portio_exit(STATUS_INIT_FAILED | ABI_EXIT_INIT_FAILED);
+}
+
+static int64_t elapsed_us(const struct timespec *t0)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)(t.tv_sec - t0->tv_sec) * 1000000 + (t.tv_nsec - t0->tv_nsec) / 1000;
+}
+
+/* All signals blocked and taken from the returned signalfd. */
+static int block_signals(struct sb_error *err)
+{
+	sigset_t all;
+	sigfillset(&all);
+	if (sigprocmask(SIG_BLOCK, &all, NULL) < 0)
+		return error_set(err, errno, "block signals");
+	int fd = signalfd(-1, &all, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (fd < 0)
+		return error_set(err, errno, "signalfd");
+	return fd;
+}
+
+static void load_config(const char *path, void **blob, struct config *cfg, struct sb_error *err)
+{
+	size_t len;
+	if (config_read_file(path, blob, &len, err) < 0 || config_parse(*blob, len, cfg, err) < 0)
+		fail(err);
+	if (in_vm && mounts_hide_abi_dir(err) < 0)
+		fail(err);
+}
+
+/* Clock, hostname, loopback, cgroups. Returns the workload cgroup root or NULL. */
+static const char *setup_system(const struct config *cfg, struct sb_error *err)
+{
+	if (!in_vm)
+		return NULL;
+	if ((cfg->has_time && sysinit_clock(cfg->time_ns, err) < 0) ||
+	    sysinit_hostname(cfg->hostname, err) < 0 || sysinit_loopback(err) < 0)
+		fail(err);
+	const struct config_limits *l = &cfg->limits;
+	bool limited = l->memory_max || l->pids_max || l->cpu_quota_us;
+	int r = mounts_cgroup(err);
+	if (r == -ENODEV && !limited) {
+		console("sandbox-init: no cgroup2 in this kernel, running without a cgroup");
+		return NULL;
+	}
+	if (r < 0 || cgroup_setup(CGROUP_ROOT, l, err) < 0)
+		fail(err);
+	return CGROUP_ROOT;
+}
+
+/* docker -u against the image's passwd/group; root keeps ids in a debug run. */
+static void resolve_user(const struct config *cfg, struct user_ids *ids, struct sb_error *err)
+{
+	cleanup_free char *passwd = NULL;
+	cleanup_free char *group = NULL;
+	if (user_read_db("/etc/passwd", &passwd, err) < 0 ||
+	    user_read_db("/etc/group", &group, err) < 0 ||
+	    user_resolve(cfg->user, passwd, group, ids, err) < 0)
+		fail(err);
+}
+
+/* The workload's stdio: two pipes owned by PID 1, or a pty with a tty. */
+struct stdio_fds {
+	int child_in, child_out, child_err; /* the child's ends, closed after the fork */
+	int out, err;			    /* PID 1's read ends (-1: none) */
+};
+
+static void open_pty(struct stdio_fds *io, struct sb_error *err)
+{
+	char name[64];
+	int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0 ||
+	    ptsname_r(master, name, sizeof(name)) != 0) {
+		error_set(err, errno, "allocate a pty");
+		fail(err);
+	}
+	int slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (slave < 0) {
+		error_set(err, errno, "open `%s`", name);
+		fail(err);
+	}
+	*io = (struct stdio_fds){slave, slave, slave, master, -1};
+}
+
+static void open_stdio(const struct config *cfg, struct stdio_fds *io, struct sb_error *err)
+{
+	if (cfg->tty) {
+		open_pty(io, err);
+		return;
+	}
+	int out[2], errp[2];
+	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
+		error_set(err, errno, "pipe");
+		fail(err);
+	}
+	*io = (struct stdio_fds){-1, out[1], errp[1], out[0], errp[0]};
+}
+
+/* Fork/exec the workload; returns its pid, io keeps PID 1's ends. */
+static pid_t start_workload(const struct config *cfg, const struct user_ids *ids,
+			    const char *cgroup_root, struct stdio_fds *io, struct sb_error *err)
+{
+	open_stdio(cfg, io, err);
+	cleanup_free char **env = env_build(cfg, ids->home);
+	if (!env) {
+		error_set(err, ENOMEM, "environment");
+		fail(err);
+	}
+	const struct spawn_request rq = {
+	    .argv = cfg->argv,
+	    .env = env,
+	    .cwd = cfg->cwd,
+	    .ids = in_vm || geteuid() == 0 ? ids : NULL,
+	    .cgroup_root = cgroup_root,
+	    .in_fd = io->child_in,
+	    .out_fd = io->child_out,
+	    .err_fd = io->child_err,
+	    .ctty = cfg->tty,
+	};
+	struct spawn_result res;
+	if (spawn_start(&rq, &res, err) < 0)
+		fail(err);
+	if (io->child_in >= 0 && io->child_in != io->child_out)
+		close(io->child_in);
+	close(io->child_out);
+	if (io->child_err != io->child_out)
+		close(io->child_err);
+	if (res.exec_status) {
+		char line[sizeof(res.msg) + 16];
+		int n = snprintf(line, sizeof(line), "sandbox: %s\n", res.msg);
+		portio_write(PORTIO_STDERR, line, (size_t)n);
+	}
+	return res.pid;
+}
+
+/* The workload's status as docker reports it, with the OOM note on stderr. */
+static int final_status(int wstatus, const struct config *cfg, const char *cgroup_root)
+{
+	bool oom;
+	uint64_t kills = cgroup_root ? cgroup_oom_kills(cgroup_root) : 0;
+	int status = status_from_wait(wstatus, kills, &oom);
+	if (oom) {
+		char line[128];
+		int n =
+		    snprintf(line, sizeof(line),
+			     "sandbox: workload killed: out of memory (memory limit %llu bytes)\n",
+			     (unsigned long long)cfg->limits.memory_max);
+		portio_write(PORTIO_STDERR, line, (size_t)n);
+	}
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	struct sb_error err = {0};
+	in_vm = getpid() == 1;
+	if (!in_vm && argc != 2) {
+		fprintf(stderr, "usage: %s CONFIG.dtb (debug run; as PID 1 it reads %s)\n", argv[0],
+			ABI_CONFIG_PATH);
+		return 2;
+	}
+	int sfd = block_signals(&err);
+	if (sfd < 0)
+		fail(&err);
+	if (in_vm && portio_open(true) < 0)
+		console("sandbox-init: no access to the host ports, output goes to the console");
+	if (in_vm && mounts_setup(&err) < 0)
+		fail(&err);
+	sysinit_console();
+	if (!in_vm)
+		prctl(PR_SET_CHILD_SUBREAPER, 1); /* orphans come to us as they would to PID 1 */
+
+	cleanup_free void *blob = NULL;
+	struct config cfg;
+	load_config(in_vm ? ABI_CONFIG_PATH : argv[1], &blob, &cfg, &err);
+	const char *cgroup_root = setup_system(&cfg, &err);
+	static struct user_ids ids;
+	resolve_user(&cfg, &ids, &err);
+
+	struct supervise sv = {.sfd = sfd, .cgroup_root = cgroup_root, .pid1 = in_vm};
+	struct stdio_fds io;
+	sv.child = start_workload(&cfg, &ids, cgroup_root, &io, &err);
+	sv.out_fd = io.out;
+	sv.err_fd = io.err;
+	console("sandbox-init: ready in %lld us", (long long)elapsed_us(&t0));
+	int status = final_status(supervise_run(&sv), &cfg, cgroup_root);
+	sync();
+	console("sandbox-init: exit status %d", status);
+	portio_exit((uint32_t)status);
+}

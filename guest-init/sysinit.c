@@ -1,0 +1,60 @@
+/* Small one-shot guest settings: console fds, clock, hostname, loopback. */
+#include "sysinit.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+void sysinit_console(void)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0)
+			continue;
+		int c = open("/dev/console", O_RDWR | O_NOCTTY);
+		if (c < 0)
+			c = open("/dev/null", O_RDWR);
+		if (c >= 0 && c != fd) {
+			dup2(c, fd);
+			close(c);
+		}
+	}
+}
+
+int sysinit_clock(uint64_t ns, struct sb_error *err)
+{
+	struct timespec ts = {.tv_sec = (time_t)(ns / 1000000000u),
+			      .tv_nsec = (long)(ns % 1000000000u)};
+	if (clock_settime(CLOCK_REALTIME, &ts) < 0)
+		return error_set(err, errno, "set the clock");
+	return 0;
+}
+
+int sysinit_hostname(const char *name, struct sb_error *err)
+{
+	if (sethostname(name, strlen(name)) < 0)
+		return error_set(err, errno, "set hostname `%s`", name);
+	return 0;
+}
+
+int sysinit_loopback(struct sb_error *err)
+{
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return 0; /* no network stack: nothing to bring up */
+	struct ifreq ifr;
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.ifr_name, "lo");
+	int r = 0;
+	if (ioctl(s, SIOCGIFFLAGS, &ifr) == 0) {
+		ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+		if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
+			r = error_set(err, errno, "bring up lo");
+	}
+	close(s);
+	return r;
+}

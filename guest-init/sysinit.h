@@ -1,0 +1,21 @@
+/* Small one-shot guest settings: console fds, clock, hostname, loopback. */
+#ifndef GUEST_SYSINIT_H
+#define GUEST_SYSINIT_H
+
+#include <stdint.h>
+
+#include "error.h"
+
+/* Make sure fds 0-2 are open (on /dev/console) so nothing else lands there. */
+void sysinit_console(void);
+
+/* Set CLOCK_REALTIME to ns since the epoch. Returns 0 or a negative errno. */
+int sysinit_clock(uint64_t ns, struct sb_error *err);
+
+/* Set the hostname. Returns 0 or a negative errno. */
+int sysinit_hostname(const char *name, struct sb_error *err);
+
+/* Bring "lo" up; a kernel without networking is fine. Returns 0 or a negative errno. */
+int sysinit_loopback(struct sb_error *err);
+
+#endif

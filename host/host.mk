@@ -1,0 +1,51 @@
+# host/: the sandbox CLI (lead) and the VMM (host/vmm/). Objects linked into build/sandbox.
+HOST_SRCS += host/main.c host/run.c host/runconfig.c host/util/error.c
+
+# VMM: generic KVM objects, devices, then the x86_64 guest ABI.
+VMM_ARCH_SRCS := host/vmm/arch/x86_64/arch.c host/vmm/arch/x86_64/bootparams.c \
+	host/vmm/arch/x86_64/bzimage.c host/vmm/arch/x86_64/cpu.c host/vmm/arch/x86_64/cpuid.c \
+	host/vmm/arch/x86_64/elf.c host/vmm/arch/x86_64/mptable.c host/vmm/arch/x86_64/msr.c \
+	host/vmm/arch/x86_64/pvh.c
+VMM_DEV_SRCS := host/vmm/devices/hostio.c host/vmm/devices/i8042.c host/vmm/devices/uart.c
+VMM_SRCS := host/vmm/builder.c host/vmm/bus.c host/vmm/exit.c host/vmm/fdwrite.c \
+	host/vmm/kvm.c host/vmm/logring.c host/vmm/memory.c host/vmm/payload.c \
+	host/vmm/runstate.c host/vmm/vcpu.c host/vmm/vm.c $(VMM_DEV_SRCS) $(VMM_ARCH_SRCS)
+HOST_SRCS += $(VMM_SRCS)
+
+# Unit tests (no /dev/kvm needed): each links only the ioctl-free modules it tests.
+VMM_X86 := host/vmm/arch/x86_64
+UNIT_TESTS += test_vmm_memory test_vmm_bootparams test_vmm_bzimage test_vmm_elf \
+	test_vmm_cpuid test_vmm_mptable test_vmm_uart test_vmm_hostio
+test_vmm_memory_SRCS := host/vmm/memory.c host/util/error.c
+test_vmm_bootparams_SRCS := $(VMM_X86)/bootparams.c $(VMM_X86)/pvh.c $(VMM_X86)/cpu.c \
+	$(VMM_X86)/msr.c host/vmm/memory.c host/util/error.c
+test_vmm_bzimage_SRCS := $(VMM_X86)/bzimage.c host/vmm/memory.c host/util/error.c
+test_vmm_elf_SRCS := $(VMM_X86)/elf.c host/vmm/memory.c host/util/error.c
+test_vmm_cpuid_SRCS := $(VMM_X86)/cpuid.c
+test_vmm_mptable_SRCS := $(VMM_X86)/mptable.c host/vmm/memory.c host/util/error.c
+test_vmm_uart_SRCS := host/vmm/devices/uart.c host/vmm/devices/i8042.c host/vmm/bus.c \
+	host/vmm/runstate.c host/vmm/logring.c host/vmm/fdwrite.c host/util/error.c
+test_vmm_hostio_SRCS := host/vmm/devices/hostio.c host/vmm/exit.c host/vmm/bus.c \
+	host/vmm/runstate.c host/vmm/fdwrite.c host/util/error.c
+test_vmm_uart_LIBS := -lpthread
+test_vmm_hostio_LIBS := -lpthread
+
+# Fuzz targets (libFuzzer): hostile I/O exits and hostile kernel images.
+FUZZ_FLAGS := $(STD) $(WARN) -Wno-missing-prototypes -O1 -g $(INC) \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_HOST := fuzz_vmm_hostio fuzz_vmm_loader
+fuzz_vmm_hostio_SRCS := tests/fuzz/fuzz_vmm_hostio.c host/vmm/devices/hostio.c \
+	host/vmm/devices/uart.c host/vmm/devices/i8042.c host/vmm/exit.c host/vmm/bus.c \
+	host/vmm/runstate.c host/vmm/logring.c host/vmm/fdwrite.c host/util/error.c
+fuzz_vmm_loader_SRCS := tests/fuzz/fuzz_vmm_loader.c $(VMM_X86)/bzimage.c $(VMM_X86)/elf.c \
+	$(VMM_X86)/bootparams.c host/vmm/memory.c host/util/error.c
+
+.PHONY: fuzz-host
+fuzz-host: $(addprefix $(B)/fuzz/,$(FUZZ_HOST))
+define fuzz_host_rule
+$(B)/fuzz/$(1): $($(1)_SRCS)
+	@mkdir -p $$(dir $$@)
+	@echo "  FUZZ    $$@"
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $$@ $($(1)_SRCS) -lpthread
+endef
+$(foreach f,$(FUZZ_HOST),$(eval $(call fuzz_host_rule,$(f))))

@@ -1,0 +1,199 @@
+/* vmm_run: the one function that decides the order of everything, from /dev/kvm to the last join. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "abi.h"
+#include "arch/x86_64/arch.h"
+#include "bus.h"
+#include "devices/hostio.h"
+#include "devices/i8042.h"
+#include "devices/uart.h"
+#include "logring.h"
+#include "payload.h"
+#include "runstate.h"
+#include "vcpu.h"
+#include "vm.h"
+#include "vmm.h"
+
+struct machine {
+	struct vm vm;
+	struct bus pio, mmio;
+	struct runstate rs;
+	struct logring log;
+	struct uart uart;
+	struct hostio hostio;
+	struct i8042 kbd;
+	struct kernel_image kernel;
+	struct cpuid_table cpuid;
+	pthread_mutex_t lock; /* vcpu[].started against kick() */
+	unsigned nvcpus;      /* created */
+	struct vcpu vcpu[VMM_MAX_VCPUS];
+};
+
+const char *vmm_default_cmdline(void)
+{
+	return VMM_DEFAULT_CMDLINE;
+}
+
+/* Runs on the first stop request, from any thread. */
+static void kick(void *ctx)
+{
+	struct machine *m = ctx;
+
+	pthread_mutex_lock(&m->lock);
+	for (unsigned i = 0; i < m->nvcpus; i++)
+		vcpu_kick(&m->vcpu[i]);
+	pthread_mutex_unlock(&m->lock);
+}
+
+static void uart_out(void *ctx, const uint8_t *data, size_t len)
+{
+	struct machine *m = ctx;
+
+	logring_write(&m->log, data, len);
+}
+
+static void uart_irq(void *ctx, int level)
+{
+	struct machine *m = ctx;
+
+	vm_irq_line(&m->vm, UART_COM1_IRQ, level);
+}
+
+/* Kernel, initrd and boot info into guest RAM. */
+static int load_guest(struct machine *m, const struct vmm_config *cfg, struct sb_error *err)
+{
+	uint8_t *img = NULL;
+	size_t len = 0;
+	uint64_t initrd_size, initrd_gpa;
+
+	int r = payload_read_file(cfg->kernel, PAYLOAD_KERNEL_MAX, &img, &len, err);
+	if (r < 0)
+		return error_prefix(err, "kernel");
+	r = arch_load_kernel(&m->vm.mem, img, len, &m->kernel, err);
+	free(img);
+	if (r < 0)
+		return error_prefix(err, "kernel `%s`", cfg->kernel);
+	r = payload_initrd_size(cfg->initrd, cfg->n_initrd, &initrd_size, err);
+	if (r == 0)
+		r = arch_place_initrd(&m->vm.mem, &m->kernel, initrd_size, &initrd_gpa, err);
+	if (r == 0)
+		r = payload_initrd_copy(cfg->initrd, cfg->n_initrd, &m->vm.mem, initrd_gpa,
+					initrd_size, err);
+	if (r == 0)
+		r = arch_write_boot_info(&m->vm.mem, &m->kernel, cfg->cmdline, initrd_gpa,
+					 initrd_size, cfg->vcpus, err);
+	return r;
+}
+
+/* Devices, in a fixed order: console UART, the ABI ports, the reset controller. */
+static int add_devices(struct machine *m, const struct vmm_config *cfg, struct sb_error *err)
+{
+	logring_init(&m->log, cfg->log_fd);
+	uart_init(&m->uart, uart_out, uart_irq, m);
+	hostio_init(&m->hostio, cfg->stdout_fd, cfg->stderr_fd, &m->rs);
+	i8042_init(&m->kbd, &m->rs);
+	int r = bus_register(&m->pio, UART_COM1_BASE, UART_NREGS, &uart_ops, &m->uart, err);
+	if (r == 0)
+		r = bus_register(&m->pio, ABI_PORT_FIRST, ABI_PORT_COUNT, &hostio_ops, &m->hostio,
+				 err);
+	if (r == 0)
+		r = bus_register(&m->pio, I8042_DATA_PORT, I8042_NPORTS, &i8042_ops, &m->kbd, err);
+	return r;
+}
+
+static int add_vcpus(struct machine *m, unsigned n, struct sb_error *err)
+{
+	struct exit_ctx exits = {.pio = &m->pio, .mmio = &m->mmio, .rs = &m->rs};
+	int r = arch_supported_cpuid(m->vm.kvm_fd, &m->cpuid, err);
+
+	for (unsigned i = 0; r == 0 && i < n; i++) {
+		r = vcpu_create(&m->vcpu[i], &m->vm, i, &exits, err);
+		if (r < 0)
+			break;
+		m->nvcpus++;
+		r = arch_vcpu_setup(m->vcpu[i].fd, &m->cpuid, i, n, &m->kernel, err);
+	}
+	return r;
+}
+
+static int start_vcpus(struct machine *m, struct sb_error *err)
+{
+	int r = vcpu_init_signals(err);
+
+	pthread_mutex_lock(&m->lock);
+	for (unsigned i = 0; r == 0 && i < m->nvcpus; i++)
+		r = vcpu_start(&m->vcpu[i], err);
+	pthread_mutex_unlock(&m->lock);
+	if (r < 0)
+		runstate_fail(&m->rs, "could not start every vCPU");
+	for (unsigned i = 0; i < m->nvcpus; i++)
+		vcpu_join(&m->vcpu[i]);
+	return r;
+}
+
+static int check_config(const struct vmm_config *cfg, struct sb_error *err)
+{
+	if (!cfg->kernel || !cfg->cmdline)
+		return error_set(err, EINVAL, "no kernel or command line");
+	if (!cfg->vcpus || cfg->vcpus > VMM_MAX_VCPUS)
+		return error_set(err, EINVAL, "vCPU count must be 1..%u", VMM_MAX_VCPUS);
+	if (cfg->n_initrd && !cfg->initrd)
+		return error_set(err, EINVAL, "no initrd list");
+	return 0;
+}
+
+static int report(struct machine *m, struct vmm_result *res)
+{
+	logring_tail(&m->log, res->last_log, sizeof(res->last_log));
+	if (m->rs.has_status) {
+		res->status = m->rs.status;
+		res->init_failed = m->rs.init_failed;
+		return 0;
+	}
+	snprintf(res->reason, sizeof(res->reason), "%s",
+		 m->rs.reason[0] ? m->rs.reason : "VM ended without a reason");
+	return 1;
+}
+
+static void machine_destroy(struct machine *m)
+{
+	for (unsigned i = 0; i < m->nvcpus; i++)
+		vcpu_destroy(&m->vcpu[i]);
+	bus_destroy(&m->pio);
+	bus_destroy(&m->mmio);
+	vm_destroy(&m->vm);
+	runstate_destroy(&m->rs);
+	pthread_mutex_destroy(&m->lock);
+	free(m);
+}
+
+int vmm_run(const struct vmm_config *cfg, struct vmm_result *res, struct sb_error *err)
+{
+	memset(res, 0, sizeof(*res));
+	int r = check_config(cfg, err);
+	if (r < 0)
+		return r;
+	struct machine *m = calloc(1, sizeof(*m));
+	if (!m)
+		return error_set(err, ENOMEM, "allocate VM");
+	pthread_mutex_init(&m->lock, NULL);
+	runstate_init(&m->rs, kick, m);
+	bus_init(&m->pio);
+	bus_init(&m->mmio);
+	r = vm_create(&m->vm, cfg->mem_bytes, err);
+	if (r == 0)
+		r = load_guest(m, cfg, err);
+	if (r == 0)
+		r = add_devices(m, cfg, err);
+	if (r == 0)
+		r = add_vcpus(m, cfg->vcpus, err);
+	if (r == 0)
+		r = start_vcpus(m, err);
+	if (r == 0)
+		r = report(m, res);
+	machine_destroy(m);
+	return r;
+}

@@ -1,0 +1,60 @@
+/* Guest RAM: one anonymous mapping, split around the 32-bit MMIO hole, and the checked accessor. */
+#include <errno.h>
+#include <sys/mman.h>
+
+#include "memory.h"
+#include "vmm.h"
+
+void mem_layout(struct vm_mem *m, uint64_t size)
+{
+	m->size = size;
+	m->low_size = size < MEM_HOLE_START ? size : MEM_HOLE_START;
+}
+
+int mem_create(struct vm_mem *m, uint64_t size, struct sb_error *err)
+{
+	m->base = NULL;
+	mem_layout(m, 0);
+	if (size < VMM_MIN_MEM || size > VMM_MAX_MEM || size % 4096)
+		return error_set(err, EINVAL,
+				 "guest memory must be a multiple of 4 KiB between %llu MiB and %llu GiB",
+				 VMM_MIN_MEM >> 20, VMM_MAX_MEM >> 30);
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return error_set(err, errno, "mmap %llu MiB of guest memory",
+				 (unsigned long long)(size >> 20));
+	m->base = p;
+	mem_layout(m, size);
+	return 0;
+}
+
+void mem_destroy(struct vm_mem *m)
+{
+	if (m->base)
+		munmap(m->base, m->size);
+	m->base = NULL;
+	mem_layout(m, 0);
+}
+
+void *gpa_to_hva(const struct vm_mem *m, uint64_t gpa, uint64_t len)
+{
+	uint64_t end;
+
+	if (!m->base || __builtin_add_overflow(gpa, len, &end))
+		return NULL;
+	if (end <= m->low_size && (len || gpa < m->low_size))
+		return m->base + gpa;
+	uint64_t high = m->size - m->low_size;
+	if (gpa < MEM_HOLE_END)
+		return NULL;
+	uint64_t off = gpa - MEM_HOLE_END;
+	if (end - MEM_HOLE_END > high || (!len && off >= high))
+		return NULL;
+	return m->base + m->low_size + off;
+}
+
+uint64_t mem_low_end(const struct vm_mem *m)
+{
+	return m->low_size;
+}

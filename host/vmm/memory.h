@@ -1,0 +1,32 @@
+/* Guest RAM: one anonymous mapping, split around the 32-bit MMIO hole. */
+#ifndef SB_VMM_MEMORY_H
+#define SB_VMM_MEMORY_H
+
+#include <stdint.h>
+
+#include "error.h"
+
+#define MEM_HOLE_START (3ull << 30) /* RAM below this: [0, 3 GiB) */
+#define MEM_HOLE_END (4ull << 30)  /* RAM above: [4 GiB, 4 GiB + rest) */
+
+struct vm_mem {
+	uint8_t *base;     /* host mapping of all RAM */
+	uint64_t size;     /* RAM bytes */
+	uint64_t low_size; /* bytes mapped at GPA 0 (<= MEM_HOLE_START) */
+};
+
+/* Fill in the layout for size bytes without mapping anything (base stays as is). */
+void mem_layout(struct vm_mem *m, uint64_t size);
+
+/* Map size bytes of RAM (4 KiB multiple, VMM_MIN_MEM..VMM_MAX_MEM). 0 or -errno. */
+int mem_create(struct vm_mem *m, uint64_t size, struct sb_error *err);
+void mem_destroy(struct vm_mem *m);
+
+/* The one checked accessor for guest addresses: the host address of
+ * [gpa, gpa + len) when the whole range is RAM in one region, else NULL. */
+void *gpa_to_hva(const struct vm_mem *m, uint64_t gpa, uint64_t len);
+
+/* End of RAM below the hole (exclusive GPA). */
+uint64_t mem_low_end(const struct vm_mem *m);
+
+#endif

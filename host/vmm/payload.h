@@ -1,0 +1,23 @@
+/* Reading what the guest boots: the kernel file (bounded) and the initrd blobs into guest RAM. */
+#ifndef SB_VMM_PAYLOAD_H
+#define SB_VMM_PAYLOAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "memory.h"
+#include "vmm.h"
+
+#define PAYLOAD_KERNEL_MAX (512u << 20)
+
+/* Read the whole file at path (at most max bytes) into a malloc'd buffer. */
+int payload_read_file(const char *path, size_t max, uint8_t **buf, size_t *len,
+		      struct sb_error *err);
+/* Total size of the initrd blobs, each starting at a 4-byte-aligned offset. */
+int payload_initrd_size(const struct vmm_blob *b, size_t n, uint64_t *size, struct sb_error *err);
+/* Copy the blobs to [gpa, gpa + size) (size from payload_initrd_size), zero padding between. */
+int payload_initrd_copy(const struct vmm_blob *b, size_t n, struct vm_mem *m, uint64_t gpa,
+			uint64_t size, struct sb_error *err);
+
+#endif

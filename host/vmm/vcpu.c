@@ -1,0 +1,110 @@
+/* A vCPU: its KVM fd, kvm_run mapping, and one thread running KVM_RUN and the exit loop. */
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "vcpu.h"
+
+int vcpu_create(struct vcpu *v, struct vm *vm, unsigned index, const struct exit_ctx *exits,
+		struct sb_error *err)
+{
+	memset(v, 0, sizeof(*v));
+	v->fd = ioctl(vm->fd, KVM_CREATE_VCPU, (unsigned long)index);
+	if (v->fd < 0)
+		return error_set(err, errno, "KVM_CREATE_VCPU %u", index);
+	v->run_size = vm->run_size;
+	void *p = mmap(NULL, v->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
+	if (p == MAP_FAILED) {
+		int r = error_set(err, errno, "mmap kvm_run of vCPU %u", index);
+		close(v->fd);
+		v->fd = -1;
+		return r;
+	}
+	v->run = p;
+	v->exits = *exits;
+	v->exits.vcpu = index;
+	return 0;
+}
+
+void vcpu_destroy(struct vcpu *v)
+{
+	if (v->run)
+		munmap(v->run, v->run_size);
+	if (v->fd >= 0)
+		close(v->fd);
+	v->run = NULL;
+	v->fd = -1;
+}
+
+static void kick_handler(int sig)
+{
+	(void)sig; /* only there to interrupt KVM_RUN with EINTR */
+}
+
+int vcpu_init_signals(struct sb_error *err)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = kick_handler;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(VCPU_KICK_SIGNAL, &sa, NULL) < 0)
+		return error_set(err, errno, "sigaction");
+	return 0;
+}
+
+static void *loop(void *arg)
+{
+	struct vcpu *v = arg;
+	struct runstate *rs = v->exits.rs;
+	sigset_t set;
+
+	/* Only the kick signal (and faults) reach vCPU threads; SIGPIPE becomes EPIPE. */
+	sigfillset(&set);
+	sigdelset(&set, VCPU_KICK_SIGNAL);
+	sigdelset(&set, SIGSEGV);
+	sigdelset(&set, SIGBUS);
+	sigdelset(&set, SIGFPE);
+	sigdelset(&set, SIGILL);
+	pthread_sigmask(SIG_SETMASK, &set, NULL);
+	while (!runstate_stopped(rs)) {
+		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			runstate_fail(rs, "KVM_RUN failed on vCPU %u: %s", v->exits.vcpu,
+				      strerror(errno));
+			break;
+		}
+		exit_handle(&v->exits, v->run, v->run_size);
+	}
+	return NULL;
+}
+
+int vcpu_start(struct vcpu *v, struct sb_error *err)
+{
+	int e = pthread_create(&v->thread, NULL, loop, v);
+
+	if (e)
+		return error_set(err, e, "create vCPU thread");
+	v->started = 1;
+	return 0;
+}
+
+void vcpu_kick(struct vcpu *v)
+{
+	if (!v->run)
+		return;
+	__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+	if (v->started)
+		pthread_kill(v->thread, VCPU_KICK_SIGNAL);
+}
+
+void vcpu_join(struct vcpu *v)
+{
+	if (v->started)
+		pthread_join(v->thread, NULL);
+	v->started = 0;
+}

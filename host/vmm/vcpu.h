@@ -1,0 +1,37 @@
+/* A vCPU: its KVM fd, kvm_run mapping and thread running the exit loop. */
+#ifndef SB_VMM_VCPU_H
+#define SB_VMM_VCPU_H
+
+#include <linux/kvm.h>
+#include <pthread.h>
+#include <stddef.h>
+
+#include "error.h"
+#include "exit.h"
+#include "vm.h"
+
+#define VCPU_KICK_SIGNAL SIGUSR1
+
+struct vcpu {
+	int fd;
+	struct kvm_run *run;
+	size_t run_size;
+	struct exit_ctx exits;
+	pthread_t thread;
+	int started; /* thread created (join it) */
+};
+
+/* KVM_CREATE_VCPU index and map its kvm_run. 0 or -errno (nothing left to free). */
+int vcpu_create(struct vcpu *v, struct vm *vm, unsigned index, const struct exit_ctx *exits,
+		struct sb_error *err);
+void vcpu_destroy(struct vcpu *v);
+/* Install the no-op handler for VCPU_KICK_SIGNAL (once per process). */
+int vcpu_init_signals(struct sb_error *err);
+/* Start the thread running the exit loop until the VM stops. 0 or -errno. */
+int vcpu_start(struct vcpu *v, struct sb_error *err);
+/* Make a running vCPU leave KVM_RUN promptly (any thread). */
+void vcpu_kick(struct vcpu *v);
+/* Wait for the thread (if started). */
+void vcpu_join(struct vcpu *v);
+
+#endif

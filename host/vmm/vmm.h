@@ -1,0 +1,61 @@
+/* Public API of the VMM: boot a Linux kernel + initramfs on KVM and report how it ended. */
+#ifndef SB_VMM_H
+#define SB_VMM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+/* What the machine needs on the kernel command line; the caller appends its
+ * own parts (rdinit=, quiet, ...). reboot=k and panic=-1 turn reboots and
+ * panics into a reset that ends the VM; dotted (module) options are ignored
+ * by kernels without that driver instead of leaking into init's environment. */
+#define VMM_DEFAULT_CMDLINE                                                                        \
+	"console=ttyS0 reboot=k panic=-1 8250.nr_uarts=1 i8042.noaux i8042.nomux i8042.nopnp "    \
+	"i8042.dumbkbd"
+
+#define VMM_MAX_VCPUS 64u
+#define VMM_MIN_MEM (32ull << 20)
+#define VMM_MAX_MEM (256ull << 30)
+
+/* A file (path != NULL) or a memory buffer. */
+struct vmm_blob {
+	const char *path;
+	const void *data;
+	size_t len;
+};
+
+struct vmm_config {
+	const char *kernel; /* bzImage or ELF vmlinux (PVH note) */
+	const struct vmm_blob *initrd; /* concatenated, each at a 4-byte-aligned offset */
+	size_t n_initrd;
+	const char *cmdline; /* full kernel command line */
+	uint64_t mem_bytes;  /* guest RAM, multiple of 4 KiB */
+	unsigned vcpus;      /* 1..VMM_MAX_VCPUS */
+	int log_fd;          /* guest kernel log (UART) goes here if >= 0 */
+	int stdout_fd, stderr_fd; /* hostio stdout/stderr */
+};
+
+struct vmm_result {
+	int status;      /* 0..255: what the guest wrote to ABI_PORT_EXIT */
+	int init_failed; /* ABI_EXIT_INIT_FAILED was set */
+	char reason[512];    /* why the VM ended without a status (one line) */
+	char last_log[4096]; /* last kernel log lines */
+};
+
+/* Returns the default command line (VMM_DEFAULT_CMDLINE). */
+const char *vmm_default_cmdline(void);
+
+/* Boot and run the VM to its end. Returns 0 when the guest reported a status
+ * (result->status valid); 1 when the VM ended without one (result->reason);
+ * a negative errno with err filled for VMM failures. Uses SIGUSR1 internally
+ * to kick vCPU threads (installs a no-op handler for it). */
+int vmm_run(const struct vmm_config *cfg, struct vmm_result *result, struct sb_error *err);
+
+/* 0 when this host can boot a stock Linux guest, else a negative errno and a
+ * one-line actionable message (no /dev/kvm, no permission, PVM). The
+ * environment variable SANDBOX_ALLOW_PVM=1 skips the PVM refusal. */
+int kvm_check_host(struct sb_error *err);
+
+#endif

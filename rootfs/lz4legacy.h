@@ -1,0 +1,28 @@
+/* LZ4 "legacy" frame writer (the format the kernel's unlz4 reads for initramfs). */
+#ifndef SB_LZ4LEGACY_H
+#define SB_LZ4LEGACY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+#define LZ4LEGACY_MAGIC 0x184C2102u
+#define LZ4LEGACY_BLOCK (8u << 20) /* uncompressed bytes per block */
+
+struct lz4legacy;
+
+/* Start a stream on fd (writes the magic). level <= 1: LZ4_compress_default,
+ * else LZ4_compress_HC at that level. Full blocks are compressed two at a time
+ * on two threads. */
+int lz4legacy_open(struct lz4legacy **out, int fd, int level, struct sb_error *err);
+int lz4legacy_write(struct lz4legacy *z, const void *buf, size_t len, struct sb_error *err);
+/* Flush, write the 4-byte zero end mark; frees z even on error. *total (may
+ * be NULL) receives the bytes written to fd in all. */
+int lz4legacy_close(struct lz4legacy *z, uint64_t *total, struct sb_error *err);
+/* Free without finishing the stream (error paths). */
+void lz4legacy_abort(struct lz4legacy *z);
+/* Bytes written to fd so far. */
+uint64_t lz4legacy_written(const struct lz4legacy *z);
+
+#endif

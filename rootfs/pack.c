@@ -1,0 +1,178 @@
+/* Image -> initramfs: merge the layers into a tree, write it as cpio newc through
+ * the LZ4 legacy writer, and keep the result in a cache keyed by manifest digest.
+ *
+ * Where file contents live between reading a layer and writing the cpio: each
+ * layer blob is streamed exactly once (decompression is the slowest step, and a
+ * single pass lets one read verify the blob digest and the diff_id too), and
+ * every regular file's bytes are appended to an unlinked spill file (O_TMPFILE
+ * in the cache dir); the tree keeps only (offset, size). The cpio is then
+ * written in sorted, parents-first order with pread from the spill file, which
+ * sits in the page cache for typical images. Memory stays O(entries); disk use
+ * is bounded by max_unpacked_bytes and vanishes with the fd, even on a crash.
+ * Re-streaming the blobs instead would need random access into compressed tars
+ * (or an unsorted cpio) and a second decompression of every layer.
+ *
+ * Compression: LZ4_compress_default. HC levels shrink the archive ~15% but cost
+ * 5-10x the time on the first run, while the guest decompresses both equally
+ * fast and the archive only crosses memory, never a network. */
+#include "pack.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "cpio.h"
+#include "layer.h"
+#include "lz4legacy.h"
+#include "oci.h"
+#include "pack_int.h"
+#include "tree.h"
+
+#define PACK_LZ4_LEVEL 1
+
+void pack_limits_default(struct pack_limits *lim)
+{
+	lim->max_unpacked_bytes = 8ull << 30;
+	lim->max_entries = 2u << 20;
+	lim->max_path = TREE_PATH_MAX;
+}
+
+static int merge_layers(const struct oci_image *img, struct tree *t, struct layer_spill *spill,
+                        const struct pack_limits *lim, struct sb_error *err)
+{
+	struct layer_budget b = {
+		.bytes_left = lim->max_unpacked_bytes,
+		.spill_left = lim->max_unpacked_bytes,
+		.entries_left = lim->max_entries,
+		.max_path = lim->max_path && lim->max_path < TREE_PATH_MAX ? lim->max_path
+		                                                             : TREE_PATH_MAX,
+	};
+	for (size_t i = 0; i < img->nlayers; i++) {
+		const struct oci_layer *l = &img->layers[i];
+		int fd = oci_blob_open(img->dir, &l->blob, err);
+		if (fd < 0)
+			return error_prefix(err, "layer %zu", i);
+		struct layer_source src = { fd, l->blob.digest, l->blob.size, l->diff_id };
+		int r = layer_apply(t, (uint32_t)i, &src, spill, &b, err);
+		close(fd);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+struct emitter {
+	struct cpio_writer w;
+	struct lz4legacy *z;
+	int spill_fd;
+	uint8_t buf[256 << 10];
+};
+
+static int lz4_sink(void *ctx, const void *buf, size_t len, struct sb_error *err)
+{
+	return lz4legacy_write(ctx, buf, len, err);
+}
+
+static int emit(void *ctx, const struct tree_visit *v, struct sb_error *err)
+{
+	struct emitter *em = ctx;
+	struct cpio_entry e = {
+		.name = v->path,
+		.ino = v->ino,
+		.mode = v->mode,
+		.uid = v->uid,
+		.gid = v->gid,
+		.nlink = v->nlink,
+		.mtime = v->mtime < 0 ? 0 : v->mtime > UINT32_MAX ? UINT32_MAX : (uint32_t)v->mtime,
+		.size = (uint32_t)v->size,
+		.rdev_major = v->rdev_major,
+		.rdev_minor = v->rdev_minor,
+	};
+	int r = cpio_write_header(&em->w, &e, err);
+	if (r < 0 || v->size == 0)
+		return r;
+	if (v->symlink)
+		return cpio_write_data(&em->w, v->symlink, v->size, err);
+	for (uint64_t done = 0; done < v->size;) {
+		size_t n = v->size - done < sizeof(em->buf) ? v->size - done : sizeof(em->buf);
+		ssize_t got = pread(em->spill_fd, em->buf, n, (off_t)(v->data_off + done));
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			return error_set(err, got < 0 ? errno : EIO, "read spill file");
+		if ((r = cpio_write_data(&em->w, em->buf, (size_t)got, err)) < 0)
+			return r;
+		done += (uint64_t)got;
+	}
+	return 0;
+}
+
+/* Write the tree as one cpio inside one LZ4 legacy stream, then pad the file
+ * with zeros to a multiple of 4 (the kernel skips zeros between archives and
+ * wants the next one 4-aligned). */
+static int write_initramfs(struct tree *t, int spill_fd, int out_fd, struct sb_error *err)
+{
+	struct emitter *em = calloc(1, sizeof(*em));
+	if (!em)
+		return error_set(err, ENOMEM, "out of memory");
+	em->spill_fd = spill_fd;
+	int r = lz4legacy_open(&em->z, out_fd, PACK_LZ4_LEVEL, err);
+	if (r == 0) {
+		cpio_writer_init(&em->w, lz4_sink, em->z);
+		r = tree_walk(t, emit, em, err);
+		if (r == 0)
+			r = cpio_write_trailer(&em->w, err);
+		uint64_t written = 0;
+		if (r == 0)
+			r = lz4legacy_close(em->z, &written, err);
+		else
+			lz4legacy_abort(em->z);
+		static const uint8_t zeros[4];
+		size_t pad = (size_t)((4 - (written & 3)) & 3);
+		if (r == 0 && pad && write(out_fd, zeros, pad) != (ssize_t)pad)
+			r = error_set(err, errno ? errno : EIO, "write padding");
+	}
+	free(em);
+	return r;
+}
+
+int pack_image(const struct oci_image *img, int out_fd, const char *spill_dir,
+               const struct pack_limits *lim, struct sb_error *err)
+{
+	cleanup_close int spill = pack_tmpfile(spill_dir, err);
+	if (spill < 0)
+		return spill;
+	struct tree *t;
+	struct layer_spill sp = { spill, 0 };
+	int r = tree_create(&t, lim->max_entries, lim->max_path, err);
+	if (r < 0)
+		return r;
+	r = merge_layers(img, t, &sp, lim, err);
+	if (r == 0)
+		r = write_initramfs(t, spill, out_fd, err);
+	tree_destroy(t);
+	return r;
+}
+
+int rootfs_pack_fd(const char *ref, int out_fd, const struct pack_limits *lim,
+                   struct sb_error *err)
+{
+	struct pack_limits def;
+	if (!lim) {
+		pack_limits_default(&def);
+		lim = &def;
+	}
+	struct oci_image img;
+	int r = oci_image_open(ref, &img, err);
+	if (r < 0)
+		return r;
+	const char *tmp = getenv("TMPDIR");
+	r = pack_image(&img, out_fd, tmp && *tmp ? tmp : "/var/tmp", lim, err);
+	if (r < 0)
+		error_prefix(err, "pack `%s`", ref);
+	oci_image_free(&img);
+	return r;
+}

@@ -1,0 +1,119 @@
+/* The packed-image cache: <cache_dir>/images/<manifest hex>.v<N>.cpio.lz4,
+ * written to a temp file, fsync'd and renamed so readers never see a partial file. */
+#include "pack.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "pack_int.h"
+
+int pack_tmpfile(const char *dir, struct sb_error *err)
+{
+	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
+		return fd >= 0 ? fd : error_set(err, errno, "temp file in `%s`", dir);
+	cleanup_free char *path = NULL;
+	if (asprintf(&path, "%s/.spill-XXXXXX", dir) < 0)
+		return error_set(err, ENOMEM, "out of memory");
+	fd = mkostemp(path, O_CLOEXEC);
+	if (fd < 0)
+		return error_set(err, errno, "temp file in `%s`", dir);
+	unlink(path);
+	return fd;
+}
+
+/* mkdir -p with mode 0700 for the components we create. */
+static int mkdirs(const char *path, struct sb_error *err)
+{
+	cleanup_free char *p = strdup(path);
+	if (!p)
+		return error_set(err, ENOMEM, "out of memory");
+	for (char *s = p + 1;; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		char c = *s;
+		*s = '\0';
+		if (mkdir(p, 0700) < 0 && errno != EEXIST)
+			return error_set(err, errno, "create cache dir `%s`", p);
+		*s = c;
+		if (!c)
+			break;
+	}
+	struct stat st;
+	if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode))
+		return error_set(err, ENOTDIR, "cache dir `%s`", path);
+	return 0;
+}
+
+static int pack_to_cache(const struct oci_image *img, const char *dir, const char *final,
+                         const struct pack_limits *lim, struct sb_error *err)
+{
+	cleanup_free char *tmp = NULL;
+	if (asprintf(&tmp, "%s/.tmp-%s-XXXXXX", dir, img->manifest.digest) < 0)
+		return error_set(err, ENOMEM, "out of memory");
+	int fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return error_set(err, errno, "create `%s`", tmp);
+	int r = pack_image(img, fd, dir, lim, err);
+	if (r == 0 && (fchmod(fd, 0600) < 0 || fsync(fd) < 0))
+		r = error_set(err, errno, "fsync `%s`", tmp);
+	if (close(fd) < 0 && r == 0)
+		r = error_set(err, errno, "close `%s`", tmp);
+	if (r == 0 && rename(tmp, final) < 0)
+		r = error_set(err, errno, "rename to `%s`", final);
+	if (r < 0) {
+		unlink(tmp);
+		return r;
+	}
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	return 0;
+}
+
+int rootfs_prepare(const char *ref, const char *cache_dir, const struct pack_limits *lim,
+                   char **path_out, struct image_config *cfg, struct sb_error *err)
+{
+	struct pack_limits def;
+	if (!lim) {
+		pack_limits_default(&def);
+		lim = &def;
+	}
+	if (!cache_dir || !cache_dir[0])
+		return error_set(err, EINVAL, "no cache directory");
+	struct oci_image img;
+	int r = oci_image_open(ref, &img, err);
+	if (r < 0)
+		return r;
+	cleanup_free char *dir = NULL, *final = NULL;
+	if (asprintf(&dir, "%s/images", cache_dir) < 0 ||
+	    asprintf(&final, "%s/%s.v%d.cpio.lz4", dir, img.manifest.digest,
+	             PACK_FORMAT_VERSION) < 0) {
+		r = error_set(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((r = mkdirs(dir, err)) < 0)
+		goto out;
+	struct stat st;
+	if (stat(final, &st) < 0 || !S_ISREG(st.st_mode)) {
+		r = pack_to_cache(&img, dir, final, lim, err);
+		if (r < 0) {
+			error_prefix(err, "pack `%s`", ref);
+			goto out;
+		}
+	}
+	*path_out = steal_ptr(final);
+	*cfg = img.cfg;
+	memset(&img.cfg, 0, sizeof(img.cfg));
+out:
+	oci_image_free(&img);
+	return r;
+}

@@ -1,0 +1,37 @@
+# rootfs/: OCI image -> cpio newc -> LZ4 legacy initramfs (linked into build/sandbox).
+
+ROOTFS_SRCS += rootfs/digest.c rootfs/oci.c rootfs/oci_index.c rootfs/oci_manifest.c \
+	rootfs/tree.c rootfs/tree_path.c rootfs/tree_merge.c rootfs/tree_walk.c \
+	rootfs/layer.c rootfs/layer_entry.c rootfs/cpio.c rootfs/lz4legacy.c \
+	rootfs/pack.c rootfs/pack_cache.c
+
+ROOTFS_OCI_SRCS := rootfs/digest.c rootfs/oci.c rootfs/oci_index.c rootfs/oci_manifest.c
+ROOTFS_TREE_SRCS := rootfs/tree.c rootfs/tree_path.c rootfs/tree_merge.c rootfs/tree_walk.c
+ROOTFS_LAYER_SRCS := $(ROOTFS_TREE_SRCS) rootfs/digest.c rootfs/layer.c rootfs/layer_entry.c
+
+UNIT_TESTS += test_cpio test_lz4legacy test_oci test_layer test_tree test_pack
+
+test_cpio_SRCS := rootfs/cpio.c host/util/error.c
+test_lz4legacy_SRCS := rootfs/lz4legacy.c host/util/error.c
+test_lz4legacy_LIBS := -llz4 -lpthread
+test_oci_SRCS := $(ROOTFS_OCI_SRCS) host/util/error.c
+test_oci_LIBS := -ljansson -lcrypto
+test_tree_SRCS := $(ROOTFS_TREE_SRCS) host/util/error.c
+test_layer_SRCS := $(ROOTFS_LAYER_SRCS) host/util/error.c
+test_layer_LIBS := -larchive -lcrypto
+test_pack_SRCS := $(ROOTFS_SRCS) host/util/error.c
+test_pack_LIBS := -larchive -ljansson -lcrypto -llz4 -lpthread
+
+# libFuzzer targets (clang). The top-level `fuzz` target builds these.
+FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined $(INC)
+ROOTFS_FUZZ := $(B)/fuzz/fuzz_layer $(B)/fuzz/fuzz_oci
+.PHONY: fuzz-rootfs
+fuzz-rootfs: $(ROOTFS_FUZZ)
+$(B)/fuzz/fuzz_layer: tests/fuzz/fuzz_layer.c $(ROOTFS_LAYER_SRCS) host/util/error.c
+	@mkdir -p $(dir $@)
+	@echo "  FUZZ    $@"
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ -larchive -lcrypto
+$(B)/fuzz/fuzz_oci: tests/fuzz/fuzz_oci.c $(ROOTFS_OCI_SRCS) host/util/error.c
+	@mkdir -p $(dir $@)
+	@echo "  FUZZ    $@"
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ -ljansson -lcrypto

@@ -1,0 +1,427 @@
+/* Unit tests for guest-init/config.c (run-config FDT parsing, hostile blobs) and env.c. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <libfdt.h>
+
+#include "abi.h"
+#include "config.h"
+#include "env.h"
+
+struct prop {
+	const char *name;
+	const void *val;
+	int len;
+};
+
+#define STR(n, s)                                                                                  \
+	{                                                                                          \
+		n, s, sizeof(s)                                                                    \
+	}
+#define RAW(n, s, l)                                                                               \
+	{                                                                                          \
+		n, s, l                                                                            \
+	}
+
+static const uint8_t be_one[4] = {0, 0, 0, 1};
+static const uint8_t be_zero[4] = {0, 0, 0, 0};
+static const uint8_t be_two[4] = {0, 0, 0, 2};
+static const uint8_t be64_zero[8] = {0};
+static const uint8_t be64_4k[8] = {0, 0, 0, 0, 0, 0, 0x10, 0};
+static const uint8_t be64_50ms[8] = {0, 0, 0, 0, 0, 0, 0xc3, 0x50}; /* 50000 */
+static const uint8_t be64_time[8] = {0, 0, 0, 0, 0x12, 0x34, 0x56, 0x78};
+
+#define P_COMPAT STR("compatible", ABI_FDT_COMPATIBLE)
+#define P_VERSION RAW(ABI_PROP_VERSION, be_one, 4)
+#define P_ARGV STR(ABI_PROP_ARGV, "sh\0-c\0echo hi")
+
+/* Build a blob into an exactly sized buffer (so ASan sees any overread).
+ * nlimits < 0: no limits node. extra_node: an extra node name under root. */
+static void *build(const struct prop *root, size_t nroot, const struct prop *limits, int nlimits,
+		   const char *extra_node, size_t *len)
+{
+	size_t cap = 2u << 20;
+	char *tmp = malloc(cap);
+	assert_non_null(tmp);
+	assert_int_equal(fdt_create(tmp, (int)cap), 0);
+	assert_int_equal(fdt_finish_reservemap(tmp), 0);
+	assert_int_equal(fdt_begin_node(tmp, ""), 0);
+	for (size_t i = 0; i < nroot; i++)
+		assert_int_equal(fdt_property(tmp, root[i].name, root[i].val, root[i].len), 0);
+	if (nlimits >= 0) {
+		assert_int_equal(fdt_begin_node(tmp, ABI_NODE_LIMITS), 0);
+		for (int i = 0; i < nlimits; i++)
+			assert_int_equal(
+			    fdt_property(tmp, limits[i].name, limits[i].val, limits[i].len), 0);
+		assert_int_equal(fdt_end_node(tmp), 0);
+	}
+	if (extra_node) {
+		assert_int_equal(fdt_begin_node(tmp, extra_node), 0);
+		assert_int_equal(fdt_end_node(tmp), 0);
+	}
+	assert_int_equal(fdt_end_node(tmp), 0);
+	assert_int_equal(fdt_finish(tmp), 0);
+	*len = fdt_totalsize(tmp);
+	void *blob = malloc(*len);
+	assert_non_null(blob);
+	memcpy(blob, tmp, *len);
+	free(tmp);
+	return blob;
+}
+
+/* Parse and expect failure with want in the message. */
+static void expect_fail(const struct prop *root, size_t nroot, const struct prop *limits,
+			int nlimits, const char *extra_node, const char *want)
+{
+	size_t len;
+	void *blob = build(root, nroot, limits, nlimits, extra_node, &len);
+	struct config cfg;
+	struct sb_error err = {0};
+	int r = config_parse(blob, len, &cfg, &err);
+	if (r == 0 || !strstr(err.msg, want))
+		fail_msg("want failure with \"%s\", got r=%d msg=\"%s\"", want, r, err.msg);
+	assert_null(cfg.argv);
+	free(blob);
+}
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+static void test_minimal_defaults(void **state)
+{
+	(void)state;
+	const struct prop root[] = {P_COMPAT, P_VERSION, P_ARGV};
+	size_t len;
+	void *blob = build(root, N(root), NULL, -1, NULL, &len);
+	struct config cfg;
+	struct sb_error err = {0};
+	assert_int_equal(config_parse(blob, len, &cfg, &err), 0);
+	assert_int_equal(cfg.argc, 3);
+	assert_string_equal(cfg.argv[0], "sh");
+	assert_string_equal(cfg.argv[1], "-c");
+	assert_string_equal(cfg.argv[2], "echo hi");
+	assert_null(cfg.argv[3]);
+	assert_int_equal(cfg.envc, 0);
+	assert_non_null(cfg.env);
+	assert_null(cfg.env[0]);
+	assert_string_equal(cfg.cwd, "/");
+	assert_string_equal(cfg.user, "");
+	assert_string_equal(cfg.hostname, "sandbox");
+	assert_false(cfg.has_time);
+	assert_false(cfg.tty);
+	assert_int_equal(cfg.limits.memory_max, 0);
+	assert_int_equal(cfg.limits.cpu_period_us, 0);
+	config_free(&cfg);
+	free(blob);
+}
+
+static void test_full(void **state)
+{
+	(void)state;
+	const struct prop root[] = {
+	    P_COMPAT,
+	    P_VERSION,
+	    P_ARGV,
+	    STR(ABI_PROP_ENV, "A=1\0B=two=2\0EMPTY="),
+	    STR(ABI_PROP_CWD, "/srv/app"),
+	    STR(ABI_PROP_USER, "1000:50"),
+	    STR(ABI_PROP_HOSTNAME, "box"),
+	    RAW(ABI_PROP_TIME_NS, be64_time, 8),
+	    RAW(ABI_PROP_TTY, be_one, 4),
+	};
+	const struct prop limits[] = {
+	    RAW(ABI_PROP_MEMORY_MAX, be64_4k, 8),
+	    RAW(ABI_PROP_PIDS_MAX, be64_4k, 8),
+	    RAW(ABI_PROP_CPU_QUOTA, be64_50ms, 8),
+	};
+	size_t len;
+	void *blob = build(root, N(root), limits, N(limits), NULL, &len);
+	struct config cfg;
+	struct sb_error err = {0};
+	assert_int_equal(config_parse(blob, len, &cfg, &err), 0);
+	assert_int_equal(cfg.envc, 3);
+	assert_string_equal(cfg.env[1], "B=two=2");
+	assert_string_equal(cfg.env[2], "EMPTY=");
+	assert_null(cfg.env[3]);
+	assert_string_equal(cfg.cwd, "/srv/app");
+	assert_string_equal(cfg.user, "1000:50");
+	assert_string_equal(cfg.hostname, "box");
+	assert_true(cfg.has_time);
+	assert_int_equal(cfg.time_ns, 0x12345678);
+	assert_true(cfg.tty);
+	assert_int_equal(cfg.limits.memory_max, 4096);
+	assert_int_equal(cfg.limits.pids_max, 4096);
+	assert_int_equal(cfg.limits.cpu_quota_us, 50000);
+	assert_int_equal(cfg.limits.cpu_period_us, ABI_CPU_PERIOD_DEFAULT);
+	config_free(&cfg);
+	free(blob);
+}
+
+static void test_header_damage(void **state)
+{
+	(void)state;
+	const struct prop root[] = {P_COMPAT, P_VERSION, P_ARGV};
+	size_t len;
+	char *blob = build(root, N(root), NULL, -1, NULL, &len);
+	struct config cfg;
+	struct sb_error err = {0};
+	/* Every truncation fails cleanly (the buffer is exact: ASan checks reads). */
+	for (size_t cut = 0; cut < len; cut++) {
+		char *t = malloc(cut ? cut : 1);
+		memcpy(t, blob, cut);
+		assert_int_not_equal(config_parse(t, cut, &cfg, &err), 0);
+		assert_null(cfg.argv);
+		free(t);
+	}
+	/* Bad magic. */
+	blob[0] ^= 0xff;
+	assert_int_not_equal(config_parse(blob, len, &cfg, &err), 0);
+	assert_non_null(strstr(err.msg, "invalid FDT"));
+	blob[0] ^= 0xff;
+	/* totalsize larger than the buffer. */
+	fdt_set_totalsize(blob, (uint32_t)len + 8);
+	assert_int_not_equal(config_parse(blob, len, &cfg, &err), 0);
+	fdt_set_totalsize(blob, (uint32_t)len);
+	/* Oversized. */
+	assert_int_not_equal(config_parse(blob, ABI_CONFIG_MAX_BYTES + 1, &cfg, &err), 0);
+	assert_non_null(strstr(err.msg, "more than"));
+	/* Misaligned. */
+	char *un = malloc(len + 1);
+	memcpy(un + 1, blob, len);
+	assert_int_not_equal(config_parse(un + 1, len, &cfg, &err), 0);
+	free(un);
+	/* Still fine after the repairs. */
+	assert_int_equal(config_parse(blob, len, &cfg, &err), 0);
+	config_free(&cfg);
+	free(blob);
+}
+
+/* Flip every byte of a full blob: parse must succeed or fail, never crash. */
+static void test_byte_flips(void **state)
+{
+	(void)state;
+	const struct prop root[] = {P_COMPAT,
+				    P_VERSION,
+				    P_ARGV,
+				    STR(ABI_PROP_ENV, "A=1\0B=2"),
+				    STR(ABI_PROP_CWD, "/w"),
+				    RAW(ABI_PROP_TTY, be_zero, 4)};
+	const struct prop limits[] = {RAW(ABI_PROP_MEMORY_MAX, be64_4k, 8)};
+	size_t len;
+	unsigned char *blob = build(root, N(root), limits, N(limits), NULL, &len);
+	size_t failures = 0;
+	for (size_t i = 0; i < len; i++) {
+		for (unsigned v = 1; v < 256; v <<= 1) {
+			blob[i] ^= (unsigned char)v;
+			struct config cfg;
+			struct sb_error err = {0};
+			if (config_parse(blob, len, &cfg, &err) == 0) {
+				assert_true(cfg.argc >= 1);
+				assert_true(cfg.argv[0][0] != '\0');
+				assert_true(cfg.cwd[0] == '/');
+			} else {
+				failures++;
+				assert_true(err.msg[0] != '\0');
+			}
+			config_free(&cfg);
+			blob[i] ^= (unsigned char)v;
+		}
+	}
+	assert_true(failures > len); /* most flips must be caught */
+	free(blob);
+}
+
+static void test_identity(void **state)
+{
+	(void)state;
+	const struct prop wrong_compat[] = {STR("compatible", "sandbox,other"), P_VERSION, P_ARGV};
+	expect_fail(wrong_compat, N(wrong_compat), NULL, -1, NULL, "compatible");
+	const struct prop prefix_compat[] = {RAW("compatible", ABI_FDT_COMPATIBLE, 10), P_VERSION,
+					     P_ARGV};
+	expect_fail(prefix_compat, N(prefix_compat), NULL, -1, NULL, "compatible");
+	const struct prop no_compat[] = {P_VERSION, P_ARGV};
+	expect_fail(no_compat, N(no_compat), NULL, -1, NULL, "not a run config");
+	const struct prop v2[] = {P_COMPAT, RAW(ABI_PROP_VERSION, be_two, 4), P_ARGV};
+	expect_fail(v2, N(v2), NULL, -1, NULL, "version 2");
+	const struct prop v64[] = {P_COMPAT, RAW(ABI_PROP_VERSION, be64_zero, 8), P_ARGV};
+	expect_fail(v64, N(v64), NULL, -1, NULL, "32-bit");
+	const struct prop no_version[] = {P_COMPAT, P_ARGV};
+	expect_fail(no_version, N(no_version), NULL, -1, NULL, "not a run config");
+}
+
+static void test_argv_env(void **state)
+{
+	(void)state;
+	const struct prop no_argv[] = {P_COMPAT, P_VERSION};
+	expect_fail(no_argv, N(no_argv), NULL, -1, NULL, "argv is missing or empty");
+	const struct prop empty_argv[] = {P_COMPAT, P_VERSION, RAW(ABI_PROP_ARGV, "", 0)};
+	expect_fail(empty_argv, N(empty_argv), NULL, -1, NULL, "argv is missing or empty");
+	const struct prop empty_arg0[] = {P_COMPAT, P_VERSION, STR(ABI_PROP_ARGV, "\0x")};
+	expect_fail(empty_arg0, N(empty_arg0), NULL, -1, NULL, "argv is missing or empty");
+	const struct prop unterminated[] = {P_COMPAT, P_VERSION, RAW(ABI_PROP_ARGV, "sh\0ls", 5)};
+	expect_fail(unterminated, N(unterminated), NULL, -1, NULL, "not NUL-terminated");
+	const struct prop bad_env[] = {P_COMPAT, P_VERSION, P_ARGV, STR(ABI_PROP_ENV, "A=1\0NOEQ")};
+	expect_fail(bad_env, N(bad_env), NULL, -1, NULL, "env entry 1");
+	const struct prop eq_first[] = {P_COMPAT, P_VERSION, P_ARGV, STR(ABI_PROP_ENV, "=x")};
+	expect_fail(eq_first, N(eq_first), NULL, -1, NULL, "env entry 0");
+	const struct prop twice[] = {P_COMPAT, P_VERSION, P_ARGV, P_ARGV};
+	expect_fail(twice, N(twice), NULL, -1, NULL, "twice");
+	const struct prop unknown[] = {P_COMPAT, P_VERSION, P_ARGV, STR("argv0", "x")};
+	expect_fail(unknown, N(unknown), NULL, -1, NULL, "unknown property `argv0`");
+	const struct prop limit_at_root[] = {P_COMPAT, P_VERSION, P_ARGV,
+					     RAW(ABI_PROP_MEMORY_MAX, be64_4k, 8)};
+	expect_fail(limit_at_root, N(limit_at_root), NULL, -1, NULL, "unknown property");
+}
+
+/* ABI_MAX_ARGS entries pass, one more fails (without a huge allocation). */
+static void test_counts(void **state)
+{
+	(void)state;
+	size_t n = ABI_MAX_ARGS + 1;
+	char *list = malloc(n * 2);
+	for (size_t i = 0; i < n; i++) {
+		list[2 * i] = 'a';
+		list[2 * i + 1] = '\0';
+	}
+	const struct prop ok[] = {P_COMPAT, P_VERSION, RAW(ABI_PROP_ARGV, list, (int)(n - 1) * 2),
+				  RAW(ABI_PROP_ENV, "", 0)};
+	size_t len;
+	void *blob = build(ok, N(ok), NULL, -1, NULL, &len);
+	struct config cfg;
+	struct sb_error err = {0};
+	assert_int_equal(config_parse(blob, len, &cfg, &err), 0);
+	assert_int_equal(cfg.argc, ABI_MAX_ARGS);
+	assert_int_equal(cfg.envc, 0);
+	config_free(&cfg);
+	free(blob);
+	const struct prop too_many[] = {P_COMPAT, P_VERSION, RAW(ABI_PROP_ARGV, list, (int)n * 2)};
+	expect_fail(too_many, N(too_many), NULL, -1, NULL, "more than 4096 entries");
+	const struct prop env_many[] = {P_COMPAT, P_VERSION, P_ARGV,
+					RAW(ABI_PROP_ENV, list, (int)n * 2)};
+	expect_fail(env_many, N(env_many), NULL, -1, NULL, "more than 4096 entries");
+	free(list);
+}
+
+static void test_strings_and_cells(void **state)
+{
+	(void)state;
+	const struct prop cwd_unterminated[] = {P_COMPAT, P_VERSION, P_ARGV,
+						RAW(ABI_PROP_CWD, "/tmp", 4)};
+	expect_fail(cwd_unterminated, N(cwd_unterminated), NULL, -1, NULL, "`cwd`: not a string");
+	const struct prop cwd_embedded[] = {P_COMPAT, P_VERSION, P_ARGV,
+					    STR(ABI_PROP_CWD, "/a\0/b")};
+	expect_fail(cwd_embedded, N(cwd_embedded), NULL, -1, NULL, "`cwd`: not a string");
+	const struct prop cwd_empty[] = {P_COMPAT, P_VERSION, P_ARGV, RAW(ABI_PROP_CWD, "", 0)};
+	expect_fail(cwd_empty, N(cwd_empty), NULL, -1, NULL, "`cwd`: not a string");
+	const struct prop cwd_rel[] = {P_COMPAT, P_VERSION, P_ARGV, STR(ABI_PROP_CWD, "srv")};
+	expect_fail(cwd_rel, N(cwd_rel), NULL, -1, NULL, "not absolute");
+	char host[ABI_HOSTNAME_MAX + 2];
+	memset(host, 'h', sizeof(host) - 1);
+	host[sizeof(host) - 1] = '\0';
+	const struct prop long_host[] = {P_COMPAT, P_VERSION, P_ARGV,
+					 RAW(ABI_PROP_HOSTNAME, host, (int)sizeof(host))};
+	expect_fail(long_host, N(long_host), NULL, -1, NULL, "`hostname`");
+	const struct prop tty2[] = {P_COMPAT, P_VERSION, P_ARGV, RAW(ABI_PROP_TTY, be_two, 4)};
+	expect_fail(tty2, N(tty2), NULL, -1, NULL, "not 0 or 1");
+	const struct prop tty8[] = {P_COMPAT, P_VERSION, P_ARGV, RAW(ABI_PROP_TTY, be64_zero, 8)};
+	expect_fail(tty8, N(tty8), NULL, -1, NULL, "32-bit");
+	const struct prop time4[] = {P_COMPAT, P_VERSION, P_ARGV, RAW(ABI_PROP_TIME_NS, be_one, 4)};
+	expect_fail(time4, N(time4), NULL, -1, NULL, "64-bit");
+	const struct prop user_unterminated[] = {P_COMPAT, P_VERSION, P_ARGV,
+						 RAW(ABI_PROP_USER, "root", 4)};
+	expect_fail(user_unterminated, N(user_unterminated), NULL, -1, NULL, "`user`");
+
+	/* The longest hostname passes. */
+	host[ABI_HOSTNAME_MAX] = '\0';
+	const struct prop max_host[] = {P_COMPAT, P_VERSION, P_ARGV,
+					RAW(ABI_PROP_HOSTNAME, host, ABI_HOSTNAME_MAX + 1)};
+	size_t len;
+	void *blob = build(max_host, N(max_host), NULL, -1, NULL, &len);
+	struct config cfg;
+	struct sb_error err = {0};
+	assert_int_equal(config_parse(blob, len, &cfg, &err), 0);
+	assert_int_equal(strlen(cfg.hostname), ABI_HOSTNAME_MAX);
+	config_free(&cfg);
+	free(blob);
+}
+
+static void test_limits(void **state)
+{
+	(void)state;
+	const struct prop root[] = {P_COMPAT, P_VERSION, P_ARGV};
+	const struct prop mem4[] = {RAW(ABI_PROP_MEMORY_MAX, be_one, 4)};
+	expect_fail(root, N(root), mem4, N(mem4), NULL, "64-bit");
+	const struct prop mem0[] = {RAW(ABI_PROP_MEMORY_MAX, be64_zero, 8)};
+	expect_fail(root, N(root), mem0, N(mem0), NULL, "out of range");
+	const struct prop pids0[] = {RAW(ABI_PROP_PIDS_MAX, be64_zero, 8)};
+	expect_fail(root, N(root), pids0, N(pids0), NULL, "out of range");
+	const struct prop period_only[] = {RAW(ABI_PROP_CPU_PERIOD, be64_50ms, 8)};
+	expect_fail(root, N(root), period_only, N(period_only), NULL, "without");
+	const struct prop tiny_quota[] = {RAW(ABI_PROP_CPU_QUOTA, be64_zero, 8)};
+	expect_fail(root, N(root), tiny_quota, N(tiny_quota), NULL, "out of range");
+	const struct prop long_period[] = {RAW(ABI_PROP_CPU_QUOTA, be64_50ms, 8),
+					   RAW(ABI_PROP_CPU_PERIOD, be64_time, 8)};
+	expect_fail(root, N(root), long_period, N(long_period), NULL, "out of range");
+	const struct prop unknown[] = {RAW("swap-max", be64_4k, 8)};
+	expect_fail(root, N(root), unknown, N(unknown), NULL, "unknown property `swap-max`");
+	const struct prop root_prop_in_limits[] = {P_ARGV};
+	expect_fail(root, N(root), root_prop_in_limits, 1, NULL, "unknown property `argv`");
+	expect_fail(root, N(root), NULL, -1, "limitz", "unexpected node `limitz`");
+	expect_fail(root, N(root), NULL, 0, ABI_NODE_LIMITS, "unexpected node `limits`");
+	const struct prop limits_as_prop[] = {P_COMPAT, P_VERSION, P_ARGV,
+					      RAW(ABI_NODE_LIMITS, be64_4k, 8)};
+	expect_fail(limits_as_prop, N(limits_as_prop), NULL, -1, NULL, "unknown property `limits`");
+
+	/* An empty limits node is fine: nothing limited. */
+	size_t len;
+	void *blob = build(root, N(root), NULL, 0, NULL, &len);
+	struct config cfg;
+	struct sb_error err = {0};
+	assert_int_equal(config_parse(blob, len, &cfg, &err), 0);
+	assert_int_equal(cfg.limits.memory_max + cfg.limits.pids_max + cfg.limits.cpu_quota_us, 0);
+	config_free(&cfg);
+	free(blob);
+}
+
+static void test_env_build(void **state)
+{
+	(void)state;
+	char *vars[] = {"A=1", "HOME=/custom", NULL};
+	struct config cfg = {.env = vars, .envc = 2, .hostname = "box", .tty = true};
+	char **env = env_build(&cfg, "/home/u");
+	assert_non_null(env);
+	assert_string_equal(env[0], "A=1");
+	assert_string_equal(env_get(env, "HOME"), "/custom"); /* the config wins */
+	assert_string_equal(env_get(env, "PATH"), ENV_DEFAULT_PATH);
+	assert_string_equal(env_get(env, "HOSTNAME"), "box");
+	assert_string_equal(env_get(env, "TERM"), "xterm");
+	assert_null(env_get(env, "HOM"));
+	size_t n = 0;
+	while (env[n])
+		n++;
+	assert_int_equal(n, 5);
+	free(env);
+
+	char *none[] = {NULL};
+	struct config bare = {.env = none, .envc = 0, .hostname = "h"};
+	env = env_build(&bare, "/root");
+	assert_string_equal(env_get(env, "HOME"), "/root");
+	assert_null(env_get(env, "TERM"));
+	free(env);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_minimal_defaults), cmocka_unit_test(test_full),
+	    cmocka_unit_test(test_header_damage),    cmocka_unit_test(test_byte_flips),
+	    cmocka_unit_test(test_identity),	     cmocka_unit_test(test_argv_env),
+	    cmocka_unit_test(test_counts),	     cmocka_unit_test(test_strings_and_cells),
+	    cmocka_unit_test(test_limits),	     cmocka_unit_test(test_env_build),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

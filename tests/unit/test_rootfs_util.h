@@ -1,0 +1,182 @@
+/* Helpers shared by the rootfs unit tests: build tars (libarchive writer), OCI
+ * layouts in temp dirs, and decode our output (LZ4 legacy + cpio newc). */
+#ifndef TEST_ROOTFS_UTIL_H
+#define TEST_ROOTFS_UTIL_H
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* ---- tar building ---- */
+struct tb {
+	struct archive *a;
+	char *buf;
+	size_t cap, used;
+};
+
+enum tb_comp { TB_NONE, TB_GZIP, TB_ZSTD };
+
+static inline void tb_open(struct tb *t, enum tb_comp comp)
+{
+	t->cap = 64 << 20;
+	t->buf = malloc(t->cap);
+	t->used = 0;
+	t->a = archive_write_new();
+	archive_write_set_format_pax_restricted(t->a);
+	if (comp == TB_GZIP)
+		archive_write_add_filter_gzip(t->a);
+	if (comp == TB_ZSTD)
+		archive_write_add_filter_zstd(t->a);
+	archive_write_set_bytes_in_last_block(t->a, 1);
+	if (archive_write_open_memory(t->a, t->buf, t->cap, &t->used) != ARCHIVE_OK)
+		abort();
+}
+
+/* type: 'f' file, 'd' dir, 'l' symlink, 'h' hard link, 'p' fifo, 'c' char dev. */
+static inline void tb_add(struct tb *t, char type, const char *path, unsigned perm,
+                          const char *data_or_target)
+{
+	struct archive_entry *e = archive_entry_new();
+	archive_entry_set_pathname(e, path);
+	archive_entry_set_perm(e, perm);
+	archive_entry_set_mtime(e, 1700000000, 0);
+	archive_entry_set_uid(e, 1000);
+	archive_entry_set_gid(e, 1001);
+	size_t len = 0;
+	switch (type) {
+	case 'f':
+		archive_entry_set_filetype(e, AE_IFREG);
+		len = data_or_target ? strlen(data_or_target) : 0;
+		archive_entry_set_size(e, (la_int64_t)len);
+		break;
+	case 'd':
+		archive_entry_set_filetype(e, AE_IFDIR);
+		break;
+	case 'l':
+		archive_entry_set_filetype(e, AE_IFLNK);
+		archive_entry_set_symlink(e, data_or_target);
+		break;
+	case 'h':
+		archive_entry_set_filetype(e, AE_IFREG);
+		archive_entry_set_hardlink(e, data_or_target);
+		break;
+	case 'p':
+		archive_entry_set_filetype(e, AE_IFIFO);
+		break;
+	case 'c':
+		archive_entry_set_filetype(e, AE_IFCHR);
+		archive_entry_set_rdevmajor(e, 1);
+		archive_entry_set_rdevminor(e, 3);
+		break;
+	}
+	if (archive_write_header(t->a, e) != ARCHIVE_OK)
+		abort();
+	if (len && archive_write_data(t->a, data_or_target, len) != (la_ssize_t)len)
+		abort();
+	archive_entry_free(e);
+}
+
+/* Finish; returns the malloc'd bytes (caller frees) and their length. */
+static inline char *tb_close(struct tb *t, size_t *len)
+{
+	archive_write_close(t->a);
+	archive_write_free(t->a);
+	*len = t->used;
+	return t->buf;
+}
+
+/* ---- files ---- */
+static inline int tu_memfd(const void *buf, size_t len)
+{
+	char path[] = "/tmp/rootfs-test-XXXXXX";
+	int fd = mkstemp(path);
+	if (fd < 0)
+		abort();
+	unlink(path);
+	if (len && write(fd, buf, len) != (ssize_t)len)
+		abort();
+	lseek(fd, 0, SEEK_SET);
+	return fd;
+}
+
+static inline void tu_write_file(const char *path, const void *buf, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0 || write(fd, buf, len) != (ssize_t)len)
+		abort();
+	close(fd);
+}
+
+static inline char *tu_read_fd(int fd, size_t *len)
+{
+	struct stat st;
+	fstat(fd, &st);
+	char *buf = malloc((size_t)st.st_size + 1);
+	if (pread(fd, buf, (size_t)st.st_size, 0) != st.st_size)
+		abort();
+	*len = (size_t)st.st_size;
+	return buf;
+}
+
+static inline void tu_rm_rf(const char *dir)
+{
+	char cmd[4200];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		abort();
+}
+
+/* ---- cpio parsing ---- */
+struct tu_cpio_ent {
+	char name[4200];
+	uint32_t ino, mode, uid, gid, nlink, mtime, size, rmaj, rmin;
+	const uint8_t *data;
+};
+
+static inline uint32_t tu_hex8(const uint8_t *p)
+{
+	char b[9];
+	memcpy(b, p, 8);
+	b[8] = 0;
+	return (uint32_t)strtoul(b, NULL, 16);
+}
+
+/* Parse one newc entry at *off (must be 4-aligned); returns 1, 0 at the
+ * trailer, -1 on a malformed archive. */
+static inline int tu_cpio_next(const uint8_t *buf, size_t len, size_t *off, struct tu_cpio_ent *e)
+{
+	size_t o = *off;
+	if ((o & 3) || o + 110 > len || memcmp(buf + o, "070701", 6))
+		return -1;
+	const uint8_t *h = buf + o + 6;
+	e->ino = tu_hex8(h);
+	e->mode = tu_hex8(h + 8);
+	e->uid = tu_hex8(h + 16);
+	e->gid = tu_hex8(h + 24);
+	e->nlink = tu_hex8(h + 32);
+	e->mtime = tu_hex8(h + 40);
+	e->size = tu_hex8(h + 48);
+	e->rmaj = tu_hex8(h + 72);
+	e->rmin = tu_hex8(h + 80);
+	uint32_t namesize = tu_hex8(h + 88);
+	if (tu_hex8(h + 96) != 0 || namesize == 0 || namesize > sizeof(e->name) ||
+	    o + 110 + namesize > len || buf[o + 110 + namesize - 1] != 0)
+		return -1;
+	memcpy(e->name, buf + o + 110, namesize);
+	o = (o + 110 + namesize + 3) & ~(size_t)3;
+	if (o + e->size > len)
+		return -1;
+	e->data = buf + o;
+	o = (o + e->size + 3) & ~(size_t)3;
+	*off = o;
+	return strcmp(e->name, "TRAILER!!!") ? 1 : 0;
+}
+
+#endif
