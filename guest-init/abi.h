@@ -28,6 +28,10 @@
 #define ABI_PORT_STDERR 0x512
 #define ABI_PORT_FIRST 0x510
 #define ABI_PORT_COUNT 3
+/* Ports the guest ioperm()s: the CPU checks every byte an OUT covers in the
+ * I/O bitmap, so the 32-bit OUT to ABI_PORT_EXIT needs 0x510-0x513. The VMM
+ * still serves only the ABI_PORT_COUNT ports above. */
+#define ABI_PORT_IOPERM_COUNT 4
 #define ABI_EXIT_INIT_FAILED 0x100u
 
 /* Run config: a flattened device tree at ABI_CONFIG_PATH.

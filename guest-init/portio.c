@@ -33,7 +33,7 @@ int portio_open(bool ports)
 	if (!ports)
 		return 0;
 #if HAVE_PORTS
-	if (ioperm(ABI_PORT_FIRST, ABI_PORT_COUNT, 1) < 0)
+	if (ioperm(ABI_PORT_FIRST, ABI_PORT_IOPERM_COUNT, 1) < 0)
 		return -errno;
 	use_ports = true;
 	return 0;
@@ -88,6 +88,6 @@ void portio_drop(void)
 {
 #if HAVE_PORTS
 	if (use_ports)
-		ioperm(ABI_PORT_FIRST, ABI_PORT_COUNT, 0);
+		ioperm(ABI_PORT_FIRST, ABI_PORT_IOPERM_COUNT, 0);
 #endif
 }
