@@ -36,15 +36,14 @@ int cpio_write_header(struct cpio_writer *w, const struct cpio_entry *e, struct 
 {
 	if (w->pending)
 		return error_set(err, EINVAL, "cpio: previous entry is missing %llu data bytes",
-		                 (unsigned long long)w->pending);
+				 (unsigned long long)w->pending);
 	size_t namesize = strlen(e->name) + 1;
 	if (namesize > 0xffffffffu)
 		return error_set(err, ENAMETOOLONG, "cpio: name too long");
 	char hdr[CPIO_NEWC_HDR_LEN + 1];
-	snprintf(hdr, sizeof(hdr),
-	         "070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X", e->ino, e->mode,
-	         e->uid, e->gid, e->nlink, e->mtime, e->size, 0u, 0u, e->rdev_major, e->rdev_minor,
-	         (unsigned)namesize, 0u);
+	snprintf(hdr, sizeof(hdr), "070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X",
+		 e->ino, e->mode, e->uid, e->gid, e->nlink, e->mtime, e->size, 0u, 0u,
+		 e->rdev_major, e->rdev_minor, (unsigned)namesize, 0u);
 	int r = emit(w, hdr, CPIO_NEWC_HDR_LEN, err);
 	if (r == 0)
 		r = emit(w, e->name, namesize, err);
@@ -61,7 +60,7 @@ int cpio_write_data(struct cpio_writer *w, const void *buf, size_t len, struct s
 {
 	if (len > w->pending)
 		return error_set(err, EINVAL, "cpio: %zu bytes written, only %llu owed", len,
-		                 (unsigned long long)w->pending);
+				 (unsigned long long)w->pending);
 	int r = emit(w, buf, len, err);
 	if (r < 0)
 		return r;
@@ -73,7 +72,7 @@ int cpio_write_data(struct cpio_writer *w, const void *buf, size_t len, struct s
 
 int cpio_write_trailer(struct cpio_writer *w, struct sb_error *err)
 {
-	struct cpio_entry e = { .name = "TRAILER!!!", .nlink = 1 };
+	struct cpio_entry e = {.name = "TRAILER!!!", .nlink = 1};
 	return cpio_write_header(w, &e, err);
 }
 
@@ -103,7 +102,7 @@ static int mem_sink(void *ctx, const void *buf, size_t len, struct sb_error *err
 }
 
 static int build_entries(struct cpio_writer *w, const struct cpio_file *files, size_t n,
-                         struct sb_error *err)
+			 struct sb_error *err)
 {
 	for (size_t i = 0; i < n; i++) {
 		const struct cpio_file *f = &files[i];
@@ -117,11 +116,11 @@ static int build_entries(struct cpio_writer *w, const struct cpio_file *files, s
 		if (S_ISDIR(f->mode) && f->len)
 			return error_set(err, EINVAL, "cpio: directory `%s` has data", f->path);
 		struct cpio_entry e = {
-			.name = name,
-			.ino = (uint32_t)(i + 1),
-			.mode = f->mode,
-			.nlink = S_ISDIR(f->mode) ? 2 : 1,
-			.size = (uint32_t)f->len,
+		    .name = name,
+		    .ino = (uint32_t)(i + 1),
+		    .mode = f->mode,
+		    .nlink = S_ISDIR(f->mode) ? 2 : 1,
+		    .size = (uint32_t)f->len,
 		};
 		int r = cpio_write_header(w, &e, err);
 		if (r == 0)
@@ -133,9 +132,9 @@ static int build_entries(struct cpio_writer *w, const struct cpio_file *files, s
 }
 
 int cpio_build(const struct cpio_file *files, size_t n, uint8_t **out, size_t *out_len,
-               struct sb_error *err)
+	       struct sb_error *err)
 {
-	struct membuf m = { 0 };
+	struct membuf m = {0};
 	struct cpio_writer w;
 	cpio_writer_init(&w, mem_sink, &m);
 	int r = build_entries(&w, files, n, err);

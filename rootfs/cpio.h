@@ -16,8 +16,8 @@ typedef int (*cpio_sink_fn)(void *ctx, const void *buf, size_t len, struct sb_er
 struct cpio_writer {
 	cpio_sink_fn sink;
 	void *ctx;
-	uint64_t offset;  /* bytes written so far */
-	uint64_t pending; /* data bytes still owed by the current entry */
+	uint64_t offset;   /* bytes written so far */
+	uint64_t pending;  /* data bytes still owed by the current entry */
 	uint32_t data_len; /* data length of the current entry (for padding) */
 };
 
@@ -47,6 +47,6 @@ struct cpio_file {
 };
 /* Build a newc archive ending with TRAILER!!!; *out is malloc'd. */
 int cpio_build(const struct cpio_file *files, size_t n, uint8_t **out, size_t *out_len,
-               struct sb_error *err);
+	       struct sb_error *err);
 
 #endif

@@ -61,8 +61,8 @@ static int open_outer(struct layer_stream *s, struct sb_error *err)
 	if (archive_read_open(s->outer, s, NULL, blob_read, NULL) != ARCHIVE_OK ||
 	    archive_read_next_header(s->outer, &ae) != ARCHIVE_OK)
 		return error_set(err, EINVAL, "unreadable layer: %s",
-		                 archive_error_string(s->outer) ? archive_error_string(s->outer)
-		                                                : "empty blob");
+				 archive_error_string(s->outer) ? archive_error_string(s->outer)
+								: "empty blob");
 	return 0;
 }
 
@@ -74,7 +74,7 @@ static int open_inner(struct layer_stream *s, struct sb_error *err)
 	archive_read_support_format_tar(s->inner);
 	if (archive_read_open(s->inner, s, NULL, tar_read, NULL) != ARCHIVE_OK)
 		return error_set(err, s->bomb ? EFBIG : EINVAL, "bad tar: %s",
-		                 archive_error_string(s->inner));
+				 archive_error_string(s->inner));
 	return 0;
 }
 
@@ -88,7 +88,7 @@ static int drain(struct layer_stream *s, struct sb_error *err)
 		;
 	if (n < 0)
 		return error_set(err, s->bomb ? EFBIG : EINVAL, "%s",
-		                 archive_error_string(s->inner));
+				 archive_error_string(s->inner));
 	while ((n = blob_read(s->outer, s, &buf)) > 0)
 		;
 	return n < 0 ? error_set(err, errno, "read blob") : 0;
@@ -99,12 +99,14 @@ static int verify(struct layer_stream *s, const struct layer_source *src, struct
 	char hex[DIGEST_HEX_LEN + 1];
 	digest_final(&s->blob_hash, hex);
 	if (src->digest && (s->blob_bytes != src->size || strcmp(hex, src->digest)))
-		return error_set(err, EINVAL, "content does not match its digest (got sha256:%s, %llu bytes)",
-		                 hex, (unsigned long long)s->blob_bytes);
+		return error_set(err, EINVAL,
+				 "content does not match its digest (got sha256:%s, %llu bytes)",
+				 hex, (unsigned long long)s->blob_bytes);
 	digest_final(&s->diff_hash, hex);
 	if (src->diff_id && strcmp(hex, src->diff_id))
-		return error_set(err, EINVAL, "uncompressed tar has sha256:%s, config diff_id says sha256:%s",
-		                 hex, src->diff_id);
+		return error_set(err, EINVAL,
+				 "uncompressed tar has sha256:%s, config diff_id says sha256:%s",
+				 hex, src->diff_id);
 	return 0;
 }
 
@@ -122,8 +124,9 @@ static void stream_close(struct layer_stream *s)
 static int apply(struct layer_stream *s, const struct layer_source *src, struct sb_error *err)
 {
 	int r;
-	if ((r = digest_init(&s->blob_hash, err)) < 0 || (r = digest_init(&s->diff_hash, err)) < 0 ||
-	    (r = open_outer(s, err)) < 0 || (r = open_inner(s, err)) < 0)
+	if ((r = digest_init(&s->blob_hash, err)) < 0 ||
+	    (r = digest_init(&s->diff_hash, err)) < 0 || (r = open_outer(s, err)) < 0 ||
+	    (r = open_inner(s, err)) < 0)
 		return r;
 	if ((r = layer_entries(s, err)) < 0 || (r = drain(s, err)) < 0)
 		return r;
@@ -131,7 +134,7 @@ static int apply(struct layer_stream *s, const struct layer_source *src, struct 
 }
 
 int layer_apply(struct tree *t, uint32_t index, const struct layer_source *src,
-                struct layer_spill *spill, struct layer_budget *b, struct sb_error *err)
+		struct layer_spill *spill, struct layer_budget *b, struct sb_error *err)
 {
 	struct layer_stream *s = calloc(1, sizeof(*s));
 	if (!s)
@@ -144,6 +147,7 @@ int layer_apply(struct tree *t, uint32_t index, const struct layer_source *src,
 	int r = apply(s, src, err);
 	stream_close(s);
 	if (r < 0)
-		error_prefix(err, "layer %u (sha256:%.64s)", index, src->digest ? src->digest : "?");
+		error_prefix(err, "layer %u (sha256:%.64s)", index,
+			     src->digest ? src->digest : "?");
 	return r;
 }

@@ -31,7 +31,7 @@ static int spill_write(struct layer_stream *s, const void *buf, size_t len, stru
 
 /* Copy the entry's content to the spill file; *size is what was copied. */
 static int spill_content(struct layer_stream *s, const char *path, uint64_t *size,
-                         struct sb_error *err)
+			 struct sb_error *err)
 {
 	*size = 0;
 	for (;;) {
@@ -40,7 +40,7 @@ static int spill_content(struct layer_stream *s, const char *path, uint64_t *siz
 			return 0;
 		if (n < 0)
 			return error_set(err, s->bomb ? EFBIG : EINVAL, "`%.200s`: %s", path,
-			                 archive_error_string(s->inner));
+					 archive_error_string(s->inner));
 		if ((uint64_t)n > s->budget->spill_left)
 			return error_set(err, EFBIG, "`%.200s`: unpacked size limit reached", path);
 		s->budget->spill_left -= (uint64_t)n;
@@ -78,7 +78,7 @@ static int whiteout(struct layer_stream *s, char *path, struct sb_error *err)
 }
 
 static int decode(struct archive_entry *ae, struct tree_entry *e, const char *path,
-                  struct sb_error *err)
+		  struct sb_error *err)
 {
 	la_int64_t uid = archive_entry_uid(ae), gid = archive_entry_gid(ae);
 	if (uid < 0 || uid > UINT32_MAX || gid < 0 || gid > UINT32_MAX)
@@ -134,7 +134,7 @@ int layer_entries(struct layer_stream *s, struct sb_error *err)
 			return 0;
 		if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
 			return error_set(err, s->bomb ? EFBIG : EINVAL, "bad tar: %s",
-			                 archive_error_string(s->inner));
+					 archive_error_string(s->inner));
 		if (s->budget->entries_left == 0)
 			return error_set(err, E2BIG, "too many entries in the image");
 		s->budget->entries_left--;

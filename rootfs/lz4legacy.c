@@ -54,10 +54,10 @@ static void *compress_block(void *arg)
 	int cap = LZ4_compressBound(LZ4LEGACY_BLOCK);
 	if (b->level <= 1)
 		b->out_len = LZ4_compress_default((const char *)b->in, (char *)b->out + 4,
-		                                  (int)b->fill, cap);
+						  (int)b->fill, cap);
 	else
 		b->out_len = LZ4_compress_HC((const char *)b->in, (char *)b->out + 4, (int)b->fill,
-		                             cap, b->level);
+					     cap, b->level);
 	if (b->out_len <= 0)
 		b->out_len = -1;
 	else
@@ -156,16 +156,11 @@ int lz4legacy_close(struct lz4legacy *z, uint64_t *total, struct sb_error *err)
 {
 	int r = flush(z, err);
 	if (r == 0) {
-		uint8_t end[4] = { 0 };
+		uint8_t end[4] = {0};
 		r = write_all(z, end, sizeof(end), err);
 	}
 	if (total)
 		*total = z->written;
 	lz4legacy_abort(z);
 	return r;
-}
-
-uint64_t lz4legacy_written(const struct lz4legacy *z)
-{
-	return z->written;
 }

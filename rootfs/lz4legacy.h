@@ -22,7 +22,5 @@ int lz4legacy_write(struct lz4legacy *z, const void *buf, size_t len, struct sb_
 int lz4legacy_close(struct lz4legacy *z, uint64_t *total, struct sb_error *err);
 /* Free without finishing the stream (error paths). */
 void lz4legacy_abort(struct lz4legacy *z);
-/* Bytes written to fd so far. */
-uint64_t lz4legacy_written(const struct lz4legacy *z);
 
 #endif

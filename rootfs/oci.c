@@ -17,8 +17,8 @@ int oci_ref_parse(const char *ref, char **dir, char **tag, struct sb_error *err)
 	const char *p = ref;
 	if (!strncmp(ref, "oci-archive:", 12) || !strncmp(ref, "docker-archive:", 15) ||
 	    !strncmp(ref, "docker://", 9))
-		return error_set(err, ENOTSUP, "image `%s`: transport not supported (use oci:DIR[:TAG])",
-		                 ref);
+		return error_set(err, ENOTSUP,
+				 "image `%s`: transport not supported (use oci:DIR[:TAG])", ref);
 	int prefixed = !strncmp(ref, "oci:", 4);
 	if (prefixed)
 		p += 4;
@@ -75,7 +75,7 @@ int oci_blob_open(const char *dir, const struct oci_desc *d, struct sb_error *er
 	if (size != d->size) {
 		close(fd);
 		return error_set(err, EINVAL, "blob sha256:%s: size %llu, descriptor says %llu",
-		                 d->digest, (unsigned long long)size, (unsigned long long)d->size);
+				 d->digest, (unsigned long long)size, (unsigned long long)d->size);
 	}
 	return fd;
 }
@@ -95,11 +95,11 @@ static int read_all(int fd, char *buf, size_t len, const char *what, struct sb_e
 }
 
 int oci_blob_read(const char *dir, const struct oci_desc *d, size_t max, char **out,
-                  struct sb_error *err)
+		  struct sb_error *err)
 {
 	if (d->size > max)
 		return error_set(err, EFBIG, "blob sha256:%s: %llu bytes, limit %zu", d->digest,
-		                 (unsigned long long)d->size, max);
+				 (unsigned long long)d->size, max);
 	cleanup_close int fd = oci_blob_open(dir, d, err);
 	if (fd < 0)
 		return fd;
@@ -115,7 +115,7 @@ int oci_blob_read(const char *dir, const struct oci_desc *d, size_t max, char **
 		return r;
 	if (strcmp(hex, d->digest))
 		return error_set(err, EINVAL, "blob sha256:%s: content has digest sha256:%s",
-		                 d->digest, hex);
+				 d->digest, hex);
 	*out = steal_ptr(buf);
 	return 0;
 }
@@ -131,7 +131,7 @@ static int index_read(const char *dir, char **out, size_t *len, struct sb_error 
 		return error_prefix(err, "`%s` is not an OCI image layout", dir);
 	if (size > OCI_MAX_INDEX_JSON)
 		return error_set(err, EFBIG, "`%s`: %llu bytes, limit %u", path,
-		                 (unsigned long long)size, OCI_MAX_INDEX_JSON);
+				 (unsigned long long)size, OCI_MAX_INDEX_JSON);
 	cleanup_free char *buf = malloc(size + 1);
 	if (!buf)
 		return error_set(err, ENOMEM, "out of memory");
@@ -165,7 +165,7 @@ static int resolve(struct oci_image *img, const char *tag, char **json, struct s
 		if (depth >= OCI_MAX_INDEX_DEPTH)
 			return error_set(err, ELOOP, "%s: image indexes nested too deep", img->dir);
 		r = oci_index_select(buf, img->manifest.size, 0, NULL, img->dir, &img->manifest,
-		                     &is_index, err);
+				     &is_index, err);
 	}
 	if (r == 0)
 		*json = steal_ptr(buf);

@@ -53,7 +53,7 @@ int oci_blob_open(const char *dir, const struct oci_desc *d, struct sb_error *er
 /* Read a whole blob (at most max bytes) and check its digest; *out is malloc'd
  * and NUL-terminated. */
 int oci_blob_read(const char *dir, const struct oci_desc *d, size_t max, char **out,
-                  struct sb_error *err);
+		  struct sb_error *err);
 
 /* Pure JSON parsers (fuzzed). where names the layout in messages.
  * oci_index_select: pick a descriptor from an index. With top set it is the
@@ -61,7 +61,7 @@ int oci_blob_read(const char *dir, const struct oci_desc *d, size_t max, char **
  * index) linux/amd64 is chosen. *is_index tells whether the chosen descriptor
  * is itself an index, judged by its mediaType. */
 int oci_index_select(const char *json, size_t len, int top, const char *tag, const char *where,
-                     struct oci_desc *out, int *is_index, struct sb_error *err);
+		     struct oci_desc *out, int *is_index, struct sb_error *err);
 /* Returns 1 when the JSON document is an index ("manifests" array), 0 if not. */
 int oci_json_is_index(const char *json, size_t len);
 int oci_manifest_parse(const char *json, size_t len, struct oci_image *img, struct sb_error *err);

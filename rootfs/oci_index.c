@@ -11,7 +11,7 @@
 static int is_index_type(const char *mt)
 {
 	return mt && (!strcmp(mt, "application/vnd.oci.image.index.v1+json") ||
-	              !strcmp(mt, "application/vnd.docker.distribution.manifest.list.v2+json"));
+		      !strcmp(mt, "application/vnd.docker.distribution.manifest.list.v2+json"));
 }
 
 static const char *ref_name(json_t *m)
@@ -57,7 +57,7 @@ static int desc_parse(json_t *m, struct oci_desc *out, int *is_index, struct sb_
 }
 
 static int pick_platform(json_t **cand, size_t n, const char *where, json_t **out,
-                         struct sb_error *err)
+			 struct sb_error *err)
 {
 	char found[512] = "";
 	for (size_t i = 0; i < n; i++) {
@@ -74,11 +74,11 @@ static int pick_platform(json_t **cand, size_t n, const char *where, json_t **ou
 		list_add(found, sizeof(found), one);
 	}
 	return error_set(err, ENOENT, "%s: no linux/amd64 image (platforms: %s)", where,
-	                 found[0] ? found : "none");
+			 found[0] ? found : "none");
 }
 
 static int select_from(json_t *arr, int top, const char *tag, const char *where, json_t **out,
-                       struct sb_error *err)
+		       struct sb_error *err)
 {
 	size_t n = json_array_size(arr);
 	json_t *cand[MAX_MANIFESTS];
@@ -94,12 +94,12 @@ static int select_from(json_t *arr, int top, const char *tag, const char *where,
 	}
 	if (nc == 0 && tag)
 		return error_set(err, ENOENT, "%s: no image tagged `%s` (tags: %s)", where, tag,
-		                 tags[0] ? tags : "none");
+				 tags[0] ? tags : "none");
 	if (nc == 0)
 		return error_set(err, ENOENT, "%s: index lists no manifests", where);
 	if (top && !tag && strchr(tags, ','))
 		return error_set(err, EINVAL, "%s holds several images, name one of the tags: %s",
-		                 where, tags);
+				 where, tags);
 	if (nc == 1 && top) {
 		*out = cand[0];
 		if (platform_match(cand[0]) != 0)
@@ -109,13 +109,13 @@ static int select_from(json_t *arr, int top, const char *tag, const char *where,
 }
 
 int oci_index_select(const char *json, size_t len, int top, const char *tag, const char *where,
-                     struct oci_desc *out, int *is_index, struct sb_error *err)
+		     struct oci_desc *out, int *is_index, struct sb_error *err)
 {
 	json_error_t jerr;
 	json_t *root = json_loadb(json, len, 0, &jerr);
 	if (!root)
 		return error_set(err, EINVAL, "%s: bad index JSON: %s (line %d)", where, jerr.text,
-		                 jerr.line);
+				 jerr.line);
 	int r;
 	json_t *arr = json_object_get(root, "manifests");
 	json_t *m = NULL;

@@ -12,14 +12,14 @@ static const struct {
 	const char *type;
 	enum oci_compression comp;
 } layer_types[] = {
-	{ "application/vnd.oci.image.layer.v1.tar", OCI_COMP_NONE },
-	{ "application/vnd.oci.image.layer.v1.tar+gzip", OCI_COMP_GZIP },
-	{ "application/vnd.oci.image.layer.v1.tar+zstd", OCI_COMP_ZSTD },
-	{ "application/vnd.oci.image.layer.nondistributable.v1.tar", OCI_COMP_NONE },
-	{ "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip", OCI_COMP_GZIP },
-	{ "application/vnd.oci.image.layer.nondistributable.v1.tar+zstd", OCI_COMP_ZSTD },
-	{ "application/vnd.docker.image.rootfs.diff.tar.gzip", OCI_COMP_GZIP },
-	{ "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip", OCI_COMP_GZIP },
+    {"application/vnd.oci.image.layer.v1.tar", OCI_COMP_NONE},
+    {"application/vnd.oci.image.layer.v1.tar+gzip", OCI_COMP_GZIP},
+    {"application/vnd.oci.image.layer.v1.tar+zstd", OCI_COMP_ZSTD},
+    {"application/vnd.oci.image.layer.nondistributable.v1.tar", OCI_COMP_NONE},
+    {"application/vnd.oci.image.layer.nondistributable.v1.tar+gzip", OCI_COMP_GZIP},
+    {"application/vnd.oci.image.layer.nondistributable.v1.tar+zstd", OCI_COMP_ZSTD},
+    {"application/vnd.docker.image.rootfs.diff.tar.gzip", OCI_COMP_GZIP},
+    {"application/vnd.docker.image.rootfs.foreign.diff.tar.gzip", OCI_COMP_GZIP},
 };
 
 static int layer_parse(json_t *l, size_t i, struct oci_layer *out, struct sb_error *err)
@@ -31,13 +31,15 @@ static int layer_parse(json_t *l, size_t i, struct oci_layer *out, struct sb_err
 		if (!strcmp(mt, layer_types[k].type))
 			break;
 	if (!mt || k == sizeof(layer_types) / sizeof(layer_types[0]))
-		return error_set(err, ENOTSUP, "manifest: layer %zu: unsupported media type `%.100s`",
-		                 i, mt ? mt : "(none)");
+		return error_set(err, ENOTSUP,
+				 "manifest: layer %zu: unsupported media type `%.100s`", i,
+				 mt ? mt : "(none)");
 	out->comp = layer_types[k].comp;
 	if (!json_is_integer(size) || json_integer_value(size) < 0)
 		return error_set(err, EINVAL, "manifest: layer %zu: bad size", i);
 	out->blob.size = (uint64_t)json_integer_value(size);
-	int r = digest_parse(json_string_value(json_object_get(l, "digest")), out->blob.digest, err);
+	int r =
+	    digest_parse(json_string_value(json_object_get(l, "digest")), out->blob.digest, err);
 	return r < 0 ? error_prefix(err, "manifest: layer %zu", i) : 0;
 }
 
@@ -51,7 +53,7 @@ static int manifest_fill(json_t *root, struct oci_image *img, struct sb_error *e
 		return error_set(err, EINVAL, "manifest: config has no valid size");
 	img->config.size = (uint64_t)json_integer_value(size);
 	if (digest_parse(json_string_value(json_object_get(cfg, "digest")), img->config.digest,
-	                 err) < 0)
+			 err) < 0)
 		return error_prefix(err, "manifest: config");
 	json_t *layers = json_object_get(root, "layers");
 	if (!json_is_array(layers))
@@ -76,7 +78,8 @@ int oci_manifest_parse(const char *json, size_t len, struct oci_image *img, stru
 	json_error_t jerr;
 	json_t *root = json_loadb(json, len, 0, &jerr);
 	if (!root)
-		return error_set(err, EINVAL, "manifest: bad JSON: %s (line %d)", jerr.text, jerr.line);
+		return error_set(err, EINVAL, "manifest: bad JSON: %s (line %d)", jerr.text,
+				 jerr.line);
 	int r = manifest_fill(root, img, err);
 	json_decref(root);
 	return r;
@@ -124,10 +127,10 @@ static int diff_ids_fill(json_t *root, struct oci_image *img, struct sb_error *e
 		return error_set(err, EINVAL, "config: no rootfs.diff_ids array");
 	if (json_array_size(ids) != img->nlayers)
 		return error_set(err, EINVAL, "config: %zu diff_ids for %zu layers",
-		                 json_array_size(ids), img->nlayers);
+				 json_array_size(ids), img->nlayers);
 	for (size_t i = 0; i < img->nlayers; i++)
 		if (digest_parse(json_string_value(json_array_get(ids, i)), img->layers[i].diff_id,
-		                 err) < 0)
+				 err) < 0)
 			return error_prefix(err, "config: diff_ids[%zu]", i);
 	return 0;
 }
@@ -138,7 +141,7 @@ static int config_fill(json_t *root, struct oci_image *img, struct sb_error *err
 	const char *arch = json_string_value(json_object_get(root, "architecture"));
 	if ((os && strcmp(os, "linux")) || (arch && strcmp(arch, "amd64")))
 		return error_set(err, ENOEXEC, "config: image is for %.32s/%.32s, not linux/amd64",
-		                 os ? os : "?", arch ? arch : "?");
+				 os ? os : "?", arch ? arch : "?");
 	int r = diff_ids_fill(root, img, err);
 	if (r < 0)
 		return r;
@@ -147,11 +150,11 @@ static int config_fill(json_t *root, struct oci_image *img, struct sb_error *err
 		return error_set(err, EINVAL, "config: config is not an object");
 	struct image_config *cfg = &img->cfg;
 	if ((r = strings_dup(json_object_get(c, "Entrypoint"), "Entrypoint", &cfg->entrypoint,
-	                     err)) < 0 ||
+			     err)) < 0 ||
 	    (r = strings_dup(json_object_get(c, "Cmd"), "Cmd", &cfg->cmd, err)) < 0 ||
 	    (r = strings_dup(json_object_get(c, "Env"), "Env", &cfg->env, err)) < 0 ||
 	    (r = string_dup(json_object_get(c, "WorkingDir"), "WorkingDir", &cfg->workdir, err)) <
-	            0 ||
+		0 ||
 	    (r = string_dup(json_object_get(c, "User"), "User", &cfg->user, err)) < 0)
 		return r;
 	return 0;
@@ -162,9 +165,10 @@ int oci_config_parse(const char *json, size_t len, struct oci_image *img, struct
 	json_error_t jerr;
 	json_t *root = json_loadb(json, len, 0, &jerr);
 	if (!root)
-		return error_set(err, EINVAL, "config: bad JSON: %s (line %d)", jerr.text, jerr.line);
+		return error_set(err, EINVAL, "config: bad JSON: %s (line %d)", jerr.text,
+				 jerr.line);
 	int r = json_is_object(root) ? config_fill(root, img, err)
-	                             : error_set(err, EINVAL, "config: not a JSON object");
+				     : error_set(err, EINVAL, "config: not a JSON object");
 	json_decref(root);
 	return r;
 }

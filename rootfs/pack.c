@@ -41,21 +41,21 @@ void pack_limits_default(struct pack_limits *lim)
 }
 
 static int merge_layers(const struct oci_image *img, struct tree *t, struct layer_spill *spill,
-                        const struct pack_limits *lim, struct sb_error *err)
+			const struct pack_limits *lim, struct sb_error *err)
 {
 	struct layer_budget b = {
-		.bytes_left = lim->max_unpacked_bytes,
-		.spill_left = lim->max_unpacked_bytes,
-		.entries_left = lim->max_entries,
-		.max_path = lim->max_path && lim->max_path < TREE_PATH_MAX ? lim->max_path
-		                                                             : TREE_PATH_MAX,
+	    .bytes_left = lim->max_unpacked_bytes,
+	    .spill_left = lim->max_unpacked_bytes,
+	    .entries_left = lim->max_entries,
+	    .max_path =
+		lim->max_path && lim->max_path < TREE_PATH_MAX ? lim->max_path : TREE_PATH_MAX,
 	};
 	for (size_t i = 0; i < img->nlayers; i++) {
 		const struct oci_layer *l = &img->layers[i];
 		int fd = oci_blob_open(img->dir, &l->blob, err);
 		if (fd < 0)
 			return error_prefix(err, "layer %zu", i);
-		struct layer_source src = { fd, l->blob.digest, l->blob.size, l->diff_id };
+		struct layer_source src = {fd, l->blob.digest, l->blob.size, l->diff_id};
 		int r = layer_apply(t, (uint32_t)i, &src, spill, &b, err);
 		close(fd);
 		if (r < 0)
@@ -80,16 +80,18 @@ static int emit(void *ctx, const struct tree_visit *v, struct sb_error *err)
 {
 	struct emitter *em = ctx;
 	struct cpio_entry e = {
-		.name = v->path,
-		.ino = v->ino,
-		.mode = v->mode,
-		.uid = v->uid,
-		.gid = v->gid,
-		.nlink = v->nlink,
-		.mtime = v->mtime < 0 ? 0 : v->mtime > UINT32_MAX ? UINT32_MAX : (uint32_t)v->mtime,
-		.size = (uint32_t)v->size,
-		.rdev_major = v->rdev_major,
-		.rdev_minor = v->rdev_minor,
+	    .name = v->path,
+	    .ino = v->ino,
+	    .mode = v->mode,
+	    .uid = v->uid,
+	    .gid = v->gid,
+	    .nlink = v->nlink,
+	    .mtime = v->mtime < 0	     ? 0
+		     : v->mtime > UINT32_MAX ? UINT32_MAX
+					     : (uint32_t)v->mtime,
+	    .size = (uint32_t)v->size,
+	    .rdev_major = v->rdev_major,
+	    .rdev_minor = v->rdev_minor,
 	};
 	int r = cpio_write_header(&em->w, &e, err);
 	if (r < 0 || v->size == 0)
@@ -140,13 +142,13 @@ static int write_initramfs(struct tree *t, int spill_fd, int out_fd, struct sb_e
 }
 
 int pack_image(const struct oci_image *img, int out_fd, const char *spill_dir,
-               const struct pack_limits *lim, struct sb_error *err)
+	       const struct pack_limits *lim, struct sb_error *err)
 {
 	cleanup_close int spill = pack_tmpfile(spill_dir, err);
 	if (spill < 0)
 		return spill;
 	struct tree *t;
-	struct layer_spill sp = { spill, 0 };
+	struct layer_spill sp = {spill, 0};
 	int r = tree_create(&t, lim->max_entries, lim->max_path, err);
 	if (r < 0)
 		return r;
@@ -157,8 +159,7 @@ int pack_image(const struct oci_image *img, int out_fd, const char *spill_dir,
 	return r;
 }
 
-int rootfs_pack_fd(const char *ref, int out_fd, const struct pack_limits *lim,
-                   struct sb_error *err)
+int rootfs_pack_fd(const char *ref, int out_fd, const struct pack_limits *lim, struct sb_error *err)
 {
 	struct pack_limits def;
 	if (!lim) {

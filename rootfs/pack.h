@@ -15,8 +15,8 @@ struct image_config {
 
 struct pack_limits {
 	uint64_t max_unpacked_bytes; /* sum of uncompressed layer tar bytes */
-	uint64_t max_entries;        /* sum of tar entries over all layers */
-	uint32_t max_path;           /* bytes of a normalized path or symlink target */
+	uint64_t max_entries;	     /* sum of tar entries over all layers */
+	uint32_t max_path;	     /* bytes of a normalized path or symlink target */
 };
 
 /* Bump when the packed output changes for the same manifest. */
@@ -31,10 +31,10 @@ void image_config_free(struct image_config *cfg);
  * if missing (temp file, fsync, rename). On success *path_out is a malloc'd path
  * to the cached file and *cfg is filled (free with image_config_free). */
 int rootfs_prepare(const char *ref, const char *cache_dir, const struct pack_limits *lim,
-                   char **path_out, struct image_config *cfg, struct sb_error *err);
+		   char **path_out, struct image_config *cfg, struct sb_error *err);
 
 /* Pack ref into out_fd (written sequentially from its current offset). */
 int rootfs_pack_fd(const char *ref, int out_fd, const struct pack_limits *lim,
-                   struct sb_error *err);
+		   struct sb_error *err);
 
 #endif

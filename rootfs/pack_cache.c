@@ -52,7 +52,7 @@ static int mkdirs(const char *path, struct sb_error *err)
 }
 
 static int pack_to_cache(const struct oci_image *img, const char *dir, const char *final,
-                         const struct pack_limits *lim, struct sb_error *err)
+			 const struct pack_limits *lim, struct sb_error *err)
 {
 	cleanup_free char *tmp = NULL;
 	if (asprintf(&tmp, "%s/.tmp-%s-XXXXXX", dir, img->manifest.digest) < 0)
@@ -80,7 +80,7 @@ static int pack_to_cache(const struct oci_image *img, const char *dir, const cha
 }
 
 int rootfs_prepare(const char *ref, const char *cache_dir, const struct pack_limits *lim,
-                   char **path_out, struct image_config *cfg, struct sb_error *err)
+		   char **path_out, struct image_config *cfg, struct sb_error *err)
 {
 	struct pack_limits def;
 	if (!lim) {
@@ -95,8 +95,8 @@ int rootfs_prepare(const char *ref, const char *cache_dir, const struct pack_lim
 		return r;
 	cleanup_free char *dir = NULL, *final = NULL;
 	if (asprintf(&dir, "%s/images", cache_dir) < 0 ||
-	    asprintf(&final, "%s/%s.v%d.cpio.lz4", dir, img.manifest.digest,
-	             PACK_FORMAT_VERSION) < 0) {
+	    asprintf(&final, "%s/%s.v%d.cpio.lz4", dir, img.manifest.digest, PACK_FORMAT_VERSION) <
+		0) {
 		r = error_set(err, ENOMEM, "out of memory");
 		goto out;
 	}

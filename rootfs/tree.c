@@ -50,16 +50,17 @@ static void grow(struct tree *t)
 	t->nbuckets = nb;
 }
 
-int tree_node_new(struct tree *t, struct node *dir, const char *name, size_t len,
-                  struct node **out, struct sb_error *err)
+int tree_node_new(struct tree *t, struct node *dir, const char *name, size_t len, struct node **out,
+		  struct sb_error *err)
 {
 	uint64_t plen = dir->pathlen + (dir == t->root ? 0 : 1) + len;
 	if (plen > t->max_path)
 		return error_set(err, ENAMETOOLONG, "path longer than %u bytes under `%.*s`",
-		                 t->max_path, (int)(dir->namelen > 64 ? 64 : dir->namelen), dir->name);
+				 t->max_path, (int)(dir->namelen > 64 ? 64 : dir->namelen),
+				 dir->name);
 	if (t->count >= t->max_nodes)
 		return error_set(err, E2BIG, "more than %llu files in the image",
-		                 (unsigned long long)t->max_nodes);
+				 (unsigned long long)t->max_nodes);
 	struct node *n = calloc(1, sizeof(*n) + len + 1);
 	if (!n)
 		return error_set(err, ENOMEM, "out of memory");

@@ -17,9 +17,9 @@ struct tree_entry {
 	uint32_t uid, gid;
 	uint32_t rdev_major, rdev_minor;
 	int64_t mtime;
-	const char *link;   /* symlink target, or hard link target path when hardlink */
-	int hardlink;       /* 1: a hard link to the (normalized) path `link` */
-	uint64_t data_off;  /* regular files: where the content is in the spill file */
+	const char *link;  /* symlink target, or hard link target path when hardlink */
+	int hardlink;	   /* 1: a hard link to the (normalized) path `link` */
+	uint64_t data_off; /* regular files: where the content is in the spill file */
 	uint64_t size;
 };
 

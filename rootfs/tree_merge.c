@@ -8,13 +8,13 @@
 
 /* Resolve the directory holding path's last component (symlinks followed). */
 static int parent_of(struct tree *t, const char *path, int create, struct node **dir,
-                     const char **leaf, struct sb_error *err)
+		     const char **leaf, struct sb_error *err)
 {
 	const char *slash = strrchr(path, '/');
 	*leaf = slash ? slash + 1 : path;
 	int hops = 0;
 	return tree_walk_dirs(t, t->root, path, slash ? (size_t)(slash - path) : 0, create, &hops,
-	                      dir, err);
+			      dir, err);
 }
 
 static int link_source(struct tree *t, const char *target, struct node **out, struct sb_error *err)
@@ -36,10 +36,11 @@ static int link_source(struct tree *t, const char *target, struct node **out, st
 }
 
 static int check_entry(struct tree *t, const char *path, const struct tree_entry *e,
-                       struct sb_error *err)
+		       struct sb_error *err)
 {
 	if (e->hardlink)
-		return e->link ? 0 : error_set(err, EINVAL, "`%.200s`: hard link without target", path);
+		return e->link ? 0
+			       : error_set(err, EINVAL, "`%.200s`: hard link without target", path);
 	switch (e->mode & S_IFMT) {
 	case S_IFREG:
 	case S_IFDIR:
@@ -52,13 +53,14 @@ static int check_entry(struct tree *t, const char *path, const struct tree_entry
 			return error_set(err, ENAMETOOLONG, "`%.200s`: bad symlink target", path);
 		return 0;
 	}
-	return error_set(err, EINVAL, "`%.200s`: unsupported file type 0%o", path, e->mode & S_IFMT);
+	return error_set(err, EINVAL, "`%.200s`: unsupported file type 0%o", path,
+			 e->mode & S_IFMT);
 }
 
 /* What the new node will hold, taken before the old node is removed (a hard
  * link source may live inside the subtree being replaced). */
 static int content_take(const struct tree_entry *e, struct node *src, struct meta *m,
-                        struct inode **ino, char **sym, struct sb_error *err)
+			struct inode **ino, char **sym, struct sb_error *err)
 {
 	*ino = NULL;
 	*sym = NULL;
@@ -70,7 +72,7 @@ static int content_take(const struct tree_entry *e, struct node *src, struct met
 			return error_set(err, ENOMEM, "out of memory");
 		return 0;
 	}
-	*m = (struct meta){ e->mode, e->uid, e->gid, e->rdev_major, e->rdev_minor, e->mtime };
+	*m = (struct meta){e->mode, e->uid, e->gid, e->rdev_major, e->rdev_minor, e->mtime};
 	if (S_ISREG(e->mode)) {
 		if (!(*ino = calloc(1, sizeof(**ino))))
 			return error_set(err, ENOMEM, "out of memory");
@@ -91,8 +93,8 @@ int tree_add(struct tree *t, const char *path, const struct tree_entry *e, struc
 		return r;
 	if (!path[0]) /* the root itself: always a 0755 root directory */
 		return S_ISDIR(e->mode) && !e->hardlink
-		               ? 0
-		               : error_set(err, EINVAL, "image root replaced by a non-directory");
+			   ? 0
+			   : error_set(err, EINVAL, "image root replaced by a non-directory");
 	struct node *src = NULL, *dir, *old;
 	const char *leaf;
 	if (e->hardlink && (r = link_source(t, e->link, &src, err)) < 0)
@@ -104,7 +106,7 @@ int tree_add(struct tree *t, const char *path, const struct tree_entry *e, struc
 	if (old && old == src)
 		return 0;
 	if (old && !src && S_ISDIR(old->meta.mode) && S_ISDIR(e->mode)) {
-		old->meta = (struct meta){ e->mode, e->uid, e->gid, 0, 0, e->mtime };
+		old->meta = (struct meta){e->mode, e->uid, e->gid, 0, 0, e->mtime};
 		old->layer = t->layer;
 		return 0;
 	}

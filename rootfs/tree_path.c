@@ -21,7 +21,8 @@ int tree_path_normalize(const char *in, char *out, uint32_t max, struct sb_error
 			continue;
 		if (len == 2 && c[0] == '.' && c[1] == '.') {
 			if (o == 0)
-				return error_set(err, EINVAL, "path `%.200s` escapes the image root", in);
+				return error_set(err, EINVAL,
+						 "path `%.200s` escapes the image root", in);
 			while (o > 0 && out[o - 1] != '/')
 				o--;
 			if (o > 0)
@@ -29,8 +30,8 @@ int tree_path_normalize(const char *in, char *out, uint32_t max, struct sb_error
 			continue;
 		}
 		if (o + (o ? 1 : 0) + len > max)
-			return error_set(err, ENAMETOOLONG, "path `%.200s...` longer than %u bytes", in,
-			                 max);
+			return error_set(err, ENAMETOOLONG, "path `%.200s...` longer than %u bytes",
+					 in, max);
 		if (o)
 			out[o++] = '/';
 		memcpy(out + o, c, len);
@@ -41,7 +42,7 @@ int tree_path_normalize(const char *in, char *out, uint32_t max, struct sb_error
 }
 
 static int follow(struct tree *t, struct node *link, int create, int *hops, struct node **out,
-                  struct sb_error *err)
+		  struct sb_error *err)
 {
 	if (++*hops > TREE_MAX_HOPS)
 		return error_set(err, ELOOP, "too many levels of symlinks at `%.200s`", link->name);
@@ -51,7 +52,7 @@ static int follow(struct tree *t, struct node *link, int create, int *hops, stru
 }
 
 int tree_walk_dirs(struct tree *t, struct node *dir, const char *path, size_t len, int create,
-                   int *hops, struct node **out, struct sb_error *err)
+		   int *hops, struct node **out, struct sb_error *err)
 {
 	const char *p = path, *end = path + len;
 	while (p < end) {

@@ -25,15 +25,15 @@ static int visit(struct walk *w, struct node *n, struct sb_error *err)
 {
 	const struct meta *m = n->inode ? &n->inode->meta : &n->meta;
 	struct tree_visit v = {
-		.path = w->path,
-		.mode = m->mode,
-		.uid = m->uid,
-		.gid = m->gid,
-		.nlink = S_ISDIR(m->mode) ? 2 : 1,
-		.rdev_major = m->rdev_major,
-		.rdev_minor = m->rdev_minor,
-		.mtime = m->mtime,
-		.symlink = n->symlink,
+	    .path = w->path,
+	    .mode = m->mode,
+	    .uid = m->uid,
+	    .gid = m->gid,
+	    .nlink = S_ISDIR(m->mode) ? 2 : 1,
+	    .rdev_major = m->rdev_major,
+	    .rdev_minor = m->rdev_minor,
+	    .mtime = m->mtime,
+	    .symlink = n->symlink,
 	};
 	if (n->inode) {
 		struct inode *ino = n->inode;

@@ -12,19 +12,19 @@ static void build_parses_back(void **state)
 	(void)state;
 	static const char big[] = "hello, world\n"; /* 13 bytes: needs padding */
 	struct cpio_file files[] = {
-		{ "/.sandbox", S_IFDIR | 0700, NULL, 0 },
-		{ ".sandbox/config.dtb", S_IFREG | 0600, big, 13 },
-		{ "empty", S_IFREG | 0644, NULL, 0 },
-		{ "abc", S_IFREG | 0755, "x", 1 },
+	    {"/.sandbox", S_IFDIR | 0700, NULL, 0},
+	    {".sandbox/config.dtb", S_IFREG | 0600, big, 13},
+	    {"empty", S_IFREG | 0644, NULL, 0},
+	    {"abc", S_IFREG | 0755, "x", 1},
 	};
 	uint8_t *out;
 	size_t len;
-	struct sb_error err = { 0 };
+	struct sb_error err = {0};
 	assert_int_equal(cpio_build(files, 4, &out, &len, &err), 0);
 	assert_int_equal(len % 4, 0);
 	size_t off = 0;
 	struct tu_cpio_ent e;
-	const char *names[] = { ".sandbox", ".sandbox/config.dtb", "empty", "abc" };
+	const char *names[] = {".sandbox", ".sandbox/config.dtb", "empty", "abc"};
 	uint32_t inos[4];
 	for (int i = 0; i < 4; i++) {
 		assert_int_equal(tu_cpio_next(out, len, &off, &e), 1);
@@ -66,13 +66,13 @@ static void build_rejects_bad_files(void **state)
 	(void)state;
 	uint8_t *out = NULL;
 	size_t len;
-	struct sb_error err = { 0 };
-	struct cpio_file dir_data = { "d", S_IFDIR | 0755, "x", 1 };
+	struct sb_error err = {0};
+	struct cpio_file dir_data = {"d", S_IFDIR | 0755, "x", 1};
 	assert_int_equal(cpio_build(&dir_data, 1, &out, &len, &err), -EINVAL);
 	assert_non_null(strstr(err.msg, "`d`"));
-	struct cpio_file root = { "/", S_IFDIR | 0755, NULL, 0 };
+	struct cpio_file root = {"/", S_IFDIR | 0755, NULL, 0};
 	assert_int_equal(cpio_build(&root, 1, &out, &len, &err), -EINVAL);
-	struct cpio_file nodata = { "f", S_IFREG | 0644, NULL, 5 };
+	struct cpio_file nodata = {"f", S_IFREG | 0644, NULL, 5};
 	assert_int_equal(cpio_build(&nodata, 1, &out, &len, &err), -EINVAL);
 	assert_null(out);
 }
@@ -95,20 +95,29 @@ static int sink(void *ctx, const void *buf, size_t len, struct sb_error *err)
 static void streaming_writer_checks_data(void **state)
 {
 	(void)state;
-	struct sink s = { .len = 0 };
+	struct sink s = {.len = 0};
 	struct cpio_writer w;
-	struct sb_error err = { 0 };
+	struct sb_error err = {0};
 	cpio_writer_init(&w, sink, &s);
-	struct cpio_entry e = { .name = "bin/sh", .ino = 7, .mode = S_IFLNK | 0777, .nlink = 1,
-		                .mtime = 1700000000, .size = 7, .rdev_major = 0 };
+	struct cpio_entry e = {.name = "bin/sh",
+			       .ino = 7,
+			       .mode = S_IFLNK | 0777,
+			       .nlink = 1,
+			       .mtime = 1700000000,
+			       .size = 7,
+			       .rdev_major = 0};
 	assert_int_equal(cpio_write_header(&w, &e, &err), 0);
 	assert_int_equal(cpio_write_data(&w, "bus", 3, &err), 0);
 	/* next header while 4 bytes are still owed */
 	assert_int_equal(cpio_write_header(&w, &e, &err), -EINVAL);
 	assert_int_equal(cpio_write_data(&w, "yboxX", 5, &err), -EINVAL);
 	assert_int_equal(cpio_write_data(&w, "ybox", 4, &err), 0);
-	struct cpio_entry dev = { .name = "dev/null", .ino = 8, .mode = S_IFCHR | 0666,
-		                  .nlink = 1, .rdev_major = 1, .rdev_minor = 3 };
+	struct cpio_entry dev = {.name = "dev/null",
+				 .ino = 8,
+				 .mode = S_IFCHR | 0666,
+				 .nlink = 1,
+				 .rdev_major = 1,
+				 .rdev_minor = 3};
 	assert_int_equal(cpio_write_header(&w, &dev, &err), 0);
 	assert_int_equal(cpio_write_trailer(&w, &err), 0);
 	size_t off = 0;
@@ -128,11 +137,11 @@ static void streaming_writer_checks_data(void **state)
 static void sink_errors_propagate(void **state)
 {
 	(void)state;
-	struct sink s = { .len = sizeof(s.buf) - 10 };
+	struct sink s = {.len = sizeof(s.buf) - 10};
 	struct cpio_writer w;
-	struct sb_error err = { 0 };
+	struct sb_error err = {0};
 	cpio_writer_init(&w, sink, &s);
-	struct cpio_entry e = { .name = "x", .mode = S_IFREG | 0644, .nlink = 1 };
+	struct cpio_entry e = {.name = "x", .mode = S_IFREG | 0644, .nlink = 1};
 	assert_int_equal(cpio_write_header(&w, &e, &err), -ENOSPC);
 	assert_non_null(strstr(err.msg, "full"));
 }
@@ -140,11 +149,11 @@ static void sink_errors_propagate(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(build_parses_back),
-		cmocka_unit_test(empty_archive_is_trailer),
-		cmocka_unit_test(build_rejects_bad_files),
-		cmocka_unit_test(streaming_writer_checks_data),
-		cmocka_unit_test(sink_errors_propagate),
+	    cmocka_unit_test(build_parses_back),
+	    cmocka_unit_test(empty_archive_is_trailer),
+	    cmocka_unit_test(build_rejects_bad_files),
+	    cmocka_unit_test(streaming_writer_checks_data),
+	    cmocka_unit_test(sink_errors_propagate),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

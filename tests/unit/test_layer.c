@@ -47,7 +47,7 @@ static int setup(void **state)
 	struct fixture *f = calloc(1, sizeof(*f));
 	assert_int_equal(tree_create(&f->t, 10000, 4096, NULL), 0);
 	f->spill.fd = tu_memfd(NULL, 0);
-	f->b = (struct layer_budget){ 1 << 24, 1 << 24, 10000, 4096 };
+	f->b = (struct layer_budget){1 << 24, 1 << 24, 10000, 4096};
 	*state = f;
 	return 0;
 }
@@ -63,13 +63,13 @@ static int teardown(void **state)
 
 /* Apply blob bytes as layer idx; digests computed from blob/tar unless given. */
 static int apply(struct fixture *f, uint32_t idx, const char *blob, size_t len, const char *tar,
-                 size_t tar_len)
+		 size_t tar_len)
 {
 	char bd[65], dd[65];
 	assert_int_equal(digest_buf(blob, len, bd, NULL), 0);
 	assert_int_equal(digest_buf(tar, tar_len, dd, NULL), 0);
 	int fd = tu_memfd(blob, len);
-	struct layer_source src = { fd, bd, len, dd };
+	struct layer_source src = {fd, bd, len, dd};
 	memset(&f->err, 0, sizeof(f->err));
 	int r = layer_apply(f->t, idx, &src, &f->spill, &f->b, &f->err);
 	close(fd);
@@ -104,7 +104,7 @@ static int collect(void *ctx, const struct tree_visit *v, struct sb_error *err)
 	if (v->size && !v->symlink) {
 		assert_true(v->size < 16);
 		assert_int_equal(pread(s->spill_fd, s->data[s->n], v->size, (off_t)v->data_off),
-		                 (ssize_t)v->size);
+				 (ssize_t)v->size);
 		s->data[s->n][v->size] = 0;
 	}
 	s->n++;
@@ -113,7 +113,7 @@ static int collect(void *ctx, const struct tree_visit *v, struct sb_error *err)
 
 static void check(struct fixture *f, const char *const *want)
 {
-	struct seen s = { .n = 0, .spill_fd = f->spill.fd };
+	struct seen s = {.n = 0, .spill_fd = f->spill.fd};
 	assert_int_equal(tree_walk(f->t, collect, &s, NULL), 0);
 	int i = 0;
 	for (; want[i]; i += 2) {
@@ -144,8 +144,8 @@ static void three_compressions_and_whiteouts(void **state)
 	tb_add(&t, 'l', "abs/file", 0777, "../etc/motd2");
 	tb_add(&t, 'c', "null", 0666, NULL);
 	assert_int_equal(apply_tar(f, 2, &t, TB_NONE), 0);
-	check(f, (const char *const[]){ "abs", "", "abs/file", "", "etc", "", "etc/motd2", "hi",
-	                                "null", "", "o", "", "o/new", "new", NULL });
+	check(f, (const char *const[]){"abs", "", "abs/file", "", "etc", "", "etc/motd2", "hi",
+				       "null", "", "o", "", "o/new", "new", NULL});
 }
 
 static void digest_mismatches_name_the_blob(void **state)
@@ -162,17 +162,17 @@ static void digest_mismatches_name_the_blob(void **state)
 	digest_buf(tar, tl, dd, NULL);
 	/* blob digest wrong */
 	int fd = tu_memfd(gz, bl);
-	struct layer_source src = { fd, dd, bl, dd };
+	struct layer_source src = {fd, dd, bl, dd};
 	assert_int_equal(layer_apply(f->t, 0, &src, &f->spill, &f->b, &f->err), -EINVAL);
 	assert_non_null(strstr(f->err.msg, dd));
 	assert_non_null(strstr(f->err.msg, "does not match"));
 	/* size wrong, digest right */
 	lseek(fd, 0, SEEK_SET);
-	src = (struct layer_source){ fd, bd, bl + 1, dd };
+	src = (struct layer_source){fd, bd, bl + 1, dd};
 	assert_int_equal(layer_apply(f->t, 0, &src, &f->spill, &f->b, &f->err), -EINVAL);
 	/* diff_id wrong */
 	lseek(fd, 0, SEEK_SET);
-	src = (struct layer_source){ fd, bd, bl, bd };
+	src = (struct layer_source){fd, bd, bl, bd};
 	assert_int_equal(layer_apply(f->t, 0, &src, &f->spill, &f->b, &f->err), -EINVAL);
 	assert_non_null(strstr(f->err.msg, "diff_id"));
 	assert_non_null(strstr(f->err.msg, bd));
@@ -264,19 +264,19 @@ static void hostile_paths_and_links(void **state)
 	tb_add(&t, 'l', "etc", 0777, "/../../../../host/etc");
 	tb_add(&t, 'f', "etc/x", 0644, "in");
 	assert_int_equal(apply_tar(f, 0, &t, TB_NONE), 0);
-	check(f, (const char *const[]){ "etc", "", "host", "", "host/etc", "", "host/etc/x", "in",
-	                                NULL });
+	check(f, (const char *const[]){"etc", "", "host", "", "host/etc", "", "host/etc/x", "in",
+				       NULL});
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(three_compressions_and_whiteouts, setup, teardown),
-		cmocka_unit_test_setup_teardown(digest_mismatches_name_the_blob, setup, teardown),
-		cmocka_unit_test_setup_teardown(corrupt_and_truncated_blobs, setup, teardown),
-		cmocka_unit_test_setup_teardown(decompression_bomb, setup, teardown),
-		cmocka_unit_test_setup_teardown(too_many_entries, setup, teardown),
-		cmocka_unit_test_setup_teardown(hostile_paths_and_links, setup, teardown),
+	    cmocka_unit_test_setup_teardown(three_compressions_and_whiteouts, setup, teardown),
+	    cmocka_unit_test_setup_teardown(digest_mismatches_name_the_blob, setup, teardown),
+	    cmocka_unit_test_setup_teardown(corrupt_and_truncated_blobs, setup, teardown),
+	    cmocka_unit_test_setup_teardown(decompression_bomb, setup, teardown),
+	    cmocka_unit_test_setup_teardown(too_many_entries, setup, teardown),
+	    cmocka_unit_test_setup_teardown(hostile_paths_and_links, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

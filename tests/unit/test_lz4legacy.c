@@ -31,7 +31,7 @@ static uint8_t *decode(const uint8_t *buf, size_t len, size_t *out_len, int *blo
 		assert_true(off + n <= len);
 		out = realloc(out, olen + LZ4LEGACY_BLOCK);
 		int d = LZ4_decompress_safe((const char *)buf + off, (char *)out + olen, (int)n,
-		                            LZ4LEGACY_BLOCK);
+					    LZ4LEGACY_BLOCK);
 		assert_true(d > 0);
 		olen += (size_t)d;
 		off += n;
@@ -52,12 +52,11 @@ static void roundtrip(size_t size, size_t chunk, int level, int want_blocks)
 	}
 	int fd = tu_memfd(NULL, 0);
 	struct lz4legacy *z;
-	struct sb_error err = { 0 };
+	struct sb_error err = {0};
 	assert_int_equal(lz4legacy_open(&z, fd, level, &err), 0);
 	for (size_t off = 0; off < size; off += chunk)
-		assert_int_equal(lz4legacy_write(z, in + off, size - off < chunk ? size - off : chunk,
-		                                 &err),
-		                 0);
+		assert_int_equal(
+		    lz4legacy_write(z, in + off, size - off < chunk ? size - off : chunk, &err), 0);
 	uint64_t total = 0;
 	assert_int_equal(lz4legacy_close(z, &total, &err), 0);
 	size_t len, olen;
@@ -107,7 +106,7 @@ static void write_error_reported(void **state)
 	(void)state;
 	int fd = open("/dev/null", O_RDONLY);
 	struct lz4legacy *z = NULL;
-	struct sb_error err = { 0 };
+	struct sb_error err = {0};
 	assert_true(lz4legacy_open(&z, fd, 1, &err) < 0);
 	assert_non_null(strstr(err.msg, "lz4"));
 	close(fd);
@@ -116,11 +115,11 @@ static void write_error_reported(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(small_input),
-		cmocka_unit_test(empty_input_is_magic_and_end_mark),
-		cmocka_unit_test(multi_block_two_threads),
-		cmocka_unit_test(hc_level),
-		cmocka_unit_test(write_error_reported),
+	    cmocka_unit_test(small_input),
+	    cmocka_unit_test(empty_input_is_magic_and_end_mark),
+	    cmocka_unit_test(multi_block_two_threads),
+	    cmocka_unit_test(hc_level),
+	    cmocka_unit_test(write_error_reported),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

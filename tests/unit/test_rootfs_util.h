@@ -41,7 +41,7 @@ static inline void tb_open(struct tb *t, enum tb_comp comp)
 
 /* type: 'f' file, 'd' dir, 'l' symlink, 'h' hard link, 'p' fifo, 'c' char dev. */
 static inline void tb_add(struct tb *t, char type, const char *path, unsigned perm,
-                          const char *data_or_target)
+			  const char *data_or_target)
 {
 	struct archive_entry *e = archive_entry_new();
 	archive_entry_set_pathname(e, path);

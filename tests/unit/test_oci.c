@@ -1,0 +1,322 @@
+/* OCI layouts: digests, references, tag and platform selection, manifest and
+ * config parsing, verified blob reads, hostile JSON and layouts. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "oci.h"
+#include "test_rootfs_util.h"
+
+#define MT_MANIFEST "application/vnd.oci.image.manifest.v1+json"
+#define MT_INDEX "application/vnd.oci.image.index.v1+json"
+#define GZ "application/vnd.oci.image.layer.v1.tar+gzip"
+#define ZEROS "0000000000000000000000000000000000000000000000000000000000000000"
+
+static char dir[64];
+
+/* Write a blob into the layout; returns "sha256:<hex>" (static, rotating). */
+static const char *blob(const char *content, size_t *size)
+{
+	static char out[8][80];
+	static int k;
+	char hex[65], path[256];
+	assert_int_equal(digest_buf(content, strlen(content), hex, NULL), 0);
+	snprintf(path, sizeof(path), "%s/blobs/sha256/%s", dir, hex);
+	tu_write_file(path, content, strlen(content));
+	*size = strlen(content);
+	k = (k + 1) % 8;
+	snprintf(out[k], sizeof(out[k]), "sha256:%s", hex);
+	return out[k];
+}
+
+static void write_index(const char *json)
+{
+	char path[256];
+	snprintf(path, sizeof(path), "%s/index.json", dir);
+	tu_write_file(path, json, strlen(json));
+}
+
+/* A manifest with one (never read) layer and its config; returns its descriptor JSON. */
+static void manifest(const char *arch, char *desc, size_t cap, const char *extra)
+{
+	char cfg[512], man[1024];
+	size_t cs, ms;
+	snprintf(cfg, sizeof(cfg),
+		 "{\"architecture\":\"%s\",\"os\":\"linux\",\"config\":{\"Cmd\":[\"sh\",\"-c\"],"
+		 "\"Env\":[\"A=1\"],\"WorkingDir\":\"/w\",\"User\":\"app\"},"
+		 "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"sha256:" ZEROS "\"]}}",
+		 arch);
+	const char *cd = blob(cfg, &cs);
+	snprintf(man, sizeof(man),
+		 "{\"schemaVersion\":2,\"config\":{\"digest\":\"%s\",\"size\":%zu},"
+		 "\"layers\":[{\"mediaType\":\"" GZ "\",\"digest\":\"sha256:" ZEROS
+		 "\",\"size\":3}]}",
+		 cd, cs);
+	const char *md = blob(man, &ms);
+	snprintf(desc, cap, "{\"mediaType\":\"" MT_MANIFEST "\",\"digest\":\"%s\",\"size\":%zu%s}",
+		 md, ms, extra);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	strcpy(dir, "/tmp/test-oci-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	char p[128];
+	snprintf(p, sizeof(p), "%s/blobs", dir);
+	mkdir(p, 0755);
+	snprintf(p, sizeof(p), "%s/blobs/sha256", dir);
+	mkdir(p, 0755);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	tu_rm_rf(dir);
+	return 0;
+}
+
+static void digests(void **state)
+{
+	(void)state;
+	char hex[65];
+	assert_int_equal(digest_parse("sha256:" ZEROS, hex, NULL), 0);
+	assert_string_equal(hex, ZEROS);
+	const char *bad[] = {"sha256:" ZEROS "0",
+			     "sha256:00",
+			     "sha512:" ZEROS,
+			     "sha256:../../../../../../../../../../../../../../etc/passwd",
+			     "sha256:ABCDEF" ZEROS,
+			     "",
+			     "sha256:"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(digest_parse(bad[i], hex, NULL), -EINVAL);
+	assert_int_equal(digest_parse(NULL, hex, NULL), -EINVAL);
+	assert_int_equal(digest_buf("abc", 3, hex, NULL), 0);
+	assert_string_equal(hex,
+			    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+static void refs(void **state)
+{
+	(void)state;
+	char *d, *t;
+	assert_int_equal(oci_ref_parse("oci:/a/b:latest", &d, &t, NULL), 0);
+	assert_string_equal(d, "/a/b");
+	assert_string_equal(t, "latest");
+	free(d), free(t);
+	assert_int_equal(oci_ref_parse("oci:/a:x/b", &d, &t, NULL), 0); /* colon in the dir */
+	assert_string_equal(d, "/a:x/b");
+	assert_null(t);
+	free(d);
+	assert_int_equal(oci_ref_parse("/a/b:c", &d, &t, NULL), 0); /* bare path: no tag */
+	assert_string_equal(d, "/a/b:c");
+	assert_null(t);
+	free(d);
+	assert_int_equal(oci_ref_parse("oci:", &d, &t, NULL), -EINVAL);
+	assert_int_equal(oci_ref_parse("oci:/a:", &d, &t, NULL), -EINVAL);
+	assert_int_equal(oci_ref_parse("docker://busybox", &d, &t, NULL), -ENOTSUP);
+}
+
+static void tags_select_images(void **state)
+{
+	(void)state;
+	char a[512], b[512], idx[1200], ref[128];
+	manifest("amd64", a, sizeof(a),
+		 ",\"annotations\":{\"org.opencontainers.image.ref.name\":\"one\"}");
+	manifest("amd64", b, sizeof(b),
+		 ",\"annotations\":{\"org.opencontainers.image.ref.name\":\"two\"}");
+	snprintf(idx, sizeof(idx), "{\"schemaVersion\":2,\"manifests\":[%s,%s]}", a, b);
+	write_index(idx);
+	struct oci_image img;
+	struct sb_error err = {0};
+	snprintf(ref, sizeof(ref), "oci:%s:two", dir);
+	assert_int_equal(oci_image_open(ref, &img, &err), 0);
+	assert_int_equal(img.nlayers, 1);
+	assert_string_equal(img.layers[0].diff_id, ZEROS);
+	assert_int_equal(img.layers[0].comp, OCI_COMP_GZIP);
+	assert_string_equal(img.cfg.cmd[0], "sh");
+	assert_string_equal(img.cfg.cmd[1], "-c");
+	assert_null(img.cfg.cmd[2]);
+	assert_null(img.cfg.entrypoint);
+	assert_string_equal(img.cfg.env[0], "A=1");
+	assert_string_equal(img.cfg.workdir, "/w");
+	assert_string_equal(img.cfg.user, "app");
+	assert_non_null(strstr(b, img.manifest.digest));
+	oci_image_free(&img);
+	snprintf(ref, sizeof(ref), "oci:%s:three", dir);
+	assert_int_equal(oci_image_open(ref, &img, &err), -ENOENT);
+	assert_non_null(strstr(err.msg, "one, two"));
+	snprintf(ref, sizeof(ref), "oci:%s", dir);
+	assert_int_equal(oci_image_open(ref, &img, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "one, two"));
+	/* one manifest, no tag: a bare path works */
+	snprintf(idx, sizeof(idx), "{\"schemaVersion\":2,\"manifests\":[%s]}", a);
+	write_index(idx);
+	assert_int_equal(oci_image_open(dir, &img, &err), 0);
+	assert_non_null(strstr(a, img.manifest.digest));
+	oci_image_free(&img);
+}
+
+static void nested_index_platforms(void **state)
+{
+	(void)state;
+	char arm[512], amd[512], nested[1400], idx[800];
+	manifest("arm64", arm, sizeof(arm),
+		 ",\"platform\":{\"os\":\"linux\",\"architecture\":\"arm64\"}");
+	manifest("amd64", amd, sizeof(amd),
+		 ",\"platform\":{\"os\":\"linux\",\"architecture\":\"amd64\"}");
+	snprintf(nested, sizeof(nested), "{\"schemaVersion\":2,\"manifests\":[%s,%s]}", arm, amd);
+	size_t ns;
+	const char *nd = blob(nested, &ns);
+	snprintf(idx, sizeof(idx),
+		 "{\"manifests\":[{\"mediaType\":\"" MT_INDEX "\",\"digest\":\"%s\",\"size\":%zu,"
+		 "\"annotations\":{\"org.opencontainers.image.ref.name\":\"multi\"}}]}",
+		 nd, ns);
+	write_index(idx);
+	struct oci_image img;
+	struct sb_error err = {0};
+	char ref[128];
+	snprintf(ref, sizeof(ref), "oci:%s:multi", dir);
+	assert_int_equal(oci_image_open(ref, &img, &err), 0);
+	assert_non_null(strstr(amd, img.manifest.digest));
+	oci_image_free(&img);
+	/* only arm64 (and an attestation-like unknown): error names them */
+	manifest("arm64", arm, sizeof(arm),
+		 ",\"platform\":{\"os\":\"linux\",\"architecture\":\"arm64\"}");
+	snprintf(nested, sizeof(nested),
+		 "{\"manifests\":[%s,{\"digest\":\"sha256:" ZEROS "\",\"size\":1,"
+		 "\"platform\":{\"os\":\"unknown\",\"architecture\":\"unknown\"}}]}",
+		 arm);
+	nd = blob(nested, &ns);
+	snprintf(idx, sizeof(idx),
+		 "{\"manifests\":[{\"mediaType\":\"" MT_INDEX
+		 "\",\"digest\":\"%s\",\"size\":%zu}]}",
+		 nd, ns);
+	write_index(idx);
+	assert_int_equal(oci_image_open(dir, &img, &err), -ENOENT);
+	assert_non_null(strstr(err.msg, "linux/arm64, unknown/unknown"));
+	/* a config that says arm64 behind an unlabeled descriptor */
+	manifest("arm64", arm, sizeof(arm), "");
+	snprintf(idx, sizeof(idx), "{\"manifests\":[%s]}", arm);
+	write_index(idx);
+	assert_int_equal(oci_image_open(dir, &img, &err), -ENOEXEC);
+}
+
+static void tampered_and_missing_blobs(void **state)
+{
+	(void)state;
+	char a[512], idx[800], path[256];
+	manifest("amd64", a, sizeof(a), "");
+	snprintf(idx, sizeof(idx), "{\"manifests\":[%s]}", a);
+	write_index(idx);
+	struct oci_image img;
+	struct sb_error err = {0};
+	/* tamper with the manifest blob (same size) */
+	char *d = strstr(a, "sha256:") + 7;
+	char hex[65];
+	memcpy(hex, d, 64);
+	hex[64] = 0;
+	snprintf(path, sizeof(path), "%s/blobs/sha256/%s", dir, hex);
+	int fd = open(path, O_WRONLY);
+	assert_int_equal(pwrite(fd, "[", 1, 0), 1);
+	close(fd);
+	assert_int_equal(oci_image_open(dir, &img, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, hex));
+	/* missing */
+	unlink(path);
+	assert_int_equal(oci_image_open(dir, &img, &err), -ENOENT);
+	assert_non_null(strstr(err.msg, hex));
+	/* a FIFO in place of the blob: an error, not a hang */
+	assert_int_equal(mkfifo(path, 0644), 0);
+	assert_int_equal(oci_image_open(dir, &img, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "regular"));
+	/* declared huge */
+	snprintf(idx, sizeof(idx),
+		 "{\"manifests\":[{\"digest\":\"sha256:%s\",\"size\":99999999999}]}", hex);
+	write_index(idx);
+	assert_int_equal(oci_image_open(dir, &img, &err), -EFBIG);
+	/* digest that would escape the blobs dir */
+	write_index("{\"manifests\":[{\"digest\":\"sha256:../../../etc/passwd\",\"size\":1}]}");
+	assert_int_equal(oci_image_open(dir, &img, &err), -EINVAL);
+	assert_null(strstr(err.msg, "passwd"));
+	/* not a layout */
+	assert_int_equal(oci_image_open("/nonexistent-dir", &img, &err), -ENOENT);
+}
+
+static void bad_json(void **state)
+{
+	(void)state;
+	struct oci_image img = {0};
+	struct sb_error err = {0};
+	struct oci_desc d;
+	int is_index;
+	const char *idx_bad[] = {"",
+				 "{",
+				 "[]",
+				 "{\"manifests\":{}}",
+				 "{\"manifests\":[]}",
+				 "{\"manifests\":[{\"digest\":\"sha256:" ZEROS "\"}]}",
+				 "{\"manifests\":[{\"digest\":\"sha256:" ZEROS "\",\"size\":-1}]}"};
+	for (size_t i = 0; i < sizeof(idx_bad) / sizeof(idx_bad[0]); i++)
+		assert_true(oci_index_select(idx_bad[i], strlen(idx_bad[i]), 1, NULL, "t", &d,
+					     &is_index, &err) < 0);
+	const char *man_bad[] = {
+	    "{}",
+	    "{\"schemaVersion\":1}",
+	    "{\"schemaVersion\":2,\"config\":{\"digest\":\"sha256:" ZEROS "\",\"size\":2}}",
+	    "{\"schemaVersion\":2,\"config\":{\"digest\":\"sha256:" ZEROS "\",\"size\":2},"
+	    "\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+encrypted\","
+	    "\"digest\":\"sha256:" ZEROS "\",\"size\":2}]}",
+	    "{\"schemaVersion\":2,\"config\":{\"digest\":\"md5:abc\",\"size\":2},\"layers\":[]}",
+	};
+	for (size_t i = 0; i < sizeof(man_bad) / sizeof(man_bad[0]); i++) {
+		assert_true(oci_manifest_parse(man_bad[i], strlen(man_bad[i]), &img, &err) < 0);
+		oci_image_free(&img);
+	}
+	img.nlayers = 1;
+	const char *cfg_bad[] = {
+	    "{\"rootfs\":{\"diff_ids\":[]}}",
+	    "{\"rootfs\":{\"diff_ids\":[\"sha256:" ZEROS "\"]},\"config\":{\"Cmd\":\"sh\"}}",
+	    "{\"rootfs\":{\"diff_ids\":[\"sha256:" ZEROS "\"]},\"config\":{\"Env\":[1]}}",
+	    "{\"rootfs\":{\"diff_ids\":[\"sha256:" ZEROS "\"]},\"config\":[]}",
+	    "{\"rootfs\":{\"diff_ids\":[\"sha256:" ZEROS "\"]},\"os\":\"windows\"}",
+	    "\"just a string\"",
+	};
+	struct oci_layer layer;
+	img.layers = &layer;
+	for (size_t i = 0; i < sizeof(cfg_bad) / sizeof(cfg_bad[0]); i++) {
+		assert_true(oci_config_parse(cfg_bad[i], strlen(cfg_bad[i]), &img, &err) < 0);
+		image_config_free(&img.cfg);
+	}
+	/* nulls are fine */
+	const char *ok = "{\"rootfs\":{\"diff_ids\":[\"sha256:" ZEROS "\"]},"
+			 "\"config\":{\"Cmd\":null,\"Entrypoint\":[\"/x\"],\"User\":null}}";
+	assert_int_equal(oci_config_parse(ok, strlen(ok), &img, &err), 0);
+	assert_null(img.cfg.cmd);
+	assert_string_equal(img.cfg.entrypoint[0], "/x");
+	image_config_free(&img.cfg);
+	/* deep nesting is refused by the parser, not a stack overflow */
+	size_t n = 100000;
+	char *deep = malloc(2 * n + 1);
+	memset(deep, '[', n);
+	memset(deep + n, ']', n);
+	deep[2 * n] = 0;
+	assert_true(oci_config_parse(deep, 2 * n, &img, &err) < 0);
+	free(deep);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(digests),
+	    cmocka_unit_test(refs),
+	    cmocka_unit_test_setup_teardown(tags_select_images, setup, teardown),
+	    cmocka_unit_test_setup_teardown(nested_index_platforms, setup, teardown),
+	    cmocka_unit_test_setup_teardown(tampered_and_missing_blobs, setup, teardown),
+	    cmocka_unit_test(bad_json),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
