@@ -15,7 +15,7 @@ HOST_SRCS += $(VMM_SRCS)
 # Unit tests (no /dev/kvm needed): each links only the ioctl-free modules it tests.
 VMM_X86 := host/vmm/arch/x86_64
 UNIT_TESTS += test_vmm_memory test_vmm_bootparams test_vmm_bzimage test_vmm_elf \
-	test_vmm_cpuid test_vmm_mptable test_vmm_uart test_vmm_hostio
+	test_vmm_cpuid test_vmm_mptable test_vmm_uart test_vmm_hostio test_vmm_payload
 test_vmm_memory_SRCS := host/vmm/memory.c host/util/error.c
 test_vmm_bootparams_SRCS := $(VMM_X86)/bootparams.c $(VMM_X86)/pvh.c $(VMM_X86)/cpu.c \
 	$(VMM_X86)/msr.c host/vmm/memory.c host/util/error.c
@@ -27,6 +27,7 @@ test_vmm_uart_SRCS := host/vmm/devices/uart.c host/vmm/devices/i8042.c host/vmm/
 	host/vmm/runstate.c host/vmm/logring.c host/vmm/fdwrite.c host/util/error.c
 test_vmm_hostio_SRCS := host/vmm/devices/hostio.c host/vmm/exit.c host/vmm/bus.c \
 	host/vmm/runstate.c host/vmm/fdwrite.c host/util/error.c
+test_vmm_payload_SRCS := host/vmm/payload.c host/vmm/memory.c host/util/error.c
 test_vmm_uart_LIBS := -lpthread
 test_vmm_hostio_LIBS := -lpthread
 

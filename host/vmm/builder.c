@@ -1,4 +1,5 @@
-/* vmm_run: the one function that decides the order of everything, from /dev/kvm to the last join. */
+/* vmm_run: the one function that decides the order of everything, from /dev/kvm to the last join.
+ */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -181,8 +182,8 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *res, struct sb_erro
 		return error_set(err, ENOMEM, "allocate VM");
 	pthread_mutex_init(&m->lock, NULL);
 	runstate_init(&m->rs, kick, m);
-	bus_init(&m->pio);
-	bus_init(&m->mmio);
+	bus_init(&m->pio, BUS_PIO);
+	bus_init(&m->mmio, BUS_MMIO);
 	r = vm_create(&m->vm, cfg->mem_bytes, err);
 	if (r == 0)
 		r = load_guest(m, cfg, err);

@@ -4,8 +4,9 @@
 
 #include "bus.h"
 
-void bus_init(struct bus *b)
+void bus_init(struct bus *b, enum bus_space space)
 {
+	b->space = space;
 	b->n = 0;
 }
 
@@ -44,7 +45,9 @@ static struct bus_range *find(struct bus *b, uint64_t addr, uint32_t size)
 {
 	for (unsigned i = 0; i < b->n; i++) {
 		struct bus_range *r = &b->r[i];
-		if (addr >= r->base && addr - r->base < r->len && size <= r->len - (addr - r->base))
+		if (addr < r->base || addr - r->base >= r->len)
+			continue;
+		if (b->space == BUS_PIO || size <= r->len - (addr - r->base))
 			return r;
 	}
 	return NULL;

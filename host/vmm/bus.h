@@ -29,14 +29,18 @@ struct bus_range {
 	pthread_mutex_t lock;
 };
 
+/* Port I/O matches a range by its first port (a 32-bit OUT to the last port
+ * of a range still reaches it; devices check off and size). MMIO accesses
+ * must lie entirely inside one range. */
+enum bus_space { BUS_PIO, BUS_MMIO };
+
 struct bus {
+	enum bus_space space;
 	struct bus_range r[BUS_MAX_RANGES];
 	unsigned n;
 };
 
-enum bus_space { BUS_PIO, BUS_MMIO, BUS_SPACES };
-
-void bus_init(struct bus *b);
+void bus_init(struct bus *b, enum bus_space space);
 void bus_destroy(struct bus *b);
 /* Add [base, base + len); ranges must not overlap. 0 or -errno. Not thread-safe:
  * register everything before the vCPUs run. */

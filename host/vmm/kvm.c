@@ -1,4 +1,5 @@
-/* /dev/kvm: host checks (presence, permission, PVM) and opening it with the capabilities we need. */
+/* /dev/kvm: host checks (presence, permission, PVM) and opening it with the capabilities we need.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
@@ -55,13 +56,13 @@ int kvm_open(size_t *run_size, struct sb_error *err)
 		int cap;
 		const char *name;
 	} caps[] = {
-		{KVM_CAP_IRQCHIP, "IRQCHIP"},
-		{KVM_CAP_USER_MEMORY, "USER_MEMORY"},
-		{KVM_CAP_SET_TSS_ADDR, "SET_TSS_ADDR"},
-		{KVM_CAP_SET_IDENTITY_MAP_ADDR, "SET_IDENTITY_MAP_ADDR"},
-		{KVM_CAP_PIT2, "PIT2"},
-		{KVM_CAP_EXT_CPUID, "EXT_CPUID"},
-		{KVM_CAP_IMMEDIATE_EXIT, "IMMEDIATE_EXIT"},
+	    {KVM_CAP_IRQCHIP, "IRQCHIP"},
+	    {KVM_CAP_USER_MEMORY, "USER_MEMORY"},
+	    {KVM_CAP_SET_TSS_ADDR, "SET_TSS_ADDR"},
+	    {KVM_CAP_SET_IDENTITY_MAP_ADDR, "SET_IDENTITY_MAP_ADDR"},
+	    {KVM_CAP_PIT2, "PIT2"},
+	    {KVM_CAP_EXT_CPUID, "EXT_CPUID"},
+	    {KVM_CAP_IMMEDIATE_EXIT, "IMMEDIATE_EXIT"},
 	};
 	int fd = open_dev(err);
 

@@ -1,4 +1,5 @@
-/* /dev/kvm: host checks (presence, permission, PVM) and opening it with the capabilities we need. */
+/* /dev/kvm: host checks (presence, permission, PVM) and opening it with the capabilities we need.
+ */
 #ifndef SB_VMM_KVM_H
 #define SB_VMM_KVM_H
 

@@ -1,4 +1,5 @@
-/* The guest kernel log: copied to an fd (--debug) and kept as the last few KiB for error reports. */
+/* The guest kernel log: copied to an fd (--debug) and kept as the last few KiB for error reports.
+ */
 #include <string.h>
 
 #include "fdwrite.h"

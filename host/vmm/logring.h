@@ -1,4 +1,5 @@
-/* The guest kernel log: copied to an fd (--debug) and kept as the last few KiB for error reports. */
+/* The guest kernel log: copied to an fd (--debug) and kept as the last few KiB for error reports.
+ */
 #ifndef SB_VMM_LOGRING_H
 #define SB_VMM_LOGRING_H
 
@@ -11,7 +12,7 @@
 struct logring {
 	char buf[LOGRING_SIZE];
 	uint64_t total; /* bytes ever written */
-	int fd;         /* copy to this fd when >= 0; set to -1 after a write error */
+	int fd;		/* copy to this fd when >= 0; set to -1 after a write error */
 };
 
 void logring_init(struct logring *l, int fd);

@@ -16,9 +16,10 @@ int mem_create(struct vm_mem *m, uint64_t size, struct sb_error *err)
 	m->base = NULL;
 	mem_layout(m, 0);
 	if (size < VMM_MIN_MEM || size > VMM_MAX_MEM || size % 4096)
-		return error_set(err, EINVAL,
-				 "guest memory must be a multiple of 4 KiB between %llu MiB and %llu GiB",
-				 VMM_MIN_MEM >> 20, VMM_MAX_MEM >> 30);
+		return error_set(
+		    err, EINVAL,
+		    "guest memory must be a multiple of 4 KiB between %llu MiB and %llu GiB",
+		    VMM_MIN_MEM >> 20, VMM_MAX_MEM >> 30);
 	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p == MAP_FAILED)

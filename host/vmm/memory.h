@@ -7,11 +7,11 @@
 #include "error.h"
 
 #define MEM_HOLE_START (3ull << 30) /* RAM below this: [0, 3 GiB) */
-#define MEM_HOLE_END (4ull << 30)  /* RAM above: [4 GiB, 4 GiB + rest) */
+#define MEM_HOLE_END (4ull << 30)   /* RAM above: [4 GiB, 4 GiB + rest) */
 
 struct vm_mem {
-	uint8_t *base;     /* host mapping of all RAM */
-	uint64_t size;     /* RAM bytes */
+	uint8_t *base;	   /* host mapping of all RAM */
+	uint64_t size;	   /* RAM bytes */
 	uint64_t low_size; /* bytes mapped at GPA 0 (<= MEM_HOLE_START) */
 };
 

@@ -9,8 +9,8 @@
 struct runstate {
 	pthread_mutex_t lock;
 	atomic_int stopped;
-	int has_status;  /* the guest wrote ABI_PORT_EXIT */
-	int status;      /* 0..255 */
+	int has_status;	 /* the guest wrote ABI_PORT_EXIT */
+	int status;	 /* 0..255 */
 	int init_failed; /* ABI_EXIT_INIT_FAILED */
 	char reason[512];
 	void (*kick)(void *ctx); /* called once, by the first stopper, without the lock */

@@ -4,6 +4,7 @@
 
 #include <linux/kvm.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stddef.h>
 
 #include "error.h"

@@ -13,10 +13,10 @@ static int set_slot(struct vm *vm, uint32_t slot, uint64_t gpa, uint64_t size, v
 		    struct sb_error *err)
 {
 	struct kvm_userspace_memory_region r = {
-		.slot = slot,
-		.guest_phys_addr = gpa,
-		.memory_size = size,
-		.userspace_addr = (uint64_t)(uintptr_t)hva,
+	    .slot = slot,
+	    .guest_phys_addr = gpa,
+	    .memory_size = size,
+	    .userspace_addr = (uint64_t)(uintptr_t)hva,
 	};
 
 	if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &r) < 0)

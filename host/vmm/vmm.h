@@ -9,11 +9,12 @@
 
 /* What the machine needs on the kernel command line; the caller appends its
  * own parts (rdinit=, quiet, ...). reboot=k and panic=-1 turn reboots and
- * panics into a reset that ends the VM; dotted (module) options are ignored
+ * panics into a reset that ends the VM (the reset goes straight to port 0x64,
+ * no i8042 driver needed); the i8042 options stop that driver from probing a
+ * keyboard and mouse that are not there. Dotted (module) options are ignored
  * by kernels without that driver instead of leaking into init's environment. */
 #define VMM_DEFAULT_CMDLINE                                                                        \
-	"console=ttyS0 reboot=k panic=-1 8250.nr_uarts=1 i8042.noaux i8042.nomux i8042.nopnp "    \
-	"i8042.dumbkbd"
+	"console=ttyS0 reboot=k panic=-1 8250.nr_uarts=1 i8042.noaux i8042.nokbd"
 
 #define VMM_MAX_VCPUS 64u
 #define VMM_MIN_MEM (32ull << 20)
@@ -27,19 +28,19 @@ struct vmm_blob {
 };
 
 struct vmm_config {
-	const char *kernel; /* bzImage or ELF vmlinux (PVH note) */
+	const char *kernel;	       /* bzImage or ELF vmlinux (PVH note) */
 	const struct vmm_blob *initrd; /* concatenated, each at a 4-byte-aligned offset */
 	size_t n_initrd;
-	const char *cmdline; /* full kernel command line */
-	uint64_t mem_bytes;  /* guest RAM, multiple of 4 KiB */
-	unsigned vcpus;      /* 1..VMM_MAX_VCPUS */
-	int log_fd;          /* guest kernel log (UART) goes here if >= 0 */
+	const char *cmdline;	  /* full kernel command line */
+	uint64_t mem_bytes;	  /* guest RAM, multiple of 4 KiB */
+	unsigned vcpus;		  /* 1..VMM_MAX_VCPUS */
+	int log_fd;		  /* guest kernel log (UART) goes here if >= 0 */
 	int stdout_fd, stderr_fd; /* hostio stdout/stderr */
 };
 
 struct vmm_result {
-	int status;      /* 0..255: what the guest wrote to ABI_PORT_EXIT */
-	int init_failed; /* ABI_EXIT_INIT_FAILED was set */
+	int status;	     /* 0..255: what the guest wrote to ABI_PORT_EXIT */
+	int init_failed;     /* ABI_EXIT_INIT_FAILED was set */
 	char reason[512];    /* why the VM ended without a status (one line) */
 	char last_log[4096]; /* last kernel log lines */
 };

@@ -59,7 +59,7 @@ static void test_hole(void **state)
 	assert_ptr_equal(gpa_to_hva(&m, 3 * GIB - 4, 4), m.base + 3 * GIB - 4);
 	assert_null(gpa_to_hva(&m, 3 * GIB - 4, 8)); /* runs into the hole */
 	assert_null(gpa_to_hva(&m, 3 * GIB, 1));
-	assert_null(gpa_to_hva(&m, 0xfee00000, 4)); /* LAPIC */
+	assert_null(gpa_to_hva(&m, 0xfee00000, 4));  /* LAPIC */
 	assert_null(gpa_to_hva(&m, 4 * GIB - 1, 2)); /* straddles into high RAM */
 	assert_ptr_equal(gpa_to_hva(&m, 4 * GIB, 1), m.base + 3 * GIB);
 	assert_ptr_equal(gpa_to_hva(&m, 6 * GIB - 1, 1), m.base + 5 * GIB - 1);
@@ -103,11 +103,9 @@ static void test_create(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_small_guest),
-		cmocka_unit_test(test_overflow),
-		cmocka_unit_test(test_hole),
-		cmocka_unit_test(test_exactly_3g_and_4g),
-		cmocka_unit_test(test_create),
+	    cmocka_unit_test(test_small_guest), cmocka_unit_test(test_overflow),
+	    cmocka_unit_test(test_hole),	cmocka_unit_test(test_exactly_3g_and_4g),
+	    cmocka_unit_test(test_create),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,4 +1,5 @@
-/* The paravirtual ports of guest-init/abi.h: a 32-bit OUT to EXIT ends the VM, byte OUTs carry stdout/stderr. */
+/* The paravirtual ports of guest-init/abi.h: a 32-bit OUT to EXIT ends the VM, byte OUTs carry
+ * stdout/stderr. */
 #include <errno.h>
 
 #include "abi.h"
@@ -42,7 +43,7 @@ static void hostio_write(void *dev, uint64_t off, const uint8_t *data, uint32_t 
 }
 
 const struct bus_ops hostio_ops = {
-	.name = "hostio",
-	.write = hostio_write,
-	.write_rep = hostio_write_rep,
+    .name = "hostio",
+    .write = hostio_write,
+    .write_rep = hostio_write_rep,
 };

@@ -1,4 +1,5 @@
-/* 16550A UART: registers as Linux's 8250 driver probes and drives them, THRE/RX interrupts level-style. */
+/* 16550A UART: registers as Linux's 8250 driver probes and drives them, THRE/RX interrupts
+ * level-style. */
 #include <string.h>
 
 #include "uart.h"
@@ -203,7 +204,7 @@ static void uart_write(void *dev, uint64_t off, const uint8_t *data, uint32_t si
 }
 
 const struct bus_ops uart_ops = {
-	.name = "uart",
-	.read = uart_read,
-	.write = uart_write,
+    .name = "uart",
+    .read = uart_read,
+    .write = uart_write,
 };

@@ -15,7 +15,7 @@
 struct uart {
 	uint8_t ier, iir_fifo, lcr, mcr, lsr, msr, scr, dll, dlm, fcr;
 	int thre_pending; /* THR-empty interrupt condition, until IIR read or THR written */
-	int irq_level;    /* what we last told the interrupt controller */
+	int irq_level;	  /* what we last told the interrupt controller */
 	uint8_t rx[UART_RX_SIZE];
 	unsigned rx_head, rx_len;
 	/* Transmitted bytes and interrupt line changes go here. */

@@ -34,8 +34,9 @@ int arch_write_boot_info(struct vm_mem *m, const struct kernel_image *k, const c
 {
 	int r = cmdline_place(m, k, cmdline, err);
 	if (r == 0)
-		r = k->kind == KERNEL_BZIMAGE ? boot_params_build(m, k, initrd_gpa, initrd_size, err)
-					      : pvh_build(m, initrd_gpa, initrd_size, err);
+		r = k->kind == KERNEL_BZIMAGE
+			? boot_params_build(m, k, initrd_gpa, initrd_size, err)
+			: pvh_build(m, initrd_gpa, initrd_size, err);
 	if (r == 0)
 		r = mptable_write(m, ncpus, err);
 	if (r == 0)
@@ -65,8 +66,7 @@ static int set_msrs(int fd, struct sb_error *err)
 	if (n < 0)
 		return error_set(err, errno, "KVM_SET_MSRS");
 	if ((unsigned)n != msrs.head.nmsrs)
-		return error_set(err, EINVAL, "KVM_SET_MSRS: MSR 0x%x refused",
-				 msrs.e[n].index);
+		return error_set(err, EINVAL, "KVM_SET_MSRS: MSR 0x%x refused", msrs.e[n].index);
 	return 0;
 }
 

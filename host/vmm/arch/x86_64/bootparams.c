@@ -34,13 +34,14 @@ int cmdline_place(struct vm_mem *m, const struct kernel_image *k, const char *cm
 		  struct sb_error *err)
 {
 	size_t len = strlen(cmdline);
-	uint64_t max = k->cmdline_max < LAYOUT_CMDLINE_MAX - 1 ? k->cmdline_max
-							       : LAYOUT_CMDLINE_MAX - 1;
+	uint64_t max =
+	    k->cmdline_max < LAYOUT_CMDLINE_MAX - 1 ? k->cmdline_max : LAYOUT_CMDLINE_MAX - 1;
 
 	if (len > max)
-		return error_set(err, E2BIG,
-				 "kernel command line too long (%zu bytes, the kernel takes at most %llu)",
-				 len, (unsigned long long)max);
+		return error_set(
+		    err, E2BIG,
+		    "kernel command line too long (%zu bytes, the kernel takes at most %llu)", len,
+		    (unsigned long long)max);
 	char *dst = gpa_to_hva(m, LAYOUT_CMDLINE, len + 1);
 	if (!dst)
 		return error_set(err, ENOMEM, "no guest memory for the command line");
@@ -48,8 +49,8 @@ int cmdline_place(struct vm_mem *m, const struct kernel_image *k, const char *cm
 	return 0;
 }
 
-int initrd_place(const struct vm_mem *m, const struct kernel_image *k, uint64_t size,
-		 uint64_t *gpa, struct sb_error *err)
+int initrd_place(const struct vm_mem *m, const struct kernel_image *k, uint64_t size, uint64_t *gpa,
+		 struct sb_error *err)
 {
 	uint64_t top = mem_low_end(m);
 
@@ -61,10 +62,11 @@ int initrd_place(const struct vm_mem *m, const struct kernel_image *k, uint64_t 
 		return 0;
 	}
 	if (size > top || ((top - size) & ~0xfffull) < k->end)
-		return error_set(err, ENOMEM,
-				 "guest memory too small for kernel + initramfs (%llu MiB initramfs, "
-				 "kernel needs %llu MiB)",
-				 (unsigned long long)(size >> 20), (unsigned long long)(k->end >> 20));
+		return error_set(
+		    err, ENOMEM,
+		    "guest memory too small for kernel + initramfs (%llu MiB initramfs, "
+		    "kernel needs %llu MiB)",
+		    (unsigned long long)(size >> 20), (unsigned long long)(k->end >> 20));
 	*gpa = (top - size) & ~0xfffull;
 	return 0;
 }

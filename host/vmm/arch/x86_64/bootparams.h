@@ -20,8 +20,8 @@ int cmdline_place(struct vm_mem *m, const struct kernel_image *k, const char *cm
 
 /* Choose where size bytes of initrd go: page-aligned, as high as allowed
  * (k->initrd_max, end of low RAM), above k->end. 0 and *gpa, or -ENOMEM. */
-int initrd_place(const struct vm_mem *m, const struct kernel_image *k, uint64_t size,
-		 uint64_t *gpa, struct sb_error *err);
+int initrd_place(const struct vm_mem *m, const struct kernel_image *k, uint64_t size, uint64_t *gpa,
+		 struct sb_error *err);
 
 /* Write struct boot_params at LAYOUT_ZERO_PAGE for a bzImage (command line already placed). */
 int boot_params_build(struct vm_mem *m, const struct kernel_image *k, uint64_t initrd_gpa,

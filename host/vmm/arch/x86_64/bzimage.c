@@ -1,4 +1,5 @@
-/* bzImage loader: validate the setup header, load the protected-mode kernel at 1 MiB, 64-bit entry. */
+/* bzImage loader: validate the setup header, load the protected-mode kernel at 1 MiB, 64-bit entry.
+ */
 #include <errno.h>
 #include <string.h>
 
@@ -41,15 +42,18 @@ static int check_header(const uint8_t *img, size_t len, const struct setup_heade
 				 "bzImage boot protocol %u.%02u is too old (need 2.12 or later)",
 				 h->version >> 8, h->version & 0xff);
 	if (!(h->xloadflags & XLF_KERNEL_64))
-		return error_set(err, EINVAL, "bzImage has no 64-bit entry point (not an x86_64 kernel?)");
+		return error_set(err, EINVAL,
+				 "bzImage has no 64-bit entry point (not an x86_64 kernel?)");
 	if (!(h->loadflags & LOADED_HIGH))
 		return error_set(err, EINVAL, "bzImage cannot be loaded at 1 MiB (zImage?)");
 	size_t setup = ((size_t)(h->setup_sects ? h->setup_sects : 4) + 1) * SECTOR;
 	if (setup >= len)
-		return error_set(err, EINVAL, "bzImage truncated: setup (%zu bytes) beyond file size %zu",
-				 setup, len);
+		return error_set(err, EINVAL,
+				 "bzImage truncated: setup (%zu bytes) beyond file size %zu", setup,
+				 len);
 	if (!h->syssize || (uint64_t)h->syssize * 16 > len - setup)
-		return error_set(err, EINVAL, "bzImage truncated: syssize %llu beyond file size %zu",
+		return error_set(err, EINVAL,
+				 "bzImage truncated: syssize %llu beyond file size %zu",
 				 (unsigned long long)h->syssize * 16, len);
 	return 0;
 }

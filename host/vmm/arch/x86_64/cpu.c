@@ -12,12 +12,12 @@
 int cpu_write_tables(struct vm_mem *m, struct sb_error *err)
 {
 	static const uint64_t gdt[CPU_GDT_ENTRIES] = {
-		0,
-		0x00cf9b000000ffffull, /* 0x08: 32-bit code, flat */
-		0x00af9b000000ffffull, /* 0x10: 64-bit code */
-		0x00cf93000000ffffull, /* 0x18: data, flat */
-		0x00008b0000000067ull, /* 0x20: busy TSS at 0, 104 bytes (low half) */
-		0,                     /* TSS high half: base 63:32 */
+	    0,
+	    0x00cf9b000000ffffull, /* 0x08: 32-bit code, flat */
+	    0x00af9b000000ffffull, /* 0x10: 64-bit code */
+	    0x00cf93000000ffffull, /* 0x18: data, flat */
+	    0x00008b0000000067ull, /* 0x20: busy TSS at 0, 104 bytes (low half) */
+	    0,			   /* TSS high half: base 63:32 */
 	};
 	uint64_t *g = gpa_to_hva(m, LAYOUT_GDT, sizeof(gdt));
 	uint64_t *idt = gpa_to_hva(m, LAYOUT_IDT, 8);
@@ -42,16 +42,16 @@ int cpu_write_tables(struct vm_mem *m, struct sb_error *err)
 static struct kvm_segment flat(uint16_t sel, uint8_t type, uint8_t l)
 {
 	struct kvm_segment s = {
-		.base = 0,
-		.limit = 0xffffffff,
-		.selector = sel,
-		.type = type,
-		.present = 1,
-		.dpl = 0,
-		.db = l ? 0 : 1,
-		.s = 1,
-		.l = l,
-		.g = 1,
+	    .base = 0,
+	    .limit = 0xffffffff,
+	    .selector = sel,
+	    .type = type,
+	    .present = 1,
+	    .dpl = 0,
+	    .db = l ? 0 : 1,
+	    .s = 1,
+	    .l = l,
+	    .g = 1,
 	};
 	return s;
 }

@@ -12,8 +12,8 @@
 #define CPU_SEL_CODE64 0x10 /* __BOOT_CS */
 #define CPU_SEL_DATA 0x18   /* __BOOT_DS */
 #define CPU_SEL_TSS 0x20
-#define CPU_GDT_ENTRIES 6   /* null, code32, code64, data, 16-byte TSS */
-#define CPU_IDENTITY_GIB 4  /* page tables map [0, 4 GiB) with 2 MiB pages */
+#define CPU_GDT_ENTRIES 6  /* null, code32, code64, data, 16-byte TSS */
+#define CPU_IDENTITY_GIB 4 /* page tables map [0, 4 GiB) with 2 MiB pages */
 
 #define CR0_PE 0x1ull
 #define CR0_ET 0x10ull

@@ -1,4 +1,5 @@
-/* CPUID for each vCPU: topology (APIC ids, cores), the hypervisor bit, and what the VMM cannot back hidden. */
+/* CPUID for each vCPU: topology (APIC ids, cores), the hypervisor bit, and what the VMM cannot back
+ * hidden. */
 #include <errno.h>
 #include <string.h>
 

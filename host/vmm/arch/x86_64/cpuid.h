@@ -1,4 +1,5 @@
-/* CPUID for each vCPU: KVM's supported table with topology, hypervisor leaves and masked features. */
+/* CPUID for each vCPU: KVM's supported table with topology, hypervisor leaves and masked features.
+ */
 #ifndef SB_VMM_X86_CPUID_H
 #define SB_VMM_X86_CPUID_H
 

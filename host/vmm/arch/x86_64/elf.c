@@ -1,4 +1,5 @@
-/* ELF vmlinux loader: validated PT_LOAD segments at their physical addresses, PVH entry from the Xen note. */
+/* ELF vmlinux loader: validated PT_LOAD segments at their physical addresses, PVH entry from the
+ * Xen note. */
 #include <elf.h>
 #include <errno.h>
 #include <string.h>
@@ -54,8 +55,8 @@ static int check_load(const Elf64_Phdr *ph, const Elf64_Phdr *all, unsigned i, s
 {
 	uint64_t fend, mend;
 
-	if (ph->p_filesz > ph->p_memsz || __builtin_add_overflow(ph->p_offset, ph->p_filesz, &fend) ||
-	    fend > len)
+	if (ph->p_filesz > ph->p_memsz ||
+	    __builtin_add_overflow(ph->p_offset, ph->p_filesz, &fend) || fend > len)
 		return error_set(err, EINVAL, "ELF kernel segment %u is outside the file", i);
 	if (ph->p_paddr < LAYOUT_HIMEM || __builtin_add_overflow(ph->p_paddr, ph->p_memsz, &mend) ||
 	    !gpa_to_hva(m, ph->p_paddr, ph->p_memsz))
@@ -66,7 +67,8 @@ static int check_load(const Elf64_Phdr *ph, const Elf64_Phdr *all, unsigned i, s
 		const Elf64_Phdr *o = &all[j];
 		if (o->p_type == PT_LOAD && ph->p_paddr < o->p_paddr + o->p_memsz &&
 		    o->p_paddr < mend && ph->p_memsz && o->p_memsz)
-			return error_set(err, EINVAL, "ELF kernel segments %u and %u overlap", j, i);
+			return error_set(err, EINVAL, "ELF kernel segments %u and %u overlap", j,
+					 i);
 	}
 	return 0;
 }

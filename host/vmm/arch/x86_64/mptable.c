@@ -1,4 +1,5 @@
-/* MP table: floating pointer, then a config table with processors, the ISA bus, the IOAPIC and IRQ routes. */
+/* MP table: floating pointer, then a config table with processors, the ISA bus, the IOAPIC and IRQ
+ * routes. */
 #include <errno.h>
 #include <string.h>
 
@@ -38,8 +39,7 @@ static uint8_t checksum(const uint8_t *p, size_t n)
 
 size_t mptable_size(unsigned ncpus)
 {
-	return FP_LEN + HDR_LEN + (size_t)ncpus * CPU_LEN +
-	       ENTRY_LEN * (2 + MPTABLE_ISA_IRQS + 2);
+	return FP_LEN + HDR_LEN + (size_t)ncpus * CPU_LEN + ENTRY_LEN * (2 + MPTABLE_ISA_IRQS + 2);
 }
 
 static uint8_t *put_irq(uint8_t *p, uint8_t type, uint8_t kind, uint8_t bus_irq, uint8_t dst,
@@ -66,8 +66,8 @@ static uint8_t *put_entries(uint8_t *p, unsigned ncpus)
 		p[1] = (uint8_t)i; /* APIC id = vCPU index */
 		p[2] = MPTABLE_LAPIC_VERSION;
 		p[3] = 0x01 | (i == 0 ? 0x02 : 0); /* enabled, BSP */
-		put32(p + 4, 0x600);                /* family 6 */
-		put32(p + 8, 0x201);                /* FPU, APIC */
+		put32(p + 4, 0x600);		   /* family 6 */
+		put32(p + 8, 0x201);		   /* FPU, APIC */
 	}
 	memcpy(p, (uint8_t[]){MP_BUS, BUS_ISA, 'I', 'S', 'A', ' ', ' ', ' '}, ENTRY_LEN);
 	p += ENTRY_LEN;
@@ -80,7 +80,7 @@ static uint8_t *put_entries(uint8_t *p, unsigned ncpus)
 	for (unsigned irq = 0; irq < MPTABLE_ISA_IRQS; irq++)
 		p = put_irq(p, MP_INTSRC, MP_INT, (uint8_t)irq, ioapic_id, (uint8_t)irq);
 	p = put_irq(p, MP_LINTSRC, MP_EXTINT, 0, 0xff, 0); /* LINT0 of every CPU: ExtINT */
-	p = put_irq(p, MP_LINTSRC, MP_NMI, 0, 0xff, 1);    /* LINT1: NMI */
+	p = put_irq(p, MP_LINTSRC, MP_NMI, 0, 0xff, 1);	   /* LINT1: NMI */
 	return p;
 }
 

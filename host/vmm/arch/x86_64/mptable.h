@@ -1,4 +1,5 @@
-/* Intel MultiProcessor Specification 1.4 table: how Linux finds every vCPU, the IOAPIC and ISA IRQs. */
+/* Intel MultiProcessor Specification 1.4 table: how Linux finds every vCPU, the IOAPIC and ISA
+ * IRQs. */
 #ifndef SB_VMM_X86_MPTABLE_H
 #define SB_VMM_X86_MPTABLE_H
 

@@ -9,16 +9,16 @@ unsigned msr_boot_list(struct kvm_msr_entry *e)
 		uint32_t index;
 		uint64_t value;
 	} boot[MSR_BOOT_COUNT] = {
-		{0x174, 0},                               /* SYSENTER_CS */
-		{0x175, 0},                               /* SYSENTER_ESP */
-		{0x176, 0},                               /* SYSENTER_EIP */
-		{0xc0000081, 0},                          /* STAR */
-		{0xc0000082, 0},                          /* LSTAR */
-		{0xc0000083, 0},                          /* CSTAR */
-		{0xc0000084, 0},                          /* SYSCALL_MASK */
-		{0xc0000102, 0},                          /* KERNEL_GS_BASE */
-		{MSR_IA32_MISC_ENABLE, MISC_ENABLE_FAST_STRING},
-		{MSR_MTRR_DEF_TYPE, (1u << 11) | 6},     /* MTRRs on, default write-back */
+	    {0x174, 0},	     /* SYSENTER_CS */
+	    {0x175, 0},	     /* SYSENTER_ESP */
+	    {0x176, 0},	     /* SYSENTER_EIP */
+	    {0xc0000081, 0}, /* STAR */
+	    {0xc0000082, 0}, /* LSTAR */
+	    {0xc0000083, 0}, /* CSTAR */
+	    {0xc0000084, 0}, /* SYSCALL_MASK */
+	    {0xc0000102, 0}, /* KERNEL_GS_BASE */
+	    {MSR_IA32_MISC_ENABLE, MISC_ENABLE_FAST_STRING},
+	    {MSR_MTRR_DEF_TYPE, (1u << 11) | 6}, /* MTRRs on, default write-back */
 	};
 
 	for (unsigned i = 0; i < MSR_BOOT_COUNT; i++) {

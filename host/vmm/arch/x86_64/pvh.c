@@ -17,8 +17,7 @@ int pvh_build(struct vm_mem *m, uint64_t initrd_gpa, uint64_t initrd_size, struc
 		return error_set(err, EINVAL, "PVH info does not fit");
 	struct hvm_start_info *si = gpa_to_hva(m, LAYOUT_PVH_INFO, sizeof(*si));
 	struct hvm_modlist_entry *mod = gpa_to_hva(m, mod_gpa, sizeof(*mod));
-	struct hvm_memmap_table_entry *map =
-		gpa_to_hva(m, map_gpa, PVH_MAX_MEMMAP * sizeof(*map));
+	struct hvm_memmap_table_entry *map = gpa_to_hva(m, map_gpa, PVH_MAX_MEMMAP * sizeof(*map));
 	if (!si || !mod || !map)
 		return error_set(err, ENOMEM, "no guest memory for PVH info");
 	memset(si, 0, total - LAYOUT_PVH_INFO);

@@ -1,0 +1,93 @@
+/* Unit tests for reading the kernel file and concatenating initrd parts at 4-byte-aligned offsets.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "payload.h"
+
+static char path[64];
+
+static int setup(void **state)
+{
+	(void)state;
+	strcpy(path, "/tmp/test_vmm_payload.XXXXXX");
+	int fd = mkstemp(path);
+	if (fd < 0 || write(fd, "FILE!", 5) != 5)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	unlink(path);
+	return 0;
+}
+
+static void test_concat(void **state)
+{
+	(void)state;
+	struct vmm_blob b[3] = {
+	    {.data = "abc", .len = 3},
+	    {.path = path},
+	    {.data = "0123456789", .len = 10},
+	};
+	struct vm_mem m;
+	uint64_t size;
+	struct sb_error err = {0};
+
+	assert_int_equal(payload_initrd_size(b, 3, &size, &err), 0);
+	assert_int_equal(size, 4 + 8 + 10); /* 3 -> pad to 4, 5 -> pad to 8 */
+	assert_int_equal(mem_create(&m, 32 << 20, &err), 0);
+	uint8_t *p = gpa_to_hva(&m, 0x100000, size);
+	memset(p, 0xee, size);
+	assert_int_equal(payload_initrd_copy(b, 3, &m, 0x100000, size, &err), 0);
+	assert_memory_equal(p,
+			    "abc\0FILE!\0\0\0"
+			    "0123456789",
+			    size);
+	/* A destination outside guest RAM is refused. */
+	assert_int_equal(payload_initrd_copy(b, 3, &m, (32 << 20) - 8, size, &err), -EINVAL);
+	mem_destroy(&m);
+}
+
+static void test_missing_and_bounds(void **state)
+{
+	(void)state;
+	struct vmm_blob bad = {.path = "/nonexistent/initrd"};
+	struct vmm_blob dir = {.path = "/tmp"};
+	uint64_t size;
+	uint8_t *buf;
+	size_t len;
+	struct sb_error err = {0};
+
+	assert_int_equal(payload_initrd_size(&bad, 1, &size, &err), -ENOENT);
+	assert_non_null(strstr(err.msg, "/nonexistent/initrd"));
+	assert_int_equal(payload_initrd_size(&dir, 1, &size, &err), -EINVAL);
+	assert_int_equal(payload_read_file(path, 4, &buf, &len, &err), -EFBIG);
+	assert_int_equal(payload_read_file(path, 5, &buf, &len, &err), 0);
+	assert_int_equal(len, 5);
+	assert_memory_equal(buf, "FILE!", 5);
+	free(buf);
+	assert_int_equal(payload_initrd_size(NULL, 0, &size, &err), 0);
+	assert_int_equal(size, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_concat),
+	    cmocka_unit_test(test_missing_and_bounds),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
