@@ -22,6 +22,9 @@ INC := -Ihost -Ihost/util -Ihost/vmm -Irootfs -iquote guest-init
 CFLAGS_HOST := $(STD) $(WARN) $(OPT) $(DEP) $(INC) $(CFLAGS)
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 CFLAGS_SAN := $(STD) $(WARN) -O1 -g $(SAN) $(DEP) $(INC) -DUNIT_TEST $(CFLAGS)
+# libFuzzer targets (clang); each component lists its own (fuzz-host, fuzz-rootfs).
+FUZZ_FLAGS := $(STD) $(WARN) -Wno-missing-prototypes -O1 -g $(INC) \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 HOST_LIBS := -larchive -ljansson -lcrypto -llz4 -lfdt -lpthread -lm
 
 ifeq ($(V),1)
@@ -78,10 +81,10 @@ kernel: deps
 	$(Q)kernel-config/build $(B)/kernel
 
 # --- targets ---------------------------------------------------------------
-test: all $(UNIT_BINS)
+test: all $(UNIT_BINS) fuzz
 	$(Q)tests/run $(UNIT_BINS)
 
-unit: deps $(UNIT_BINS)
+unit: deps $(UNIT_BINS) fuzz
 	$(Q)tests/run --unit-only $(UNIT_BINS)
 
 integration: all
@@ -89,6 +92,8 @@ integration: all
 
 demo: all
 	$(Q)tests/demo
+
+fuzz: deps fuzz-host fuzz-rootfs
 
 clean:
 	rm -rf $(B)

@@ -32,8 +32,6 @@ test_vmm_uart_LIBS := -lpthread
 test_vmm_hostio_LIBS := -lpthread
 
 # Fuzz targets (libFuzzer): hostile I/O exits and hostile kernel images.
-FUZZ_FLAGS := $(STD) $(WARN) -Wno-missing-prototypes -O1 -g $(INC) \
-	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_HOST := fuzz_vmm_hostio fuzz_vmm_loader
 fuzz_vmm_hostio_SRCS := tests/fuzz/fuzz_vmm_hostio.c host/vmm/devices/hostio.c \
 	host/vmm/devices/uart.c host/vmm/devices/i8042.c host/vmm/exit.c host/vmm/bus.c \

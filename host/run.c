@@ -1,5 +1,5 @@
 /* `sandbox run`: options, then image -> initramfs -> VM -> the workload's exit status. */
-#include "run.h"
+#include "commands.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -21,7 +21,6 @@
 #include "runconfig.h"
 #include "vmm.h"
 
-#define EXIT_SANDBOX 125
 #define CPU_PERIOD_US 100000ull
 #define DEFAULT_WORKLOAD_MEM (256ull << 20)
 #define KERNEL_RESERVE (64ull << 20)
@@ -299,7 +298,7 @@ static int run_sandbox(const struct run_opts *o, struct sb_error *err)
 	return report(o, r, &res);
 }
 
-int run_main(int argc, char **argv)
+int cmd_run(int argc, char **argv)
 {
 	struct run_opts o = {0};
 	struct sb_error err = {0};
@@ -309,9 +308,5 @@ int run_main(int argc, char **argv)
 	else if (r > 0)
 		r = 0; /* --help */
 	strv_free(&o.env_opts);
-	if (r < 0) {
-		fprintf(stderr, "sandbox: %s\n", err.msg);
-		return EXIT_SANDBOX;
-	}
-	return r;
+	return r < 0 ? cmd_fail(&err) : r;
 }

@@ -23,7 +23,6 @@ test_pack_SRCS := $(ROOTFS_SRCS) host/util/error.c
 test_pack_LIBS := -larchive -ljansson -lcrypto -llz4 -lpthread
 
 # libFuzzer targets (clang). The top-level `fuzz` target builds these.
-FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined $(INC)
 ROOTFS_FUZZ := $(B)/fuzz/fuzz_layer $(B)/fuzz/fuzz_oci
 .PHONY: fuzz-rootfs
 fuzz-rootfs: $(ROOTFS_FUZZ)

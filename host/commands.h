@@ -1,0 +1,17 @@
+/* The subcommands of `sandbox`: each parses its own options and returns the
+ * process exit status (125 for sandbox's own failures). */
+#ifndef SB_COMMANDS_H
+#define SB_COMMANDS_H
+
+#include "error.h"
+
+#define EXIT_SANDBOX 125
+
+int cmd_run(int argc, char **argv);
+int cmd_pack(int argc, char **argv);
+int cmd_boot(int argc, char **argv);
+
+/* Print "sandbox: MSG" on stderr and return EXIT_SANDBOX. */
+int cmd_fail(const struct sb_error *err);
+
+#endif
