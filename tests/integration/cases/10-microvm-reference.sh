@@ -1,7 +1,7 @@
 # Reference check: our guest kernel + guest init boot under QEMU's microvm with the
 # very initrd sandbox would use. Separates kernel/init faults from VMM faults.
 . "$TESTS_DIR/lib.sh"
-k=/sandbox/kernel/bzImage
+k=${GUEST_KERNEL:-/sandbox/kernel/bzImage}
 [ -f "$k" ] || fail "no guest kernel at $k"
 command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 not available here"
 sandbox run --export-initrd /tmp/ref.initrd "$IMAGES/busybox" sh -c 'exit 7' || fail "export-initrd failed"
