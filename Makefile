@@ -5,6 +5,7 @@
 #   make            deps + sandbox binary + guest init + guest kernel + test images
 #   make test       unit tests (ASan+UBSan) then integration tests (test host if needed)
 #   make demo       build everything and `sandbox run` the bundled busybox image
+#   make bench      side-by-side benchmarks
 #   make fuzz       libFuzzer targets
 #   V=1             verbose
 
@@ -33,7 +34,7 @@ else
 Q := @
 endif
 
-.PHONY: all deps sandbox init kernel images test unit integration demo fuzz clean format
+.PHONY: all deps sandbox init kernel images test unit integration demo fuzz bench clean format
 all: deps sandbox init kernel images
 
 include host/host.mk
@@ -94,6 +95,10 @@ demo: all
 	$(Q)tests/demo
 
 fuzz: deps fuzz-host fuzz-rootfs
+
+# Side-by-side benchmarks (each prints its own table; see README "Figures").
+bench: all
+	$(Q)for b in bench/boot bench/pack; do [ ! -x $$b ] || $$b || exit 1; done
 
 clean:
 	rm -rf $(B)
