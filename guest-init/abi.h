@@ -90,4 +90,49 @@
 #define ABI_CPU_QUOTA_MIN 1000ull
 #define ABI_CPU_QUOTA_MAX (1ull << 40)
 
+/* virtio-console ports (host/vmm/virtio/console.c). The VMM offers one
+ * virtio-console device with VIRTIO_CONSOLE_F_MULTIPORT: port 0 is a plain
+ * console (hvc0, output goes to the kernel log), then one named port per
+ * stream below. The guest finds them by name in
+ * /sys/class/virtio-ports/vportNpM/name; the device node is /dev/vportNpM.
+ *
+ *   stdin:   host -> guest. Read from the host only while the guest has the
+ *            port open and has posted buffers (no unbounded buffering).
+ *            Host EOF (or no stdin at all) = the host side closes the port
+ *            (VIRTIO_CONSOLE_PORT_OPEN 0): guest reads then return 0.
+ *   stdout, stderr: guest -> host, binary-safe, in order.
+ *   control: framed messages both ways (ABI_CTL_* below). */
+#define ABI_VPORT_STDIN "sandbox.stdin"
+#define ABI_VPORT_STDOUT "sandbox.stdout"
+#define ABI_VPORT_STDERR "sandbox.stderr"
+#define ABI_VPORT_CONTROL "sandbox.control"
+
+/* Control port frames: a stream of fixed ABI_CTL_FRAME_SIZE-byte frames,
+ *
+ *   byte 0     ABI_CTL_MAGIC
+ *   byte 1     type (ABI_CTL_EXIT, ...)
+ *   bytes 2-3  zero
+ *   bytes 4-7  value, little-endian u32
+ *
+ * guest -> host:
+ *   ABI_CTL_EXIT     value exactly as for ABI_PORT_EXIT: bits 0-7 the exit
+ *                    status, ABI_EXIT_INIT_FAILED when init itself failed
+ *                    (no other bits). Ends the VM like the ABI_PORT_EXIT
+ *                    OUT, after the host has written out everything already
+ *                    queued on the stdout and stderr ports.
+ * host -> guest:
+ *   ABI_CTL_SIGNAL   value = signal number, 1..64, to deliver to the workload
+ *   ABI_CTL_WINSIZE  value = rows << 16 | cols, the host terminal's size
+ *
+ * A frame with a wrong magic, non-zero bytes 2-3, an unknown type or a value
+ * out of range is a protocol error: the host ends the VM with a reason; the
+ * guest should ignore the frame. host/vmm/virtio/ctlproto.c encodes and
+ * decodes (libc-free, usable by guest-init). */
+#define ABI_CTL_FRAME_SIZE 8
+#define ABI_CTL_MAGIC 0x53u /* 'S' */
+#define ABI_CTL_EXIT 1u
+#define ABI_CTL_SIGNAL 2u
+#define ABI_CTL_WINSIZE 3u
+#define ABI_CTL_SIGNAL_MAX 64u
+
 #endif

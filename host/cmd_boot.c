@@ -73,7 +73,7 @@ int cmd_boot(int argc, char **argv)
 	struct vmm_config cfg = {
 		.kernel = kernel, .initrd = initrd, .n_initrd = n_initrd, .cmdline = cmdline,
 		.mem_bytes = mem, .vcpus = (unsigned)cpus, .log_fd = debug ? 2 : 1,
-		.stdout_fd = 1, .stderr_fd = 2,
+		.stdin_fd = 0, .stdout_fd = 1, .stderr_fd = 2,
 	};
 	struct vmm_result res = {0};
 	int r = vmm_run(&cfg, &res, &err);

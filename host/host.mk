@@ -7,9 +7,14 @@ VMM_ARCH_SRCS := host/vmm/arch/x86_64/arch.c host/vmm/arch/x86_64/bootparams.c \
 	host/vmm/arch/x86_64/elf.c host/vmm/arch/x86_64/mptable.c host/vmm/arch/x86_64/msr.c \
 	host/vmm/arch/x86_64/pvh.c
 VMM_DEV_SRCS := host/vmm/devices/hostio.c host/vmm/devices/i8042.c host/vmm/devices/uart.c
-VMM_SRCS := host/vmm/builder.c host/vmm/bus.c host/vmm/exit.c host/vmm/fdwrite.c \
+# virtio: the shared transport and virtqueues, then one file per device.
+VMM_VIRTIO_SRCS := host/vmm/virtio/mmio.c host/vmm/virtio/virtq.c host/vmm/virtio/rng.c \
+	host/vmm/virtio/console.c host/vmm/virtio/console_ctl.c host/vmm/virtio/ctlproto.c
+VMM_SRCS := host/vmm/builder.c host/vmm/bus.c host/vmm/devmgr.c host/vmm/eventloop.c \
+	host/vmm/exit.c host/vmm/fdwrite.c \
 	host/vmm/kvm.c host/vmm/logring.c host/vmm/memory.c host/vmm/payload.c \
-	host/vmm/runstate.c host/vmm/vcpu.c host/vmm/vm.c $(VMM_DEV_SRCS) $(VMM_ARCH_SRCS)
+	host/vmm/runstate.c host/vmm/vcpu.c host/vmm/vm.c $(VMM_DEV_SRCS) $(VMM_VIRTIO_SRCS) \
+	$(VMM_ARCH_SRCS)
 HOST_SRCS += $(VMM_SRCS)
 
 # Unit tests (no /dev/kvm needed): each links only the ioctl-free modules it tests.
@@ -29,15 +34,33 @@ test_vmm_hostio_SRCS := host/vmm/devices/hostio.c host/vmm/exit.c host/vmm/bus.c
 	host/vmm/runstate.c host/vmm/fdwrite.c host/util/error.c
 test_vmm_payload_SRCS := host/vmm/payload.c host/vmm/memory.c host/util/error.c
 test_vmm_uart_LIBS := -lpthread
+
+# virtio: fake guest RAM and a fake driver (tests/unit/test_vmm_vdrv.c).
+VDRV := tests/unit/test_vmm_vdrv.c host/vmm/memory.c host/vmm/runstate.c host/util/error.c
+UNIT_TESTS += test_vmm_virtq test_vmm_virtio_mmio test_vmm_console test_vmm_devmgr
+test_vmm_virtq_SRCS := host/vmm/virtio/virtq.c $(VDRV) host/vmm/virtio/mmio.c
+test_vmm_virtio_mmio_SRCS := host/vmm/virtio/mmio.c host/vmm/virtio/virtq.c \
+	host/vmm/virtio/rng.c $(VDRV)
+test_vmm_console_SRCS := host/vmm/virtio/console.c host/vmm/virtio/console_ctl.c \
+	host/vmm/virtio/ctlproto.c host/vmm/virtio/mmio.c host/vmm/virtio/virtq.c \
+	host/vmm/eventloop.c host/vmm/fdwrite.c $(VDRV)
+test_vmm_devmgr_SRCS := host/vmm/devmgr.c host/vmm/eventloop.c host/vmm/bus.c \
+	host/vmm/virtio/rng.c host/vmm/virtio/mmio.c host/vmm/virtio/virtq.c $(VDRV)
+test_vmm_virtq_LIBS := -lpthread
+test_vmm_console_LIBS := -lpthread
+test_vmm_devmgr_LIBS := -lpthread
+test_vmm_virtio_mmio_LIBS := -lpthread
 test_vmm_hostio_LIBS := -lpthread
 
-# Fuzz targets (libFuzzer): hostile I/O exits and hostile kernel images.
-FUZZ_HOST := fuzz_vmm_hostio fuzz_vmm_loader
+# Fuzz targets (libFuzzer): hostile I/O exits, hostile kernel images, hostile virtqueues.
+FUZZ_HOST := fuzz_vmm_hostio fuzz_vmm_loader fuzz_vmm_virtq
 fuzz_vmm_hostio_SRCS := tests/fuzz/fuzz_vmm_hostio.c host/vmm/devices/hostio.c \
 	host/vmm/devices/uart.c host/vmm/devices/i8042.c host/vmm/exit.c host/vmm/bus.c \
 	host/vmm/runstate.c host/vmm/logring.c host/vmm/fdwrite.c host/util/error.c
 fuzz_vmm_loader_SRCS := tests/fuzz/fuzz_vmm_loader.c $(VMM_X86)/bzimage.c $(VMM_X86)/elf.c \
 	$(VMM_X86)/bootparams.c host/vmm/memory.c host/util/error.c
+fuzz_vmm_virtq_SRCS := tests/fuzz/fuzz_vmm_virtq.c $(VMM_VIRTIO_SRCS) host/vmm/eventloop.c \
+	host/vmm/memory.c host/vmm/runstate.c host/vmm/fdwrite.c host/util/error.c
 
 .PHONY: fuzz-host
 fuzz-host: $(addprefix $(B)/fuzz/,$(FUZZ_HOST))

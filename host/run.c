@@ -283,6 +283,7 @@ static int run_sandbox(const struct run_opts *o, struct sb_error *err)
 		.mem_bytes = mem,
 		.vcpus = o->millicpus ? (unsigned)((o->millicpus + 999) / 1000) : 1,
 		.log_fd = o->debug ? STDERR_FILENO : -1,
+		.stdin_fd = -1, /* guest init reads no stdin yet (virtio-console next) */
 		.stdout_fd = STDOUT_FILENO,
 		.stderr_fd = STDERR_FILENO,
 	};

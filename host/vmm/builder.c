@@ -11,10 +11,14 @@
 #include "devices/hostio.h"
 #include "devices/i8042.h"
 #include "devices/uart.h"
+#include "devmgr.h"
+#include "eventloop.h"
 #include "logring.h"
 #include "payload.h"
 #include "runstate.h"
 #include "vcpu.h"
+#include "virtio/console.h"
+#include "virtio/rng.h"
 #include "vm.h"
 #include "vmm.h"
 
@@ -23,9 +27,15 @@ struct machine {
 	struct bus pio, mmio;
 	struct runstate rs;
 	struct logring log;
+	pthread_mutex_t log_lock; /* UART (vCPU threads) and hvc0 (event loop) share the log */
 	struct uart uart;
 	struct hostio hostio;
 	struct i8042 kbd;
+	struct eventloop loop;
+	struct devmgr dm;
+	struct rng rng;
+	struct console con;
+	char *cmdline; /* the virtio_mmio.device= pieces + cfg->cmdline */
 	struct kernel_image kernel;
 	struct cpuid_table cpuid;
 	pthread_mutex_t lock; /* vcpu[].started against kick() */
@@ -49,11 +59,13 @@ static void kick(void *ctx)
 	pthread_mutex_unlock(&m->lock);
 }
 
-static void uart_out(void *ctx, const uint8_t *data, size_t len)
+static void log_out(void *ctx, const uint8_t *data, size_t len)
 {
 	struct machine *m = ctx;
 
+	pthread_mutex_lock(&m->log_lock);
 	logring_write(&m->log, data, len);
+	pthread_mutex_unlock(&m->log_lock);
 }
 
 static void uart_irq(void *ctx, int level)
@@ -84,16 +96,32 @@ static int load_guest(struct machine *m, const struct vmm_config *cfg, struct sb
 		r = payload_initrd_copy(cfg->initrd, cfg->n_initrd, &m->vm.mem, initrd_gpa,
 					initrd_size, err);
 	if (r == 0)
-		r = arch_write_boot_info(&m->vm.mem, &m->kernel, cfg->cmdline, initrd_gpa,
+		r = arch_write_boot_info(&m->vm.mem, &m->kernel, m->cmdline, initrd_gpa,
 					 initrd_size, cfg->vcpus, err);
 	return r;
 }
 
-/* Devices, in a fixed order: console UART, the ABI ports, the reset controller. */
+/* virtio devices, in a fixed order (it decides their windows and GSIs):
+ * rng, then the console. Then the command line that tells the kernel. */
+static int add_virtio(struct machine *m, const struct vmm_config *cfg, struct sb_error *err)
+{
+	devmgr_init(&m->dm, m->vm.fd, &m->mmio, &m->loop);
+	int r = devmgr_add(&m->dm, &m->rng.mmio, err);
+	if (r == 0)
+		r = devmgr_add(&m->dm, &m->con.mmio, err);
+	if (r == 0)
+		r = console_attach(&m->con, &m->loop, err);
+	if (r == 0)
+		r = devmgr_cmdline(&m->dm, cfg->cmdline, &m->cmdline, err);
+	return r;
+}
+
+/* Devices, in a fixed order: console UART, the ABI ports, the reset
+ * controller, then virtio. */
 static int add_devices(struct machine *m, const struct vmm_config *cfg, struct sb_error *err)
 {
 	logring_init(&m->log, cfg->log_fd);
-	uart_init(&m->uart, uart_out, uart_irq, m);
+	uart_init(&m->uart, log_out, uart_irq, m);
 	hostio_init(&m->hostio, cfg->stdout_fd, cfg->stderr_fd, &m->rs);
 	i8042_init(&m->kbd, &m->rs);
 	int r = bus_register(&m->pio, UART_COM1_BASE, UART_NREGS, &uart_ops, &m->uart, err);
@@ -102,6 +130,8 @@ static int add_devices(struct machine *m, const struct vmm_config *cfg, struct s
 				 err);
 	if (r == 0)
 		r = bus_register(&m->pio, I8042_DATA_PORT, I8042_NPORTS, &i8042_ops, &m->kbd, err);
+	if (r == 0)
+		r = add_virtio(m, cfg, err);
 	return r;
 }
 
@@ -120,10 +150,14 @@ static int add_vcpus(struct machine *m, unsigned n, struct sb_error *err)
 	return r;
 }
 
+/* The event loop first (vCPUs kick queues from their first instructions on),
+ * then the vCPUs; returns once all vCPUs are done, with the loop stopped. */
 static int start_vcpus(struct machine *m, struct sb_error *err)
 {
 	int r = vcpu_init_signals(err);
 
+	if (r == 0)
+		r = eventloop_start(&m->loop, err);
 	pthread_mutex_lock(&m->lock);
 	for (unsigned i = 0; r == 0 && i < m->nvcpus; i++)
 		r = vcpu_start(&m->vcpu[i], err);
@@ -132,6 +166,7 @@ static int start_vcpus(struct machine *m, struct sb_error *err)
 		runstate_fail(&m->rs, "could not start every vCPU");
 	for (unsigned i = 0; i < m->nvcpus; i++)
 		vcpu_join(&m->vcpu[i]);
+	eventloop_stop(&m->loop);
 	return r;
 }
 
@@ -161,6 +196,11 @@ static int report(struct machine *m, struct vmm_result *res)
 
 static void machine_destroy(struct machine *m)
 {
+	eventloop_destroy(&m->loop); /* no device callbacks after this */
+	devmgr_destroy(&m->dm);
+	console_destroy(&m->con);
+	rng_destroy(&m->rng);
+	free(m->cmdline);
 	for (unsigned i = 0; i < m->nvcpus; i++)
 		vcpu_destroy(&m->vcpu[i]);
 	bus_destroy(&m->pio);
@@ -168,6 +208,7 @@ static void machine_destroy(struct machine *m)
 	vm_destroy(&m->vm);
 	runstate_destroy(&m->rs);
 	pthread_mutex_destroy(&m->lock);
+	pthread_mutex_destroy(&m->log_lock);
 	free(m);
 }
 
@@ -181,14 +222,28 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *res, struct sb_erro
 	if (!m)
 		return error_set(err, ENOMEM, "allocate VM");
 	pthread_mutex_init(&m->lock, NULL);
+	pthread_mutex_init(&m->log_lock, NULL);
 	runstate_init(&m->rs, kick, m);
+	m->loop.epfd = m->loop.wakefd = -1; /* destroyable before eventloop_init */
+	/* Device state holds no resources: set up here, destroyed in any case. */
+	const struct console_io io = {
+	    .stdin_fd = cfg->stdin_fd,
+	    .stdout_fd = cfg->stdout_fd,
+	    .stderr_fd = cfg->stderr_fd,
+	    .log = log_out,
+	    .log_ctx = m,
+	};
+	rng_init(&m->rng, &m->vm.mem, &m->rs);
+	console_init(&m->con, &m->vm.mem, &m->rs, &io);
 	bus_init(&m->pio, BUS_PIO);
 	bus_init(&m->mmio, BUS_MMIO);
 	r = vm_create(&m->vm, cfg->mem_bytes, err);
 	if (r == 0)
-		r = load_guest(m, cfg, err);
+		r = eventloop_init(&m->loop, err);
 	if (r == 0)
-		r = add_devices(m, cfg, err);
+		r = add_devices(m, cfg, err); /* before the kernel: they extend its command line */
+	if (r == 0)
+		r = load_guest(m, cfg, err);
 	if (r == 0)
 		r = add_vcpus(m, cfg->vcpus, err);
 	if (r == 0)

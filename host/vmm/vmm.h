@@ -35,7 +35,12 @@ struct vmm_config {
 	uint64_t mem_bytes;	  /* guest RAM, multiple of 4 KiB */
 	unsigned vcpus;		  /* 1..VMM_MAX_VCPUS */
 	int log_fd;		  /* guest kernel log (UART) goes here if >= 0 */
-	int stdout_fd, stderr_fd; /* hostio stdout/stderr */
+	int stdout_fd, stderr_fd; /* hostio and virtio-console stdout/stderr */
+	/* Host stdin for the virtio-console stdin port, -1 = none (EOF). Read
+	 * only while a guest process has that port open and has posted
+	 * buffers. Note: 0 (the default of a designated initializer) is the
+	 * host's stdin; set -1 explicitly for none. */
+	int stdin_fd;
 };
 
 struct vmm_result {

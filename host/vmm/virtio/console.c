@@ -1,0 +1,246 @@
+/* virtio-console data path: guest output to host fds, host stdin into guest buffers (on demand). */
+#include <endian.h>
+#include <errno.h>
+#include <linux/virtio_console.h>
+#include <linux/virtio_ids.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "console.h"
+#include "fdwrite.h"
+
+unsigned console_rx_queue(unsigned port)
+{
+	return port == 0 ? 0 : 2 + 2 * port;
+}
+
+unsigned console_tx_queue(unsigned port)
+{
+	return console_rx_queue(port) + 1;
+}
+
+/* The port a data queue belongs to, or CONSOLE_PORTS for the control pair. */
+static unsigned queue_port(unsigned q)
+{
+	if (q < 2)
+		return 0;
+	return q < 4 ? CONSOLE_PORTS : (q - 2) / 2;
+}
+
+static void frame_in(void *ctx, const struct ctl_frame *f);
+
+/* One guest output buffer to its sink. */
+static void sink(struct console *c, unsigned port, const struct iovec *iov)
+{
+	if (port == CONSOLE_PORT0 && c->io.log) {
+		c->io.log(c->io.log_ctx, iov->iov_base, iov->iov_len);
+	} else if (port == CONSOLE_CONTROL) {
+		if (ctlproto_feed(&c->ctl_rx, iov->iov_base, iov->iov_len, frame_in, c) < 0)
+			runstate_fail(c->rs, "virtio-console: malformed frame on the control port");
+	} else if (port < CONSOLE_PORTS && c->out_fd[port] >= 0) {
+		int r = fdwrite_all(c->out_fd[port], iov->iov_base, iov->iov_len, c->rs);
+		if (r < 0 && r != -EINTR && r != -EAGAIN)
+			c->out_fd[port] =
+			    -1; /* closed reader (EPIPE), bad fd: drop, keep running */
+	}
+}
+
+/* Everything the guest queued on port's transmit queue, at most one queue's worth. */
+static int drain_tx(struct console *c, unsigned port)
+{
+	struct virtq *q = virtio_mmio_queue(&c->mmio, console_tx_queue(port));
+	struct virtq_chain ch;
+	int r = 0, pushed = 0;
+
+	for (unsigned n = 0; q && n < q->size; n++) {
+		r = virtq_pop(q, &ch);
+		if (r <= 0)
+			break;
+		for (unsigned i = 0; i < ch.n_out; i++)
+			sink(c, port, &ch.iov[i]);
+		virtq_push(q, ch.head, 0);
+		pushed = 1;
+	}
+	if (pushed)
+		virtio_mmio_used(&c->mmio, q);
+	return r < 0 ? -EIO : 0;
+}
+
+/* An exit frame: write out what stdout and stderr already hold, then end the VM. */
+static void frame_in(void *ctx, const struct ctl_frame *f)
+{
+	struct console *c = ctx;
+
+	if (f->type != ABI_CTL_EXIT) {
+		runstate_fail(c->rs, "virtio-console: host-only frame type %u from the guest",
+			      f->type);
+		return;
+	}
+	drain_tx(c, CONSOLE_STDOUT);
+	drain_tx(c, CONSOLE_STDERR);
+	runstate_exit(c->rs, f->value);
+}
+
+int console_stdin_update(struct console *c)
+{
+	struct virtq *q = virtio_mmio_queue(&c->mmio, console_rx_queue(CONSOLE_STDIN));
+	int want = c->stdin_src >= 0 && !c->stdin_eof && c->guest_open[CONSOLE_STDIN] && q;
+
+	if (want) {
+		int r = virtq_has_avail(q);
+		if (r < 0)
+			return r;
+		want = r;
+	}
+	if (c->loop)
+		eventloop_enable(c->loop, c->stdin_src, want);
+	return 0;
+}
+
+/* The host's stdin is done: the guest's readers get EOF once its data is read. */
+static void stdin_eof(struct console *c)
+{
+	c->stdin_eof = 1;
+	console_ctl_queue(c, CONSOLE_STDIN, VIRTIO_CONSOLE_PORT_OPEN, 0);
+	console_ctl_flush(c);
+}
+
+/* Read host stdin straight into one guest buffer (bounded). */
+static int stdin_read(struct console *c, struct virtq *q)
+{
+	struct virtq_chain ch;
+	struct iovec iov[VIRTQ_MAX_IOV];
+	unsigned n = 0;
+	size_t room = CONSOLE_READ_MAX;
+
+	int r = virtq_pop(q, &ch);
+	if (r <= 0)
+		return r;
+	for (unsigned i = 0; i < ch.n_in && room; i++, n++) {
+		iov[n] = ch.iov[ch.n_out + i];
+		if (iov[n].iov_len > room)
+			iov[n].iov_len = room;
+		room -= iov[n].iov_len;
+	}
+	if (!n) { /* a guest buffer with no room: unusable, give it back empty */
+		virtq_push(q, ch.head, 0);
+		virtio_mmio_used(&c->mmio, q);
+		return 0;
+	}
+	ssize_t got = readv(c->io.stdin_fd, iov, (int)n);
+	if (got > 0) {
+		virtq_push(q, ch.head, (uint32_t)got);
+		virtio_mmio_used(&c->mmio, q);
+		return 0;
+	}
+	virtq_unpop(q);
+	if (got < 0 && (errno == EINTR || errno == EAGAIN))
+		return 0;
+	stdin_eof(c); /* 0 bytes, or an error we cannot wait out (EIO, EBADF, ...) */
+	return 0;
+}
+
+/* Event loop: host stdin is readable. */
+static void on_stdin(void *ctx)
+{
+	struct console *c = ctx;
+	struct virtio_mmio *t = &c->mmio;
+
+	pthread_mutex_lock(&t->lock);
+	struct virtq *q = virtio_mmio_queue(t, console_rx_queue(CONSOLE_STDIN));
+	int r = 0;
+	if (q && !c->stdin_eof && c->guest_open[CONSOLE_STDIN])
+		r = stdin_read(c, q);
+	if (r == 0)
+		r = console_stdin_update(c);
+	if (r < 0)
+		virtio_mmio_fail(t, q && q->error ? q->error : "stdin queue error");
+	pthread_mutex_unlock(&t->lock);
+}
+
+static int console_notify(void *dev, unsigned qi)
+{
+	struct console *c = dev;
+	unsigned port = queue_port(qi);
+
+	if (qi == 2)
+		return console_ctl_flush(c);
+	if (qi == 3)
+		return console_ctl_receive(c);
+	if (qi & 1)
+		return drain_tx(c, port);
+	if (port == CONSOLE_STDIN)
+		return console_stdin_update(c);
+	if (port == CONSOLE_CONTROL)
+		return console_frames_flush(c);
+	return 0; /* receive buffers of output-only ports stay unused */
+}
+
+static void console_read_config(void *dev, uint32_t off, uint8_t *buf, uint32_t len)
+{
+	struct virtio_console_config cfg = {.max_nr_ports = htole32(CONSOLE_PORTS)};
+
+	(void)dev;
+	memcpy(buf, (const uint8_t *)&cfg + off, len);
+}
+
+static void console_reset(void *dev)
+{
+	struct console *c = dev;
+
+	memset(c->port_ready, 0, sizeof(c->port_ready));
+	memset(c->guest_open, 0, sizeof(c->guest_open));
+	console_ctl_reset(c);
+	if (c->loop)
+		eventloop_enable(c->loop, c->stdin_src, 0);
+}
+
+const struct virtio_dev_ops console_ops = {
+    .name = "console",
+    .device_id = VIRTIO_ID_CONSOLE,
+    .features = 1ull << VIRTIO_CONSOLE_F_MULTIPORT,
+    .num_queues = CONSOLE_QUEUES,
+    .queue_size = CONSOLE_QUEUE_SIZE,
+    .config_size = sizeof(struct virtio_console_config),
+    .broken_ends_vm = 1, /* it carries the workload's streams: never lose them silently */
+    .read_config = console_read_config,
+    .queue_notify = console_notify,
+    .reset = console_reset,
+};
+
+void console_init(struct console *c, const struct vm_mem *mem, struct runstate *rs,
+		  const struct console_io *io)
+{
+	memset(c, 0, sizeof(*c));
+	c->rs = rs;
+	c->io = *io;
+	c->stdin_src = -1;
+	c->stdin_eof = io->stdin_fd < 0;
+	for (unsigned p = 0; p < CONSOLE_PORTS; p++)
+		c->out_fd[p] = -1;
+	c->out_fd[CONSOLE_STDOUT] = io->stdout_fd;
+	c->out_fd[CONSOLE_STDERR] = io->stderr_fd;
+	virtio_mmio_init(&c->mmio, &console_ops, c, mem, rs);
+}
+
+void console_destroy(struct console *c)
+{
+	virtio_mmio_destroy(&c->mmio);
+}
+
+int console_attach(struct console *c, struct eventloop *loop, struct sb_error *err)
+{
+	c->loop = loop;
+	if (c->io.stdin_fd < 0)
+		return 0;
+	int id = eventloop_add(loop, c->io.stdin_fd, on_stdin, c, 0, err);
+	if (id == -EBADF || id == -EINVAL) {
+		c->stdin_eof = 1; /* closed or unusable stdin: the guest sees EOF */
+		return 0;
+	}
+	if (id < 0)
+		return error_prefix(err, "virtio-console stdin");
+	c->stdin_src = id;
+	return 0;
+}

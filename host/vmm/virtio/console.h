@@ -1,0 +1,77 @@
+/* virtio-console (device id 3) with VIRTIO_CONSOLE_F_MULTIPORT: port 0 plus the named ports of
+ * guest-init/abi.h (stdin, stdout, stderr, control). */
+#ifndef SB_VMM_VIRTIO_CONSOLE_H
+#define SB_VMM_VIRTIO_CONSOLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ctlproto.h"
+#include "eventloop.h"
+#include "mmio.h"
+
+/* Port ids, in the order the guest learns them. */
+enum { CONSOLE_PORT0, CONSOLE_STDIN, CONSOLE_STDOUT, CONSOLE_STDERR, CONSOLE_CONTROL };
+#define CONSOLE_PORTS 5u
+#define CONSOLE_QUEUES (2u * (CONSOLE_PORTS + 1)) /* rx/tx per port + the control pair */
+#define CONSOLE_QUEUE_SIZE 128u
+#define CONSOLE_CTL_PENDING 32u	   /* control-queue messages waiting for guest buffers */
+#define CONSOLE_FRAMES_PENDING 16u /* control-port frames waiting for guest buffers */
+#define CONSOLE_READ_MAX 65536u	   /* host stdin bytes per guest buffer */
+
+/* Where the ports go on the host. Output fds are written whole (EPIPE or
+ * another error: that stream is dropped from then on). */
+struct console_io {
+	int stdin_fd; /* -1: none (guest reads see EOF) */
+	int stdout_fd, stderr_fd;
+	/* Port 0 (hvc0) output, e.g. into the kernel log; may be NULL. */
+	void (*log)(void *ctx, const uint8_t *data, size_t len);
+	void *log_ctx;
+};
+
+/* A host -> guest control-queue message (struct virtio_console_control). */
+struct console_msg {
+	uint32_t id;
+	uint16_t event, value;
+};
+
+struct console {
+	struct virtio_mmio mmio; /* first: the transport (its lock guards everything here) */
+	struct runstate *rs;
+	struct console_io io;
+	int out_fd[CONSOLE_PORTS]; /* -1: no sink */
+	struct eventloop *loop;
+	int stdin_src; /* event loop source of io.stdin_fd, -1 none */
+	int stdin_eof;
+	uint8_t port_ready[CONSOLE_PORTS], guest_open[CONSOLE_PORTS];
+	struct console_msg ctl[CONSOLE_CTL_PENDING];
+	unsigned ctl_head, ctl_len;
+	uint8_t frames[CONSOLE_FRAMES_PENDING][ABI_CTL_FRAME_SIZE];
+	unsigned fr_head, fr_len;
+	struct ctlproto_rx ctl_rx; /* guest -> host frames on the control port */
+};
+
+extern const struct virtio_dev_ops console_ops;
+
+void console_init(struct console *c, const struct vm_mem *mem, struct runstate *rs,
+		  const struct console_io *io);
+void console_destroy(struct console *c);
+/* Serve io->stdin_fd from loop (before the loop starts). 0 or -errno. */
+int console_attach(struct console *c, struct eventloop *loop, struct sb_error *err);
+/* Queue a host -> guest control frame (ABI_CTL_SIGNAL, ABI_CTL_WINSIZE);
+ * any thread. 0, or -EAGAIN when CONSOLE_FRAMES_PENDING are already waiting. */
+int console_send_frame(struct console *c, const struct ctl_frame *f);
+
+/* Queue index helpers (virtio spec 5.3.2). */
+unsigned console_rx_queue(unsigned port);
+unsigned console_tx_queue(unsigned port);
+
+/* Between console.c and console_ctl.c, lock held: */
+void console_ctl_queue(struct console *c, uint32_t id, uint16_t event, uint16_t value);
+int console_ctl_flush(struct console *c);
+int console_ctl_receive(struct console *c);
+int console_frames_flush(struct console *c);
+int console_stdin_update(struct console *c);
+void console_ctl_reset(struct console *c);
+
+#endif
