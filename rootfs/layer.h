@@ -23,10 +23,14 @@ struct layer_budget {
 };
 
 struct layer_source {
-	int fd;		     /* the blob, read from its current offset to EOF */
+	int fd;		     /* the blob: bytes [off, off + size) of fd, read with pread */
 	const char *digest;  /* expected blob sha256 hex, or NULL to skip the check */
-	uint64_t size;	     /* expected blob size (checked with digest) */
+	uint64_t size;	     /* blob size: fewer bytes in fd is an error */
 	const char *diff_id; /* expected sha256 hex of the tar, or NULL */
+	uint64_t off;
+	/* Called with each chunk's size as the blob is read (may be NULL). */
+	void (*progress)(void *ctx, uint64_t bytes);
+	void *progress_ctx;
 };
 
 /* Apply layer number index (0 = bottom) to t. Errors name the blob. */

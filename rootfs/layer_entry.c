@@ -42,7 +42,9 @@ static int spill_content(struct layer_stream *s, const char *path, uint64_t *siz
 			return error_set(err, s->bomb ? EFBIG : EINVAL, "`%.200s`: %s", path,
 					 archive_error_string(s->inner));
 		if ((uint64_t)n > s->budget->spill_left)
-			return error_set(err, EFBIG, "`%.200s`: unpacked size limit reached", path);
+			return error_set(err, EFBIG,
+					 "`%.200s`: unpacked size limit reached (--max-unpacked)",
+					 path);
 		s->budget->spill_left -= (uint64_t)n;
 		*size += (uint64_t)n;
 		if (*size > CPIO_MAX_FILE_SIZE)
@@ -136,7 +138,8 @@ int layer_entries(struct layer_stream *s, struct sb_error *err)
 			return error_set(err, s->bomb ? EFBIG : EINVAL, "bad tar: %s",
 					 archive_error_string(s->inner));
 		if (s->budget->entries_left == 0)
-			return error_set(err, E2BIG, "too many entries in the image");
+			return error_set(err, E2BIG,
+					 "too many entries in the image (--max-entries)");
 		s->budget->entries_left--;
 		if ((r = entry(s, ae, err)) < 0)
 			return r;

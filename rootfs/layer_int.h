@@ -11,11 +11,12 @@
 struct archive;
 
 struct layer_stream {
-	int fd;
+	const struct layer_source *src;
 	struct archive *outer, *inner;
 	struct digest blob_hash, diff_hash;
 	uint64_t blob_bytes, tar_bytes;
-	int bomb; /* the unpacked budget ran out inside a read callback */
+	int bomb;  /* the unpacked budget ran out inside a read callback */
+	int plain; /* no decompression: the tar bytes are the blob bytes */
 	struct tree *tree;
 	struct layer_spill *spill;
 	struct layer_budget *budget;

@@ -1,4 +1,5 @@
-/* OCI image layouts: references, index/manifest/config parsing, verified blobs. */
+/* Images: references, sources (OCI layout dirs, oci-archive and docker-archive
+ * tars), index/manifest/config parsing, verified blobs. */
 #ifndef SB_OCI_H
 #define SB_OCI_H
 
@@ -15,6 +16,7 @@
 #define OCI_MAX_LAYERS 1024
 #define OCI_MAX_INDEX_DEPTH 4
 #define OCI_REF_NAME "org.opencontainers.image.ref.name"
+#define OCI_MEMBER_MAX 128 /* docker-archive member names we keep per layer */
 
 enum oci_compression { OCI_COMP_NONE, OCI_COMP_GZIP, OCI_COMP_ZSTD };
 
@@ -24,36 +26,90 @@ struct oci_desc {
 };
 
 struct oci_layer {
-	struct oci_desc blob;
+	struct oci_desc blob; /* digest "" when unknown (docker-archive) */
 	enum oci_compression comp;
 	char diff_id[DIGEST_HEX_LEN + 1];
+	char member[OCI_MEMBER_MAX]; /* docker-archive: the member holding it, else "" */
+};
+
+/* How a reference names its image. OCI_REF_PATH: a bare path, detected from
+ * its content. */
+enum oci_ref_kind { OCI_REF_PATH, OCI_REF_LAYOUT, OCI_REF_ARCHIVE, OCI_REF_DOCKER };
+
+struct oci_ref {
+	enum oci_ref_kind kind;
+	char *path, *tag; /* malloc'd; tag NULL when absent (docker: "NAME:TAG") */
+};
+
+struct tarindex;
+
+/* Where an image's files are: a layout directory (fd -1, tar NULL) or an
+ * indexed tar archive. */
+struct oci_src {
+	char *path;
+	int fd;
+	struct tarindex *tar;
+};
+
+/* One file of a source: the bytes [off, off + size) of fd. */
+struct oci_file {
+	int fd, owned;
+	uint64_t off, size;
 };
 
 struct oci_image {
-	char *dir; /* layout directory */
-	struct oci_desc manifest;
+	struct oci_src src;
+	struct oci_desc manifest; /* docker-archive: a synthetic key, see oci_docker.c */
 	struct oci_desc config;
 	struct oci_layer *layers;
 	size_t nlayers;
 	struct image_config cfg;
 };
 
-/* Split a reference: "oci:DIR[:TAG]" or a bare layout directory. *dir and *tag
- * are malloc'd (*tag NULL when absent). */
-int oci_ref_parse(const char *ref, char **dir, char **tag, struct sb_error *err);
+/* error_set without the ": strerror" suffix, keeping code as the errno. */
+int oci_error(struct sb_error *err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Split a reference: "oci:DIR[:TAG]", "oci-archive:FILE[:TAG]",
+ * "docker-archive:FILE[:NAME:TAG]" or a bare path. Free with oci_ref_free. */
+int oci_ref_parse(const char *ref, struct oci_ref *out, struct sb_error *err);
+void oci_ref_free(struct oci_ref *r);
+
+/* Open path as a source of the given kind; OCI_REF_PATH is detected from the
+ * content and *kind updated. Errors say what the path holds instead. */
+int oci_src_open(struct oci_src *s, const char *path, enum oci_ref_kind *kind,
+		 struct sb_error *err);
+void oci_src_close(struct oci_src *s);
+/* A regular file of the source by relative name (archive links followed inside). */
+int oci_file_open(const struct oci_src *s, const char *name, struct oci_file *f,
+		  struct sb_error *err);
+void oci_file_close(struct oci_file *f);
+/* Read a whole file of at most max bytes; *out malloc'd and NUL-terminated. */
+int oci_file_read(const struct oci_file *f, size_t max, const char *what, char **out,
+		  struct sb_error *err);
 
 /* Resolve ref to one linux/amd64 manifest, load and verify the manifest and
  * config blobs. Layer blobs are only described (verified while streaming). */
 int oci_image_open(const char *ref, struct oci_image *img, struct sb_error *err);
 void oci_image_free(struct oci_image *img);
 
-/* Open a blob of the layout read-only after checking it is a regular file of
- * the described size. Returns the fd or a negative errno. */
-int oci_blob_open(const char *dir, const struct oci_desc *d, struct sb_error *err);
+/* Open blobs/sha256/<hex> after checking it is a regular file of the described size. */
+int oci_blob_open(const struct oci_src *s, const struct oci_desc *d, struct oci_file *f,
+		  struct sb_error *err);
 /* Read a whole blob (at most max bytes) and check its digest; *out is malloc'd
  * and NUL-terminated. */
-int oci_blob_read(const char *dir, const struct oci_desc *d, size_t max, char **out,
+int oci_blob_read(const struct oci_src *s, const struct oci_desc *d, size_t max, char **out,
 		  struct sb_error *err);
+/* The bytes of layer i (a blob, or a docker-archive member). */
+int oci_layer_open(const struct oci_image *img, size_t i, struct oci_file *f, struct sb_error *err);
+
+/* docker-archive manifest.json (pure, fuzzed): pick the image whose RepoTags
+ * hold want ("NAME:TAG", may be NULL when there is one image), fill img's
+ * layers (member names) and the config member name. */
+int oci_docker_manifest_parse(const char *json, size_t len, const char *want, struct oci_image *img,
+			      char config[OCI_MEMBER_MAX], struct sb_error *err);
+/* Open a docker-archive whose source is open in img->src. */
+int oci_docker_open(struct oci_image *img, const char *want, struct sb_error *err);
 
 /* Pure JSON parsers (fuzzed). where names the layout in messages.
  * oci_index_select: pick a descriptor from an index. With top set it is the

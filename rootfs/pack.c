@@ -23,6 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "abi.h"
 #include "cleanup.h"
 #include "cpio.h"
 #include "layer.h"
@@ -33,15 +34,18 @@
 
 #define PACK_LZ4_LEVEL 1
 
+_Static_assert(PACK_PATH_LIMIT == TREE_PATH_MAX, "pack.h and tree.h disagree on the path limit");
+
 void pack_limits_default(struct pack_limits *lim)
 {
 	lim->max_unpacked_bytes = 8ull << 30;
 	lim->max_entries = 2u << 20;
 	lim->max_path = TREE_PATH_MAX;
+	lim->progress = NULL;
 }
 
 static int merge_layers(const struct oci_image *img, struct tree *t, struct layer_spill *spill,
-			const struct pack_limits *lim, struct sb_error *err)
+			const struct pack_limits *lim, struct pack_meter *m, struct sb_error *err)
 {
 	struct layer_budget b = {
 	    .bytes_left = lim->max_unpacked_bytes,
@@ -50,23 +54,41 @@ static int merge_layers(const struct oci_image *img, struct tree *t, struct laye
 	    .max_path =
 		lim->max_path && lim->max_path < TREE_PATH_MAX ? lim->max_path : TREE_PATH_MAX,
 	};
+	uint64_t total = 0;
+	for (size_t i = 0; i < img->nlayers; i++)
+		total += img->layers[i].blob.size;
+	pack_meter_phase(m, "reading layers", total);
 	for (size_t i = 0; i < img->nlayers; i++) {
 		const struct oci_layer *l = &img->layers[i];
-		int fd = oci_blob_open(img->dir, &l->blob, err);
-		if (fd < 0)
+		struct oci_file f;
+		if (oci_layer_open(img, i, &f, err) < 0)
 			return error_prefix(err, "layer %zu", i);
-		struct layer_source src = {fd, l->blob.digest, l->blob.size, l->diff_id};
+		struct layer_source src = {
+		    .fd = f.fd,
+		    .digest = l->blob.digest[0] ? l->blob.digest : NULL,
+		    .size = f.size,
+		    .diff_id = l->diff_id,
+		    .off = f.off,
+		    .progress = pack_meter_add,
+		    .progress_ctx = m,
+		};
 		int r = layer_apply(t, (uint32_t)i, &src, spill, &b, err);
-		close(fd);
+		oci_file_close(&f);
 		if (r < 0)
 			return r;
 	}
-	return 0;
+	/* The guest init and the run config live under /.sandbox: nothing from the
+	 * image may be there (a symlink /.sandbox -> /etc would send the run
+	 * config into the image's /etc). The VMM also loads the image archive
+	 * first so that ours overwrite it, but a directory in a later archive does
+	 * not replace an earlier symlink: dropping it here is what makes it safe. */
+	return tree_drop(t, ABI_DIR + 1, err);
 }
 
 struct emitter {
 	struct cpio_writer w;
 	struct lz4legacy *z;
+	struct pack_meter *meter;
 	int spill_fd;
 	uint8_t buf[256 << 10];
 };
@@ -93,6 +115,7 @@ static int emit(void *ctx, const struct tree_visit *v, struct sb_error *err)
 	    .rdev_major = v->rdev_major,
 	    .rdev_minor = v->rdev_minor,
 	};
+	pack_meter_set(em->meter, em->w.offset);
 	int r = cpio_write_header(&em->w, &e, err);
 	if (r < 0 || v->size == 0)
 		return r;
@@ -108,6 +131,7 @@ static int emit(void *ctx, const struct tree_visit *v, struct sb_error *err)
 		if ((r = cpio_write_data(&em->w, em->buf, (size_t)got, err)) < 0)
 			return r;
 		done += (uint64_t)got;
+		pack_meter_set(em->meter, em->w.offset);
 	}
 	return 0;
 }
@@ -115,12 +139,14 @@ static int emit(void *ctx, const struct tree_visit *v, struct sb_error *err)
 /* Write the tree as one cpio inside one LZ4 legacy stream, then pad the file
  * with zeros to a multiple of 4 (the kernel skips zeros between archives and
  * wants the next one 4-aligned). */
-static int write_initramfs(struct tree *t, int spill_fd, int out_fd, struct sb_error *err)
+static int write_initramfs(struct tree *t, int spill_fd, int out_fd, struct pack_meter *m,
+			   struct sb_error *err)
 {
 	struct emitter *em = calloc(1, sizeof(*em));
 	if (!em)
 		return error_set(err, ENOMEM, "out of memory");
 	em->spill_fd = spill_fd;
+	em->meter = m;
 	int r = lz4legacy_open(&em->z, out_fd, PACK_LZ4_LEVEL, err);
 	if (r == 0) {
 		cpio_writer_init(&em->w, lz4_sink, em->z);
@@ -152,9 +178,14 @@ int pack_image(const struct oci_image *img, int out_fd, const char *spill_dir,
 	int r = tree_create(&t, lim->max_entries, lim->max_path, err);
 	if (r < 0)
 		return r;
-	r = merge_layers(img, t, &sp, lim, err);
-	if (r == 0)
-		r = write_initramfs(t, spill, out_fd, err);
+	struct pack_meter m;
+	pack_meter_start(&m, lim->progress);
+	r = merge_layers(img, t, &sp, lim, &m, err);
+	if (r == 0) {
+		pack_meter_phase(&m, "writing initramfs", sp.off);
+		r = write_initramfs(t, spill, out_fd, &m, err);
+	}
+	pack_meter_end(&m);
 	tree_destroy(t);
 	return r;
 }

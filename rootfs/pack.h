@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 
+#include "digest.h"
 #include "error.h"
 
 /* From the image config JSON; NULL-terminated string arrays, each may be NULL. */
@@ -13,25 +14,68 @@ struct image_config {
 	char *workdir, *user;
 };
 
+/* What a pack is doing, for a progress display. Reported at most every
+ * 100 ms, and once more with finished set at the end (success or not). */
+struct pack_progress {
+	const char *phase;    /* "reading layers", "writing initramfs" */
+	uint64_t done, total; /* bytes: layer blobs read / file contents written */
+	uint64_t elapsed_ms;  /* since the pack started */
+	int finished;
+};
+typedef void (*pack_progress_fn)(const struct pack_progress *p);
+
 struct pack_limits {
 	uint64_t max_unpacked_bytes; /* sum of uncompressed layer tar bytes */
 	uint64_t max_entries;	     /* sum of tar entries over all layers */
 	uint32_t max_path;	     /* bytes of a normalized path or symlink target */
+	pack_progress_fn progress;   /* NULL: no reports */
 };
+
+/* Largest max_path: the kernel's initramfs name limit (TREE_PATH_MAX). */
+#define PACK_PATH_LIMIT 4096
 
 /* Bump when the packed output changes for the same manifest. */
 #define PACK_FORMAT_VERSION 1
 
-/* 8 GiB, 2M entries, 4096 bytes. */
+/* 8 GiB, 2M entries, 4096 bytes, no progress. */
 void pack_limits_default(struct pack_limits *lim);
+/* The command line's progress display: once a pack has run for 1 s, one
+ * `\r`-updated line on stderr when stderr is a terminal (never otherwise),
+ * cleared at the end. The only rootfs/ code that writes to the terminal; the
+ * CLI hands it in as pack_limits.progress. */
+void pack_progress_tty(const struct pack_progress *p);
 void image_config_free(struct image_config *cfg);
 
-/* Resolve ref (`oci:DIR[:TAG]` or a layout directory), verify it, and make sure
+/* Resolve ref (`oci:DIR[:TAG]`, `oci-archive:FILE[:TAG]`,
+ * `docker-archive:FILE[:NAME:TAG]` or a path), verify it, and make sure
  * its packed initramfs is in cache_dir/images/ (created 0700 if missing); pack it
  * if missing (temp file, fsync, rename). On success *path_out is a malloc'd path
  * to the cached file and *cfg is filled (free with image_config_free). */
 int rootfs_prepare(const char *ref, const char *cache_dir, const struct pack_limits *lim,
 		   char **path_out, struct image_config *cfg, struct sb_error *err);
+
+/* One packed image in the cache. */
+struct pack_cache_entry {
+	char key[DIGEST_HEX_LEN + 1]; /* manifest digest (docker-archive: see oci_docker.c) */
+	int version;		      /* PACK_FORMAT_VERSION it was packed with */
+	uint64_t size;
+	int64_t last_used; /* seconds since the epoch: the file's atime, set on every use */
+};
+
+/* The images in cache_dir/images, most recently used first (none if the
+ * directory does not exist). *out is malloc'd. */
+int pack_cache_list(const char *cache_dir, struct pack_cache_entry **out, size_t *n,
+		    struct sb_error *err);
+
+struct pack_prune_stats {
+	uint64_t files, bytes;
+};
+
+/* Remove images packed with another PACK_FORMAT_VERSION (all images when
+ * all), and temp files of packs older than an hour that no pack holds
+ * locked. Counts what was removed into *st. */
+int pack_cache_prune(const char *cache_dir, int all, struct pack_prune_stats *st,
+		     struct sb_error *err);
 
 /* Pack ref into out_fd (written sequentially from its current offset). */
 int rootfs_pack_fd(const char *ref, int out_fd, const struct pack_limits *lim,

@@ -1,5 +1,9 @@
 /* The packed-image cache: <cache_dir>/images/<manifest hex>.v<N>.cpio.lz4,
- * written to a temp file, fsync'd and renamed so readers never see a partial file. */
+ * written to a temp file (.tmp-<hex>-XXXXXX, flock'd while it is written so
+ * that `cache prune` leaves it alone), fsync'd and renamed so readers never see
+ * a partial file. Two concurrent packs of one image both write their own temp
+ * file; the second rename replaces an identical file. A use sets the file's
+ * atime: `cache ls` shows it as "last used". */
 #include "pack.h"
 
 #include <errno.h>
@@ -7,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -60,13 +65,15 @@ static int pack_to_cache(const struct oci_image *img, const char *dir, const cha
 	int fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return error_set(err, errno, "create `%s`", tmp);
-	int r = pack_image(img, fd, dir, lim, err);
+	int r = flock(fd, LOCK_EX | LOCK_NB) < 0 ? error_set(err, errno, "lock `%s`", tmp) : 0;
+	if (r == 0)
+		r = pack_image(img, fd, dir, lim, err);
 	if (r == 0 && (fchmod(fd, 0600) < 0 || fsync(fd) < 0))
 		r = error_set(err, errno, "fsync `%s`", tmp);
-	if (close(fd) < 0 && r == 0)
-		r = error_set(err, errno, "close `%s`", tmp);
-	if (r == 0 && rename(tmp, final) < 0)
+	if (r == 0 && rename(tmp, final) < 0) /* still locked: renamed, then unlocked */
 		r = error_set(err, errno, "rename to `%s`", final);
+	if (close(fd) < 0 && r == 0)
+		r = error_set(err, errno, "close `%s`", final);
 	if (r < 0) {
 		unlink(tmp);
 		return r;
@@ -103,7 +110,10 @@ int rootfs_prepare(const char *ref, const char *cache_dir, const struct pack_lim
 	if ((r = mkdirs(dir, err)) < 0)
 		goto out;
 	struct stat st;
-	if (stat(final, &st) < 0 || !S_ISREG(st.st_mode)) {
+	const struct timespec used[2] = {{.tv_nsec = UTIME_NOW}, {.tv_nsec = UTIME_OMIT}};
+	if (stat(final, &st) == 0 && S_ISREG(st.st_mode)) {
+		utimensat(AT_FDCWD, final, used, 0); /* last used; failing is harmless */
+	} else {
 		r = pack_to_cache(&img, dir, final, lim, err);
 		if (r < 0) {
 			error_prefix(err, "pack `%s`", ref);

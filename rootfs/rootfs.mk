@@ -3,19 +3,26 @@
 ROOTFS_SRCS += rootfs/digest.c rootfs/oci.c rootfs/oci_index.c rootfs/oci_manifest.c \
 	rootfs/tree.c rootfs/tree_path.c rootfs/tree_merge.c rootfs/tree_walk.c \
 	rootfs/layer.c rootfs/layer_entry.c rootfs/cpio.c rootfs/lz4legacy.c \
-	rootfs/pack.c rootfs/pack_cache.c
+	rootfs/pack.c rootfs/pack_cache.c rootfs/pack_progress.c rootfs/pack_prune.c \
+	rootfs/tarindex.c rootfs/oci_src.c rootfs/oci_blob.c rootfs/oci_docker.c
 
-ROOTFS_OCI_SRCS := rootfs/digest.c rootfs/oci.c rootfs/oci_index.c rootfs/oci_manifest.c
+# `sandbox cache` is the CLI face of this component (host/cli.mk is the lead's).
+
+ROOTFS_OCI_SRCS := rootfs/digest.c rootfs/oci.c rootfs/oci_index.c rootfs/oci_manifest.c \
+	rootfs/oci_src.c rootfs/oci_blob.c rootfs/oci_docker.c rootfs/tarindex.c \
+	rootfs/tree.c rootfs/tree_path.c
 ROOTFS_TREE_SRCS := rootfs/tree.c rootfs/tree_path.c rootfs/tree_merge.c rootfs/tree_walk.c
 ROOTFS_LAYER_SRCS := $(ROOTFS_TREE_SRCS) rootfs/digest.c rootfs/layer.c rootfs/layer_entry.c
 
-UNIT_TESTS += test_cpio test_lz4legacy test_oci test_layer test_tree test_pack
+UNIT_TESTS += test_cpio test_lz4legacy test_oci test_layer test_tree test_pack test_tarindex
 
 test_cpio_SRCS := rootfs/cpio.c host/util/error.c
 test_lz4legacy_SRCS := rootfs/lz4legacy.c host/util/error.c
 test_lz4legacy_LIBS := -llz4 -lpthread
 test_oci_SRCS := $(ROOTFS_OCI_SRCS) host/util/error.c
-test_oci_LIBS := -ljansson -lcrypto
+test_oci_LIBS := -ljansson -lcrypto -larchive
+test_tarindex_SRCS := rootfs/tarindex.c rootfs/tree.c rootfs/tree_path.c host/util/error.c
+test_tarindex_LIBS := -larchive
 test_tree_SRCS := $(ROOTFS_TREE_SRCS) host/util/error.c
 test_layer_SRCS := $(ROOTFS_LAYER_SRCS) host/util/error.c
 test_layer_LIBS := -larchive -lcrypto
@@ -33,4 +40,4 @@ $(B)/fuzz/fuzz_layer: tests/fuzz/fuzz_layer.c $(ROOTFS_LAYER_SRCS) host/util/err
 $(B)/fuzz/fuzz_oci: tests/fuzz/fuzz_oci.c $(ROOTFS_OCI_SRCS) host/util/error.c
 	@mkdir -p $(dir $@)
 	@echo "  FUZZ    $@"
-	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ -ljansson -lcrypto
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ -ljansson -lcrypto -larchive

@@ -59,7 +59,7 @@ int tree_node_new(struct tree *t, struct node *dir, const char *name, size_t len
 				 t->max_path, (int)(dir->namelen > 64 ? 64 : dir->namelen),
 				 dir->name);
 	if (t->count >= t->max_nodes)
-		return error_set(err, E2BIG, "more than %llu files in the image",
+		return error_set(err, E2BIG, "more than %llu files in the image (--max-entries)",
 				 (unsigned long long)t->max_nodes);
 	struct node *n = calloc(1, sizeof(*n) + len + 1);
 	if (!n)

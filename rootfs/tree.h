@@ -54,6 +54,10 @@ int tree_whiteout(struct tree *t, const char *path, struct sb_error *err);
 /* .wh..wh..opq in dir: hide everything lower layers put under it. */
 int tree_opaque(struct tree *t, const char *dir, struct sb_error *err);
 
+/* Remove path (normalized) and everything under it, whichever layers put
+ * them there; nothing to remove is not an error. */
+int tree_drop(struct tree *t, const char *path, struct sb_error *err);
+
 /* Visit every node except the root, parents first, siblings sorted by name. */
 int tree_walk(struct tree *t, tree_visit_fn fn, void *ctx, struct sb_error *err);
 /* Live node count (without the root). */

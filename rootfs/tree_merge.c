@@ -169,3 +169,18 @@ int tree_opaque(struct tree *t, const char *path, struct sb_error *err)
 	}
 	return 0;
 }
+
+int tree_drop(struct tree *t, const char *path, struct sb_error *err)
+{
+	struct node *dir;
+	const char *leaf;
+	if (!path[0])
+		return error_set(err, EINVAL, "cannot drop the image root");
+	int r = parent_of(t, path, 0, &dir, &leaf, err);
+	if (r < 0)
+		return r;
+	struct node *n = dir ? tree_lookup(t, dir, leaf, strlen(leaf)) : NULL;
+	if (n)
+		tree_node_remove(t, n);
+	return 0;
+}

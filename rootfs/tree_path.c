@@ -30,8 +30,9 @@ int tree_path_normalize(const char *in, char *out, uint32_t max, struct sb_error
 			continue;
 		}
 		if (o + (o ? 1 : 0) + len > max)
-			return error_set(err, ENAMETOOLONG, "path `%.200s...` longer than %u bytes",
-					 in, max);
+			return error_set(err, ENAMETOOLONG,
+					 "path `%.200s...` longer than %u bytes (--max-path)", in,
+					 max);
 		if (o)
 			out[o++] = '/';
 		memcpy(out + o, c, len);

@@ -22,19 +22,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int blob = memfd_create("blob", 0), spill = memfd_create("spill", 0);
 	if (blob < 0 || spill < 0 || write(blob, data, size) != (ssize_t)size)
 		goto out;
-	lseek(blob, 0, SEEK_SET);
 	struct tree *t;
 	if (tree_create(&t, 4096, 4096, NULL) < 0)
 		goto out;
 	struct layer_spill sp = {spill, 0};
 	struct layer_budget b = {16 << 20, 16 << 20, 4096, 4096};
-	struct layer_source src = {blob, NULL, 0, NULL};
+	struct layer_source src = {.fd = blob, .size = size};
 	struct sb_error err;
 	/* the same bytes twice, as two layers: exercises whiteouts and replacement */
-	if (layer_apply(t, 0, &src, &sp, &b, &err) == 0) {
-		lseek(blob, 0, SEEK_SET);
+	if (layer_apply(t, 0, &src, &sp, &b, &err) == 0)
 		layer_apply(t, 1, &src, &sp, &b, &err);
-	}
 	uint64_t total = 0;
 	tree_walk(t, visit, &total, &err);
 	tree_destroy(t);

@@ -69,7 +69,7 @@ static int apply(struct fixture *f, uint32_t idx, const char *blob, size_t len, 
 	assert_int_equal(digest_buf(blob, len, bd, NULL), 0);
 	assert_int_equal(digest_buf(tar, tar_len, dd, NULL), 0);
 	int fd = tu_memfd(blob, len);
-	struct layer_source src = {fd, bd, len, dd};
+	struct layer_source src = {.fd = fd, .digest = bd, .size = len, .diff_id = dd};
 	memset(&f->err, 0, sizeof(f->err));
 	int r = layer_apply(f->t, idx, &src, &f->spill, &f->b, &f->err);
 	close(fd);
@@ -162,20 +162,47 @@ static void digest_mismatches_name_the_blob(void **state)
 	digest_buf(tar, tl, dd, NULL);
 	/* blob digest wrong */
 	int fd = tu_memfd(gz, bl);
-	struct layer_source src = {fd, dd, bl, dd};
+	struct layer_source src = {.fd = fd, .digest = dd, .size = bl, .diff_id = dd};
 	assert_int_equal(layer_apply(f->t, 0, &src, &f->spill, &f->b, &f->err), -EINVAL);
 	assert_non_null(strstr(f->err.msg, dd));
 	assert_non_null(strstr(f->err.msg, "does not match"));
 	/* size wrong, digest right */
 	lseek(fd, 0, SEEK_SET);
-	src = (struct layer_source){fd, bd, bl + 1, dd};
+	src = (struct layer_source){.fd = fd, .digest = bd, .size = bl + 1, .diff_id = dd};
 	assert_int_equal(layer_apply(f->t, 0, &src, &f->spill, &f->b, &f->err), -EINVAL);
 	/* diff_id wrong */
 	lseek(fd, 0, SEEK_SET);
-	src = (struct layer_source){fd, bd, bl, bd};
+	src = (struct layer_source){.fd = fd, .digest = bd, .size = bl, .diff_id = bd};
 	assert_int_equal(layer_apply(f->t, 0, &src, &f->spill, &f->b, &f->err), -EINVAL);
 	assert_non_null(strstr(f->err.msg, "diff_id"));
 	assert_non_null(strstr(f->err.msg, bd));
+	close(fd);
+	/* a blob inside a bigger file (an archive member): only [off, off+size) is read */
+	char *big = malloc(bl + 8);
+	memcpy(big, "XXXX", 4);
+	memcpy(big + 4, gz, bl);
+	memcpy(big + 4 + bl, "YYYY", 4);
+	fd = tu_memfd(big, bl + 8);
+	src = (struct layer_source){.fd = fd, .digest = bd, .size = bl, .diff_id = dd, .off = 4};
+	assert_int_equal(layer_apply(f->t, 1, &src, &f->spill, &f->b, &f->err), 0);
+	src.off = 3; /* one byte early: the digest no longer matches */
+	assert_int_equal(layer_apply(f->t, 1, &src, &f->spill, &f->b, &f->err), -EINVAL);
+	src.off = 4; /* a size one byte beyond the end of the file */
+	src.size = bl + 5;
+	src.digest = NULL;
+	assert_int_equal(layer_apply(f->t, 1, &src, &f->spill, &f->b, &f->err), -EINVAL);
+	assert_non_null(strstr(f->err.msg, "truncated"));
+	close(fd);
+	free(big);
+	/* an uncompressed blob (one hash serves both): a wrong diff_id still fails */
+	fd = tu_memfd(tar, tl);
+	src = (struct layer_source){.fd = fd, .digest = dd, .size = tl, .diff_id = bd};
+	assert_int_equal(layer_apply(f->t, 2, &src, &f->spill, &f->b, &f->err), -EINVAL);
+	assert_non_null(strstr(f->err.msg, "diff_id"));
+	src.diff_id = dd;
+	assert_int_equal(layer_apply(f->t, 2, &src, &f->spill, &f->b, &f->err), 0);
+	src.digest = bd; /* and so does a wrong blob digest */
+	assert_int_equal(layer_apply(f->t, 2, &src, &f->spill, &f->b, &f->err), -EINVAL);
 	close(fd);
 	free(gz);
 	free(tar);

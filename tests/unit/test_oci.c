@@ -99,25 +99,38 @@ static void digests(void **state)
 			    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
+static void ref_ok(const char *ref, enum oci_ref_kind kind, const char *path, const char *tag)
+{
+	struct oci_ref r;
+	assert_int_equal(oci_ref_parse(ref, &r, NULL), 0);
+	assert_int_equal(r.kind, kind);
+	assert_string_equal(r.path, path);
+	if (tag)
+		assert_string_equal(r.tag, tag);
+	else
+		assert_null(r.tag);
+	oci_ref_free(&r);
+}
+
 static void refs(void **state)
 {
 	(void)state;
-	char *d, *t;
-	assert_int_equal(oci_ref_parse("oci:/a/b:latest", &d, &t, NULL), 0);
-	assert_string_equal(d, "/a/b");
-	assert_string_equal(t, "latest");
-	free(d), free(t);
-	assert_int_equal(oci_ref_parse("oci:/a:x/b", &d, &t, NULL), 0); /* colon in the dir */
-	assert_string_equal(d, "/a:x/b");
-	assert_null(t);
-	free(d);
-	assert_int_equal(oci_ref_parse("/a/b:c", &d, &t, NULL), 0); /* bare path: no tag */
-	assert_string_equal(d, "/a/b:c");
-	assert_null(t);
-	free(d);
-	assert_int_equal(oci_ref_parse("oci:", &d, &t, NULL), -EINVAL);
-	assert_int_equal(oci_ref_parse("oci:/a:", &d, &t, NULL), -EINVAL);
-	assert_int_equal(oci_ref_parse("docker://busybox", &d, &t, NULL), -ENOTSUP);
+	ref_ok("oci:/a/b:latest", OCI_REF_LAYOUT, "/a/b", "latest");
+	ref_ok("oci:/a:x/b", OCI_REF_LAYOUT, "/a:x/b", NULL); /* colon in the dir */
+	ref_ok("/a/b:c", OCI_REF_PATH, "/a/b:c", NULL);	      /* bare path: no tag */
+	ref_ok("oci-archive:/a/i.tar:v1", OCI_REF_ARCHIVE, "/a/i.tar", "v1");
+	ref_ok("oci-archive:i.tar", OCI_REF_ARCHIVE, "i.tar", NULL);
+	/* docker-archive: the first colon ends the file, NAME may hold host:port */
+	ref_ok("docker-archive:/a/d.tar:reg:5000/x/y:tag", OCI_REF_DOCKER, "/a/d.tar",
+	       "reg:5000/x/y:tag");
+	ref_ok("docker-archive:d.tar", OCI_REF_DOCKER, "d.tar", NULL);
+	struct oci_ref r;
+	const char *bad[] = {
+	    "oci:",	     "oci:/a:", "oci-archive:", "docker-archive:", "docker-archive:x:",
+	    "oci-archive::t"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(oci_ref_parse(bad[i], &r, NULL), -EINVAL);
+	assert_int_equal(oci_ref_parse("docker://busybox", &r, NULL), -ENOTSUP);
 }
 
 static void tags_select_images(void **state)
@@ -308,6 +321,212 @@ static void bad_json(void **state)
 	free(deep);
 }
 
+/* ---- archives ---- */
+
+struct member {
+	char type; /* as tb_add; 'b' = tb_add_bytes of data with len */
+	const char *name, *data;
+	size_t len;
+};
+
+static void write_tar(const char *path, const struct member *m, size_t n)
+{
+	struct tb t;
+	tb_open(&t, TB_NONE);
+	for (size_t i = 0; i < n; i++) {
+		if (m[i].type == 'b')
+			tb_add_bytes(&t, m[i].name, m[i].data, m[i].len);
+		else
+			tb_add(&t, m[i].type, m[i].name, 0644, m[i].data);
+	}
+	size_t len;
+	char *buf = tb_close(&t, &len);
+	tu_write_file(path, buf, len);
+	free(buf);
+}
+
+#define DCFG                                                                                       \
+	"{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Cmd\":[\"dsh\"]},"             \
+	"\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"sha256:" ZEROS "\"]}}"
+#define DMAN(tags, cfg, layer)                                                                     \
+	"[{\"Config\":\"" cfg "\",\"RepoTags\":" tags ",\"Layers\":[\"" layer "\"]}]"
+
+static int docker_open(const char *manifest, const char *ref_tail, struct oci_image *img,
+		       struct sb_error *err)
+{
+	char path[128], ref[300];
+	snprintf(path, sizeof(path), "%s/d.tar", dir);
+	const struct member m[] = {
+	    {'f', "manifest.json", manifest, 0},
+	    {'f', "c0ffee.json", DCFG, 0},
+	    {'f', "blob.tar", "layer-bytes", 0},
+	    {'l', "abc/layer.tar", "../blob.tar", 0}, /* as docker save links shared layers */
+	    {'l', "loop/layer.tar", "../loop/layer.tar", 0},
+	};
+	write_tar(path, m, sizeof(m) / sizeof(m[0]));
+	snprintf(ref, sizeof(ref), "%s%s%s", ref_tail ? "docker-archive:" : "", path,
+		 ref_tail ? ref_tail : "");
+	return oci_image_open(ref, img, err);
+}
+
+static void docker_archives(void **state)
+{
+	(void)state;
+	struct oci_image img;
+	struct sb_error err = {0};
+	const char *ok = DMAN("[\"foo:v1\",\"reg:5000/x/bar\"]", "c0ffee.json", "abc/layer.tar");
+	assert_int_equal(docker_open(ok, ":foo:v1", &img, &err), 0);
+	assert_int_equal(img.nlayers, 1);
+	assert_string_equal(img.layers[0].member, "abc/layer.tar");
+	assert_string_equal(img.layers[0].diff_id, ZEROS);
+	assert_string_equal(img.cfg.cmd[0], "dsh");
+	char hex[65], key[100];
+	assert_int_equal(digest_buf(DCFG, strlen(DCFG), hex, NULL), 0);
+	assert_string_equal(img.config.digest, hex);
+	snprintf(key, sizeof(key), "docker-archive\n%s", hex);
+	assert_int_equal(digest_buf(key, strlen(key), hex, NULL), 0);
+	assert_string_equal(img.manifest.digest, hex); /* the cache key */
+	/* the symlinked layer member is read where its target is */
+	struct oci_file f;
+	char *data = NULL;
+	assert_int_equal(oci_layer_open(&img, 0, &f, &err), 0);
+	assert_int_equal(oci_file_read(&f, 100, "layer", &data, &err), 0);
+	assert_string_equal(data, "layer-bytes");
+	free(data);
+	oci_file_close(&f);
+	oci_image_free(&img);
+	/* tag spellings: docker.io/library/ and :latest are implied */
+	assert_int_equal(docker_open(ok, ":docker.io/library/foo:v1", &img, &err), 0);
+	oci_image_free(&img);
+	assert_int_equal(docker_open(ok, ":reg:5000/x/bar:latest", &img, &err), 0);
+	oci_image_free(&img);
+	assert_int_equal(docker_open(ok, ":foo", &img, &err), -ENOENT);
+	assert_non_null(strstr(err.msg, "foo:v1, reg:5000/x/bar"));
+	/* one image: no tag needed, bare path detected */
+	assert_int_equal(docker_open(ok, "", &img, &err), 0);
+	oci_image_free(&img);
+	assert_int_equal(docker_open(ok, NULL, &img, &err), 0);
+	oci_image_free(&img);
+	/* untagged (docker save IMAGE_ID) */
+	assert_int_equal(docker_open(DMAN("null", "c0ffee.json", "abc/layer.tar"), "", &img, &err),
+			 0);
+	oci_image_free(&img);
+	/* two images: the tag picks, none is an error naming them */
+	const char *two =
+	    "[{\"Config\":\"nope.json\",\"RepoTags\":[\"a:1\"],\"Layers\":[]},"
+	    "{\"Config\":\"c0ffee.json\",\"RepoTags\":[\"b:2\"],\"Layers\":[\"abc/layer.tar\"]}]";
+	assert_int_equal(docker_open(two, ":b:2", &img, &err), 0);
+	oci_image_free(&img);
+	assert_int_equal(docker_open(two, "", &img, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "a:1, b:2"));
+}
+
+static void docker_archives_hostile(void **state)
+{
+	(void)state;
+	struct oci_image img;
+	struct sb_error err = {0};
+	struct {
+		const char *manifest, *want;
+		int code;
+	} bad[] = {
+	    {DMAN("\"foo:v1\"", "c0ffee.json", "abc/layer.tar"), "RepoTags", -EINVAL},
+	    {DMAN("[1]", "c0ffee.json", "abc/layer.tar"), "RepoTags", -EINVAL},
+	    {DMAN("null", "missing.json", "abc/layer.tar"), "missing.json", -ENOENT},
+	    {DMAN("null", "c0ffee.json", "missing/layer.tar"), "missing/layer.tar", -ENOENT},
+	    {DMAN("null", "c0ffee.json", "loop/layer.tar"), "too many links", -ELOOP},
+	    {DMAN("null", "../../../etc/passwd", "abc/layer.tar"), "escapes", -EINVAL},
+	    {DMAN("null", "c0ffee.json", "/abc/../../x"), "escapes", -EINVAL},
+	    {DMAN("null", "", "abc/layer.tar"), "Config", -EINVAL},
+	    {"[{\"Config\":\"c0ffee.json\",\"Layers\":\"abc/layer.tar\"}]", "Layers", -EINVAL},
+	    {"[{\"Config\":\"c0ffee.json\",\"Layers\":[]}]", "diff_ids", -EINVAL},
+	    {"[{\"Config\":\"c0ffee.json\",\"Layers\":[\"abc/layer.tar\",\"abc/layer.tar\"]}]",
+	     "diff_ids", -EINVAL},
+	    {"{}", "array", -EINVAL},
+	    {"[]", "array", -EINVAL},
+	    {"[1]", "RepoTags", -EINVAL},
+	    {"[{", "JSON", -EINVAL},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(docker_open(bad[i].manifest, "", &img, &err), bad[i].code);
+		if (!strstr(err.msg, bad[i].want))
+			fail_msg("case %zu: `%s` lacks `%s`", i, err.msg, bad[i].want);
+	}
+	/* a huge manifest.json is refused before it is read */
+	size_t n = (4u << 20) + 10;
+	char *huge = malloc(n + 1);
+	memset(huge, ' ', n);
+	huge[0] = '[';
+	huge[n - 1] = ']';
+	huge[n] = 0;
+	assert_int_equal(docker_open(huge, "", &img, &err), -EFBIG);
+	free(huge);
+	/* two manifest.json members: ambiguous, refused */
+	char path[128];
+	snprintf(path, sizeof(path), "%s/d.tar", dir);
+	const struct member dup[] = {
+	    {'f', "manifest.json", DMAN("null", "c0ffee.json", "x"), 0},
+	    {'f', "./manifest.json", DMAN("null", "other.json", "x"), 0},
+	};
+	write_tar(path, dup, 2);
+	assert_int_equal(oci_image_open(path, &img, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "twice"));
+}
+
+static void oci_archives_and_detection(void **state)
+{
+	(void)state;
+	char a[512], idx[800], ref[300], cmd[300], tar[128];
+	manifest("amd64", a, sizeof(a),
+		 ",\"annotations\":{\"org.opencontainers.image.ref.name\":\"v1\"}");
+	snprintf(idx, sizeof(idx), "{\"schemaVersion\":2,\"manifests\":[%s]}", a);
+	write_index(idx);
+	struct oci_image img;
+	struct sb_error err = {0};
+	/* a directory with index.json but without oci-layout: fine with oci: */
+	snprintf(ref, sizeof(ref), "oci:%s", dir);
+	assert_int_equal(oci_image_open(ref, &img, &err), 0);
+	char want[65];
+	strcpy(want, img.manifest.digest);
+	oci_image_free(&img);
+	snprintf(tar, sizeof(tar), "%s.tar", dir);
+	snprintf(cmd, sizeof(cmd), "tar -C %s -cf %s .", dir, tar);
+	assert_int_equal(system(cmd), 0);
+	const char *forms[] = {"oci-archive:%s:v1", "oci-archive:%s", "%s"};
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(ref, sizeof(ref), forms[i], tar);
+		assert_int_equal(oci_image_open(ref, &img, &err), 0);
+		assert_string_equal(img.manifest.digest, want);
+		assert_non_null(img.src.tar);
+		oci_image_free(&img);
+	}
+	snprintf(ref, sizeof(ref), "oci-archive:%s:v2", tar);
+	assert_int_equal(oci_image_open(ref, &img, &err), -ENOENT);
+	assert_non_null(strstr(err.msg, "tags: v1"));
+	snprintf(ref, sizeof(ref), "docker-archive:%s", tar); /* no manifest.json */
+	assert_int_equal(oci_image_open(ref, &img, &err), -ENOENT);
+	assert_non_null(strstr(err.msg, "manifest.json"));
+	snprintf(ref, sizeof(ref), "oci:%s", tar);
+	assert_int_equal(oci_image_open(ref, &img, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "not a directory"));
+	unlink(tar);
+	/* what a path holds when it is not an image */
+	snprintf(ref, sizeof(ref), "%s/blobs", dir);
+	assert_int_equal(oci_image_open(ref, &img, &err), -ENOENT);
+	assert_non_null(strstr(err.msg, "is a directory without oci-layout or index.json"));
+	snprintf(ref, sizeof(ref), "%s/index.json", dir);
+	assert_int_equal(oci_image_open(ref, &img, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "not a readable tar"));
+	snprintf(ref, sizeof(ref), "%s/nothing-here", dir);
+	assert_int_equal(oci_image_open(ref, &img, &err), -ENOENT);
+	assert_non_null(strstr(err.msg, "No such file"));
+	const struct member other[] = {{'f', "hello.txt", "hi", 0}};
+	snprintf(tar, sizeof(tar), "%s/other.tar", dir);
+	write_tar(tar, other, 1);
+	assert_int_equal(oci_image_open(tar, &img, &err), -ENOENT);
+	assert_non_null(strstr(err.msg, "a tar without oci-layout, index.json or manifest.json"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -317,6 +536,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(nested_index_platforms, setup, teardown),
 	    cmocka_unit_test_setup_teardown(tampered_and_missing_blobs, setup, teardown),
 	    cmocka_unit_test(bad_json),
+	    cmocka_unit_test_setup_teardown(docker_archives, setup, teardown),
+	    cmocka_unit_test_setup_teardown(docker_archives_hostile, setup, teardown),
+	    cmocka_unit_test_setup_teardown(oci_archives_and_detection, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,9 +6,12 @@
 #include <cmocka.h>
 #include <dirent.h>
 #include <lz4.h>
+#include <sys/file.h>
+#include <time.h>
 
 #include "digest.h"
 #include "pack.h"
+#include "pack_int.h"
 #include "test_rootfs_util.h"
 
 static char dir[64], cache[128];
@@ -260,11 +263,345 @@ static void failure_leaves_no_file(void **state)
 	assert_int_equal(rootfs_prepare(dir, "", NULL, &path, &cfg, &err), -EINVAL);
 }
 
+/* ---- images from given layer tars ---- */
+
+/* Config JSON naming the tars' diff_ids (the last one corrupted when bad_diff). */
+static void config_json(char **tars, size_t *lens, size_t n, int bad_diff, char *out, size_t cap)
+{
+	char diffs[1024] = "";
+	for (size_t i = 0; i < n; i++) {
+		char id[65];
+		assert_int_equal(digest_buf(tars[i], lens[i], id, NULL), 0);
+		if (bad_diff && i == n - 1)
+			id[5] = id[5] == 'a' ? 'b' : 'a';
+		size_t k = strlen(diffs);
+		snprintf(diffs + k, sizeof(diffs) - k, "%s\"sha256:%s\"", i ? "," : "", id);
+	}
+	snprintf(out, cap,
+		 "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Cmd\":[\"x\"]},"
+		 "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[%s]}}",
+		 diffs);
+}
+
+/* An OCI layout in dir with uncompressed layers. */
+static void layout_write(char **tars, size_t *lens, size_t n)
+{
+	char layers[2048] = "", cfg[1200], man[3000], idx[400], ch[65], mh[65], path[128];
+	for (size_t i = 0; i < n; i++) {
+		char d[65];
+		blob_write(tars[i], lens[i], d);
+		size_t k = strlen(layers);
+		snprintf(layers + k, sizeof(layers) - k,
+			 "%s{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\","
+			 "\"digest\":\"sha256:%s\",\"size\":%zu}",
+			 i ? "," : "", d, lens[i]);
+	}
+	config_json(tars, lens, n, 0, cfg, sizeof(cfg));
+	blob_write(cfg, strlen(cfg), ch);
+	snprintf(man, sizeof(man),
+		 "{\"schemaVersion\":2,\"config\":{\"digest\":\"sha256:%s\",\"size\":%zu},"
+		 "\"layers\":[%s]}",
+		 ch, strlen(cfg), layers);
+	blob_write(man, strlen(man), mh);
+	snprintf(idx, sizeof(idx),
+		 "{\"schemaVersion\":2,\"manifests\":[{\"digest\":\"sha256:%s\",\"size\":%zu}]}",
+		 mh, strlen(man));
+	snprintf(path, sizeof(path), "%s/index.json", dir);
+	tu_write_file(path, idx, strlen(idx));
+}
+
+/* Pack ref; returns the decoded cpio (caller frees) or NULL with err set. */
+static uint8_t *pack_decode(const char *ref, size_t *clen, struct sb_error *err)
+{
+	int out = tu_memfd(NULL, 0);
+	uint8_t *c = NULL;
+	if (rootfs_pack_fd(ref, out, NULL, err) == 0) {
+		size_t len;
+		uint8_t *lz = (uint8_t *)tu_read_fd(out, &len);
+		c = lz4_decode(lz, len, clen);
+		free(lz);
+	}
+	close(out);
+	return c;
+}
+
+/* The entry named name in the cpio, or 0 if absent. */
+static int cpio_find(const uint8_t *c, size_t clen, const char *name, struct tu_cpio_ent *e)
+{
+	size_t off = 0;
+	int r;
+	while ((r = tu_cpio_next(c, clen, &off, e)) == 1)
+		if (!strcmp(e->name, name))
+			return 1;
+	assert_int_equal(r, 0);
+	return 0;
+}
+
+static void sandbox_dir_is_dropped(void **state)
+{
+	(void)state;
+	struct tb t;
+	char *tars[2];
+	size_t lens[2];
+	tb_open(&t, TB_NONE);
+	tb_add(&t, 'd', ".sandbox", 0755, NULL);
+	tb_add(&t, 'f', ".sandbox/init", 0755, "#!fake init");
+	tb_add(&t, 'h', "keep", 0, ".sandbox/init"); /* a second name outside survives */
+	tb_add(&t, 'l', "via", 0777, "/.sandbox");
+	tb_add(&t, 'f', "via/config.dtb", 0644, "through a symlink");
+	tb_add(&t, 'f', "/./.sandbox/../.sandbox/x", 0644, "dotted");
+	tb_add(&t, 'f', "etc/hostname", 0644, "img");
+	tars[0] = tb_close(&t, &lens[0]);
+	tb_open(&t, TB_NONE);
+	tb_add(&t, 'l', ".sandbox", 0777, "etc"); /* would send ours into /etc */
+	tars[1] = tb_close(&t, &lens[1]);
+	for (size_t n = 1; n <= 2; n++) {
+		layout_write(tars, lens, n);
+		struct sb_error err = {0};
+		size_t clen;
+		uint8_t *c = pack_decode(dir, &clen, &err);
+		assert_non_null(c);
+		size_t off = 0;
+		struct tu_cpio_ent e;
+		int names = 0;
+		while (tu_cpio_next(c, clen, &off, &e) == 1) {
+			assert_null(strstr(e.name, ".sandbox"));
+			names++;
+		}
+		assert_int_equal(names, 4); /* etc, etc/hostname, keep, via */
+		assert_int_equal(cpio_find(c, clen, "keep", &e), 1);
+		assert_int_equal(e.nlink, 1);
+		assert_int_equal(e.size, 11);
+		assert_memory_equal(e.data, "#!fake init", 11);
+		assert_int_equal(cpio_find(c, clen, "via", &e), 1);
+		assert_int_equal(e.mode & S_IFMT, S_IFLNK);
+		free(c);
+	}
+	free(tars[0]);
+	free(tars[1]);
+}
+
+/* A docker-archive at dir/d.tar: layers compressed per comp[i] ('n', 'g', 'z'),
+ * legacy <i>/layer.tar names, the first one also linked as link/layer.tar. */
+static void docker_write(char **tars, size_t *lens, size_t n, const char *comp, int bad_diff)
+{
+	char cfg[1200], man[2048] = "[{\"Config\":\"cfg.json\",\"RepoTags\":[\"t:1\"],\"Layers\":[";
+	struct tb t;
+	tb_open(&t, TB_NONE);
+	config_json(tars, lens, n, bad_diff, cfg, sizeof(cfg));
+	tb_add_bytes(&t, "cfg.json", cfg, strlen(cfg));
+	for (size_t i = 0; i < n; i++) {
+		char name[64];
+		size_t zl = lens[i];
+		char *z =
+		    comp[i] == 'n' ? tars[i] : compress(tars[i], lens[i], comp[i] == 'z', &zl);
+		snprintf(name, sizeof(name), "%zu/layer.tar", i);
+		tb_add_bytes(&t, name, z, zl);
+		if (z != tars[i])
+			free(z);
+		size_t k = strlen(man);
+		snprintf(man + k, sizeof(man) - k, "%s\"%s\"", i ? "," : "",
+			 i ? name : "link/layer.tar");
+	}
+	tb_add(&t, 'l', "link/layer.tar", 0777, "../0/layer.tar");
+	strcat(man, "]}]");
+	tb_add_bytes(&t, "manifest.json", man, strlen(man));
+	size_t len;
+	char *buf = tb_close(&t, &len), path[128];
+	snprintf(path, sizeof(path), "%s/d.tar", dir);
+	tu_write_file(path, buf, len);
+	free(buf);
+}
+
+static void docker_archive_packs(void **state)
+{
+	(void)state;
+	struct tb t;
+	char *tars[3];
+	size_t lens[3];
+	tb_open(&t, TB_NONE);
+	tb_add(&t, 'f', "a", 0644, "from layer 0");
+	tb_add(&t, 'f', "gone", 0644, "x");
+	tars[0] = tb_close(&t, &lens[0]);
+	tb_open(&t, TB_NONE);
+	tb_add(&t, 'f', ".wh.gone", 0644, NULL);
+	tb_add(&t, 'f', "b", 0644, "from layer 1");
+	tars[1] = tb_close(&t, &lens[1]);
+	tb_open(&t, TB_NONE);
+	tb_add(&t, 'f', "c", 0644, "from layer 2");
+	tars[2] = tb_close(&t, &lens[2]);
+	char ref[160];
+	snprintf(ref, sizeof(ref), "docker-archive:%s/d.tar:t:1", dir);
+	struct sb_error err = {0};
+	struct tu_cpio_ent e;
+	size_t clen;
+	docker_write(tars, lens, 3, "ngz", 0);
+	uint8_t *c = pack_decode(ref, &clen, &err);
+	assert_non_null(c);
+	assert_int_equal(cpio_find(c, clen, "a", &e), 1);
+	assert_memory_equal(e.data, "from layer 0", 12);
+	assert_int_equal(cpio_find(c, clen, "c", &e), 1);
+	assert_memory_equal(e.data, "from layer 2", 12);
+	assert_int_equal(cpio_find(c, clen, "gone", &e), 0);
+	free(c);
+	/* the config's diff_ids are the check */
+	docker_write(tars, lens, 3, "ngz", 1);
+	assert_null(pack_decode(ref, &clen, &err));
+	assert_non_null(strstr(err.msg, "layer 2"));
+	assert_non_null(strstr(err.msg, "diff_id"));
+	/* layers swapped in manifest.json: diff_ids catch it too */
+	char *tmp = tars[1];
+	tars[1] = tars[2];
+	tars[2] = tmp;
+	docker_write(tars, lens, 3, "nnn", 0);
+	char path[128];
+	snprintf(path, sizeof(path), "%s/d.tar", dir);
+	int fd = open(path, O_RDWR);
+	size_t len;
+	char *buf = tu_read_fd(fd, &len);
+	char *m = memmem(buf, len, "\"1/layer.tar\",\"2/layer.tar\"", 27);
+	assert_non_null(m);
+	memcpy(m, "\"2/layer.tar\",\"1/layer.tar\"", 27);
+	assert_int_equal(pwrite(fd, buf, len, 0), (ssize_t)len);
+	close(fd);
+	free(buf);
+	assert_null(pack_decode(ref, &clen, &err));
+	assert_non_null(strstr(err.msg, "diff_id"));
+	for (int i = 0; i < 3; i++)
+		free(tars[i]);
+}
+
+static void cache_dir_file(const char *name, int age_secs, char *path, size_t cap)
+{
+	snprintf(path, cap, "%s/images/%s", cache, name);
+	tu_write_file(path, "12345", 5);
+	struct timespec ts[2] = {{.tv_sec = time(NULL) - age_secs},
+				 {.tv_sec = time(NULL) - age_secs}};
+	assert_int_equal(utimensat(AT_FDCWD, path, ts, 0), 0);
+}
+
+static void cache_list_and_prune(void **state)
+{
+	(void)state;
+	struct sb_error err = {0};
+	struct pack_cache_entry *v;
+	size_t n;
+	struct pack_prune_stats st;
+	assert_int_equal(pack_cache_list(cache, &v, &n, &err), 0); /* no cache yet */
+	assert_int_equal(n, 0);
+	assert_int_equal(pack_cache_prune(cache, 1, &st, &err), 0);
+	make_image(0);
+	char *path = NULL;
+	struct image_config cfg = {0};
+	assert_int_equal(rootfs_prepare(dir, cache, NULL, &path, &cfg, &err), 0);
+	image_config_free(&cfg);
+	/* last used: a second use moves the atime forward */
+	struct timespec old[2] = {{.tv_sec = 1000000000}, {.tv_sec = 1000000000}};
+	assert_int_equal(utimensat(AT_FDCWD, path, old, 0), 0);
+	free(path);
+	assert_int_equal(rootfs_prepare(dir, cache, NULL, &path, &cfg, &err), 0);
+	image_config_free(&cfg);
+	struct stat fst;
+	assert_int_equal(stat(path, &fst), 0);
+	char stale[256], fresh[256], locked[256], oldfmt[256], other[256];
+	cache_dir_file(".tmp-abc-stale", 7200, stale, sizeof(stale));
+	cache_dir_file(".tmp-abc-fresh", 60, fresh, sizeof(fresh));
+	cache_dir_file(".tmp-abc-locked", 7200, locked, sizeof(locked));
+	cache_dir_file(
+	    "0000000000000000000000000000000000000000000000000000000000000000.v0.cpio.lz4", 10,
+	    oldfmt, sizeof(oldfmt));
+	cache_dir_file("notes.txt", 99999, other, sizeof(other));
+	int lk = open(locked, O_RDONLY); /* a pack still writing it */
+	assert_int_equal(flock(lk, LOCK_EX), 0);
+	assert_int_equal(pack_cache_list(cache, &v, &n, &err), 0);
+	assert_int_equal(n, 2);
+	assert_non_null(strstr(path, v[0].key)); /* most recently used first */
+	assert_int_equal(v[0].version, PACK_FORMAT_VERSION);
+	assert_int_equal(v[0].size, (uint64_t)fst.st_size);
+	assert_true(v[0].last_used > 1000000000);
+	assert_int_equal(v[1].version, 0);
+	free(v);
+	assert_int_equal(pack_cache_prune(cache, 0, &st, &err), 0);
+	assert_int_equal(st.files, 2); /* the stale temp file and the old format */
+	assert_int_equal(st.bytes, 10);
+	assert_int_equal(access(stale, F_OK), -1);
+	assert_int_equal(access(oldfmt, F_OK), -1);
+	assert_int_equal(access(fresh, F_OK), 0);
+	assert_int_equal(access(locked, F_OK), 0);
+	assert_int_equal(access(other, F_OK), 0);
+	assert_int_equal(access(path, F_OK), 0);
+	close(lk); /* the pack is gone: its stale file goes now */
+	assert_int_equal(pack_cache_prune(cache, 1, &st, &err), 0);
+	assert_int_equal(st.files, 2);
+	assert_int_equal(access(locked, F_OK), -1);
+	assert_int_equal(access(path, F_OK), -1);
+	assert_int_equal(access(other, F_OK), 0);
+	assert_int_equal(pack_cache_list(cache, &v, &n, &err), 0);
+	assert_int_equal(n, 0);
+	free(v);
+	free(path);
+}
+
+static struct pack_progress seen[64];
+static int nseen;
+
+static void record(const struct pack_progress *p)
+{
+	if (nseen < 64)
+		seen[nseen++] = *p;
+}
+
+static void progress_reports(void **state)
+{
+	(void)state;
+	/* the meter: throttled to one report per 100 ms, plus a final one */
+	struct pack_meter m;
+	nseen = 0;
+	pack_meter_start(&m, record);
+	pack_meter_phase(&m, "reading layers", 5000);
+	for (int i = 0; i < 1000; i++)
+		pack_meter_add(&m, 5);
+	assert_int_equal(nseen, 0);
+	usleep(150 * 1000);
+	pack_meter_add(&m, 0);
+	assert_int_equal(nseen, 1);
+	assert_string_equal(seen[0].phase, "reading layers");
+	assert_int_equal(seen[0].done, 5000);
+	assert_int_equal(seen[0].total, 5000);
+	assert_true(seen[0].elapsed_ms >= 150 && !seen[0].finished);
+	pack_meter_end(&m);
+	assert_int_equal(nseen, 2);
+	assert_true(seen[1].finished);
+	/* no callback: nothing to do */
+	pack_meter_start(&m, NULL);
+	pack_meter_add(&m, 1);
+	pack_meter_end(&m);
+	/* a real pack ends with exactly one finished report */
+	make_image(0);
+	struct pack_limits lim;
+	pack_limits_default(&lim);
+	assert_null(lim.progress);
+	lim.progress = record;
+	nseen = 0;
+	int out = tu_memfd(NULL, 0);
+	struct sb_error err = {0};
+	assert_int_equal(rootfs_pack_fd(dir, out, &lim, &err), 0);
+	close(out);
+	assert_true(nseen >= 1);
+	for (int i = 0; i < nseen; i++)
+		assert_int_equal(seen[i].finished, i == nseen - 1);
+	assert_string_equal(seen[nseen - 1].phase, "writing initramfs");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(prepare_packs_and_caches, setup, teardown),
 	    cmocka_unit_test_setup_teardown(failure_leaves_no_file, setup, teardown),
+	    cmocka_unit_test_setup_teardown(sandbox_dir_is_dropped, setup, teardown),
+	    cmocka_unit_test_setup_teardown(docker_archive_packs, setup, teardown),
+	    cmocka_unit_test_setup_teardown(cache_list_and_prune, setup, teardown),
+	    cmocka_unit_test_setup_teardown(progress_reports, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

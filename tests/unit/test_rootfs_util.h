@@ -83,6 +83,21 @@ static inline void tb_add(struct tb *t, char type, const char *path, unsigned pe
 	archive_entry_free(e);
 }
 
+/* A regular file with binary content. */
+static inline void tb_add_bytes(struct tb *t, const char *path, const void *data, size_t len)
+{
+	struct archive_entry *e = archive_entry_new();
+	archive_entry_set_pathname(e, path);
+	archive_entry_set_filetype(e, AE_IFREG);
+	archive_entry_set_perm(e, 0644);
+	archive_entry_set_size(e, (la_int64_t)len);
+	if (archive_write_header(t->a, e) != ARCHIVE_OK)
+		abort();
+	if (len && archive_write_data(t->a, data, len) != (la_ssize_t)len)
+		abort();
+	archive_entry_free(e);
+}
+
 /* Finish; returns the malloc'd bytes (caller frees) and their length. */
 static inline char *tb_close(struct tb *t, size_t *len)
 {

@@ -1,0 +1,83 @@
+/* `sandbox cache ls` and `sandbox cache prune [--all]`: the packed-image cache. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "commands.h"
+#include "pack.h"
+#include "paths.h"
+
+static const char cache_usage[] =
+    "Usage: sandbox cache ls\n"
+    "       sandbox cache prune [--all]\n"
+    "\n"
+    "ls     one line per packed image: key (manifest digest), size, last used\n"
+    "prune  remove images of older pack formats and stale temp files (over 1 h,\n"
+    "       not being written); --all removes every packed image too\n";
+
+static void human(uint64_t n, char *buf, size_t len)
+{
+	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+	double v = (double)n;
+	int u = 0;
+	while (v >= 1024 && u < 4) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(buf, len, u ? "%.1f %s" : "%.0f %s", v, units[u]);
+}
+
+static int cache_ls(const char *dir, struct sb_error *err)
+{
+	struct pack_cache_entry *v;
+	size_t n;
+	int r = pack_cache_list(dir, &v, &n, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		char size[32], when[32];
+		time_t t = (time_t)v[i].last_used;
+		struct tm tm;
+		human(v[i].size, size, sizeof(size));
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime_r(&t, &tm));
+		printf("sha256:%s  %10s  %s%s\n", v[i].key, size, when,
+		       v[i].version == PACK_FORMAT_VERSION ? "" : "  (old pack format)");
+	}
+	free(v);
+	return 0;
+}
+
+static int cache_prune(const char *dir, int all, struct sb_error *err)
+{
+	struct pack_prune_stats st;
+	int r = pack_cache_prune(dir, all, &st, err);
+	if (r < 0)
+		return r;
+	char size[32];
+	human(st.bytes, size, sizeof(size));
+	printf("removed %llu file%s, %s\n", (unsigned long long)st.files, st.files == 1 ? "" : "s",
+	       size);
+	return 0;
+}
+
+int cmd_cache(int argc, char **argv)
+{
+	struct sb_error err = {0};
+	const char *sub = argc > 1 ? argv[1] : NULL;
+	if (sub && (!strcmp(sub, "-h") || !strcmp(sub, "--help")))
+		return fputs(cache_usage, stdout), 0;
+	int all = argc == 3 && !strcmp(argv[2], "--all");
+	if (!sub || (strcmp(sub, "ls") && strcmp(sub, "prune")) ||
+	    (!strcmp(sub, "ls") && argc != 2) || (!strcmp(sub, "prune") && argc != 2 && !all)) {
+		error_set(&err, 0, "usage: sandbox cache ls | sandbox cache prune [--all]");
+		return cmd_fail(&err);
+	}
+	char dir[PATH_MAX];
+	int r = paths_cache_dir(dir, sizeof(dir), &err);
+	if (r == 0)
+		r = !strcmp(sub, "ls") ? cache_ls(dir, &err) : cache_prune(dir, all, &err);
+	return r < 0 ? cmd_fail(&err) : 0;
+}
