@@ -22,7 +22,8 @@
  *
  * ABI_PORT_STDOUT / ABI_PORT_STDERR: byte OUTs (typically `rep outsb`)
  * carry the workload's stdout and stderr, binary-safe, in order.
- * (Interim channel until virtio-console replaces it.) */
+ * Fallback only: guest init uses the virtio-console ports below when they
+ * exist, and these ports when the VMM has no virtio console. */
 #define ABI_PORT_EXIT 0x510
 #define ABI_PORT_STDOUT 0x511
 #define ABI_PORT_STDERR 0x512

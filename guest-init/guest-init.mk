@@ -7,12 +7,14 @@ GUEST_INIT_SRCS := \
 	guest-init/main.c guest-init/config.c guest-init/user.c guest-init/cglimits.c \
 	guest-init/status.c guest-init/env.c guest-init/cgroup.c guest-init/mounts.c \
 	guest-init/sysinit.c guest-init/portio.c guest-init/spawn.c guest-init/supervise.c \
+	guest-init/vports.c guest-init/channel.c guest-init/pump.c host/vmm/virtio/ctlproto.c \
 	host/util/error.c
 GUEST_OBJS := $(patsubst %.c,$(B)/guest/obj/%.o,$(GUEST_INIT_SRCS))
 GUEST_LIBFDT := /usr/lib/x86_64-linux-gnu/libfdt.a
 # musl-gcc must not see glibc's /usr/include: libfdt's headers get a private copy.
 GUEST_FDT_HDRS := $(addprefix $(B)/guest/include/,libfdt.h libfdt_env.h fdt.h)
 GUEST_CFLAGS := $(STD) $(WARN) -Os $(DEP) -I$(B)/guest/include -Iguest-init -Ihost/util \
+	-Ihost/vmm \
 	-ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables
 
 init: $(B)/guest/init $(B)/guest/init.cpio
@@ -55,3 +57,8 @@ test_guest_spawn_SRCS := guest-init/spawn.c guest-init/env.c guest-init/cgroup.c
 	guest-init/cglimits.c guest-init/portio.c guest-init/status.c guest-init/config.c \
 	host/util/error.c
 test_guest_spawn_LIBS := -lfdt
+
+UNIT_TESTS += test_guest_vports test_guest_pump
+test_guest_vports_SRCS := guest-init/vports.c
+test_guest_pump_SRCS := guest-init/pump.c guest-init/channel.c guest-init/vports.c \
+	guest-init/portio.c host/vmm/virtio/ctlproto.c

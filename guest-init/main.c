@@ -19,11 +19,13 @@
 
 #include "abi.h"
 #include "cgroup.h"
+#include "channel.h"
 #include "cleanup.h"
 #include "config.h"
 #include "env.h"
 #include "portio.h"
 #include "mounts.h"
+#include "pump.h"
 #include "spawn.h"
 #include "status.h"
 #include "supervise.h"
@@ -56,11 +58,11 @@ static _Noreturn void fail(const struct sb_error *err)
 	char line[1280];
 	int n = snprintf(line, sizeof(line), "sandbox-init: %s\n", err->msg);
 	if (n > 0)
-		portio_write(PORTIO_STDERR, line,
-			     (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+		channel_write(PORTIO_STDERR, line,
+			      (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 	if (in_vm)
 		console("sandbox-init: %s", err->msg);
-	portio_exit(STATUS_INIT_FAILED | ABI_EXIT_INIT_FAILED);
+	channel_exit(STATUS_INIT_FAILED | ABI_EXIT_INIT_FAILED);
 }
 
 /* Microseconds since the guest kernel started its clock: the guest's own
@@ -125,10 +127,11 @@ static void resolve_user(const struct config *cfg, struct user_ids *ids, struct 
 		fail(err);
 }
 
-/* The workload's stdio: two pipes owned by PID 1, or a pty with a tty. */
+/* The workload's stdio: three pipes owned by PID 1, or a pty with a tty. */
 struct stdio_fds {
 	int child_in, child_out, child_err; /* the child's ends, closed after the fork */
 	int out, err;			    /* PID 1's read ends (-1: none) */
+	int in;				    /* PID 1's O_NONBLOCK write end of stdin (-1: none) */
 };
 
 static void open_pty(struct stdio_fds *io, struct sb_error *err)
@@ -145,7 +148,7 @@ static void open_pty(struct stdio_fds *io, struct sb_error *err)
 		error_set(err, errno, "open `%s`", name);
 		fail(err);
 	}
-	*io = (struct stdio_fds){slave, slave, slave, master, -1};
+	*io = (struct stdio_fds){slave, slave, slave, master, -1, -1};
 }
 
 static void open_stdio(const struct config *cfg, struct stdio_fds *io, struct sb_error *err)
@@ -154,12 +157,13 @@ static void open_stdio(const struct config *cfg, struct stdio_fds *io, struct sb
 		open_pty(io, err);
 		return;
 	}
-	int out[2], errp[2];
-	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
+	int in[2], out[2], errp[2];
+	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 ||
+	    fcntl(in[1], F_SETFL, O_NONBLOCK) < 0) {
 		error_set(err, errno, "pipe");
 		fail(err);
 	}
-	*io = (struct stdio_fds){-1, out[1], errp[1], out[0], errp[0]};
+	*io = (struct stdio_fds){in[0], out[1], errp[1], out[0], errp[0], in[1]};
 }
 
 /* Fork/exec the workload; returns its pid, io keeps PID 1's ends. */
@@ -194,7 +198,7 @@ static pid_t start_workload(const struct config *cfg, const struct user_ids *ids
 	if (res.exec_status) {
 		char line[sizeof(res.msg) + 16];
 		int n = snprintf(line, sizeof(line), "sandbox: %s\n", res.msg);
-		portio_write(PORTIO_STDERR, line, (size_t)n);
+		channel_write(PORTIO_STDERR, line, (size_t)n);
 	}
 	return res.pid;
 }
@@ -211,7 +215,7 @@ static int final_status(int wstatus, const struct config *cfg, const char *cgrou
 		    snprintf(line, sizeof(line),
 			     "sandbox: workload killed: out of memory (memory limit %llu bytes)\n",
 			     (unsigned long long)cfg->limits.memory_max);
-		portio_write(PORTIO_STDERR, line, (size_t)n);
+		channel_write(PORTIO_STDERR, line, (size_t)n);
 	}
 	return status;
 }
@@ -234,6 +238,10 @@ int main(int argc, char **argv)
 	if (in_vm && mounts_setup(&err) < 0)
 		fail(&err);
 	sysinit_console();
+	int r = in_vm ? channel_open() : -ENODEV;
+	if (in_vm && r < 0 && r != -ENODEV)
+		console("sandbox-init: virtio-console ports unusable (%s), using the I/O ports",
+			strerror(-r));
 	if (!in_vm)
 		prctl(PR_SET_CHILD_SUBREAPER, 1); /* orphans come to us as they would to PID 1 */
 
@@ -249,10 +257,15 @@ int main(int argc, char **argv)
 	sv.child = start_workload(&cfg, &ids, cgroup_root, &io, &err);
 	sv.out_fd = io.out;
 	sv.err_fd = io.err;
+	/* The host's stdin (a debug run: ours) into the workload's stdin pipe. */
+	static struct pump in;
+	pump_init(&in, in_vm ? channel_take_stdin() : fcntl(0, F_DUPFD_CLOEXEC, 3), io.in);
+	sv.in = &in;
+	sv.ctl_fd = channel_control_fd();
 	console("sandbox-init: started %lld us after boot, ready in %lld us", (long long)t0,
 		(long long)(boot_us() - t0));
 	int status = final_status(supervise_run(&sv), &cfg, cgroup_root);
 	sync();
 	console("sandbox-init: exit status %d, %lld us after boot", status, (long long)boot_us());
-	portio_exit((uint32_t)status);
+	channel_exit((uint32_t)status);
 }

@@ -11,8 +11,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "abi.h"
 #include "cgroup.h"
-#include "portio.h"
+#include "channel.h"
 
 static int64_t now_ms(void)
 {
@@ -27,7 +28,7 @@ static void relay(int *fd, enum portio_stream stream)
 	char buf[4096];
 	ssize_t n = read(*fd, buf, sizeof(buf));
 	if (n > 0) {
-		portio_write(stream, buf, (size_t)n);
+		channel_write(stream, buf, (size_t)n);
 		return;
 	}
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
@@ -55,16 +56,47 @@ static bool forwarded(int sig)
 	       sig == SIGUSR1 || sig == SIGUSR2 || sig == SIGWINCH;
 }
 
+/* What PID 1 passes on to the workload, from its own signals or the host's frames. */
+static void forward(struct supervise *s, bool done, int sig)
+{
+	if (forwarded(sig) && !done)
+		kill(s->child, sig);
+}
+
 static void take_signals(struct supervise *s, bool *done, int *wstatus)
 {
 	struct signalfd_siginfo si[16];
 	ssize_t n = read(s->sfd, si, sizeof(si));
-	for (ssize_t i = 0; n > 0 && i < n / (ssize_t)sizeof(si[0]); i++) {
-		int sig = (int)si[i].ssi_signo;
-		if (forwarded(sig) && !*done)
-			kill(s->child, sig);
-	}
+	for (ssize_t i = 0; n > 0 && i < n / (ssize_t)sizeof(si[0]); i++)
+		forward(s, *done, (int)si[i].ssi_signo);
 	reap(s, done, wstatus); /* SIGCHLD or not: cheap, and SIGCHLDs coalesce */
+}
+
+struct frame_ctx {
+	struct supervise *s;
+	bool done;
+};
+
+static void on_frame(void *ctx, const struct ctl_frame *f)
+{
+	struct frame_ctx *fc = ctx;
+	if (f->type == ABI_CTL_SIGNAL)
+		forward(fc->s, fc->done, (int)f->value);
+}
+
+/* Frames from the host on the control port; stop watching it when it fails. */
+static void take_frames(struct supervise *s, struct ctlproto_rx *rx, bool done, bool *ctl_live)
+{
+	uint8_t buf[64];
+	ssize_t n = read(s->ctl_fd, buf, sizeof(buf));
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0) {
+		*ctl_live = false;
+		return;
+	}
+	struct frame_ctx fc = {s, done};
+	channel_feed(rx, buf, (size_t)n, on_frame, &fc);
 }
 
 /* The workload is gone: docker stops the whole container with it. */
@@ -78,39 +110,60 @@ static void kill_rest(struct supervise *s)
 		kill(-s->child, SIGKILL); /* debug run: only the workload's session group */
 }
 
+enum { P_SIG, P_OUT, P_ERR, P_IN_SRC, P_IN_DST, P_CTL, P_COUNT };
+
+static void fill_poll(struct supervise *s, bool done, bool ctl_live, struct pollfd *fds)
+{
+	fds[P_SIG] = (struct pollfd){.fd = s->sfd, .events = POLLIN};
+	fds[P_OUT] = (struct pollfd){.fd = s->out_fd, .events = POLLIN};
+	fds[P_ERR] = (struct pollfd){.fd = s->err_fd, .events = POLLIN};
+	fds[P_IN_SRC] =
+	    (struct pollfd){.fd = pump_want_read(s->in) ? s->in->src : -1, .events = POLLIN};
+	fds[P_IN_DST] =
+	    (struct pollfd){.fd = pump_want_write(s->in) ? s->in->dst : -1, .events = POLLOUT};
+	fds[P_CTL] = (struct pollfd){.fd = ctl_live && !done ? s->ctl_fd : -1, .events = POLLIN};
+}
+
 int supervise_run(struct supervise *s)
 {
-	bool done = false, killed = false;
+	bool done = false, killed = false, ctl_live = s->ctl_fd >= 0;
 	int wstatus = 0;
 	int64_t deadline = 0;
+	struct ctlproto_rx rx;
+	ctlproto_rx_init(&rx);
 	while (!done || s->out_fd >= 0 || s->err_fd >= 0) {
-		struct pollfd fds[3] = {
-		    {.fd = s->sfd, .events = POLLIN},
-		    {.fd = s->out_fd, .events = POLLIN},
-		    {.fd = s->err_fd, .events = POLLIN},
-		};
+		struct pollfd fds[P_COUNT];
+		fill_poll(s, done, ctl_live, fds);
 		int timeout = killed ? (int)(deadline - now_ms()) : -1;
 		if (killed && timeout <= 0)
 			break;
-		int n = poll(fds, 3, timeout);
+		int n = poll(fds, P_COUNT, timeout);
 		if (n < 0 && errno != EINTR) { /* cannot happen; do not spin or lie */
 			if (!done && waitpid(s->child, &wstatus, 0) == s->child)
 				done = true;
 			kill_rest(s);
 			break;
 		}
-		if (n > 0 && fds[1].revents)
+		if (n > 0 && fds[P_OUT].revents)
 			relay(&s->out_fd, PORTIO_STDOUT);
-		if (n > 0 && fds[2].revents)
+		if (n > 0 && fds[P_ERR].revents)
 			relay(&s->err_fd, PORTIO_STDERR);
-		if (n > 0 && fds[0].revents)
+		if (n > 0 && fds[P_IN_DST].revents)
+			pump_write(s->in);
+		if (n > 0 && fds[P_IN_SRC].revents)
+			pump_read(s->in);
+		if (n > 0 && fds[P_CTL].revents)
+			take_frames(s, &rx, done, &ctl_live);
+		if (n > 0 && fds[P_SIG].revents)
 			take_signals(s, &done, &wstatus);
 		if (done && !killed) {
+			pump_close(s->in); /* nobody left to read it */
 			kill_rest(s);
 			killed = true;
 			deadline = now_ms() + SUPERVISE_DRAIN_MS;
 		}
 	}
+	pump_close(s->in);
 	if (s->out_fd >= 0)
 		close(s->out_fd);
 	if (s->err_fd >= 0)

@@ -6,11 +6,15 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "pump.h"
+
 #define SUPERVISE_DRAIN_MS 3000 /* after the final kill, give up on pipes held open */
 
 struct supervise {
 	int sfd;		 /* signalfd for all signals (all blocked) */
 	int out_fd, err_fd;	 /* read ends of the workload's stdout/stderr; closed here */
+	struct pump *in;	 /* host stdin -> the workload's stdin pipe; closed here */
+	int ctl_fd;		 /* control port: ABI_CTL_SIGNAL frames (-1 none; not closed) */
 	pid_t child;		 /* the workload */
 	const char *cgroup_root; /* NULL: no workload cgroup */
 	bool pid1;		 /* we are the VM's init: kill(-1) ends the rest */

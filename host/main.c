@@ -18,6 +18,7 @@ static const char usage[] =
 	"  run      run a command in a new sandbox (sandbox run --help)\n"
 	"  pack     pack an image into an initramfs: sandbox pack IMAGE -o FILE\n"
 	"  boot     boot a kernel + initrd on the VMM: sandbox boot --help\n"
+	"  cache    list or prune packed images: sandbox cache ls | prune [--all]\n"
 	"  version  print versions\n";
 
 int cmd_fail(const struct sb_error *err)
@@ -39,6 +40,8 @@ int main(int argc, char **argv)
 		return cmd_pack(argc - 1, argv + 1);
 	if (!strcmp(cmd, "boot"))
 		return cmd_boot(argc - 1, argv + 1);
+	if (!strcmp(cmd, "cache"))
+		return cmd_cache(argc - 1, argv + 1);
 	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
 		printf("sandbox %s (guest ABI %d, pack format %d)\n", SANDBOX_VERSION,
 		       SANDBOX_ABI_VERSION, PACK_FORMAT_VERSION);

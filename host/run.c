@@ -18,6 +18,7 @@
 #include "cpio.h"
 #include "pack.h"
 #include "paths.h"
+#include "run_signals.h"
 #include "runconfig.h"
 #include "vmm.h"
 
@@ -31,7 +32,9 @@ struct run_opts {
 	struct strv env_opts;
 	const char *workdir, *user, *entrypoint, *hostname, *kernel, *export_initrd;
 	uint64_t memory, pids, millicpus;
+	uint64_t max_unpacked, max_entries, max_path; /* 0: pack_limits_default */
 	bool debug, quiet;
+	bool interactive; /* -i: the workload reads our stdin */
 };
 
 static const char run_usage[] =
@@ -52,12 +55,20 @@ static const char run_usage[] =
 	"      --debug             show the guest kernel log and timings on stderr\n"
 	"      --export-initrd FILE  write the VM's initrd (image + init + run config)\n"
 	"                          to FILE instead of booting, to boot it on another VMM\n"
+	"      --max-unpacked SIZE image limit: uncompressed layer bytes (default 8g)\n"
+	"      --max-entries N     image limit: layer entries (default 2097152)\n"
+	"      --max-path N        image limit: bytes of a path or link target (default 4096)\n"
+	"  -i, --interactive       keep stdin attached (else the workload's stdin is empty)\n"
 	"  -q, --quiet             no progress output\n"
-	"  -h, --help              this help\n";
+	"  -h, --help              this help\n"
+	"\n"
+	"SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 go to the workload; a second\n"
+	"SIGINT or SIGTERM stops the VM at once (exit status 128 + the signal number).\n";
 
 static int parse_opts(int argc, char **argv, struct run_opts *o, struct sb_error *err)
 {
-	enum { OPT_ENTRYPOINT = 256, OPT_CPUS, OPT_PIDS, OPT_HOSTNAME, OPT_KERNEL, OPT_DEBUG, OPT_EXPORT };
+	enum { OPT_ENTRYPOINT = 256, OPT_CPUS, OPT_PIDS, OPT_HOSTNAME, OPT_KERNEL, OPT_DEBUG, OPT_EXPORT,
+	       OPT_MAX_UNPACKED, OPT_MAX_ENTRIES, OPT_MAX_PATH };
 	static const struct option longopts[] = {
 		{"env", required_argument, NULL, 'e'},
 		{"workdir", required_argument, NULL, 'w'},
@@ -70,6 +81,10 @@ static int parse_opts(int argc, char **argv, struct run_opts *o, struct sb_error
 		{"kernel", required_argument, NULL, OPT_KERNEL},
 		{"debug", no_argument, NULL, OPT_DEBUG},
 		{"export-initrd", required_argument, NULL, OPT_EXPORT},
+		{"max-unpacked", required_argument, NULL, OPT_MAX_UNPACKED},
+		{"max-entries", required_argument, NULL, OPT_MAX_ENTRIES},
+		{"max-path", required_argument, NULL, OPT_MAX_PATH},
+		{"interactive", no_argument, NULL, 'i'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -77,7 +92,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o, struct sb_error
 	int c, r;
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+:e:w:u:m:qh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:e:w:u:m:iqh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'e':
 			if (strv_push(&o->env_opts, optarg) < 0)
@@ -110,6 +125,21 @@ static int parse_opts(int argc, char **argv, struct run_opts *o, struct sb_error
 		case OPT_KERNEL: o->kernel = optarg; break;
 		case OPT_DEBUG: o->debug = true; break;
 		case OPT_EXPORT: o->export_initrd = optarg; break;
+		case OPT_MAX_UNPACKED:
+			if ((r = cli_parse_size(optarg, "--max-unpacked", &o->max_unpacked, err)) < 0)
+				return r;
+			if (o->max_unpacked == 0)
+				return error_set(err, 0, "invalid --max-unpacked `%s`: must be > 0", optarg);
+			break;
+		case OPT_MAX_ENTRIES:
+			if ((r = cli_parse_uint(optarg, "--max-entries", 1, UINT32_MAX, &o->max_entries, err)) < 0)
+				return r;
+			break;
+		case OPT_MAX_PATH:
+			if ((r = cli_parse_uint(optarg, "--max-path", 1, PACK_PATH_LIMIT, &o->max_path, err)) < 0)
+				return r;
+			break;
+		case 'i': o->interactive = true; break;
 		case 'q': o->quiet = true; break;
 		case 'h': fputs(run_usage, stdout); return 1;
 		case ':': return error_set(err, 0, "option %s needs a value", argv[optind - 1]);
@@ -240,6 +270,13 @@ static int run_sandbox(const struct run_opts *o, struct sb_error *err)
 	uint64_t t0 = now_ns(CLOCK_MONOTONIC);
 	struct pack_limits lim;
 	pack_limits_default(&lim);
+	if (o->max_unpacked)
+		lim.max_unpacked_bytes = o->max_unpacked;
+	if (o->max_entries)
+		lim.max_entries = o->max_entries;
+	if (o->max_path)
+		lim.max_path = (uint32_t)o->max_path;
+	lim.progress = o->quiet ? NULL : pack_progress_tty;
 	struct image_config img = {0};
 	cleanup_free char *image_path = NULL;
 	if ((r = rootfs_prepare(o->image, cache, &lim, &image_path, &img, err)) < 0)
@@ -283,12 +320,17 @@ static int run_sandbox(const struct run_opts *o, struct sb_error *err)
 		.mem_bytes = mem,
 		.vcpus = o->millicpus ? (unsigned)((o->millicpus + 999) / 1000) : 1,
 		.log_fd = o->debug ? STDERR_FILENO : -1,
-		.stdin_fd = -1, /* guest init reads no stdin yet (virtio-console next) */
+		.stdin_fd = o->interactive ? STDIN_FILENO : -1,
 		.stdout_fd = STDOUT_FILENO,
 		.stderr_fd = STDERR_FILENO,
 	};
 	struct vmm_result res = {0};
+	struct run_signals sigs; /* INT TERM HUP QUIT USR1 USR2 to the workload while the VM runs */
+	if ((r = run_signals_start(&sigs, err)) < 0)
+		return r;
+	cfg.ctl_fd = sigs.rfd;
 	r = vmm_run(&cfg, &res, err);
+	run_signals_stop(&sigs);
 	uint64_t t2 = now_ns(CLOCK_MONOTONIC);
 	if (o->debug)
 		fprintf(stderr, "sandbox: timings: pack %.1f ms, vm %.1f ms (%u vCPU, %llu MiB)\n",

@@ -11,7 +11,8 @@
 #include "exit.h"
 #include "vm.h"
 
-#define VCPU_KICK_SIGNAL SIGUSR1
+/* A real-time signal: SIGUSR1/2 belong to the workload (sandbox run forwards them). */
+#define VCPU_KICK_SIGNAL SIGRTMIN
 
 struct vcpu {
 	int fd;

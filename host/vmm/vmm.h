@@ -41,6 +41,13 @@ struct vmm_config {
 	 * buffers. Note: 0 (the default of a designated initializer) is the
 	 * host's stdin; set -1 explicitly for none. */
 	int stdin_fd;
+	/* Read end of a pipe of ABI_CTL_FRAME_SIZE-byte control frames from the
+	 * caller, > 0 (0, a designated initializer's default, is none; so is
+	 * -1). ABI_CTL_SIGNAL and ABI_CTL_WINSIZE frames go to the guest's
+	 * control port; an ABI_CTL_EXIT frame ends the VM at once with its
+	 * value as the status (the caller ends the VM, e.g. on a second ^C).
+	 * Bad frames are dropped; EOF stops the reading. */
+	int ctl_fd;
 };
 
 struct vmm_result {
@@ -55,7 +62,7 @@ const char *vmm_default_cmdline(void);
 
 /* Boot and run the VM to its end. Returns 0 when the guest reported a status
  * (result->status valid); 1 when the VM ended without one (result->reason);
- * a negative errno with err filled for VMM failures. Uses SIGUSR1 internally
+ * a negative errno with err filled for VMM failures. Uses SIGRTMIN internally
  * to kick vCPU threads (installs a no-op handler for it). */
 int vmm_run(const struct vmm_config *cfg, struct vmm_result *result, struct sb_error *err);
 

@@ -216,6 +216,7 @@ void console_init(struct console *c, const struct vm_mem *mem, struct runstate *
 	c->rs = rs;
 	c->io = *io;
 	c->stdin_src = -1;
+	c->ctl_src = -1;
 	c->stdin_eof = io->stdin_fd < 0;
 	for (unsigned p = 0; p < CONSOLE_PORTS; p++)
 		c->out_fd[p] = -1;
@@ -233,14 +234,14 @@ int console_attach(struct console *c, struct eventloop *loop, struct sb_error *e
 {
 	c->loop = loop;
 	if (c->io.stdin_fd < 0)
-		return 0;
+		return console_attach_ctl(c, loop, err);
 	int id = eventloop_add(loop, c->io.stdin_fd, on_stdin, c, 0, err);
 	if (id == -EBADF || id == -EINVAL) {
 		c->stdin_eof = 1; /* closed or unusable stdin: the guest sees EOF */
-		return 0;
+		return console_attach_ctl(c, loop, err);
 	}
 	if (id < 0)
 		return error_prefix(err, "virtio-console stdin");
 	c->stdin_src = id;
-	return 0;
+	return console_attach_ctl(c, loop, err);
 }

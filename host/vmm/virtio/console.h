@@ -24,6 +24,7 @@ enum { CONSOLE_PORT0, CONSOLE_STDIN, CONSOLE_STDOUT, CONSOLE_STDERR, CONSOLE_CON
 struct console_io {
 	int stdin_fd; /* -1: none (guest reads see EOF) */
 	int stdout_fd, stderr_fd;
+	int ctl_fd; /* > 0: control frames from the host side (vmm_config.ctl_fd) */
 	/* Port 0 (hvc0) output, e.g. into the kernel log; may be NULL. */
 	void (*log)(void *ctx, const uint8_t *data, size_t len);
 	void *log_ctx;
@@ -49,6 +50,8 @@ struct console {
 	uint8_t frames[CONSOLE_FRAMES_PENDING][ABI_CTL_FRAME_SIZE];
 	unsigned fr_head, fr_len;
 	struct ctlproto_rx ctl_rx; /* guest -> host frames on the control port */
+	int ctl_src;		   /* event loop source of io.ctl_fd, -1 none */
+	struct ctlproto_rx host_rx; /* frames from io.ctl_fd (event loop thread only) */
 };
 
 extern const struct virtio_dev_ops console_ops;
@@ -58,6 +61,8 @@ void console_init(struct console *c, const struct vm_mem *mem, struct runstate *
 void console_destroy(struct console *c);
 /* Serve io->stdin_fd from loop (before the loop starts). 0 or -errno. */
 int console_attach(struct console *c, struct eventloop *loop, struct sb_error *err);
+/* Serve io->ctl_fd from loop (before the loop starts). 0 or -errno. */
+int console_attach_ctl(struct console *c, struct eventloop *loop, struct sb_error *err);
 /* Queue a host -> guest control frame (ABI_CTL_SIGNAL, ABI_CTL_WINSIZE);
  * any thread. 0, or -EAGAIN when CONSOLE_FRAMES_PENDING are already waiting. */
 int console_send_frame(struct console *c, const struct ctl_frame *f);

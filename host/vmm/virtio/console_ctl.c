@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <linux/virtio_console.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "console.h"
 
@@ -171,4 +172,44 @@ int console_send_frame(struct console *c, const struct ctl_frame *f)
 	}
 	pthread_mutex_unlock(&t->lock);
 	return r;
+}
+
+/* A frame from the host side: signals and sizes to the guest, EXIT ends the VM. */
+static void host_frame(void *ctx, const struct ctl_frame *f)
+{
+	struct console *c = ctx;
+
+	if (f->type == ABI_CTL_EXIT)
+		runstate_exit(c->rs, f->value);
+	else
+		(void)console_send_frame(c, f); /* -EAGAIN: the guest is not reading, drop */
+}
+
+/* Event loop: io.ctl_fd is readable. */
+static void on_ctl_fd(void *ctx)
+{
+	struct console *c = ctx;
+	uint8_t buf[ABI_CTL_FRAME_SIZE * 8];
+
+	ssize_t n = read(c->io.ctl_fd, buf, sizeof(buf));
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0) {
+		eventloop_enable(c->loop, c->ctl_src, 0);
+		return;
+	}
+	if (ctlproto_feed(&c->host_rx, buf, (size_t)n, host_frame, c) < 0)
+		ctlproto_rx_init(&c->host_rx); /* our own caller's bug: drop, keep going */
+}
+
+int console_attach_ctl(struct console *c, struct eventloop *loop, struct sb_error *err)
+{
+	if (c->io.ctl_fd <= 0)
+		return 0;
+	ctlproto_rx_init(&c->host_rx);
+	int id = eventloop_add(loop, c->io.ctl_fd, on_ctl_fd, c, 1, err);
+	if (id < 0)
+		return error_prefix(err, "virtio-console control frames");
+	c->ctl_src = id;
+	return 0;
 }

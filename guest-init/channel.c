@@ -1,0 +1,141 @@
+/* PID 1's channel to the host: the named virtio-console ports, or the interim I/O ports. */
+#include "channel.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vports.h"
+
+static int port_fd[VPORT_COUNT] = {-1, -1, -1, -1};
+static int opened; /* the ports are in use */
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static void close_all(void)
+{
+	for (int i = 0; i < VPORT_COUNT; i++) {
+		if (port_fd[i] >= 0)
+			close(port_fd[i]);
+		port_fd[i] = -1;
+	}
+}
+
+/* Wait until the driver has named all four ports. 0 or -ETIMEDOUT. */
+static int wait_named(struct vports *v)
+{
+	for (long waited = 0;; waited += 2) {
+		if (vports_scan(VPORTS_SYSFS, v) == VPORT_COUNT)
+			return 0;
+		if (waited >= VPORTS_WAIT_MS)
+			return -ETIMEDOUT;
+		sleep_ms(2);
+	}
+}
+
+int channel_open(void)
+{
+	static const int flags[VPORT_COUNT] = {
+	    [VPORT_STDIN] = O_RDONLY | O_NONBLOCK,
+	    [VPORT_STDOUT] = O_WRONLY,
+	    [VPORT_STDERR] = O_WRONLY,
+	    [VPORT_CONTROL] = O_RDWR,
+	};
+	struct vports v;
+	if (!vports_console_present(VPORTS_VIRTIO_DEVICES))
+		return -ENODEV;
+	int r = wait_named(&v);
+	for (int i = 0; r == 0 && i < VPORT_COUNT; i++) {
+		port_fd[i] = vports_open(VPORTS_SYSFS, v.dev[i], flags[i]);
+		if (port_fd[i] < 0)
+			r = port_fd[i];
+	}
+	if (r < 0) {
+		close_all();
+		return r;
+	}
+	opened = 1;
+	return 0;
+}
+
+/* Whole buffer or an error; a port that fails is dropped (the host went away). */
+static void write_port(int i, const char *p, size_t len)
+{
+	while (len > 0 && port_fd[i] >= 0) {
+		ssize_t n = write(port_fd[i], p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			close(port_fd[i]);
+			port_fd[i] = -1;
+			return;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+}
+
+void channel_write(enum portio_stream stream, const void *buf, size_t len)
+{
+	if (!opened) {
+		portio_write(stream, buf, len);
+		return;
+	}
+	write_port(stream == PORTIO_STDOUT ? VPORT_STDOUT : VPORT_STDERR, buf, len);
+}
+
+int channel_take_stdin(void)
+{
+	int fd = port_fd[VPORT_STDIN];
+	port_fd[VPORT_STDIN] = -1;
+	return fd;
+}
+
+int channel_control_fd(void)
+{
+	return port_fd[VPORT_CONTROL];
+}
+
+_Noreturn void channel_exit(uint32_t code)
+{
+	if (opened && port_fd[VPORT_CONTROL] >= 0) {
+		uint8_t frame[ABI_CTL_FRAME_SIZE];
+		struct ctl_frame f =
+		    ctlproto_exit((uint8_t)(code & 0xff), (code & ABI_EXIT_INIT_FAILED) != 0);
+		ctlproto_encode(&f, frame);
+		write_port(VPORT_CONTROL, (const char *)frame, sizeof(frame));
+		/* The host ends the VM once it has drained stdout and stderr; an
+		 * OUT to the exit port now could end it before that. */
+		for (long ms = 0; port_fd[VPORT_CONTROL] >= 0 && ms < CHANNEL_EXIT_WAIT_MS;
+		     ms += 10)
+			sleep_ms(10);
+	}
+	portio_exit(code);
+}
+
+void channel_feed(struct ctlproto_rx *rx, const uint8_t *data, size_t len,
+		  void (*fn)(void *ctx, const struct ctl_frame *f), void *ctx)
+{
+	while (len > 0) {
+		size_t k = ABI_CTL_FRAME_SIZE - rx->have;
+		if (k > len)
+			k = len;
+		memcpy(rx->buf + rx->have, data, k);
+		rx->have += (unsigned)k;
+		data += k;
+		len -= k;
+		if (rx->have < ABI_CTL_FRAME_SIZE)
+			return;
+		rx->have = 0;
+		struct ctl_frame f;
+		if (ctlproto_decode(rx->buf, &f) == 0)
+			fn(ctx, &f);
+	}
+}

@@ -1,0 +1,40 @@
+/* PID 1's channel to the host: the named virtio-console ports, or the interim I/O ports. */
+#ifndef GUEST_CHANNEL_H
+#define GUEST_CHANNEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "virtio/ctlproto.h"
+#include "portio.h"
+
+#define CHANNEL_EXIT_WAIT_MS 5000 /* after the exit frame, before the I/O-port fallback */
+
+/* Find and open the four named ports (waiting up to VPORTS_WAIT_MS for the
+ * driver to name them when a virtio console exists). Returns 0 when the
+ * ports are in use, else a negative errno: the portio channel stays in use
+ * (-ENODEV: no virtio console at all). Call after /sys and /dev are mounted. */
+int channel_open(void);
+
+/* The workload's stdout/stderr (and init's messages) to the host, whole. */
+void channel_write(enum portio_stream stream, const void *buf, size_t len);
+
+/* The host's stdin port (O_NONBLOCK), handed over to the caller once; -1 when
+ * there is none. */
+int channel_take_stdin(void);
+
+/* The control port to read ABI_CTL_SIGNAL frames from (not handed over:
+ * channel_exit writes on it); -1 when there is none. */
+int channel_control_fd(void);
+
+/* Report code (status | ABI_EXIT_INIT_FAILED) and end the VM: an
+ * ABI_CTL_EXIT frame (the host drains stdout/stderr first), falling back to
+ * portio_exit. */
+_Noreturn void channel_exit(uint32_t code);
+
+/* Reassemble control frames from bytes split anywhere and pass each good one
+ * to fn; a bad frame is skipped whole (abi.h: the guest ignores it). */
+void channel_feed(struct ctlproto_rx *rx, const uint8_t *data, size_t len,
+		  void (*fn)(void *ctx, const struct ctl_frame *f), void *ctx);
+
+#endif

@@ -1,0 +1,32 @@
+/* The workload's stdin relay: a bounded buffer from the host's stdin port to a non-blocking pipe.
+ */
+#ifndef GUEST_PUMP_H
+#define GUEST_PUMP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define PUMP_BUF 32768
+
+/* Reads src only while buf is empty, so a workload that does not read its
+ * stdin stops the host from reading (no unbounded buffering). src EOF closes
+ * dst once buf is written out; a dst that fails (EPIPE: the workload closed
+ * its stdin) closes both. Both fds are owned; -1 = closed. */
+struct pump {
+	int src, dst; /* dst must be O_NONBLOCK */
+	size_t off, len;
+	char buf[PUMP_BUF];
+};
+
+void pump_init(struct pump *p, int src, int dst);
+/* What to poll for: POLLIN on src, POLLOUT on dst. */
+bool pump_want_read(const struct pump *p);
+bool pump_want_write(const struct pump *p);
+/* One read from src / one write to dst; call when poll said so (EAGAIN and
+ * EINTR are fine). */
+void pump_read(struct pump *p);
+void pump_write(struct pump *p);
+/* Drop both ends and whatever is buffered. */
+void pump_close(struct pump *p);
+
+#endif

@@ -1,0 +1,89 @@
+/* `sandbox run` signal forwarding: our signals become control frames for the VMM
+ * (vmm_config.ctl_fd). */
+#include "run_signals.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+
+struct ctl_frame run_signals_frame(unsigned *stops, int sig)
+{
+	if (sig == SIGINT || sig == SIGTERM) {
+		if (++*stops >= 2)
+			return ctlproto_exit((uint8_t)(128 + sig), 0);
+	}
+	return ctlproto_signal((unsigned)sig);
+}
+
+static void *take(void *arg)
+{
+	struct run_signals *s = arg;
+	const struct timespec tick = {.tv_sec = 0, .tv_nsec = RUN_SIGNALS_POLL_MS * 1000000L};
+
+	while (!atomic_load(&s->stop)) {
+		int sig = sigtimedwait(&s->set, NULL, &tick);
+		if (sig <= 0)
+			continue; /* EAGAIN (the tick) or EINTR */
+		struct ctl_frame f = run_signals_frame(&s->stops, sig);
+		uint8_t buf[ABI_CTL_FRAME_SIZE];
+		ctlproto_encode(&f, buf);
+		if (f.type == ABI_CTL_EXIT)
+			atomic_store(&s->forced, sig);
+		/* A full pipe (the VMM is not reading) drops the frame; a
+		 * frame is smaller than PIPE_BUF, so never half of one. */
+		ssize_t n = write(s->wfd, buf, sizeof(buf));
+		(void)n;
+	}
+	return NULL;
+}
+
+int run_signals_start(struct run_signals *s, struct sb_error *err)
+{
+	int p[2];
+
+	memset(s, 0, sizeof(*s));
+	s->rfd = s->wfd = -1;
+	sigemptyset(&s->set);
+	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
+		sigaddset(&s->set, forwarded[i]);
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return error_set(err, errno, "signal pipe");
+	s->rfd = p[0];
+	s->wfd = p[1];
+	if (fcntl(s->wfd, F_SETFL, O_NONBLOCK) < 0) {
+		int r = error_set(err, errno, "signal pipe");
+		run_signals_stop(s);
+		return r;
+	}
+	pthread_sigmask(SIG_BLOCK, &s->set, &s->old);
+	int e = pthread_create(&s->thread, NULL, take, s);
+	if (e) {
+		pthread_sigmask(SIG_SETMASK, &s->old, NULL);
+		run_signals_stop(s);
+		return error_set(err, e, "create signal thread");
+	}
+	s->started = 1;
+	return 0;
+}
+
+void run_signals_stop(struct run_signals *s)
+{
+	if (s->started) {
+		atomic_store(&s->stop, 1);
+		pthread_join(s->thread, NULL);
+		const struct timespec now = {0, 0};
+		while (sigtimedwait(&s->set, NULL, &now) > 0)
+			; /* the VM is gone: nothing left to deliver them to */
+		pthread_sigmask(SIG_SETMASK, &s->old, NULL);
+		s->started = 0;
+	}
+	if (s->rfd >= 0)
+		close(s->rfd);
+	if (s->wfd >= 0)
+		close(s->wfd);
+	s->rfd = s->wfd = -1;
+}

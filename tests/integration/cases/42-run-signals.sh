@@ -1,0 +1,60 @@
+# Signals sent to `sandbox run` reach the workload (virtio-console control
+# frames); a second SIGINT/SIGTERM ends the VM with 128+N.
+. "$TESTS_DIR/lib.sh"
+img="$IMAGES/busybox"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# start NAME SCRIPT: sandbox run in the background; waits for the workload's
+# "ready" line (its traps are set) before returning; pid in $pid.
+start() {
+	sandbox run "$img" sh -c "$2" >"$tmp/$1.out" 2>"$tmp/$1.err" &
+	pid=$!
+	i=0
+	until grep -q ready "$tmp/$1.out" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -le 180 ] || { kill -KILL $pid; fail "$1: workload never got ready"; }
+		kill -0 $pid 2>/dev/null || fail "$1: sandbox ended early: $(cat "$tmp/$1.err")"
+		sleep 1
+	done
+}
+
+start term 'trap "echo got-term; exit 7" TERM; echo ready; sleep 100 & wait'
+kill -TERM $pid
+wait $pid
+rc=$?
+expect_eq "SIGTERM: exit status" "$rc" 7
+expect_eq "SIGTERM: stdout" "$(cat "$tmp/term.out")" "ready
+got-term"
+
+# SIGUSR1 and SIGHUP too (SIGUSR1 was the VMM's own vCPU kick signal once).
+start usr 'trap "echo got-usr1" USR1; trap "echo got-hup; exit 3" HUP; echo ready
+	while :; do sleep 100 & wait; done'
+kill -USR1 $pid
+i=0
+until grep -q got-usr1 "$tmp/usr.out"; do
+	i=$((i + 1))
+	[ $i -le 60 ] || { kill -KILL $pid; fail "SIGUSR1 never arrived"; }
+	sleep 1
+done
+kill -HUP $pid
+wait $pid
+rc=$?
+expect_eq "SIGUSR1+SIGHUP: exit status" "$rc" 3
+expect_eq "SIGUSR1+SIGHUP: stdout" "$(cat "$tmp/usr.out")" "ready
+got-usr1
+got-hup"
+
+# A workload that ignores SIGINT: the second one ends the VM, 128+2.
+start int 'trap "echo got-int" INT; echo ready; while :; do sleep 100 & wait; done'
+kill -INT $pid
+i=0
+until grep -q got-int "$tmp/int.out"; do
+	i=$((i + 1))
+	[ $i -le 60 ] || { kill -KILL $pid; fail "first SIGINT never arrived"; }
+	sleep 1
+done
+kill -INT $pid
+wait $pid
+rc=$?
+expect_eq "second SIGINT: exit status" "$rc" 130
