@@ -123,19 +123,6 @@ _Noreturn void channel_exit(uint32_t code)
 void channel_feed(struct ctlproto_rx *rx, const uint8_t *data, size_t len,
 		  void (*fn)(void *ctx, const struct ctl_frame *f), void *ctx)
 {
-	while (len > 0) {
-		size_t k = ABI_CTL_FRAME_SIZE - rx->have;
-		if (k > len)
-			k = len;
-		memcpy(rx->buf + rx->have, data, k);
-		rx->have += (unsigned)k;
-		data += k;
-		len -= k;
-		if (rx->have < ABI_CTL_FRAME_SIZE)
-			return;
-		rx->have = 0;
-		struct ctl_frame f;
-		if (ctlproto_decode(rx->buf, &f) == 0)
-			fn(ctx, &f);
-	}
+	rx->skip_bad = 1; /* abi.h: the guest ignores a bad frame and reads on */
+	ctlproto_feed(rx, data, len, fn, ctx);
 }

@@ -79,10 +79,10 @@ int ctlproto_feed(struct ctlproto_rx *rx, const uint8_t *data, size_t len,
 		if (rx->have < ABI_CTL_FRAME_SIZE)
 			break;
 		rx->have = 0;
-		if (ctlproto_decode(rx->buf, &f) < 0)
-			rx->failed = 1;
-		else
+		if (ctlproto_decode(rx->buf, &f) == 0)
 			fn(ctx, &f);
+		else if (!rx->skip_bad)
+			rx->failed = 1;
 	}
 	return rx->failed ? -EPROTO : 0;
 }

@@ -25,12 +25,14 @@ int ctlproto_decode(const uint8_t in[ABI_CTL_FRAME_SIZE], struct ctl_frame *f);
 struct ctlproto_rx {
 	uint8_t buf[ABI_CTL_FRAME_SIZE];
 	unsigned have;
-	int failed; /* a bad frame was seen: everything after is ignored */
+	int failed;   /* a bad frame was seen: everything after is ignored */
+	int skip_bad; /* set by the owner: skip bad frames whole instead */
 };
 
 void ctlproto_rx_init(struct ctlproto_rx *rx);
 /* Feed len bytes; fn gets each complete good frame. Returns 0, or -EPROTO
- * once a bad frame was seen (then and on every later call). */
+ * once a bad frame was seen (then and on every later call) unless
+ * rx->skip_bad is set, in which case bad frames are dropped and 0 returned. */
 int ctlproto_feed(struct ctlproto_rx *rx, const uint8_t *data, size_t len,
 		  void (*fn)(void *ctx, const struct ctl_frame *f), void *ctx);
 
