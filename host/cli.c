@@ -20,11 +20,24 @@ int cli_parse_size(const char *s, const char *what, uint64_t *out, struct sb_err
 		return error_set(err, 0, "invalid %s `%s`", what, s);
 	double mul = 1;
 	switch (tolower((unsigned char)*end)) {
-	case 'k': mul = 1024.0; end++; break;
-	case 'm': mul = 1024.0 * 1024; end++; break;
-	case 'g': mul = 1024.0 * 1024 * 1024; end++; break;
-	case 't': mul = 1024.0 * 1024 * 1024 * 1024; end++; break;
-	default: break;
+	case 'k':
+		mul = 1024.0;
+		end++;
+		break;
+	case 'm':
+		mul = 1024.0 * 1024;
+		end++;
+		break;
+	case 'g':
+		mul = 1024.0 * 1024 * 1024;
+		end++;
+		break;
+	case 't':
+		mul = 1024.0 * 1024 * 1024 * 1024;
+		end++;
+		break;
+	default:
+		break;
 	}
 	if (tolower((unsigned char)*end) == 'b')
 		end++;
@@ -164,7 +177,8 @@ int cli_compose_argv(struct strv *out, const char *entrypoint_opt, char *const *
 	if (r < 0)
 		return error_set(err, -r, "building the command");
 	if (out->n == 0)
-		return error_set(err, 0, "no command specified: the image has no Entrypoint or Cmd; "
-					 "give one after the image name");
+		return error_set(err, 0,
+				 "no command specified: the image has no Entrypoint or Cmd; "
+				 "give one after the image name");
 	return 0;
 }

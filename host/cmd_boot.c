@@ -8,25 +8,25 @@
 #include "vmm.h"
 
 static const char boot_usage[] =
-	"Usage: sandbox boot --kernel PATH [--initrd PATH]... [OPTIONS]\n"
-	"\n"
-	"Boot a kernel and initrd on sandbox's VMM (no image, no guest init): the\n"
-	"low-level machine, for kernel work and side-by-side benchmarks.\n"
-	"\n"
-	"  --kernel PATH      bzImage or ELF vmlinux\n"
-	"  --initrd PATH      initrd piece; repeat to concatenate\n"
-	"  --cmdline STRING   appended to the machine's own command line\n"
-	"  --mem SIZE         guest RAM (default 256m)\n"
-	"  --cpus N           vCPUs (default 1)\n"
-	"  --debug            kernel log on stderr\n";
+    "Usage: sandbox boot --kernel PATH [--initrd PATH]... [OPTIONS]\n"
+    "\n"
+    "Boot a kernel and initrd on sandbox's VMM (no image, no guest init): the\n"
+    "low-level machine, for kernel work and side-by-side benchmarks.\n"
+    "\n"
+    "  --kernel PATH      bzImage or ELF vmlinux\n"
+    "  --initrd PATH      initrd piece; repeat to concatenate\n"
+    "  --cmdline STRING   appended to the machine's own command line\n"
+    "  --mem SIZE         guest RAM (default 256m)\n"
+    "  --cpus N           vCPUs (default 1)\n"
+    "  --debug            kernel log on stderr\n";
 
 int cmd_boot(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"kernel", required_argument, NULL, 'k'}, {"initrd", required_argument, NULL, 'i'},
-		{"cmdline", required_argument, NULL, 'c'}, {"mem", required_argument, NULL, 'm'},
-		{"cpus", required_argument, NULL, 'n'},    {"debug", no_argument, NULL, 'd'},
-		{"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+	    {"kernel", required_argument, NULL, 'k'},  {"initrd", required_argument, NULL, 'i'},
+	    {"cmdline", required_argument, NULL, 'c'}, {"mem", required_argument, NULL, 'm'},
+	    {"cpus", required_argument, NULL, 'n'},    {"debug", no_argument, NULL, 'd'},
+	    {"help", no_argument, NULL, 'h'},	       {NULL, 0, NULL, 0},
 	};
 	struct sb_error err = {0};
 	struct vmm_blob initrd[8];
@@ -38,13 +38,18 @@ int cmd_boot(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'k': kernel = optarg; break;
+		case 'k':
+			kernel = optarg;
+			break;
 		case 'i':
 			if (n_initrd == 8)
-				return error_set(&err, 0, "boot: at most 8 --initrd"), cmd_fail(&err);
+				return error_set(&err, 0, "boot: at most 8 --initrd"),
+				       cmd_fail(&err);
 			initrd[n_initrd++] = (struct vmm_blob){.path = optarg};
 			break;
-		case 'c': extra = optarg; break;
+		case 'c':
+			extra = optarg;
+			break;
 		case 'm':
 			if (cli_parse_size(optarg, "--mem", &mem, &err) < 0)
 				return cmd_fail(&err);
@@ -53,8 +58,11 @@ int cmd_boot(int argc, char **argv)
 			if (cli_parse_uint(optarg, "--cpus", 1, VMM_MAX_VCPUS, &cpus, &err) < 0)
 				return cmd_fail(&err);
 			break;
-		case 'd': debug = 1; break;
-		case 'h': return fputs(boot_usage, stdout), 0;
+		case 'd':
+			debug = 1;
+			break;
+		case 'h':
+			return fputs(boot_usage, stdout), 0;
 		default:
 			return error_set(&err, 0, "boot: unknown option or missing value `%s`",
 					 argv[optind - 1]),
@@ -71,9 +79,16 @@ int cmd_boot(int argc, char **argv)
 	    sizeof(cmdline))
 		return error_set(&err, 0, "boot: --cmdline too long"), cmd_fail(&err);
 	struct vmm_config cfg = {
-		.kernel = kernel, .initrd = initrd, .n_initrd = n_initrd, .cmdline = cmdline,
-		.mem_bytes = mem, .vcpus = (unsigned)cpus, .log_fd = debug ? 2 : 1,
-		.stdin_fd = 0, .stdout_fd = 1, .stderr_fd = 2,
+	    .kernel = kernel,
+	    .initrd = initrd,
+	    .n_initrd = n_initrd,
+	    .cmdline = cmdline,
+	    .mem_bytes = mem,
+	    .vcpus = (unsigned)cpus,
+	    .log_fd = debug ? 2 : 1,
+	    .stdin_fd = 0,
+	    .stdout_fd = 1,
+	    .stderr_fd = 2,
 	};
 	struct vmm_result res = {0};
 	int r = vmm_run(&cfg, &res, &err);
@@ -85,4 +100,3 @@ int cmd_boot(int argc, char **argv)
 	}
 	return res.status;
 }
-

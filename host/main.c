@@ -10,16 +10,16 @@
 #define SANDBOX_VERSION "0.1.0"
 
 static const char usage[] =
-	"Usage: sandbox COMMAND [OPTIONS]\n"
-	"\n"
-	"Run OCI images in micro-VMs, each with its own Linux kernel.\n"
-	"\n"
-	"Commands:\n"
-	"  run      run a command in a new sandbox (sandbox run --help)\n"
-	"  pack     pack an image into an initramfs: sandbox pack IMAGE -o FILE\n"
-	"  boot     boot a kernel + initrd on the VMM: sandbox boot --help\n"
-	"  cache    list or prune packed images: sandbox cache ls | prune [--all]\n"
-	"  version  print versions\n";
+    "Usage: sandbox COMMAND [OPTIONS]\n"
+    "\n"
+    "Run OCI images in micro-VMs, each with its own Linux kernel.\n"
+    "\n"
+    "Commands:\n"
+    "  run      run a command in a new sandbox (sandbox run --help)\n"
+    "  pack     pack an image into an initramfs: sandbox pack IMAGE -o FILE\n"
+    "  boot     boot a kernel + initrd on the VMM: sandbox boot --help\n"
+    "  cache    list or prune packed images: sandbox cache ls | prune [--all]\n"
+    "  version  print versions\n";
 
 int cmd_fail(const struct sb_error *err)
 {

@@ -40,8 +40,7 @@ int paths_cache_dir(char *buf, size_t len, struct sb_error *err)
 	return 0;
 }
 
-static int beside_exe(const char *env, const char *rel, char *buf, size_t len,
-		      struct sb_error *err)
+static int beside_exe(const char *env, const char *rel, char *buf, size_t len, struct sb_error *err)
 {
 	const char *e = getenv(env);
 	if (e && *e) {

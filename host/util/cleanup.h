@@ -28,7 +28,17 @@ static inline void cleanup_fclose_fn(FILE **f)
 #define cleanup_fclose __attribute__((cleanup(cleanup_fclose_fn)))
 
 /* Hand ownership on: returns the value and disarms the cleanup. */
-#define steal_ptr(p) ({ __typeof__(p) tmp_ = (p); (p) = NULL; tmp_; })
-#define steal_fd(fd) ({ int tmp_ = (fd); (fd) = -1; tmp_; })
+#define steal_ptr(p)                                                                               \
+	({                                                                                         \
+		__typeof__(p) tmp_ = (p);                                                          \
+		(p) = NULL;                                                                        \
+		tmp_;                                                                              \
+	})
+#define steal_fd(fd)                                                                               \
+	({                                                                                         \
+		int tmp_ = (fd);                                                                   \
+		(fd) = -1;                                                                         \
+		tmp_;                                                                              \
+	})
 
 #endif

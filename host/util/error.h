@@ -5,7 +5,7 @@
 #include <stddef.h>
 
 struct sb_error {
-	int code;       /* positive errno-style code, 0 when no error */
+	int code;	/* positive errno-style code, 0 when no error */
 	char msg[1024]; /* one line, no trailing newline */
 };
 
@@ -13,11 +13,10 @@ struct sb_error {
  * ": strerror(errnum)". Returns -errnum, or -EINVAL when errnum is 0, so
  * callers can write `return error_set(err, errno, "open `%s`", path);`. */
 int error_set(struct sb_error *err, int errnum, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Prepend "PREFIX: " to an already set message (adds context on the way up).
  * Returns -err->code (or -EINVAL). */
-int error_prefix(struct sb_error *err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+int error_prefix(struct sb_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

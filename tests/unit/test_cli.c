@@ -122,10 +122,10 @@ static void test_compose_argv(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_size),
-		cmocka_unit_test(test_parse_uint_and_cpus),
-		cmocka_unit_test(test_env_set),
-		cmocka_unit_test(test_compose_argv),
+	    cmocka_unit_test(test_parse_size),
+	    cmocka_unit_test(test_parse_uint_and_cpus),
+	    cmocka_unit_test(test_env_set),
+	    cmocka_unit_test(test_compose_argv),
 	};
 	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
 }

@@ -49,9 +49,9 @@ static void test_truncation(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_set),
-		cmocka_unit_test(test_prefix),
-		cmocka_unit_test(test_truncation),
+	    cmocka_unit_test(test_set),
+	    cmocka_unit_test(test_prefix),
+	    cmocka_unit_test(test_truncation),
 	};
 	return cmocka_run_group_tests_name("error", tests, NULL, NULL);
 }

@@ -49,8 +49,8 @@ struct console {
 	unsigned ctl_head, ctl_len;
 	uint8_t frames[CONSOLE_FRAMES_PENDING][ABI_CTL_FRAME_SIZE];
 	unsigned fr_head, fr_len;
-	struct ctlproto_rx ctl_rx; /* guest -> host frames on the control port */
-	int ctl_src;		   /* event loop source of io.ctl_fd, -1 none */
+	struct ctlproto_rx ctl_rx;  /* guest -> host frames on the control port */
+	int ctl_src;		    /* event loop source of io.ctl_fd, -1 none */
 	struct ctlproto_rx host_rx; /* frames from io.ctl_fd (event loop thread only) */
 };
 

@@ -1,0 +1,28 @@
+/* `sandbox run`: the options it parsed, and the run they describe. */
+#ifndef SB_RUN_H
+#define SB_RUN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cli.h"
+#include "error.h"
+
+struct run_opts {
+	const char *image;
+	char **args; /* command after the image, NULL-terminated */
+	struct strv env_opts;
+	const char *workdir, *user, *entrypoint, *hostname, *kernel, *export_initrd;
+	uint64_t memory, pids, millicpus;
+	uint64_t max_unpacked, max_entries, max_path; /* 0: pack_limits_default */
+	bool debug, quiet;
+	bool interactive; /* -i: the workload reads our stdin */
+};
+
+/* Turn o into a VM (image from the cache, guest init, run config) and run it,
+ * or write its initrd when o->export_initrd is set. Returns the process exit
+ * status (the workload's, or 125 when the VM ended without one), or a
+ * negative errno with err filled. */
+int run_vm(const struct run_opts *o, struct sb_error *err);
+
+#endif

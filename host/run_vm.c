@@ -1,0 +1,192 @@
+/* run_vm: options + image config -> run config, initrd pieces and VM size -> vmm_run. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "abi.h"
+#include "cleanup.h"
+#include "commands.h"
+#include "cpio.h"
+#include "initrd.h"
+#include "pack.h"
+#include "paths.h"
+#include "run.h"
+#include "run_signals.h"
+#include "runconfig.h"
+#include "vmm.h"
+
+#define CPU_PERIOD_US 100000ull
+#define DEFAULT_WORKLOAD_MEM (256ull << 20)
+#define KERNEL_RESERVE (64ull << 20)
+
+static uint64_t now_ns(clockid_t clk)
+{
+	struct timespec ts;
+	clock_gettime(clk, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* The per-run archive: /.sandbox/config.dtb built from options + image config. */
+static int build_run_archive(const struct run_opts *o, const struct image_config *img,
+			     uint8_t **out, size_t *out_len, struct sb_error *err)
+{
+	struct strv argv = {0}, env = {0};
+	void *blob = NULL;
+	size_t blob_len = 0;
+	int r = cli_compose_argv(&argv, o->entrypoint, img->entrypoint, o->args, img->cmd, err);
+	if (r < 0)
+		goto out;
+	if ((r = strv_push_all(&env, img->env)) < 0) {
+		r = error_set(err, -r, "environment");
+		goto out;
+	}
+	for (size_t i = 0; i < o->env_opts.n; i++)
+		if ((r = cli_env_set(&env, o->env_opts.v[i], getenv, err)) < 0)
+			goto out;
+	struct runconfig rc = {
+	    .argv = argv.v,
+	    .env = env.v,
+	    .cwd = o->workdir ? o->workdir : (img->workdir && *img->workdir ? img->workdir : "/"),
+	    .user = o->user ? o->user : (img->user ? img->user : ""),
+	    .hostname = o->hostname,
+	    .time_ns = now_ns(CLOCK_REALTIME),
+	    .limits = {.memory_max = o->memory, .pids_max = o->pids},
+	};
+	if (o->millicpus) {
+		rc.limits.cpu_period_us = CPU_PERIOD_US;
+		rc.limits.cpu_quota_us = o->millicpus * CPU_PERIOD_US / 1000;
+	}
+	if ((r = runconfig_build(&rc, &blob, &blob_len, err)) < 0)
+		goto out;
+	const struct cpio_file files[] = {
+	    {.path = ".sandbox", .mode = S_IFDIR | 0700},
+	    {.path = ".sandbox/config.dtb", .mode = S_IFREG | 0600, .data = blob, .len = blob_len},
+	};
+	r = cpio_build(files, 2, out, out_len, err);
+out:
+	free(blob);
+	strv_free(&argv);
+	strv_free(&env);
+	return r;
+}
+
+static int report(const struct run_opts *o, int r, const struct vmm_result *res)
+{
+	if (r == 0) {
+		if (res->init_failed) /* init already wrote its reason on the stderr channel */
+			return EXIT_SANDBOX;
+		return res->status;
+	}
+	fprintf(stderr, "sandbox: the VM ended without an exit status: %s\n", res->reason);
+	if (o->debug && res->last_log[0])
+		fprintf(stderr, "sandbox: last guest kernel log lines:\n%s\n", res->last_log);
+	return EXIT_SANDBOX;
+}
+
+/* The image's packed initramfs from the cache (packed on a miss), with the
+ * limits the options set. */
+static int prepare_image(const struct run_opts *o, const char *cache, char **path,
+			 struct image_config *img, struct sb_error *err)
+{
+	struct pack_limits lim;
+	pack_limits_default(&lim);
+	if (o->max_unpacked)
+		lim.max_unpacked_bytes = o->max_unpacked;
+	if (o->max_entries)
+		lim.max_entries = o->max_entries;
+	if (o->max_path)
+		lim.max_path = (uint32_t)o->max_path;
+	lim.progress = o->quiet ? NULL : pack_progress_tty;
+	return rootfs_prepare(o->image, cache, &lim, path, img, err);
+}
+
+/* Guest RAM: the workload's limit (or a default) plus room for the unpacked
+ * image (~4x its LZ4 size) and the kernel, rounded to 2 MiB. */
+static int vm_memory(const struct run_opts *o, const char *image_path, uint64_t *mem,
+		     struct sb_error *err)
+{
+	struct stat st;
+	if (stat(image_path, &st) < 0)
+		return error_set(err, errno, "stat `%s`", image_path);
+	uint64_t workload = o->memory ? o->memory : DEFAULT_WORKLOAD_MEM;
+	uint64_t m = workload + 4 * (uint64_t)st.st_size + KERNEL_RESERVE;
+	m = (m + (2ull << 20) - 1) & ~((2ull << 20) - 1);
+	if (m > VMM_MAX_MEM)
+		return error_set(err, 0, "the VM would need %llu MiB (image + --memory): too large",
+				 (unsigned long long)(m >> 20));
+	*mem = m;
+	return 0;
+}
+
+int run_vm(const struct run_opts *o, struct sb_error *err)
+{
+	char kernel[PATH_MAX], init[PATH_MAX], cache[PATH_MAX];
+	int r;
+	if ((!o->export_initrd && (r = kvm_check_host(err)) < 0) ||
+	    (!o->export_initrd && (r = paths_kernel(o->kernel, kernel, sizeof(kernel), err)) < 0) ||
+	    (r = paths_init_archive(init, sizeof(init), err)) < 0 ||
+	    (r = paths_cache_dir(cache, sizeof(cache), err)) < 0)
+		return r;
+
+	uint64_t t0 = now_ns(CLOCK_MONOTONIC);
+	struct image_config img = {0};
+	cleanup_free char *image_path = NULL;
+	if ((r = prepare_image(o, cache, &image_path, &img, err)) < 0)
+		return r;
+	uint64_t t1 = now_ns(CLOCK_MONOTONIC);
+
+	cleanup_free uint8_t *run_cpio = NULL;
+	size_t run_len = 0;
+	r = build_run_archive(o, &img, &run_cpio, &run_len, err);
+	image_config_free(&img);
+	if (r < 0)
+		return r;
+
+	uint64_t mem = 0;
+	if ((r = vm_memory(o, image_path, &mem, err)) < 0)
+		return r;
+
+	char cmdline[1024];
+	snprintf(cmdline, sizeof(cmdline), "%s rdinit=" ABI_INIT_PATH "%s", vmm_default_cmdline(),
+		 o->debug ? "" : " quiet");
+	/* Image first, ours last: a later archive overwrites what an earlier one
+	 * put at the same path, so the image can never replace /.sandbox. */
+	const struct vmm_blob initrd[] = {
+	    {.path = image_path},
+	    {.path = init},
+	    {.data = run_cpio, .len = run_len},
+	};
+	if (o->export_initrd)
+		return initrd_export(o->export_initrd, initrd, 3, err);
+	struct vmm_config cfg = {
+	    .kernel = kernel,
+	    .initrd = initrd,
+	    .n_initrd = 3,
+	    .cmdline = cmdline,
+	    .mem_bytes = mem,
+	    .vcpus = o->millicpus ? (unsigned)((o->millicpus + 999) / 1000) : 1,
+	    .log_fd = o->debug ? STDERR_FILENO : -1,
+	    .stdin_fd = o->interactive ? STDIN_FILENO : -1,
+	    .stdout_fd = STDOUT_FILENO,
+	    .stderr_fd = STDERR_FILENO,
+	};
+	struct vmm_result res = {0};
+	struct run_signals sigs; /* INT TERM HUP QUIT USR1 USR2 to the workload while the VM runs */
+	if ((r = run_signals_start(&sigs, err)) < 0)
+		return r;
+	cfg.ctl_fd = sigs.rfd;
+	r = vmm_run(&cfg, &res, err);
+	run_signals_stop(&sigs);
+	uint64_t t2 = now_ns(CLOCK_MONOTONIC);
+	if (o->debug)
+		fprintf(stderr, "sandbox: timings: pack %.1f ms, vm %.1f ms (%u vCPU, %llu MiB)\n",
+			(double)(t1 - t0) / 1e6, (double)(t2 - t1) / 1e6, cfg.vcpus,
+			(unsigned long long)(mem >> 20));
+	if (r < 0)
+		return r;
+	return report(o, r, &res);
+}
