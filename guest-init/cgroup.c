@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cglimits.h"
+#include "fsutil.h"
 
 /* Write value to root[/workload]/file (existing file, one write). Returns 0 or -errno. */
 static int put(const char *root, bool workload, const char *file, const char *value)
@@ -37,16 +38,7 @@ static int get(const char *root, bool workload, const char *file, char *buf, siz
 			 file);
 	if (n < 0 || (size_t)n >= sizeof(path))
 		return -ENAMETOOLONG;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ssize_t r = read(fd, buf, size - 1);
-	int e = errno;
-	close(fd);
-	if (r < 0)
-		return -e;
-	buf[r] = '\0';
-	return 0;
+	return fs_read_small(path, buf, size);
 }
 
 /* Whether the space-separated list has word. */

@@ -7,7 +7,7 @@ GUEST_INIT_SRCS := \
 	guest-init/main.c guest-init/config.c guest-init/user.c guest-init/cglimits.c \
 	guest-init/status.c guest-init/env.c guest-init/cgroup.c guest-init/mounts.c \
 	guest-init/sysinit.c guest-init/portio.c guest-init/spawn.c guest-init/supervise.c \
-	guest-init/vports.c guest-init/channel.c guest-init/pump.c host/vmm/virtio/ctlproto.c \
+	guest-init/vports.c guest-init/fsutil.c guest-init/channel.c guest-init/pump.c host/vmm/virtio/ctlproto.c \
 	host/util/error.c
 GUEST_OBJS := $(patsubst %.c,$(B)/guest/obj/%.o,$(GUEST_INIT_SRCS))
 GUEST_LIBFDT := /usr/lib/x86_64-linux-gnu/libfdt.a
@@ -52,13 +52,13 @@ test_runconfig_SRCS := host/runconfig.c guest-init/config.c host/util/error.c
 test_runconfig_LIBS := -lfdt
 test_guest_user_SRCS := guest-init/user.c host/util/error.c
 test_guest_exit_SRCS := guest-init/status.c
-test_guest_limits_SRCS := guest-init/cglimits.c guest-init/cgroup.c host/util/error.c
-test_guest_spawn_SRCS := guest-init/spawn.c guest-init/env.c guest-init/cgroup.c \
+test_guest_limits_SRCS := guest-init/cglimits.c guest-init/cgroup.c guest-init/fsutil.c host/util/error.c
+test_guest_spawn_SRCS := guest-init/spawn.c guest-init/env.c guest-init/cgroup.c guest-init/fsutil.c \
 	guest-init/cglimits.c guest-init/portio.c guest-init/status.c guest-init/config.c \
 	host/util/error.c
 test_guest_spawn_LIBS := -lfdt
 
 UNIT_TESTS += test_guest_vports test_guest_pump
-test_guest_vports_SRCS := guest-init/vports.c
-test_guest_pump_SRCS := guest-init/pump.c guest-init/channel.c guest-init/vports.c \
+test_guest_vports_SRCS := guest-init/vports.c guest-init/fsutil.c
+test_guest_pump_SRCS := guest-init/pump.c guest-init/channel.c guest-init/vports.c guest-init/fsutil.c \
 	guest-init/portio.c host/vmm/virtio/ctlproto.c

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "abi.h"
+#include "fsutil.h"
 
 static const char *const wanted[VPORT_COUNT] = {
     [VPORT_STDIN] = ABI_VPORT_STDIN,
@@ -27,15 +28,10 @@ static int read_attr(const char *dir, const char *entry, const char *attr, char 
 	int n = snprintf(path, sizeof(path), "%s/%s/%s", dir, entry, attr);
 	if (n < 0 || (size_t)n >= sizeof(path))
 		return -ENAMETOOLONG;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ssize_t got = read(fd, buf, len - 1);
-	int e = errno;
-	close(fd);
-	if (got < 0)
-		return -e;
-	buf[got] = '\0';
+	int r = fs_read_small(path, buf, len);
+	if (r < 0)
+		return r;
+	size_t got = strlen(buf);
 	while (got > 0 && (buf[got - 1] == '\n' || buf[got - 1] == '\0'))
 		buf[--got] = '\0';
 	return 0;
