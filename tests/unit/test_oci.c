@@ -62,12 +62,7 @@ static int setup(void **state)
 {
 	(void)state;
 	strcpy(dir, "/tmp/test-oci-XXXXXX");
-	assert_non_null(mkdtemp(dir));
-	char p[128];
-	snprintf(p, sizeof(p), "%s/blobs", dir);
-	mkdir(p, 0755);
-	snprintf(p, sizeof(p), "%s/blobs/sha256", dir);
-	mkdir(p, 0755);
+	tu_mklayout(dir);
 	return 0;
 }
 

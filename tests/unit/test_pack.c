@@ -108,13 +108,8 @@ static int setup(void **state)
 {
 	(void)state;
 	strcpy(dir, "/tmp/test-pack-XXXXXX");
-	assert_non_null(mkdtemp(dir));
+	tu_mklayout(dir);
 	snprintf(cache, sizeof(cache), "%s/cache/sub", dir);
-	char p[128];
-	snprintf(p, sizeof(p), "%s/blobs", dir);
-	mkdir(p, 0755);
-	snprintf(p, sizeof(p), "%s/blobs/sha256", dir);
-	mkdir(p, 0755);
 	return 0;
 }
 

@@ -155,6 +155,18 @@ struct tu_cpio_ent {
 	const uint8_t *data;
 };
 
+/* Make a temporary directory from template (mkdtemp, e.g. "/tmp/x-XXXXXX",
+ * rewritten in place) holding the blobs/sha256 skeleton of an OCI layout. */
+static inline void tu_mklayout(char *template)
+{
+	assert_non_null(mkdtemp(template));
+	char p[256];
+	snprintf(p, sizeof(p), "%s/blobs", template);
+	assert_int_equal(mkdir(p, 0755), 0);
+	snprintf(p, sizeof(p), "%s/blobs/sha256", template);
+	assert_int_equal(mkdir(p, 0755), 0);
+}
+
 static inline uint32_t tu_hex8(const uint8_t *p)
 {
 	char b[9];
