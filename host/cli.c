@@ -81,6 +81,65 @@ int cli_parse_cpus(const char *s, uint64_t *millicpus, struct sb_error *err)
 	return 0;
 }
 
+int cli_parse_duration(const char *s, const char *what, uint64_t *ms, struct sb_error *err)
+{
+	static const struct {
+		const char *suffix;
+		double ms;
+	} units[] = {{"", 1e3}, {"s", 1e3}, {"ms", 1}, {"m", 60e3}, {"h", 3600e3}, {"d", 86400e3}};
+	char *end;
+	errno = 0;
+	double v = s && (isdigit((unsigned char)*s) || *s == '.') ? strtod(s, &end) : -1;
+	if (v < 0 || errno || !isfinite(v))
+		return error_set(err, 0, "invalid %s `%s`: expected a duration like 30s, 5m or 1h",
+				 what, s ? s : "");
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(end, units[i].suffix) != 0)
+			continue;
+		double total = ceil(v * units[i].ms);
+		if (total <= 0 || total > 100 * 86400e3)
+			return error_set(err, 0, "invalid %s `%s`: must be > 0 and at most 100d",
+					 what, s);
+		*ms = (uint64_t)total;
+		return 0;
+	}
+	return error_set(err, 0, "invalid %s `%s`: unknown unit (use ms, s, m, h or d)", what, s);
+}
+
+int cli_env_file_parse(const char *text, size_t len, const char *name, struct strv *out,
+		       struct sb_error *err)
+{
+	if (memchr(text, '\0', len))
+		return error_set(err, 0, "--env-file `%s`: contains a NUL byte", name);
+	unsigned line = 0;
+	for (size_t pos = 0; pos < len;) {
+		const char *start = text + pos;
+		const char *nl = memchr(start, '\n', len - pos);
+		size_t n = nl ? (size_t)(nl - start) : len - pos;
+		pos += n + (nl ? 1 : 0);
+		line++;
+		while (n && (*start == ' ' || *start == '\t')) {
+			start++;
+			n--;
+		}
+		if (n && start[n - 1] == '\r')
+			n--;
+		if (n == 0 || *start == '#')
+			continue;
+		if (*start == '=')
+			return error_set(err, 0, "--env-file `%s` line %u: no variable name", name,
+					 line);
+		if (n > 65536)
+			return error_set(err, 0, "--env-file `%s` line %u: too long", name, line);
+		char *entry = strndup(start, n);
+		int r = entry ? strv_push(out, entry) : -ENOMEM;
+		free(entry);
+		if (r < 0)
+			return error_set(err, -r, "--env-file `%s`", name);
+	}
+	return 0;
+}
+
 int strv_push(struct strv *sv, const char *s)
 {
 	if (sv->n + 2 > sv->cap) {

@@ -15,6 +15,9 @@ int cli_parse_uint(const char *s, const char *what, uint64_t min, uint64_t max, 
 		   struct sb_error *err);
 /* "1.5" cpus -> millicpus (1500); > 0 and <= 1024 cpus. */
 int cli_parse_cpus(const char *s, uint64_t *millicpus, struct sb_error *err);
+/* A duration as timeout(1) takes it: "10", "10s", "1.5m", "2h", "1d", "500ms";
+ * > 0 and at most 100 days. Returns 0 and *ms (rounded up to 1 ms), or -EINVAL. */
+int cli_parse_duration(const char *s, const char *what, uint64_t *ms, struct sb_error *err);
 
 /* A growable NULL-terminated list of malloc'd strings. */
 struct strv {
@@ -30,6 +33,13 @@ void strv_free(struct strv *sv);
  * docker does. */
 int cli_env_set(struct strv *env, const char *kv, char *(*lookup)(const char *),
 		struct sb_error *err);
+
+/* docker's --env-file format: one KEY=VALUE or KEY per line; lines that are
+ * blank or start with '#' (after leading blanks) are skipped; no quoting, the
+ * value is everything after '='. Appends each entry to out. A NUL byte, a line
+ * starting with '=' or an entry over 64 KiB is an error naming `name`:line. */
+int cli_env_file_parse(const char *text, size_t len, const char *name, struct strv *out,
+		       struct sb_error *err);
 
 /* Docker's rule: argv = (--entrypoint, else image Entrypoint) + (command
  * line args, else image Cmd unless --entrypoint was given). */

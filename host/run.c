@@ -1,10 +1,17 @@
 /* `sandbox run`: docker-style options; run_vm.c does the rest. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "cleanup.h"
 #include "commands.h"
+#include "names.h"
+#include "paths.h"
 #include "pack.h"
 #include "run.h"
 
@@ -36,6 +43,33 @@ static const char run_usage[] =
     "SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 go to the workload; a second\n"
     "SIGINT or SIGTERM stops the VM at once (exit status 128 + the signal number).\n";
 
+#define ENV_FILE_MAX (1u << 20)
+
+/* --env-file FILE: its entries, in order, into out (bounded: 1 MiB). */
+static int read_env_file(const char *path, struct strv *out, struct sb_error *err)
+{
+	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return error_set(err, errno, "--env-file `%s`", path);
+	cleanup_free char *buf = malloc(ENV_FILE_MAX + 1);
+	if (!buf)
+		return error_set(err, ENOMEM, "--env-file");
+	size_t len = 0;
+	for (;;) {
+		ssize_t n = read(fd, buf + len, ENV_FILE_MAX + 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return error_set(err, errno, "--env-file `%s`", path);
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > ENV_FILE_MAX)
+			return error_set(err, 0, "--env-file `%s`: larger than 1 MiB", path);
+	}
+	return cli_env_file_parse(buf, len, path, out, err);
+}
+
 static int parse_opts(int argc, char **argv, struct run_opts *o, struct sb_error *err)
 {
 	enum {
@@ -48,7 +82,10 @@ static int parse_opts(int argc, char **argv, struct run_opts *o, struct sb_error
 		OPT_EXPORT,
 		OPT_MAX_UNPACKED,
 		OPT_MAX_ENTRIES,
-		OPT_MAX_PATH
+		OPT_MAX_PATH,
+		OPT_ENV_FILE,
+		OPT_NAME,
+		OPT_TIMEOUT
 	};
 	static const struct option longopts[] = {
 	    {"env", required_argument, NULL, 'e'},
@@ -65,7 +102,11 @@ static int parse_opts(int argc, char **argv, struct run_opts *o, struct sb_error
 	    {"max-unpacked", required_argument, NULL, OPT_MAX_UNPACKED},
 	    {"max-entries", required_argument, NULL, OPT_MAX_ENTRIES},
 	    {"max-path", required_argument, NULL, OPT_MAX_PATH},
+	    {"env-file", required_argument, NULL, OPT_ENV_FILE},
+	    {"name", required_argument, NULL, OPT_NAME},
+	    {"timeout", required_argument, NULL, OPT_TIMEOUT},
 	    {"interactive", no_argument, NULL, 'i'},
+	    {"tty", no_argument, NULL, 't'},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -73,7 +114,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o, struct sb_error
 	int c, r;
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+:e:w:u:m:iqh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:e:w:u:m:itqh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'e':
 			if (strv_push(&o->env_opts, optarg) < 0)
@@ -140,6 +181,22 @@ static int parse_opts(int argc, char **argv, struct run_opts *o, struct sb_error
 		case 'i':
 			o->interactive = true;
 			break;
+		case 't':
+			o->tty = true;
+			break;
+		case OPT_ENV_FILE:
+			if ((r = read_env_file(optarg, &o->env_file, err)) < 0)
+				return r;
+			break;
+		case OPT_NAME:
+			if ((r = names_check(optarg, err)) < 0)
+				return r;
+			o->name = optarg;
+			break;
+		case OPT_TIMEOUT:
+			if ((r = cli_parse_duration(optarg, "--timeout", &o->timeout_ms, err)) < 0)
+				return r;
+			break;
 		case 'q':
 			o->quiet = true;
 			break;
@@ -158,18 +215,40 @@ static int parse_opts(int argc, char **argv, struct run_opts *o, struct sb_error
 		    err, 0, "no image given (usage: sandbox run [OPTIONS] IMAGE [COMMAND...])");
 	o->image = argv[optind];
 	o->args = argv + optind + 1;
+	/* docker: --env-file entries first, then -e, whatever the order given */
+	struct strv env = o->env_file;
+	o->env_file = (struct strv){0};
+	for (size_t i = 0; i < o->env_opts.n; i++)
+		if (strv_push(&env, o->env_opts.v[i]) < 0) {
+			strv_free(&env);
+			return error_set(err, ENOMEM, "--env");
+		}
+	strv_free(&o->env_opts);
+	o->env_opts = env;
 	return 0;
+}
+
+/* --name: held until we exit (the fd is closed, or the process ends). */
+static int claim_name(const char *name, int *fd, struct sb_error *err)
+{
+	char cache[PATH_MAX];
+	int r = paths_cache_dir(cache, sizeof(cache), err);
+	return r < 0 ? r : names_claim(cache, name, fd, err);
 }
 
 int cmd_run(int argc, char **argv)
 {
 	struct run_opts o = {0};
 	struct sb_error err = {0};
+	cleanup_close int name_fd = -1;
 	int r = parse_opts(argc, argv, &o, &err);
+	if (r == 0 && o.name)
+		r = claim_name(o.name, &name_fd, &err);
 	if (r == 0)
 		r = run_vm(&o, &err);
 	else if (r > 0)
 		r = 0; /* --help */
 	strv_free(&o.env_opts);
+	strv_free(&o.env_file);
 	return r < 0 ? cmd_fail(&err) : r;
 }

@@ -11,12 +11,16 @@
 struct run_opts {
 	const char *image;
 	char **args; /* command after the image, NULL-terminated */
-	struct strv env_opts;
+	struct strv env_opts; /* after parsing: --env-file entries, then -e ones */
+	struct strv env_file; /* while parsing only */
 	const char *workdir, *user, *entrypoint, *hostname, *kernel, *export_initrd;
+	const char *name; /* --name: unique among running sandboxes (host/names.c) */
 	uint64_t memory, pids, millicpus;
+	uint64_t timeout_ms; /* --timeout: end the VM after this long, exit 124; 0 none */
 	uint64_t max_unpacked, max_entries, max_path; /* 0: pack_limits_default */
 	bool debug, quiet;
 	bool interactive; /* -i: the workload reads our stdin */
+	bool tty;	  /* -t: the workload gets a pty; our terminal goes raw */
 };
 
 /* Turn o into a VM (image from the cache, guest init, run config) and run it,
