@@ -11,3 +11,6 @@ test_error_SRCS := host/util/error.c
 UNIT_TESTS += test_run_signals
 test_run_signals_SRCS := host/run_signals.c host/vmm/virtio/ctlproto.c host/util/error.c
 test_run_signals_LIBS := -lpthread
+
+UNIT_TESTS += test_names
+test_names_SRCS := host/names.c host/util/error.c

@@ -119,6 +119,65 @@ static void test_compose_argv(void **state)
 	strv_free(&a);
 }
 
+static void test_parse_duration(void **state)
+{
+	(void)state;
+	struct sb_error err = {0};
+	uint64_t ms = 0;
+	static const struct {
+		const char *s;
+		uint64_t ms;
+	} good[] = {{"10", 10000},    {"10s", 10000},	{"1.5m", 90000}, {"2h", 7200000},
+		    {"1d", 86400000}, {"500ms", 500}, {"0.0001", 1},	 {".5", 500}};
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		assert_int_equal(cli_parse_duration(good[i].s, "--timeout", &ms, &err), 0);
+		assert_int_equal(ms, good[i].ms);
+	}
+	static const char *bad[] = {"", "0", "0s", "-1", "1x", "s", "1 s", "nan", "inf",
+				    "101d", "1e300", "10S"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err.msg[0] = '\0';
+		assert_true(cli_parse_duration(bad[i], "--timeout", &ms, &err) < 0);
+		assert_non_null(strstr(err.msg, "--timeout"));
+	}
+}
+
+static void test_env_file(void **state)
+{
+	(void)state;
+	struct sb_error err = {0};
+	struct strv v = {0};
+	static const char text[] = "# comment\nA=1\n\n   B=two words  \r\n\tC\nD=\nE=x=y";
+	assert_int_equal(cli_env_file_parse(text, sizeof(text) - 1, "f", &v, &err), 0);
+	assert_int_equal(v.n, 5);
+	assert_string_equal(v.v[0], "A=1");
+	assert_string_equal(v.v[1], "B=two words  ");
+	assert_string_equal(v.v[2], "C");
+	assert_string_equal(v.v[3], "D=");
+	assert_string_equal(v.v[4], "E=x=y");
+	assert_null(v.v[5]);
+	strv_free(&v);
+
+	assert_true(cli_env_file_parse("A=1\n=2\n", 7, "f", &v, &err) < 0);
+	assert_non_null(strstr(err.msg, "line 2"));
+	strv_free(&v);
+	assert_true(cli_env_file_parse("A=1\0B", 6, "f", &v, &err) < 0);
+	assert_non_null(strstr(err.msg, "NUL"));
+	strv_free(&v);
+	size_t big = 70000;
+	char *long_line = malloc(big);
+	assert_non_null(long_line);
+	memset(long_line, 'x', big);
+	long_line[0] = 'K';
+	long_line[1] = '=';
+	assert_true(cli_env_file_parse(long_line, big, "f", &v, &err) < 0);
+	assert_non_null(strstr(err.msg, "too long"));
+	free(long_line);
+	strv_free(&v);
+	assert_int_equal(cli_env_file_parse("", 0, "f", &v, &err), 0);
+	assert_int_equal(v.n, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -126,6 +185,8 @@ int main(void)
 	    cmocka_unit_test(test_parse_uint_and_cpus),
 	    cmocka_unit_test(test_env_set),
 	    cmocka_unit_test(test_compose_argv),
+	    cmocka_unit_test(test_parse_duration),
+	    cmocka_unit_test(test_env_file),
 	};
 	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
 }
