@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "pack.h"
+#include "paths.h"
 
 static const char pack_usage[] =
     "Usage: sandbox pack [OPTIONS] IMAGE -o FILE\n"
@@ -96,6 +97,8 @@ int cmd_pack(int argc, char **argv)
 	int r = parse_opts(argc, argv, &lim, &image, &out, &err);
 	if (r != 0)
 		return r > 0 ? 0 : cmd_fail(&err);
+	if (paths_check_image(image, &err) < 0)
+		return cmd_fail(&err);
 	cleanup_free char *tmp = NULL;
 	if (asprintf(&tmp, "%s.tmp.%d", out, (int)getpid()) < 0)
 		return error_set(&err, ENOMEM, "pack"), cmd_fail(&err);

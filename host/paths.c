@@ -85,3 +85,22 @@ int paths_init_archive(char *buf, size_t len, struct sb_error *err)
 				 buf);
 	return 0;
 }
+
+int paths_check_image(const char *ref, struct sb_error *err)
+{
+	static const char *const transports[] = {"oci:", "oci-archive:", "docker-archive:"};
+	for (size_t i = 0; i < sizeof(transports) / sizeof(transports[0]); i++)
+		if (strncmp(ref, transports[i], strlen(transports[i])) == 0)
+			return 0;
+	if (access(ref, F_OK) == 0 || errno != ENOENT)
+		return 0;
+	if (strncmp(ref, "docker://", 9) == 0)
+		ref += 9;
+	error_set(err, 0,
+			 "image `%s` not found: no such file or directory. sandbox runs local "
+			 "images (an OCI layout directory, oci:DIR[:TAG], oci-archive:FILE, "
+			 "docker-archive:FILE); get one with `skopeo copy docker://%s oci:DIR:TAG` "
+			 "or `docker save -o FILE %s`",
+			 ref, ref, ref);
+	return -ENOENT;
+}

@@ -16,4 +16,9 @@ int paths_kernel(const char *override, char *buf, size_t len, struct sb_error *e
 /* The guest init archive: $SANDBOX_INIT, else <exe dir>/guest/init.cpio. */
 int paths_init_archive(char *buf, size_t len, struct sb_error *err);
 
+/* A clear error for an image reference that names nothing here (e.g. a
+ * registry name like busybox:latest): what sandbox takes and how to get it.
+ * 0 when ref has a transport prefix or the path exists. */
+int paths_check_image(const char *ref, struct sb_error *err);
+
 #endif

@@ -242,6 +242,8 @@ int cmd_run(int argc, char **argv)
 	struct sb_error err = {0};
 	cleanup_close int name_fd = -1;
 	int r = parse_opts(argc, argv, &o, &err);
+	if (r == 0)
+		r = paths_check_image(o.image, &err);
 	if (r == 0 && o.name)
 		r = claim_name(o.name, &name_fd, &err);
 	if (r == 0)
