@@ -33,13 +33,20 @@ $(B)/guest/init: $(GUEST_OBJS)
 	$(Q)$(MUSL_CC) -static -Os -Wl,--gc-sections -o $@ $^ $(GUEST_LIBFDT)
 	$(Q)strip $@
 
-$(B)/guest/init.cpio: $(B)/guest/init
+# .sandbox/version ("sandbox-init 0.1.0, guest ABI 1") is what `sandbox version` shows;
+# it comes before the init binary so that reading the archive's head finds it.
+GUEST_IDENT = sandbox-init $(shell sed -n 's/^\#define SANDBOX_VERSION "\(.*\)"/\1/p' host/version.h), guest ABI $(shell sed -n 's/^\#define SANDBOX_ABI_VERSION //p' guest-init/abi.h)
+
+$(B)/guest/init.cpio: $(B)/guest/init host/version.h guest-init/abi.h
 	@echo "  CPIO    $@"
 	$(Q)rm -rf $(B)/guest/stage && mkdir -p $(B)/guest/stage/.sandbox
 	$(Q)cp $< $(B)/guest/stage/.sandbox/init
+	$(Q)echo "$(GUEST_IDENT)" > $(B)/guest/stage/.sandbox/version
 	$(Q)chmod 0700 $(B)/guest/stage/.sandbox && chmod 0755 $(B)/guest/stage/.sandbox/init
-	$(Q)touch -h -d @0 $(B)/guest/stage/.sandbox/init $(B)/guest/stage/.sandbox
-	$(Q)cd $(B)/guest/stage && printf '.sandbox\n.sandbox/init\n' | \
+	$(Q)chmod 0444 $(B)/guest/stage/.sandbox/version
+	$(Q)touch -h -d @0 $(B)/guest/stage/.sandbox/init $(B)/guest/stage/.sandbox/version \
+		$(B)/guest/stage/.sandbox
+	$(Q)cd $(B)/guest/stage && printf '.sandbox\n.sandbox/version\n.sandbox/init\n' | \
 		cpio --quiet -o -H newc -R 0:0 --reproducible > ../init.cpio.tmp
 	$(Q)mv $(B)/guest/init.cpio.tmp $@
 

@@ -11,6 +11,7 @@ int cmd_run(int argc, char **argv);
 int cmd_pack(int argc, char **argv);
 int cmd_boot(int argc, char **argv);
 int cmd_cache(int argc, char **argv);
+int cmd_version(void);
 
 /* Print "sandbox: MSG" on stderr and return EXIT_SANDBOX. */
 int cmd_fail(const struct sb_error *err);

@@ -7,7 +7,6 @@
 #include "commands.h"
 #include "pack.h"
 
-#define SANDBOX_VERSION "0.1.0"
 
 static const char usage[] =
     "Usage: sandbox COMMAND [OPTIONS]\n"
@@ -19,7 +18,7 @@ static const char usage[] =
     "  pack     pack an image into an initramfs: sandbox pack IMAGE -o FILE\n"
     "  boot     boot a kernel + initrd on the VMM: sandbox boot --help\n"
     "  cache    list or prune packed images: sandbox cache ls | prune [--all]\n"
-    "  version  print versions\n";
+    "  version  print the versions of sandbox, its guest kernel and guest init\n";
 
 int cmd_fail(const struct sb_error *err)
 {
@@ -42,11 +41,8 @@ int main(int argc, char **argv)
 		return cmd_boot(argc - 1, argv + 1);
 	if (!strcmp(cmd, "cache"))
 		return cmd_cache(argc - 1, argv + 1);
-	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
-		printf("sandbox %s (guest ABI %d, pack format %d)\n", SANDBOX_VERSION,
-		       SANDBOX_ABI_VERSION, PACK_FORMAT_VERSION);
-		return 0;
-	}
+	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version"))
+		return cmd_version();
 	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
 		fputs(usage, stdout);
 		return 0;

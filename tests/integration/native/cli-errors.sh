@@ -37,3 +37,7 @@ i=0
 until [ -s "$cache/names/web" ] || [ $i -ge 50 ]; do sleep 0.1; i=$((i + 1)); done
 SANDBOX_CACHE=$cache check "the name \`web\` is in use" run --name web "$IMAGES/busybox" true
 kill $holder
+# version names the guest kernel's and the guest init's own versions.
+run "$SANDBOX" version
+case $out in *"guest kernel: "*"Linux "*) ;; *) fail "version lacks the kernel's version: [$out]" ;; esac
+case $out in *"guest init: "*"(sandbox-init "*", guest ABI "*) ;; *) fail "version lacks the init's version: [$out]" ;; esac
