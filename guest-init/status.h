@@ -20,4 +20,10 @@ int status_from_wait(int wstatus, uint64_t oom_kills, bool *oom);
  * `exec: "foo": executable file not found in $PATH`, into msg. */
 int status_exec_failure(const char *name, int errnum, bool searched, char *msg, size_t len);
 
+/* The one line for the host's stderr when the workload was OOM-killed:
+ * "sandbox: workload killed: out of memory (memory limit N bytes)\n", without
+ * the limit part when memory_max is 0 (the VM's own memory ran out). Into buf
+ * (truncated, always terminated when len > 0); returns the length written. */
+size_t status_oom_note(uint64_t memory_max, char *buf, size_t len);
+
 #endif

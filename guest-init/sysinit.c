@@ -25,8 +25,22 @@ void sysinit_console(void)
 	}
 }
 
-int sysinit_clock(uint64_t ns, struct sb_error *err)
+static uint64_t ts_ns(const struct timespec *t)
 {
+	return (uint64_t)t->tv_sec * 1000000000u + (uint64_t)t->tv_nsec;
+}
+
+int sysinit_clock(uint64_t host_ns, struct sb_error *err)
+{
+	/* host_ns was read before the VM started, so host_ns + our uptime is still
+	 * a lower bound of the time now; the guest's own wall clock (kvm-clock's)
+	 * is kept when it is later than that: the clock never goes back. */
+	struct timespec up, now;
+	uint64_t ns = host_ns;
+	if (clock_gettime(CLOCK_BOOTTIME, &up) == 0 && ts_ns(&up) <= UINT64_MAX - ns)
+		ns += ts_ns(&up);
+	if (clock_gettime(CLOCK_REALTIME, &now) == 0 && now.tv_sec >= 0 && ts_ns(&now) >= ns)
+		return 0;
 	struct timespec ts = {.tv_sec = (time_t)(ns / 1000000000u),
 			      .tv_nsec = (long)(ns % 1000000000u)};
 	if (clock_settime(CLOCK_REALTIME, &ts) < 0)

@@ -9,8 +9,10 @@
 /* Make sure fds 0-2 are open (on /dev/console) so nothing else lands there. */
 void sysinit_console(void);
 
-/* Set CLOCK_REALTIME to ns since the epoch. Returns 0 or a negative errno. */
-int sysinit_clock(uint64_t ns, struct sb_error *err);
+/* Bring CLOCK_REALTIME up to host_ns (the host's clock when it wrote the
+ * config, ns since the epoch) plus the guest's uptime; a guest clock already
+ * later than that is left alone. Returns 0 or a negative errno. */
+int sysinit_clock(uint64_t host_ns, struct sb_error *err);
 
 /* Set the hostname. Returns 0 or a negative errno. */
 int sysinit_hostname(const char *name, struct sb_error *err);

@@ -117,6 +117,8 @@ static bool collect_group(struct field *f, size_t n, void *ctx)
 		const char *c = memchr(p, ',', (size_t)(end - p));
 		size_t l = c ? (size_t)(c - p) : (size_t)(end - p);
 		if (field_is((struct field){p, l}, m->user.p, m->user.n)) {
+			if (gid == m->ids->gid) /* already first in the list */
+				break;
 			if (m->ids->ngroups == USER_MAX_GROUPS) {
 				m->overflow = true;
 				return true;
@@ -197,9 +199,13 @@ int user_resolve(const char *spec, const char *passwd, const char *group, struct
 	int r = resolve_user(uname, ulen ? ulen : 1, passwd, ids, &w, err);
 	if (r < 0)
 		return r;
-	if (colon && colon[1] != '\0')
-		return resolve_group(colon + 1, strlen(colon + 1), group, ids, err);
-	if (!w.found || w.match[0].n == 0)
+	if (colon && colon[1] != '\0' &&
+	    (r = resolve_group(colon + 1, strlen(colon + 1), group, ids, err)) < 0)
+		return r;
+	/* docker (moby's getUser) passes the primary group as the first supplementary one */
+	ids->groups[0] = ids->gid;
+	ids->ngroups = 1;
+	if ((colon && colon[1] != '\0') || !w.found || w.match[0].n == 0)
 		return 0;
 	struct members m = {.user = w.match[0], .ids = ids};
 	each_line(group, 4, collect_group, &m);

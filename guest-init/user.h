@@ -8,23 +8,24 @@
 #include "abi.h"
 #include "error.h"
 
-#define USER_MAX_GROUPS 1024	     /* supplementary groups kept, more is an error */
+#define USER_MAX_GROUPS 1024	     /* supplementary groups, gid included */
 #define USER_DB_MAX_BYTES (4u << 20) /* largest passwd/group file read */
 #define USER_ID_MAX 2147483647u	     /* docker's id range is 0..2^31-1 */
 
 struct user_ids {
 	uid_t uid;
 	gid_t gid;
-	size_t ngroups; /* supplementary groups, only for the implicit-group form */
+	size_t ngroups; /* supplementary groups: gid first, then (implicit-group form only)
+			   the groups whose member list names the user, as docker does */
 	gid_t groups[USER_MAX_GROUPS];
 	char home[ABI_PATH_MAX]; /* from passwd, "/" without an entry */
 };
 
 /* Resolve spec with docker's rules: numeric ids need no entry, names must
- * exist, an explicit group replaces the passwd group and disables the
- * supplementary groups, "" means root. passwd and group are the files' text
- * (NUL-terminated) or NULL when the file does not exist. Returns 0 or
- * -EINVAL or -E2BIG with docker's message in err. */
+ * exist, an explicit group replaces the passwd group and is then the only
+ * supplementary group (no /etc/group memberships), "" means root. passwd and
+ * group are the files' text (NUL-terminated) or NULL when the file does not
+ * exist. Returns 0 or -EINVAL or -E2BIG with docker's message in err. */
 int user_resolve(const char *spec, const char *passwd, const char *group, struct user_ids *ids,
 		 struct sb_error *err);
 

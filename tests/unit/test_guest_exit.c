@@ -80,12 +80,34 @@ static void test_exec_failures(void **state)
 	assert_int_equal(strlen(small), sizeof(small) - 1);
 }
 
+static void test_oom_note(void **state)
+{
+	(void)state;
+	char line[128];
+	size_t n = status_oom_note(33554432, line, sizeof(line));
+	assert_string_equal(
+	    line, "sandbox: workload killed: out of memory (memory limit 33554432 bytes)\n");
+	assert_int_equal(n, strlen(line));
+	/* No -m: the VM's memory ran out, there is no limit to name. */
+	n = status_oom_note(0, line, sizeof(line));
+	assert_string_equal(line, "sandbox: workload killed: out of memory\n");
+	assert_int_equal(n, strlen(line));
+	n = status_oom_note(UINT64_MAX, line, sizeof(line));
+	assert_non_null(strstr(line, "(memory limit 18446744073709551615 bytes)\n"));
+	char small[10];
+	n = status_oom_note(1, small, sizeof(small));
+	assert_int_equal(n, sizeof(small) - 1);
+	assert_int_equal(strlen(small), n);
+	assert_int_equal(status_oom_note(1, small, 0), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_exit_codes),
 	    cmocka_unit_test(test_signals),
 	    cmocka_unit_test(test_exec_failures),
+	    cmocka_unit_test(test_oom_note),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -24,7 +24,8 @@ static const char passwd[] = "root:x:0:0:root:/root:/bin/sh\n"
 			     "nohome:x:1002:1002:::/bin/sh\n"
 			     "1234:x:4321:4321::/home/numeric:/bin/sh\n"
 			     "dup:x:2000:2000::/first:/bin/sh\n"
-			     "dup:x:2001:2001::/second:/bin/sh";
+			     "dup:x:2001:2001::/second:/bin/sh\n"
+			     "member:x:3000:3000::/:/bin/sh";
 
 static const char group[] = "root:x:0:\n"
 			    "daemon:x:1:app\n"
@@ -35,9 +36,22 @@ static const char group[] = "root:x:0:\n"
 			    "bad:x:zz:app\n"
 			    "nomembers:x:60\n"
 			    "dupgrp:x:70:\n"
-			    "dupgrp:x:71:\n";
+			    "dupgrp:x:71:\n"
+			    "mine:x:3000:member\n"
+			    "others:x:51:member\n";
 
 static struct user_ids ids;
+
+/* ids.groups is exactly the n gids given. */
+static void expect_groups(size_t n, ...)
+{
+	va_list ap;
+	va_start(ap, n);
+	assert_int_equal(ids.ngroups, n);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(ids.groups[i], va_arg(ap, unsigned));
+	va_end(ap);
+}
 
 static void resolve_ok(const char *spec)
 {
@@ -63,16 +77,17 @@ static void test_names(void **state)
 	assert_int_equal(ids.uid, 1000);
 	assert_int_equal(ids.gid, 1000);
 	assert_string_equal(ids.home, "/home/app");
-	/* Member of daemon, staff and video; not docker ("appx", "xapp" are other names). */
-	assert_int_equal(ids.ngroups, 3);
-	assert_int_equal(ids.groups[0], 1);
-	assert_int_equal(ids.groups[1], 50);
-	assert_int_equal(ids.groups[2], 44);
+	/* gid first (as docker passes it), then member of daemon, staff and video;
+	 * not docker ("appx", "xapp" are other names). */
+	expect_groups(4, 1000, 1, 50, 44);
 
 	resolve_ok("root");
 	assert_int_equal(ids.uid, 0);
 	assert_string_equal(ids.home, "/root");
-	assert_int_equal(ids.ngroups, 0);
+	expect_groups(1, 0);
+
+	resolve_ok("member"); /* listed in its own primary group: once */
+	expect_groups(2, 3000, 51);
 
 	resolve_ok("dup"); /* first match wins */
 	assert_int_equal(ids.uid, 2000);
@@ -92,13 +107,13 @@ static void test_numeric(void **state)
 	assert_int_equal(ids.uid, 1000);
 	assert_int_equal(ids.gid, 1000);
 	assert_string_equal(ids.home, "/home/app");
-	assert_int_equal(ids.ngroups, 3);
+	expect_groups(4, 1000, 1, 50, 44);
 
 	resolve_ok("4242"); /* no entry: fine, gid 0, home / */
 	assert_int_equal(ids.uid, 4242);
 	assert_int_equal(ids.gid, 0);
 	assert_string_equal(ids.home, "/");
-	assert_int_equal(ids.ngroups, 0);
+	expect_groups(1, 0);
 
 	resolve_ok("1234"); /* a name that looks numeric matches by name first */
 	assert_int_equal(ids.uid, 4321);
@@ -121,14 +136,15 @@ static void test_numeric(void **state)
 static void test_groups(void **state)
 {
 	(void)state;
-	resolve_ok("app:staff"); /* explicit group: no supplementary groups */
+	resolve_ok("app:staff"); /* explicit group: it is the only supplementary group */
 	assert_int_equal(ids.uid, 1000);
 	assert_int_equal(ids.gid, 50);
-	assert_int_equal(ids.ngroups, 0);
+	expect_groups(1, 50);
 	assert_string_equal(ids.home, "/home/app");
 
 	resolve_ok("app:777");
 	assert_int_equal(ids.gid, 777);
+	expect_groups(1, 777);
 	resolve_ok("4242:44");
 	assert_int_equal(ids.uid, 4242);
 	assert_int_equal(ids.gid, 44);
@@ -137,7 +153,7 @@ static void test_groups(void **state)
 	assert_int_equal(ids.gid, 44);
 	resolve_ok("app:"); /* empty group part = implicit */
 	assert_int_equal(ids.gid, 1000);
-	assert_int_equal(ids.ngroups, 3);
+	expect_groups(4, 1000, 1, 50, 44);
 	resolve_ok("root:dupgrp");
 	assert_int_equal(ids.gid, 70);
 	resolve_ok("root:nomembers"); /* three fields are enough for a group */
@@ -167,6 +183,7 @@ static void test_missing(void **state)
 	assert_int_equal(ids.uid, 5);
 	assert_int_equal(ids.gid, 6);
 	assert_string_equal(ids.home, "/");
+	expect_groups(1, 6);
 }
 
 /* Long lines and fields, and more supplementary groups than we keep. */
@@ -189,17 +206,21 @@ static void test_long_lines(void **state)
 
 	size_t ngroups = USER_MAX_GROUPS + 1;
 	char *gr = malloc(ngroups * 32);
-	size_t off = 0, last = 0;
+	size_t off = 0, last = 0, prev = 0;
 	for (size_t i = 0; i < ngroups; i++) {
+		prev = last;
 		last = off;
 		off += (size_t)sprintf(gr + off, "g%zu:x:%zu:x,app\n", i, 5000 + i);
 	}
 	assert_int_equal(user_resolve("app", passwd, gr, &ids, &err), -E2BIG);
 	assert_non_null(strstr(err.msg, "supplementary groups"));
-	gr[last] = '\0'; /* without the last line: exactly the maximum */
+	gr[last] = '\0'; /* without the last line: the gid + those = one over the maximum */
+	assert_int_equal(user_resolve("app", passwd, gr, &ids, &err), -E2BIG);
+	gr[prev] = '\0'; /* one line less: exactly the maximum */
 	assert_int_equal(user_resolve("app", passwd, gr, &ids, &err), 0);
 	assert_int_equal(ids.ngroups, USER_MAX_GROUPS);
-	assert_int_equal(ids.groups[USER_MAX_GROUPS - 1], 5000 + USER_MAX_GROUPS - 1);
+	assert_int_equal(ids.groups[0], 1000);
+	assert_int_equal(ids.groups[USER_MAX_GROUPS - 1], 5000 + USER_MAX_GROUPS - 2);
 	free(gr);
 }
 
