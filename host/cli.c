@@ -76,8 +76,8 @@ int cli_parse_cpus(const char *s, uint64_t *millicpus, struct sb_error *err)
 		return error_set(err, 0, "invalid --cpus `%s`: expected a number like 1 or 1.5",
 				 s ? s : "");
 	*millicpus = (uint64_t)llround(v * 1000);
-	if (*millicpus == 0)
-		return error_set(err, 0, "invalid --cpus `%s`: too small", s);
+	if (*millicpus < 10) /* cpu.max takes no quota under 1 ms per 100 ms period */
+		return error_set(err, 0, "invalid --cpus `%s`: the minimum is 0.01", s);
 	return 0;
 }
 

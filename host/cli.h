@@ -13,7 +13,7 @@ int cli_parse_size(const char *s, const char *what, uint64_t *out, struct sb_err
 /* Unsigned integer in [min, max]. */
 int cli_parse_uint(const char *s, const char *what, uint64_t min, uint64_t max, uint64_t *out,
 		   struct sb_error *err);
-/* "1.5" cpus -> millicpus (1500); > 0 and <= 1024 cpus. */
+/* "1.5" cpus -> millicpus (1500); 0.01 (the smallest cpu.max quota) to 1024. */
 int cli_parse_cpus(const char *s, uint64_t *millicpus, struct sb_error *err);
 /* A duration as timeout(1) takes it: "10", "10s", "1.5m", "2h", "1d", "500ms";
  * > 0 and at most 100 days. Returns 0 and *ms (rounded up to 1 ms), or -EINVAL. */

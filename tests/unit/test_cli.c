@@ -52,6 +52,9 @@ static void test_parse_uint_and_cpus(void **state)
 	assert_int_equal(v, 2000);
 	assert_true(cli_parse_cpus("0", &v, &err) < 0);
 	assert_true(cli_parse_cpus("0.0001", &v, &err) < 0);
+	assert_true(cli_parse_cpus("0.009", &v, &err) < 0);
+	assert_int_equal(cli_parse_cpus("0.01", &v, &err), 0);
+	assert_int_equal(v, 10);
 	assert_true(cli_parse_cpus("2000", &v, &err) < 0);
 	assert_true(cli_parse_cpus("abc", &v, &err) < 0);
 }
