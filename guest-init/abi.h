@@ -47,6 +47,7 @@
  *       hostname = "sandbox";              string
  *       time-ns = /bits/ 64 <...>;         u64, host CLOCK_REALTIME in ns
  *       tty = <0>;                         u32, 0 or 1
+ *       winsize = <24 80>;                 u32 rows, u32 cols: the pty's first size
  *       limits {                           optional node, each prop optional
  *           memory-max = /bits/ 64 <...>;  u64 bytes, cgroup memory.max
  *           pids-max = /bits/ 64 <...>;    u64, cgroup pids.max
@@ -64,6 +65,7 @@
 #define ABI_PROP_HOSTNAME "hostname"
 #define ABI_PROP_TIME_NS "time-ns"
 #define ABI_PROP_TTY "tty"
+#define ABI_PROP_WINSIZE "winsize"
 #define ABI_NODE_LIMITS "limits"
 #define ABI_PROP_MEMORY_MAX "memory-max"
 #define ABI_PROP_PIDS_MAX "pids-max"
@@ -77,7 +79,9 @@
  * subnodes are rejected. argv[0] is non-empty; each env entry is NAME=VALUE
  * with a non-empty NAME; cwd is absolute. A limits property, when present,
  * is never 0 (absent = unlimited); cpu-period-us defaults to
- * ABI_CPU_PERIOD_DEFAULT and is only allowed together with cpu-quota-us. */
+ * ABI_CPU_PERIOD_DEFAULT and is only allowed together with cpu-quota-us.
+ * winsize is only allowed with tty = <1>, each cell in 1..ABI_WINSIZE_MAX
+ * (absent: the kernel's default 0x0 until an ABI_CTL_WINSIZE frame). */
 
 /* Bounds the guest enforces on the blob (and the host respects). */
 #define ABI_CONFIG_MAX_BYTES (1u << 20)
@@ -90,6 +94,7 @@
 #define ABI_CPU_PERIOD_DEFAULT 100000ull
 #define ABI_CPU_QUOTA_MIN 1000ull
 #define ABI_CPU_QUOTA_MAX (1ull << 40)
+#define ABI_WINSIZE_MAX 65535u /* rows and cols (struct winsize has 16-bit fields) */
 
 /* virtio-console ports (host/vmm/virtio/console.c). The VMM offers one
  * virtio-console device with VIRTIO_CONSOLE_F_MULTIPORT: port 0 is a plain

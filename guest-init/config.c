@@ -127,6 +127,7 @@ enum {
 	SEEN_PIDS = 1 << 11,
 	SEEN_QUOTA = 1 << 12,
 	SEEN_PERIOD = 1 << 13,
+	SEEN_WINSIZE = 1 << 14,
 };
 
 static const struct {
@@ -139,7 +140,7 @@ static const struct {
     {ABI_PROP_HOSTNAME, SEEN_HOSTNAME}, {ABI_PROP_TIME_NS, SEEN_TIME},
     {ABI_PROP_TTY, SEEN_TTY},		{ABI_PROP_MEMORY_MAX, SEEN_MEMORY},
     {ABI_PROP_PIDS_MAX, SEEN_PIDS},	{ABI_PROP_CPU_QUOTA, SEEN_QUOTA},
-    {ABI_PROP_CPU_PERIOD, SEEN_PERIOD},
+    {ABI_PROP_CPU_PERIOD, SEEN_PERIOD}, {ABI_PROP_WINSIZE, SEEN_WINSIZE},
 };
 
 /* The bit for name, or 0 when unknown or already seen (*seen is updated). */
@@ -156,8 +157,26 @@ static int mark_seen(const char *name, unsigned allowed, unsigned *seen, struct 
 	return error_set(err, 0, "unknown property `%s`", name);
 }
 
-#define ROOT_PROPS 0x1ffu
+#define ROOT_PROPS (0x1ffu | SEEN_WINSIZE)
 #define LIMIT_PROPS (SEEN_MEMORY | SEEN_PIDS | SEEN_QUOTA | SEEN_PERIOD)
+
+/* winsize = <rows cols>: two cells, each in 1..ABI_WINSIZE_MAX. */
+static int get_winsize(const char *name, const void *val, int len, struct config *cfg,
+		       struct sb_error *err)
+{
+	fdt32_t cell[2];
+	if (len != (int)sizeof(cell))
+		return error_set(err, 0, "property `%s`: %d bytes, want two 32-bit cells", name,
+				 len);
+	memcpy(cell, val, sizeof(cell));
+	uint32_t rows = fdt32_to_cpu(cell[0]), cols = fdt32_to_cpu(cell[1]);
+	if (!rows || !cols || rows > ABI_WINSIZE_MAX || cols > ABI_WINSIZE_MAX)
+		return error_set(err, 0, "property `%s`: %ux%u out of range [1, %u]", name, rows,
+				 cols, ABI_WINSIZE_MAX);
+	cfg->rows = (uint16_t)rows;
+	cfg->cols = (uint16_t)cols;
+	return 0;
+}
 
 static int root_prop(struct config *cfg, int bit, const char *name, const char *val, int len,
 		     struct sb_error *err)
@@ -198,6 +217,8 @@ static int root_prop(struct config *cfg, int bit, const char *name, const char *
 			return error_set(err, 0, "property `%s`: %u is not 0 or 1", name, u32);
 		cfg->tty = u32 == 1;
 		return 0;
+	case SEEN_WINSIZE:
+		return get_winsize(name, val, len, cfg, err);
 	}
 	return error_set(err, 0, "property `%s` not allowed here", name);
 }
@@ -288,6 +309,8 @@ static int finish(struct config *cfg, unsigned seen, struct sb_error *err)
 		cfg->user = "";
 	if (!cfg->hostname)
 		cfg->hostname = "sandbox";
+	if ((seen & SEEN_WINSIZE) && !cfg->tty)
+		return error_set(err, 0, "%s without %s = <1>", ABI_PROP_WINSIZE, ABI_PROP_TTY);
 	if (cfg->limits.cpu_period_us && !cfg->limits.cpu_quota_us)
 		return error_set(err, 0, "%s without %s", ABI_PROP_CPU_PERIOD, ABI_PROP_CPU_QUOTA);
 	if (cfg->limits.cpu_quota_us && !cfg->limits.cpu_period_us)

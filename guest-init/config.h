@@ -29,6 +29,7 @@ struct config {
 	uint64_t time_ns;
 	bool has_time;
 	bool tty;
+	uint16_t rows, cols; /* the pty's first size; 0x0 = not given */
 	struct config_limits limits;
 };
 

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <time.h>
@@ -132,9 +133,13 @@ struct stdio_fds {
 	int child_in, child_out, child_err; /* the child's ends, closed after the fork */
 	int out, err;			    /* PID 1's read ends (-1: none) */
 	int in;				    /* PID 1's O_NONBLOCK write end of stdin (-1: none) */
+	int tty;			    /* the pty master, for window sizes (-1: none) */
 };
 
-static void open_pty(struct stdio_fds *io, struct sb_error *err)
+/* A pty of the config's size. PID 1 keeps three descriptors of the master:
+ * one read (out), one written by the stdin pump (in, closed on EOF) and one
+ * for resizing (tty); the O_NONBLOCK the pump needs is shared by all three. */
+static void open_pty(const struct config *cfg, struct stdio_fds *io, struct sb_error *err)
 {
 	char name[64];
 	int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
@@ -143,18 +148,29 @@ static void open_pty(struct stdio_fds *io, struct sb_error *err)
 		error_set(err, errno, "allocate a pty");
 		fail(err);
 	}
+	struct winsize ws = {.ws_row = cfg->rows, .ws_col = cfg->cols};
+	if (cfg->rows && ioctl(master, TIOCSWINSZ, &ws) < 0) {
+		error_set(err, errno, "set the pty size");
+		fail(err);
+	}
 	int slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (slave < 0) {
 		error_set(err, errno, "open `%s`", name);
 		fail(err);
 	}
-	*io = (struct stdio_fds){slave, slave, slave, master, -1, -1};
+	int in = fcntl(master, F_DUPFD_CLOEXEC, 3);
+	int tty = fcntl(master, F_DUPFD_CLOEXEC, 3);
+	if (in < 0 || tty < 0 || fcntl(master, F_SETFL, O_NONBLOCK) < 0) {
+		error_set(err, errno, "pty descriptors");
+		fail(err);
+	}
+	*io = (struct stdio_fds){slave, slave, slave, master, -1, in, tty};
 }
 
 static void open_stdio(const struct config *cfg, struct stdio_fds *io, struct sb_error *err)
 {
 	if (cfg->tty) {
-		open_pty(io, err);
+		open_pty(cfg, io, err);
 		return;
 	}
 	int in[2], out[2], errp[2];
@@ -163,7 +179,7 @@ static void open_stdio(const struct config *cfg, struct stdio_fds *io, struct sb
 		error_set(err, errno, "pipe");
 		fail(err);
 	}
-	*io = (struct stdio_fds){in[0], out[1], errp[1], out[0], errp[0], in[1]};
+	*io = (struct stdio_fds){in[0], out[1], errp[1], out[0], errp[0], in[1], -1};
 }
 
 /* Fork/exec the workload; returns its pid, io keeps PID 1's ends. */
@@ -260,7 +276,9 @@ int main(int argc, char **argv)
 	/* The host's stdin (a debug run: ours) into the workload's stdin pipe. */
 	static struct pump in;
 	pump_init(&in, in_vm ? channel_take_stdin() : fcntl(0, F_DUPFD_CLOEXEC, 3), io.in);
+	in.tty = cfg.tty; /* EOF becomes ^D on the pty */
 	sv.in = &in;
+	sv.tty_fd = io.tty;
 	sv.ctl_fd = channel_control_fd();
 	console("sandbox-init: started %lld us after boot, ready in %lld us", (long long)t0,
 		(long long)(boot_us() - t0));

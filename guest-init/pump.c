@@ -3,6 +3,7 @@
 #include "pump.h"
 
 #include <errno.h>
+#include <termios.h>
 #include <unistd.h>
 
 static void drop(int *fd)
@@ -17,6 +18,8 @@ void pump_init(struct pump *p, int src, int dst)
 	p->src = src;
 	p->dst = dst;
 	p->off = p->len = 0;
+	p->tty = false;
+	p->last = '\n';
 	if (src < 0) /* nothing will ever come: the workload sees EOF at once */
 		drop(&p->dst);
 	if (dst < 0)
@@ -33,6 +36,21 @@ bool pump_want_write(const struct pump *p)
 	return p->dst >= 0 && p->len > 0;
 }
 
+/* src ended and dst is a pty: queue its EOF character(s) (buf is empty).
+ * Returns whether anything was queued; dst is closed once it is written. */
+static bool queue_eof(struct pump *p)
+{
+	struct termios t;
+	if (tcgetattr(p->dst, &t) < 0 || !(t.c_lflag & ICANON) || t.c_cc[VEOF] == _POSIX_VDISABLE)
+		return false;
+	p->off = 0;
+	p->len = 0;
+	if (p->last != '\n')
+		p->buf[p->len++] = (char)t.c_cc[VEOF];
+	p->buf[p->len++] = (char)t.c_cc[VEOF];
+	return true;
+}
+
 void pump_read(struct pump *p)
 {
 	if (!pump_want_read(p))
@@ -46,7 +64,8 @@ void pump_read(struct pump *p)
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return;
 	drop(&p->src); /* EOF (or an error we cannot wait out): pass EOF on */
-	drop(&p->dst);
+	if (!p->tty || !queue_eof(p))
+		drop(&p->dst);
 }
 
 void pump_write(struct pump *p)
@@ -60,6 +79,7 @@ void pump_write(struct pump *p)
 		pump_close(p);
 		return;
 	}
+	p->last = p->buf[p->off + (size_t)n - 1];
 	p->off += (size_t)n;
 	p->len -= (size_t)n;
 	if (p->len == 0 && p->src < 0)

@@ -11,9 +11,17 @@
 /* Reads src only while buf is empty, so a workload that does not read its
  * stdin stops the host from reading (no unbounded buffering). src EOF closes
  * dst once buf is written out; a dst that fails (EPIPE: the workload closed
- * its stdin) closes both. Both fds are owned; -1 = closed. */
+ * its stdin) closes both. Both fds are owned; -1 = closed.
+ *
+ * With tty set, dst is a pty master, which cannot pass EOF on by closing:
+ * src EOF then writes the terminal's EOF character (VEOF, twice when the last
+ * byte written was not a newline: the first only ends the pending line) if
+ * the terminal is in canonical mode, as typing ^D would; a terminal in raw
+ * mode gets nothing (^D would be just a byte there). */
 struct pump {
 	int src, dst; /* dst must be O_NONBLOCK */
+	bool tty;     /* set after pump_init: dst is a pty master */
+	char last;    /* the last byte written to dst ('\n' before any) */
 	size_t off, len;
 	char buf[PUMP_BUF];
 };

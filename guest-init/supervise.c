@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -77,11 +78,23 @@ struct frame_ctx {
 	bool done;
 };
 
+/* The host terminal's new size onto the workload's pty; the kernel then
+ * sends SIGWINCH to the pty's foreground process group. */
+static void resize(struct supervise *s, uint32_t value)
+{
+	struct winsize ws = {.ws_row = (unsigned short)(value >> 16),
+			     .ws_col = (unsigned short)(value & 0xffff)};
+	if (s->tty_fd >= 0 && ws.ws_row && ws.ws_col)
+		ioctl(s->tty_fd, TIOCSWINSZ, &ws);
+}
+
 static void on_frame(void *ctx, const struct ctl_frame *f)
 {
 	struct frame_ctx *fc = ctx;
 	if (f->type == ABI_CTL_SIGNAL)
 		forward(fc->s, fc->done, (int)f->value);
+	else if (f->type == ABI_CTL_WINSIZE)
+		resize(fc->s, f->value);
 }
 
 /* Frames from the host on the control port; stop watching it when it fails. */

@@ -14,7 +14,8 @@ struct supervise {
 	int sfd;		 /* signalfd for all signals (all blocked) */
 	int out_fd, err_fd;	 /* read ends of the workload's stdout/stderr; closed here */
 	struct pump *in;	 /* host stdin -> the workload's stdin pipe; closed here */
-	int ctl_fd;		 /* control port: ABI_CTL_SIGNAL frames (-1 none; not closed) */
+	int ctl_fd;		 /* control port: ABI_CTL_* frames (-1 none; not closed) */
+	int tty_fd;		 /* pty master for ABI_CTL_WINSIZE (-1 none; not closed) */
 	pid_t child;		 /* the workload */
 	const char *cgroup_root; /* NULL: no workload cgroup */
 	bool pid1;		 /* we are the VM's init: kill(-1) ends the rest */

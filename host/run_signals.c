@@ -1,5 +1,5 @@
-/* `sandbox run` signal forwarding: our signals become control frames for the VMM
- * (vmm_config.ctl_fd). */
+/* `sandbox run` signal forwarding: our signals (and the --timeout clock) become control
+ * frames for the VMM (vmm_config.ctl_fd). */
 #include "run_signals.h"
 
 #include <errno.h>
@@ -19,37 +19,87 @@ struct ctl_frame run_signals_frame(unsigned *stops, int sig)
 	return ctlproto_signal((unsigned)sig);
 }
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void send_frame(struct run_signals *s, const struct ctl_frame *f)
+{
+	uint8_t buf[ABI_CTL_FRAME_SIZE];
+	ctlproto_encode(f, buf);
+	/* A full pipe (the VMM is not reading) drops the frame; a frame is
+	 * smaller than PIPE_BUF, so never half of one. */
+	ssize_t n = write(s->wfd, buf, sizeof(buf));
+	(void)n;
+}
+
+static void take_signal(struct run_signals *s, int sig)
+{
+	struct ctl_frame f;
+	if (sig == SIGWINCH) {
+		struct tty_size sz;
+		if (!s->opts.winsize || s->opts.winsize(&sz) < 0)
+			return;
+		f = ctlproto_winsize(sz.rows, sz.cols);
+	} else {
+		f = run_signals_frame(&s->stops, sig);
+		if (f.type == ABI_CTL_EXIT)
+			atomic_store(&s->forced, sig);
+	}
+	send_frame(s, &f);
+}
+
+/* How long to wait for a signal: one tick, or less when the deadline is nearer. */
+static struct timespec wait_time(const struct run_signals *s, uint64_t now)
+{
+	uint64_t ns = RUN_SIGNALS_POLL_MS * 1000000ull;
+	if (s->deadline_ns && s->deadline_ns - now < ns)
+		ns = s->deadline_ns - now;
+	return (struct timespec){.tv_sec = 0, .tv_nsec = (long)ns};
+}
+
 static void *take(void *arg)
 {
 	struct run_signals *s = arg;
-	const struct timespec tick = {.tv_sec = 0, .tv_nsec = RUN_SIGNALS_POLL_MS * 1000000L};
 
 	while (!atomic_load(&s->stop)) {
-		int sig = sigtimedwait(&s->set, NULL, &tick);
-		if (sig <= 0)
-			continue; /* EAGAIN (the tick) or EINTR */
-		struct ctl_frame f = run_signals_frame(&s->stops, sig);
-		uint8_t buf[ABI_CTL_FRAME_SIZE];
-		ctlproto_encode(&f, buf);
-		if (f.type == ABI_CTL_EXIT)
-			atomic_store(&s->forced, sig);
-		/* A full pipe (the VMM is not reading) drops the frame; a
-		 * frame is smaller than PIPE_BUF, so never half of one. */
-		ssize_t n = write(s->wfd, buf, sizeof(buf));
-		(void)n;
+		uint64_t now = now_ns();
+		if (s->deadline_ns && now >= s->deadline_ns) {
+			s->deadline_ns = 0;
+			if (!atomic_load(&s->forced)) {
+				struct ctl_frame f = ctlproto_exit(RUN_TIMEOUT_STATUS, 0);
+				atomic_store(&s->timed_out, 1);
+				send_frame(s, &f);
+			}
+			continue;
+		}
+		const struct timespec wait = wait_time(s, now);
+		int sig = sigtimedwait(&s->set, NULL, &wait);
+		if (sig > 0)
+			take_signal(s, sig); /* else EAGAIN (the tick) or EINTR */
 	}
 	return NULL;
 }
 
-int run_signals_start(struct run_signals *s, struct sb_error *err)
+int run_signals_start(struct run_signals *s, const struct run_signals_opts *opts,
+		      struct sb_error *err)
 {
 	int p[2];
 
 	memset(s, 0, sizeof(*s));
 	s->rfd = s->wfd = -1;
+	if (opts)
+		s->opts = *opts;
+	if (s->opts.timeout_ms)
+		s->deadline_ns = now_ns() + s->opts.timeout_ms * 1000000ull;
 	sigemptyset(&s->set);
 	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
 		sigaddset(&s->set, forwarded[i]);
+	if (s->opts.winsize)
+		sigaddset(&s->set, SIGWINCH);
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return error_set(err, errno, "signal pipe");
 	s->rfd = p[0];

@@ -1,5 +1,6 @@
 /* run_vm: options + image config -> run config, initrd pieces and VM size -> vmm_run. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include "run.h"
 #include "run_signals.h"
 #include "runconfig.h"
+#include "tty.h"
 #include "vmm.h"
 
 #define CPU_PERIOD_US 100000ull
@@ -54,8 +56,14 @@ static int build_run_archive(const struct run_opts *o, const struct image_config
 	    .user = o->user ? o->user : (img->user ? img->user : ""),
 	    .hostname = o->hostname,
 	    .time_ns = now_ns(CLOCK_REALTIME),
+	    .tty = o->tty,
 	    .limits = {.memory_max = o->memory, .pids_max = o->pids},
 	};
+	struct tty_size ws;
+	if (o->tty && tty_host_size(&ws) == 0) { /* else the guest pty keeps 0x0 */
+		rc.rows = ws.rows;
+		rc.cols = ws.cols;
+	}
 	if (o->millicpus) {
 		rc.limits.cpu_period_us = CPU_PERIOD_US;
 		rc.limits.cpu_quota_us = o->millicpus * CPU_PERIOD_US / 1000;
@@ -85,6 +93,43 @@ static int report(const struct run_opts *o, int r, const struct vmm_result *res)
 	if (o->debug && res->last_log[0])
 		fprintf(stderr, "sandbox: last guest kernel log lines:\n%s\n", res->last_log);
 	return EXIT_SANDBOX;
+}
+
+/* vmm_run with our signals, the terminal and --timeout wired in: signals
+ * and SIGWINCH become control frames; with -it on a terminal, the terminal
+ * is raw for the run (restored before we return, or by a fatal signal). */
+static int run_attached(const struct run_opts *o, struct vmm_config *cfg, struct vmm_result *res,
+			struct sb_error *err)
+{
+	/* -t without -i: the pty gets no input, and no EOF either (which the
+	 * guest would turn into ^D): stdin is a pipe nobody writes. */
+	cleanup_close int hold_r = -1;
+	cleanup_close int hold_w = -1;
+	if (o->tty && !o->interactive) {
+		int p[2];
+		if (pipe2(p, O_CLOEXEC) < 0)
+			return error_set(err, errno, "stdin pipe");
+		hold_r = p[0];
+		hold_w = p[1];
+		cfg->stdin_fd = hold_r;
+	}
+	const struct run_signals_opts so = {.winsize = o->tty ? tty_host_size : NULL,
+					    .timeout_ms = o->timeout_ms};
+	struct run_signals sigs; /* INT TERM HUP QUIT USR1 USR2 to the workload while the VM runs */
+	int r = run_signals_start(&sigs, &so, err);
+	if (r < 0)
+		return r;
+	cfg->ctl_fd = sigs.rfd;
+	if (o->tty && o->interactive && isatty(STDIN_FILENO))
+		r = tty_raw(STDIN_FILENO, err);
+	if (r == 0)
+		r = vmm_run(cfg, res, err);
+	tty_restore();
+	run_signals_stop(&sigs);
+	if (o->debug && atomic_load(&sigs.timed_out))
+		fprintf(stderr, "sandbox: --timeout: stopped the VM after %.1f s\n",
+			(double)o->timeout_ms / 1000);
+	return r;
 }
 
 /* The image's packed initramfs from the cache (packed on a miss), with the
@@ -175,12 +220,7 @@ int run_vm(const struct run_opts *o, struct sb_error *err)
 	    .stderr_fd = STDERR_FILENO,
 	};
 	struct vmm_result res = {0};
-	struct run_signals sigs; /* INT TERM HUP QUIT USR1 USR2 to the workload while the VM runs */
-	if ((r = run_signals_start(&sigs, err)) < 0)
-		return r;
-	cfg.ctl_fd = sigs.rfd;
-	r = vmm_run(&cfg, &res, err);
-	run_signals_stop(&sigs);
+	r = run_attached(o, &cfg, &res, err);
 	uint64_t t2 = now_ns(CLOCK_MONOTONIC);
 	if (o->debug)
 		fprintf(stderr, "sandbox: timings: pack %.1f ms, vm %.1f ms (%u vCPU, %llu MiB)\n",

@@ -51,6 +51,18 @@ static int check_strings(const struct runconfig *rc, struct sb_error *err)
 	return 0;
 }
 
+static int check_winsize(const struct runconfig *rc, struct sb_error *err)
+{
+	if (!rc->rows && !rc->cols)
+		return 0;
+	if (!rc->tty)
+		return error_set(err, 0, "run config: a window size without a tty");
+	if (!rc->rows || !rc->cols)
+		return error_set(err, 0, "run config: window size %ux%u has a zero side",
+				 (unsigned)rc->rows, (unsigned)rc->cols);
+	return 0;
+}
+
 static int check_limits(const struct runconfig_limits *l, struct sb_error *err)
 {
 	if (l->cpu_period_us && !l->cpu_quota_us)
@@ -111,6 +123,10 @@ static int write_tree(const struct runconfig *rc, void *buf, int size)
 	if (rc->time_ns)
 		r = r ?: fdt_property_u64(buf, ABI_PROP_TIME_NS, rc->time_ns);
 	r = r ?: fdt_property_u32(buf, ABI_PROP_TTY, rc->tty ? 1 : 0);
+	if (rc->rows && rc->cols) {
+		const fdt32_t ws[2] = {cpu_to_fdt32(rc->rows), cpu_to_fdt32(rc->cols)};
+		r = r ?: fdt_property(buf, ABI_PROP_WINSIZE, ws, sizeof(ws));
+	}
 	if (l->memory_max || l->pids_max || l->cpu_quota_us) {
 		r = r ?: fdt_begin_node(buf, ABI_NODE_LIMITS);
 		r = r ?: put_limit(buf, ABI_PROP_MEMORY_MAX, l->memory_max);
@@ -126,7 +142,7 @@ static int write_tree(const struct runconfig *rc, void *buf, int size)
 int runconfig_build(const struct runconfig *rc, void **blob, size_t *len, struct sb_error *err)
 {
 	int r = check_strings(rc, err);
-	if (r < 0 || (r = check_limits(&rc->limits, err)) < 0)
+	if (r < 0 || (r = check_winsize(rc, err)) < 0 || (r = check_limits(&rc->limits, err)) < 0)
 		return r;
 	for (size_t size = 4096; size <= ABI_CONFIG_MAX_BYTES; size *= 2) {
 		cleanup_free void *buf = calloc(1, size);

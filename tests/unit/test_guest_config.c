@@ -387,6 +387,79 @@ static void test_limits(void **state)
 	free(blob);
 }
 
+/* winsize = <rows cols>: the good shapes and the hostile ones. */
+static void test_winsize(void **state)
+{
+	(void)state;
+	static const uint8_t ws_24x80[8] = {0, 0, 0, 24, 0, 0, 0, 80};
+	static const uint8_t ws_max[8] = {0, 0, 0xff, 0xff, 0, 0, 0xff, 0xff};
+	static const uint8_t ws_rows0[8] = {0, 0, 0, 0, 0, 0, 0, 80};
+	static const uint8_t ws_cols0[8] = {0, 0, 0, 24, 0, 0, 0, 0};
+	static const uint8_t ws_big[8] = {0, 1, 0, 0, 0, 0, 0, 80}; /* 65536 rows */
+	static const uint8_t ws_huge[8] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+	static const uint8_t ws_three[12] = {0, 0, 0, 24, 0, 0, 0, 80, 0, 0, 0, 1};
+	struct config cfg;
+	struct sb_error err = {0};
+	size_t len;
+
+	const struct prop good[] = {P_COMPAT, P_VERSION, P_ARGV, RAW(ABI_PROP_TTY, be_one, 4),
+				    RAW(ABI_PROP_WINSIZE, ws_24x80, 8)};
+	void *blob = build(good, N(good), NULL, -1, NULL, &len);
+	assert_int_equal(config_parse(blob, len, &cfg, &err), 0);
+	assert_true(cfg.tty);
+	assert_int_equal(cfg.rows, 24);
+	assert_int_equal(cfg.cols, 80);
+	config_free(&cfg);
+	free(blob);
+	/* the order of properties does not matter, and 65535 is allowed */
+	const struct prop max[] = {P_COMPAT, P_VERSION, RAW(ABI_PROP_WINSIZE, ws_max, 8), P_ARGV,
+				   RAW(ABI_PROP_TTY, be_one, 4)};
+	blob = build(max, N(max), NULL, -1, NULL, &len);
+	assert_int_equal(config_parse(blob, len, &cfg, &err), 0);
+	assert_int_equal(cfg.rows, 65535);
+	assert_int_equal(cfg.cols, 65535);
+	config_free(&cfg);
+	free(blob);
+	/* absent: 0x0 */
+	const struct prop none[] = {P_COMPAT, P_VERSION, P_ARGV, RAW(ABI_PROP_TTY, be_one, 4)};
+	blob = build(none, N(none), NULL, -1, NULL, &len);
+	assert_int_equal(config_parse(blob, len, &cfg, &err), 0);
+	assert_int_equal(cfg.rows + cfg.cols, 0);
+	config_free(&cfg);
+	free(blob);
+
+	const struct prop no_tty[] = {P_COMPAT, P_VERSION, P_ARGV,
+				      RAW(ABI_PROP_WINSIZE, ws_24x80, 8)};
+	expect_fail(no_tty, N(no_tty), NULL, -1, NULL, "winsize without tty");
+	const struct prop tty0[] = {P_COMPAT, P_VERSION, P_ARGV, RAW(ABI_PROP_TTY, be_zero, 4),
+				    RAW(ABI_PROP_WINSIZE, ws_24x80, 8)};
+	expect_fail(tty0, N(tty0), NULL, -1, NULL, "winsize without tty");
+	const uint8_t *bad[] = {ws_rows0, ws_cols0, ws_big, ws_huge};
+	for (size_t i = 0; i < N(bad); i++) {
+		const struct prop p[] = {P_COMPAT, P_VERSION, P_ARGV, RAW(ABI_PROP_TTY, be_one, 4),
+					 RAW(ABI_PROP_WINSIZE, bad[i], 8)};
+		expect_fail(p, N(p), NULL, -1, NULL, "out of range");
+	}
+	const struct prop one_cell[] = {P_COMPAT, P_VERSION, P_ARGV, RAW(ABI_PROP_TTY, be_one, 4),
+					RAW(ABI_PROP_WINSIZE, be_one, 4)};
+	expect_fail(one_cell, N(one_cell), NULL, -1, NULL, "two 32-bit cells");
+	const struct prop three[] = {P_COMPAT, P_VERSION, P_ARGV, RAW(ABI_PROP_TTY, be_one, 4),
+				     RAW(ABI_PROP_WINSIZE, ws_three, 12)};
+	expect_fail(three, N(three), NULL, -1, NULL, "two 32-bit cells");
+	const struct prop empty[] = {P_COMPAT, P_VERSION, P_ARGV, RAW(ABI_PROP_TTY, be_one, 4),
+				     RAW(ABI_PROP_WINSIZE, "", 0)};
+	expect_fail(empty, N(empty), NULL, -1, NULL, "two 32-bit cells");
+	const struct prop twice[] = {P_COMPAT,
+				     P_VERSION,
+				     P_ARGV,
+				     RAW(ABI_PROP_TTY, be_one, 4),
+				     RAW(ABI_PROP_WINSIZE, ws_24x80, 8),
+				     RAW(ABI_PROP_WINSIZE, ws_24x80, 8)};
+	expect_fail(twice, N(twice), NULL, -1, NULL, "appears twice");
+	const struct prop in_limits[] = {RAW(ABI_PROP_WINSIZE, ws_24x80, 8)};
+	expect_fail(good, N(good), in_limits, 1, NULL, "unknown property `winsize`");
+}
+
 static void test_env_build(void **state)
 {
 	(void)state;
@@ -422,6 +495,7 @@ int main(void)
 	    cmocka_unit_test(test_identity),	     cmocka_unit_test(test_argv_env),
 	    cmocka_unit_test(test_counts),	     cmocka_unit_test(test_strings_and_cells),
 	    cmocka_unit_test(test_limits),	     cmocka_unit_test(test_env_build),
+	    cmocka_unit_test(test_winsize),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,12 +1,15 @@
 /* Unit tests for guest-init/pump.c (stdin relay) and channel_feed (control frames). */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -143,6 +146,133 @@ static void no_source_is_eof_at_once(void **state)
 	close(d[0]);
 }
 
+/* tty mode: src a pipe, dst a dup of a pty master; we read the slave (the
+ * workload's side), whose line discipline turns VEOF into read() == 0. */
+struct ptyrig {
+	int src_w, master, slave;
+	struct pump p;
+};
+
+static void ptyrig_init(struct ptyrig *r)
+{
+	int s[2];
+	char name[64];
+	assert_int_equal(pipe(s), 0);
+	r->master = posix_openpt(O_RDWR | O_NOCTTY | O_NONBLOCK);
+	assert_true(r->master >= 0);
+	assert_int_equal(grantpt(r->master), 0);
+	assert_int_equal(unlockpt(r->master), 0);
+	assert_int_equal(ptsname_r(r->master, name, sizeof(name)), 0);
+	r->slave = open(name, O_RDWR | O_NOCTTY | O_NONBLOCK);
+	assert_true(r->slave >= 0);
+	r->src_w = s[1];
+	pump_init(&r->p, s[0], dup(r->master)); /* the pump closes its dst: keep the pty */
+	r->p.tty = true;
+}
+
+static void ptyrig_close(struct ptyrig *r)
+{
+	pump_close(&r->p);
+	if (r->src_w >= 0)
+		close(r->src_w);
+	close(r->slave);
+	close(r->master);
+}
+
+static void ptyrig_eof(struct ptyrig *r)
+{
+	close(r->src_w);
+	r->src_w = -1;
+	pump_read(&r->p);
+	assert_int_equal(r->p.src, -1);
+}
+
+/* One read on the slave once it is readable (the pty hands input over
+ * asynchronously); -2 when nothing came within ms. */
+static ssize_t slave_read(int fd, char *buf, size_t len, int ms)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	if (poll(&p, 1, ms) != 1)
+		return -2;
+	return read(fd, buf, len);
+}
+
+static void tty_partial_line_gets_two_eofs(void **state)
+{
+	(void)state;
+	struct ptyrig r;
+	ptyrig_init(&r);
+	assert_int_equal(write(r.src_w, "abc", 3), 3);
+	pump_read(&r.p);
+	pump_write(&r.p);
+	char buf[16];
+	assert_int_equal(slave_read(r.slave, buf, sizeof(buf), 200), -2); /* no line yet */
+	ptyrig_eof(&r);
+	assert_int_equal(r.p.len, 2);
+	assert_int_equal(r.p.buf[0], 4); /* ^D, the default VEOF */
+	assert_int_equal(r.p.buf[1], 4);
+	pump_write(&r.p);
+	assert_int_equal(r.p.dst, -1); /* written: the pump is done */
+	assert_int_equal(slave_read(r.slave, buf, sizeof(buf), 2000), 3);
+	assert_memory_equal(buf, "abc", 3);
+	assert_int_equal(slave_read(r.slave, buf, sizeof(buf), 2000), 0); /* EOF */
+	assert_int_equal(slave_read(r.slave, buf, sizeof(buf), 200), -2);
+	ptyrig_close(&r);
+}
+
+static void tty_whole_line_gets_one_eof(void **state)
+{
+	(void)state;
+	struct ptyrig r;
+	ptyrig_init(&r);
+	assert_int_equal(write(r.src_w, "ab\n", 3), 3);
+	pump_read(&r.p);
+	pump_write(&r.p);
+	ptyrig_eof(&r);
+	assert_int_equal(r.p.len, 1);
+	pump_write(&r.p);
+	char buf[16];
+	assert_int_equal(slave_read(r.slave, buf, sizeof(buf), 2000), 3);
+	assert_memory_equal(buf, "ab\n", 3);
+	assert_int_equal(slave_read(r.slave, buf, sizeof(buf), 2000), 0);
+	assert_int_equal(slave_read(r.slave, buf, sizeof(buf), 200), -2); /* only one */
+	ptyrig_close(&r);
+}
+
+static void tty_eof_char_and_raw_mode(void **state)
+{
+	(void)state;
+	struct ptyrig r;
+	struct termios t;
+	/* stty eof ^B: that character, not ^D */
+	ptyrig_init(&r);
+	assert_int_equal(tcgetattr(r.slave, &t), 0);
+	t.c_cc[VEOF] = 2;
+	assert_int_equal(tcsetattr(r.slave, TCSANOW, &t), 0);
+	ptyrig_eof(&r);
+	assert_int_equal(r.p.len, 1);
+	assert_int_equal(r.p.buf[0], 2);
+	pump_write(&r.p);
+	char buf[16];
+	assert_int_equal(slave_read(r.slave, buf, sizeof(buf), 2000), 0);
+	ptyrig_close(&r);
+	/* raw mode (the workload runs an editor): EOF sends nothing */
+	ptyrig_init(&r);
+	assert_int_equal(tcgetattr(r.slave, &t), 0);
+	cfmakeraw(&t);
+	assert_int_equal(tcsetattr(r.slave, TCSANOW, &t), 0);
+	assert_int_equal(write(r.src_w, "x", 1), 1);
+	pump_read(&r.p);
+	pump_write(&r.p);
+	ptyrig_eof(&r);
+	assert_int_equal(r.p.dst, -1);
+	assert_false(pump_want_write(&r.p));
+	assert_int_equal(slave_read(r.slave, buf, sizeof(buf), 2000), 1);
+	assert_int_equal(buf[0], 'x');
+	assert_int_equal(slave_read(r.slave, buf, sizeof(buf), 200), -2);
+	ptyrig_close(&r);
+}
+
 /* channel_feed: frames split anywhere, bad ones skipped whole. */
 struct seen {
 	unsigned n;
@@ -205,10 +335,16 @@ static void feed_signal_out_of_range(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(moves_bytes_then_eof),	 cmocka_unit_test(backpressure_bounded),
-	    cmocka_unit_test(partial_write_keeps_order), cmocka_unit_test(reader_gone_closes_both),
-	    cmocka_unit_test(no_source_is_eof_at_once),	 cmocka_unit_test(feed_split_and_bad),
+	    cmocka_unit_test(moves_bytes_then_eof),
+	    cmocka_unit_test(backpressure_bounded),
+	    cmocka_unit_test(partial_write_keeps_order),
+	    cmocka_unit_test(reader_gone_closes_both),
+	    cmocka_unit_test(no_source_is_eof_at_once),
+	    cmocka_unit_test(feed_split_and_bad),
 	    cmocka_unit_test(feed_signal_out_of_range),
+	    cmocka_unit_test(tty_partial_line_gets_two_eofs),
+	    cmocka_unit_test(tty_whole_line_gets_one_eof),
+	    cmocka_unit_test(tty_eof_char_and_raw_mode),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -54,7 +55,7 @@ static void thread_turns_signals_into_frames(void **state)
 	(void)state;
 	struct run_signals s;
 	struct sb_error err = {0};
-	assert_int_equal(run_signals_start(&s, &err), 0);
+	assert_int_equal(run_signals_start(&s, NULL, &err), 0);
 	assert_true(s.rfd > 0);
 	kill(getpid(), SIGUSR2);
 	struct ctl_frame f = read_frame(s.rfd);
@@ -76,11 +77,112 @@ static void thread_turns_signals_into_frames(void **state)
 	assert_false(sigismember(&now, SIGUSR2));
 }
 
+/* Nothing on fd within ms. */
+static void no_frame(int fd, int ms)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	assert_int_equal(poll(&p, 1, ms), 0);
+}
+
+static int fake_rows = 33, fake_cols = 101;
+
+static int fake_size(struct tty_size *sz)
+{
+	if (fake_rows < 0)
+		return -ENOTTY;
+	sz->rows = (uint16_t)fake_rows;
+	sz->cols = (uint16_t)fake_cols;
+	return 0;
+}
+
+static void winch_becomes_winsize(void **state)
+{
+	(void)state;
+	struct run_signals s;
+	struct sb_error err = {0};
+	const struct run_signals_opts opts = {.winsize = fake_size};
+	assert_int_equal(run_signals_start(&s, &opts, &err), 0);
+	kill(getpid(), SIGWINCH);
+	struct ctl_frame f = read_frame(s.rfd);
+	assert_int_equal(f.type, ABI_CTL_WINSIZE);
+	assert_int_equal(f.value, 33u << 16 | 101);
+	fake_rows = 7;
+	fake_cols = 65535;
+	kill(getpid(), SIGWINCH);
+	f = read_frame(s.rfd);
+	assert_int_equal(f.value, 7u << 16 | 65535);
+	fake_rows = -1; /* the size is unknown now: no frame */
+	kill(getpid(), SIGWINCH);
+	no_frame(s.rfd, 300);
+	kill(getpid(), SIGWINCH);
+	kill(getpid(), SIGINT); /* still a stop signal, not counted by WINCH */
+	f = read_frame(s.rfd);
+	assert_int_equal(f.type, ABI_CTL_SIGNAL);
+	assert_int_equal(f.value, SIGINT);
+	run_signals_stop(&s);
+
+	/* Without -t, SIGWINCH is not ours (its default: ignored). */
+	assert_int_equal(run_signals_start(&s, NULL, &err), 0);
+	sigset_t now;
+	pthread_sigmask(SIG_SETMASK, NULL, &now);
+	assert_false(sigismember(&now, SIGWINCH));
+	assert_true(sigismember(&now, SIGHUP));
+	kill(getpid(), SIGWINCH);
+	no_frame(s.rfd, 300);
+	run_signals_stop(&s);
+}
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void timeout_ends_the_vm(void **state)
+{
+	(void)state;
+	struct run_signals s;
+	struct sb_error err = {0};
+	const struct run_signals_opts opts = {.timeout_ms = 450};
+	uint64_t t0 = mono_ms();
+	assert_int_equal(run_signals_start(&s, &opts, &err), 0);
+	kill(getpid(), SIGUSR1); /* signals still pass before it */
+	struct ctl_frame f = read_frame(s.rfd);
+	assert_int_equal(f.value, SIGUSR1);
+	assert_int_equal(atomic_load(&s.timed_out), 0);
+	f = read_frame(s.rfd);
+	uint64_t took = mono_ms() - t0;
+	assert_int_equal(f.type, ABI_CTL_EXIT);
+	assert_int_equal(f.value, RUN_TIMEOUT_STATUS);
+	assert_int_equal(atomic_load(&s.timed_out), 1);
+	assert_true(took >= 450);
+	assert_true(took < 450 + 1000);
+	no_frame(s.rfd, 300); /* once */
+	run_signals_stop(&s);
+
+	/* The VM already ended by a second ^C: no timeout frame after. */
+	const struct run_signals_opts soon = {.timeout_ms = 300};
+	assert_int_equal(run_signals_start(&s, &soon, &err), 0);
+	kill(getpid(), SIGINT);
+	f = read_frame(s.rfd); /* (two pending SIGINTs would merge into one) */
+	assert_int_equal(f.type, ABI_CTL_SIGNAL);
+	kill(getpid(), SIGINT);
+	f = read_frame(s.rfd);
+	assert_int_equal(f.type, ABI_CTL_EXIT);
+	assert_int_equal(f.value, 128 + SIGINT);
+	no_frame(s.rfd, 600);
+	assert_int_equal(atomic_load(&s.timed_out), 0);
+	run_signals_stop(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(first_stop_forwards_second_ends),
 	    cmocka_unit_test(thread_turns_signals_into_frames),
+	    cmocka_unit_test(winch_becomes_winsize),
+	    cmocka_unit_test(timeout_ends_the_vm),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

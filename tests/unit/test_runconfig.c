@@ -54,6 +54,8 @@ static void test_full_round_trip(void **state)
 	    .hostname = "h1",
 	    .time_ns = 1700000000123456789ull,
 	    .tty = true,
+	    .rows = 51,
+	    .cols = 203,
 	    .limits = {.memory_max = 256ull << 20,
 		       .pids_max = 100,
 		       .cpu_quota_us = 50000,
@@ -74,6 +76,8 @@ static void test_full_round_trip(void **state)
 	assert_true(cfg.has_time);
 	assert_true(cfg.time_ns == 1700000000123456789ull);
 	assert_true(cfg.tty);
+	assert_int_equal(cfg.rows, 51);
+	assert_int_equal(cfg.cols, 203);
 	assert_true(cfg.limits.memory_max == 256ull << 20);
 	assert_int_equal(cfg.limits.pids_max, 100);
 	assert_int_equal(cfg.limits.cpu_quota_us, 50000);
@@ -96,6 +100,7 @@ static void test_defaults_round_trip(void **state)
 	assert_string_equal(cfg.hostname, "sandbox");
 	assert_false(cfg.has_time); /* time_ns 0: leave the guest clock alone */
 	assert_false(cfg.tty);
+	assert_int_equal(cfg.rows + cfg.cols, 0);
 	assert_int_equal(cfg.limits.memory_max, 0);
 	assert_int_equal(cfg.limits.cpu_quota_us, 150000);
 	assert_int_equal(cfg.limits.cpu_period_us, ABI_CPU_PERIOD_DEFAULT);
@@ -145,6 +150,36 @@ static void test_large(void **state)
 	build_fails(&hrc, "more than 1048576 bytes"); /* the list fits, the tree does not */
 }
 
+/* The window size: both sides or none, only with a tty, 16-bit sides survive. */
+static void test_winsize(void **state)
+{
+	(void)state;
+	char *argv[] = {"sh", NULL};
+	struct runconfig rc = {.argv = argv, .rows = 24, .cols = 80};
+	build_fails(&rc, "without a tty");
+	rc.tty = true;
+	rc.cols = 0;
+	build_fails(&rc, "24x0 has a zero side");
+	rc.rows = 0;
+	rc.cols = 80;
+	build_fails(&rc, "0x80 has a zero side");
+	rc.rows = 65535;
+	rc.cols = 65535;
+	struct config cfg;
+	void *blob = round_trip(&rc, &cfg);
+	assert_true(cfg.tty);
+	assert_int_equal(cfg.rows, 65535);
+	assert_int_equal(cfg.cols, 65535);
+	config_free(&cfg);
+	free(blob);
+	rc.rows = rc.cols = 0; /* unknown: no property, the guest keeps 0x0 */
+	blob = round_trip(&rc, &cfg);
+	assert_true(cfg.tty);
+	assert_int_equal(cfg.rows + cfg.cols, 0);
+	config_free(&cfg);
+	free(blob);
+}
+
 static void test_host_checks(void **state)
 {
 	(void)state;
@@ -189,10 +224,9 @@ static void test_host_checks(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_full_round_trip),
-	    cmocka_unit_test(test_defaults_round_trip),
-	    cmocka_unit_test(test_large),
-	    cmocka_unit_test(test_host_checks),
+	    cmocka_unit_test(test_full_round_trip), cmocka_unit_test(test_defaults_round_trip),
+	    cmocka_unit_test(test_large),	    cmocka_unit_test(test_host_checks),
+	    cmocka_unit_test(test_winsize),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
