@@ -227,11 +227,8 @@ static int final_status(int wstatus, const struct config *cfg, const char *cgrou
 	int status = status_from_wait(wstatus, kills, &oom);
 	if (oom) {
 		char line[128];
-		int n =
-		    snprintf(line, sizeof(line),
-			     "sandbox: workload killed: out of memory (memory limit %llu bytes)\n",
-			     (unsigned long long)cfg->limits.memory_max);
-		channel_write(PORTIO_STDERR, line, (size_t)n);
+		size_t n = status_oom_note(cfg->limits.memory_max, line, sizeof(line));
+		channel_write(PORTIO_STDERR, line, n);
 	}
 	return status;
 }
