@@ -36,9 +36,21 @@ static void send_frame(struct run_signals *s, const struct ctl_frame *f)
 	(void)n;
 }
 
+/* The VM was told to end with status: abandon it if it has not after the grace time. */
+static void arm_grace(struct run_signals *s, int status)
+{
+	unsigned ms = s->opts.grace_ms ? s->opts.grace_ms : RUN_SIGNALS_GRACE_MS;
+	s->end_status = status;
+	s->grace_ns = now_ns() + ms * 1000000ull;
+}
+
 static void take_signal(struct run_signals *s, int sig)
 {
 	struct ctl_frame f;
+	if (s->grace_ns && (sig == SIGINT || sig == SIGTERM) && s->opts.abandon) {
+		s->opts.abandon(s->end_status); /* a third ^C: stop waiting */
+		return;
+	}
 	if (sig == SIGWINCH) {
 		struct tty_size sz;
 		if (!s->opts.winsize || s->opts.winsize(&sz) < 0)
@@ -46,8 +58,10 @@ static void take_signal(struct run_signals *s, int sig)
 		f = ctlproto_winsize(sz.rows, sz.cols);
 	} else {
 		f = run_signals_frame(&s->stops, sig);
-		if (f.type == ABI_CTL_EXIT)
+		if (f.type == ABI_CTL_EXIT) {
 			atomic_store(&s->forced, sig);
+			arm_grace(s, 128 + sig);
+		}
 	}
 	send_frame(s, &f);
 }
@@ -58,6 +72,8 @@ static struct timespec wait_time(const struct run_signals *s, uint64_t now)
 	uint64_t ns = RUN_SIGNALS_POLL_MS * 1000000ull;
 	if (s->deadline_ns && s->deadline_ns - now < ns)
 		ns = s->deadline_ns - now;
+	if (s->grace_ns && s->grace_ns > now && s->grace_ns - now < ns)
+		ns = s->grace_ns - now;
 	return (struct timespec){.tv_sec = 0, .tv_nsec = (long)ns};
 }
 
@@ -67,11 +83,18 @@ static void *take(void *arg)
 
 	while (!atomic_load(&s->stop)) {
 		uint64_t now = now_ns();
+		if (s->grace_ns && now >= s->grace_ns) {
+			s->grace_ns = 0;
+			if (s->opts.abandon)
+				s->opts.abandon(s->end_status);
+			continue;
+		}
 		if (s->deadline_ns && now >= s->deadline_ns) {
 			s->deadline_ns = 0;
 			if (!atomic_load(&s->forced)) {
 				struct ctl_frame f = ctlproto_exit(RUN_TIMEOUT_STATUS, 0);
 				atomic_store(&s->timed_out, 1);
+				arm_grace(s, RUN_TIMEOUT_STATUS);
 				send_frame(s, &f);
 			}
 			continue;

@@ -22,7 +22,17 @@ struct run_signals_opts {
 	/* Non-0 (--timeout): this long after run_signals_start (CLOCK_MONOTONIC),
 	 * an ABI_CTL_EXIT frame with RUN_TIMEOUT_STATUS ends the VM. */
 	uint64_t timeout_ms;
+	/* Non-NULL: the last resort when the VM does not stop after its
+	 * ABI_CTL_EXIT frame (a VMM blocked writing to a stdout nobody reads, a
+	 * full control pipe): called from the signal thread with the status
+	 * grace_ms after the frame, or at once on a third SIGINT/SIGTERM.
+	 * sandbox run restores the terminal and _exits there; if it returns,
+	 * the thread carries on. */
+	void (*abandon)(int status);
+	unsigned grace_ms; /* 0: RUN_SIGNALS_GRACE_MS */
 };
+
+#define RUN_SIGNALS_GRACE_MS 3000
 
 /* SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 go to the workload
  * (ABI_CTL_SIGNAL). A second SIGINT or SIGTERM (any mix) ends the VM at once
@@ -33,6 +43,8 @@ struct run_signals {
 	pthread_t thread;
 	struct run_signals_opts opts;
 	uint64_t deadline_ns; /* CLOCK_MONOTONIC; 0 none */
+	uint64_t grace_ns;    /* when to abandon a VM told to stop; 0 none */
+	int end_status;	      /* the status of the ABI_CTL_EXIT frame sent */
 	atomic_int stop;
 	atomic_int forced;    /* the signal that ended the VM, 0 none */
 	atomic_int timed_out; /* the timeout frame was sent */

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -95,6 +96,20 @@ static int report(const struct run_opts *o, int r, const struct vmm_result *res)
 	return EXIT_SANDBOX;
 }
 
+/* The VM did not stop when told to (run_signals_opts.abandon): restore the
+ * terminal, say so if stderr can take it without blocking, and exit. */
+static void abandon_run(int status)
+{
+	tty_restore();
+	static const char msg[] = "sandbox: the VM did not stop in time; abandoning it\n";
+	struct pollfd p = {.fd = STDERR_FILENO, .events = POLLOUT};
+	if (poll(&p, 1, 0) == 1 && (p.revents & POLLOUT)) {
+		ssize_t n = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+		(void)n;
+	}
+	_exit(status);
+}
+
 /* vmm_run with our signals, the terminal and --timeout wired in: signals
  * and SIGWINCH become control frames; with -it on a terminal, the terminal
  * is raw for the run (restored before we return, or by a fatal signal). */
@@ -114,7 +129,8 @@ static int run_attached(const struct run_opts *o, struct vmm_config *cfg, struct
 		cfg->stdin_fd = hold_r;
 	}
 	const struct run_signals_opts so = {.winsize = o->tty ? tty_host_size : NULL,
-					    .timeout_ms = o->timeout_ms};
+					    .timeout_ms = o->timeout_ms,
+					    .abandon = abandon_run};
 	struct run_signals sigs; /* INT TERM HUP QUIT USR1 USR2 to the workload while the VM runs */
 	int r = run_signals_start(&sigs, &so, err);
 	if (r < 0)

@@ -176,6 +176,52 @@ static void timeout_ends_the_vm(void **state)
 	run_signals_stop(&s);
 }
 
+static atomic_int abandoned = -1;
+static atomic_ullong abandoned_at;
+static void record_abandon(int status)
+{
+	atomic_store(&abandoned_at, mono_ms());
+	atomic_store(&abandoned, status);
+}
+
+/* A VM that does not stop after its exit frame is abandoned after the grace
+ * time (timeout), or at once on a third ^C. */
+static void a_stuck_vm_is_abandoned(void **state)
+{
+	(void)state;
+	struct run_signals s;
+	struct sb_error err = {0};
+	const struct run_signals_opts opts = {
+	    .timeout_ms = 100, .abandon = record_abandon, .grace_ms = 400};
+	uint64_t t0 = mono_ms();
+	assert_int_equal(run_signals_start(&s, &opts, &err), 0);
+	struct ctl_frame f = read_frame(s.rfd);
+	assert_int_equal(f.value, RUN_TIMEOUT_STATUS);
+	assert_int_equal(atomic_load(&abandoned), -1); /* not yet: the grace time runs */
+	while (atomic_load(&abandoned) < 0 && mono_ms() - t0 < 3000)
+		usleep(10000);
+	assert_int_equal(atomic_load(&abandoned), RUN_TIMEOUT_STATUS);
+	assert_true(atomic_load(&abandoned_at) - t0 >= 500);
+	run_signals_stop(&s);
+
+	atomic_store(&abandoned, -1);
+	const struct run_signals_opts slow = {.abandon = record_abandon, .grace_ms = 60000};
+	assert_int_equal(run_signals_start(&s, &slow, &err), 0);
+	for (int i = 0; i < 2; i++) {
+		kill(getpid(), SIGTERM);
+		f = read_frame(s.rfd);
+	}
+	assert_int_equal(f.type, ABI_CTL_EXIT);
+	no_frame(s.rfd, 200);
+	assert_int_equal(atomic_load(&abandoned), -1);
+	kill(getpid(), SIGINT);
+	t0 = mono_ms();
+	while (atomic_load(&abandoned) < 0 && mono_ms() - t0 < 3000)
+		usleep(10000);
+	assert_int_equal(atomic_load(&abandoned), 128 + SIGTERM);
+	run_signals_stop(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -183,6 +229,7 @@ int main(void)
 	    cmocka_unit_test(thread_turns_signals_into_frames),
 	    cmocka_unit_test(winch_becomes_winsize),
 	    cmocka_unit_test(timeout_ends_the_vm),
+	    cmocka_unit_test(a_stuck_vm_is_abandoned),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
