@@ -61,9 +61,16 @@ int cpio_write_data(struct cpio_writer *w, const void *buf, size_t len, struct s
 	if (len > w->pending)
 		return error_set(err, EINVAL, "cpio: %zu bytes written, only %llu owed", len,
 				 (unsigned long long)w->pending);
-	int r = emit(w, buf, len, err);
-	if (r < 0)
-		return r;
+	int r = len ? w->sink(w->ctx, buf, len, err) : 0;
+	return r < 0 ? r : cpio_note_data(w, len, err);
+}
+
+int cpio_note_data(struct cpio_writer *w, size_t len, struct sb_error *err)
+{
+	if (len > w->pending)
+		return error_set(err, EINVAL, "cpio: %zu bytes written, only %llu owed", len,
+				 (unsigned long long)w->pending);
+	w->offset += len;
 	w->pending -= len;
 	if (w->pending == 0 && w->data_len)
 		return emit(w, zeros, pad4(w->offset), err);

@@ -34,6 +34,9 @@ void cpio_writer_init(struct cpio_writer *w, cpio_sink_fn sink, void *ctx);
  * cpio_write_data (exactly e->size bytes, in any number of calls). */
 int cpio_write_header(struct cpio_writer *w, const struct cpio_entry *e, struct sb_error *err);
 int cpio_write_data(struct cpio_writer *w, const void *buf, size_t len, struct sb_error *err);
+/* The caller put len data bytes of the current entry into the sink itself
+ * (zero copy): account for them (and pad after the last). */
+int cpio_note_data(struct cpio_writer *w, size_t len, struct sb_error *err);
 /* Write the TRAILER!!! entry. Returns -EINVAL if data is still owed. */
 int cpio_write_trailer(struct cpio_writer *w, struct sb_error *err);
 

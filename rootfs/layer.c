@@ -1,6 +1,8 @@
-/* Layer streaming: blob fd -> (hash) -> libarchive filter (gzip/zstd/none) ->
- * (hash: diff_id) -> libarchive tar reader -> layer_entry.c. One pass, bounded.
- * (Decompressing on a second thread was measured: no faster on 2 busy cores.) */
+/* Layer streaming, consumer side: the tar bytes from the producer thread
+ * (layer_read.c) -> (hash: diff_id) -> libarchive tar reader -> layer_entry.c.
+ * One pass, bounded: the producer runs at most FEED_SLOTS buffers ahead. On 2
+ * cores the producer's work (read, blob hash, inflate) overlaps with this
+ * thread's (diff_id hash, tar parsing, spilling file contents). */
 #include "layer_int.h"
 
 #include <archive.h>
@@ -9,39 +11,27 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Outer archive: pulls the compressed blob ([off, off + size) of fd), hashing it. */
-static la_ssize_t blob_read(struct archive *a, void *arg, const void **buf)
+int layer_tar_error(struct layer_stream *s, const char *what, struct sb_error *err)
 {
-	struct layer_stream *s = arg;
-	const struct layer_source *src = s->src;
-	uint64_t left = src->size - s->blob_bytes;
-	size_t want = left < sizeof(s->inbuf) ? (size_t)left : sizeof(s->inbuf);
-	for (;;) {
-		ssize_t n =
-		    want ? pread(src->fd, s->inbuf, want, (off_t)(src->off + s->blob_bytes)) : 0;
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			archive_set_error(a, errno, "read blob");
-			return -1;
-		}
-		digest_update(&s->blob_hash, s->inbuf, (size_t)n);
-		s->blob_bytes += (uint64_t)n;
-		if (src->progress && n > 0)
-			src->progress(src->progress_ctx, (uint64_t)n);
-		*buf = s->inbuf;
-		return n;
+	if (s->feed_failed) {
+		if (err)
+			*err = s->feed_err;
+		return -(s->feed_err.code ? s->feed_err.code : EINVAL);
 	}
+	return error_set(err, s->bomb ? EFBIG : EINVAL, "%s: %s", what,
+			 archive_error_string(s->inner) ? archive_error_string(s->inner)
+							: "read error");
 }
 
-/* Inner archive: pulls the decompressed tar stream, hashing it (diff_id) and
+/* Pulls the tar stream from the feed (zero copy), hashing it (diff_id) and
  * counting it against the unpacked-bytes budget. */
 static la_ssize_t tar_read(struct archive *a, void *arg, const void **buf)
 {
 	struct layer_stream *s = arg;
-	la_ssize_t n = archive_read_data(s->outer, s->rawbuf, sizeof(s->rawbuf));
+	ssize_t n = feed_next(s->feed, buf, &s->feed_err);
 	if (n < 0) {
-		archive_set_error(a, EIO, "%s", archive_error_string(s->outer));
+		s->feed_failed = 1;
+		archive_set_error(a, EIO, "%s", s->feed_err.msg);
 		return -1;
 	}
 	if ((uint64_t)n > s->budget->bytes_left) {
@@ -50,29 +40,29 @@ static la_ssize_t tar_read(struct archive *a, void *arg, const void **buf)
 		return -1;
 	}
 	s->budget->bytes_left -= (uint64_t)n;
-	if (!s->plain)
-		digest_update(&s->diff_hash, s->rawbuf, (size_t)n);
+	if (s->comp != LAYER_PLAIN)
+		digest_update(&s->diff_hash, *buf, (size_t)n);
 	s->tar_bytes += (uint64_t)n;
-	*buf = s->rawbuf;
 	return n;
 }
 
-static int open_outer(struct layer_stream *s, struct sb_error *err)
+/* The compression from the blob's first bytes (what libarchive's bidders
+ * look at): gzip and zstd magic, anything else is read as a plain tar. */
+static int sniff(struct layer_stream *s, struct sb_error *err)
 {
-	s->outer = archive_read_new();
-	if (!s->outer)
-		return error_set(err, ENOMEM, "out of memory");
-	archive_read_support_filter_gzip(s->outer);
-	archive_read_support_filter_zstd(s->outer);
-	archive_read_support_format_raw(s->outer);
-	struct archive_entry *ae;
-	if (archive_read_open(s->outer, s, NULL, blob_read, NULL) != ARCHIVE_OK ||
-	    archive_read_next_header(s->outer, &ae) != ARCHIVE_OK)
-		return error_set(err, EINVAL, "unreadable layer: %s",
-				 archive_error_string(s->outer) ? archive_error_string(s->outer)
-								: "empty blob");
-	/* An uncompressed blob is its own tar: one hash serves as both digests. */
-	s->plain = archive_filter_code(s->outer, 0) == ARCHIVE_FILTER_NONE;
+	uint8_t m[4] = {0};
+	size_t want = s->src->size < sizeof(m) ? (size_t)s->src->size : sizeof(m);
+	ssize_t n;
+	do
+		n = want ? pread(s->src->fd, m, want, (off_t)s->src->off) : 0;
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return error_set(err, errno, "read blob");
+	if (n == 0)
+		return error_set(err, EINVAL, "unreadable layer: empty blob");
+	s->comp = n >= 2 && m[0] == 0x1f && m[1] == 0x8b	? LAYER_GZIP
+		  : n == 4 && !memcmp(m, "\x28\xb5\x2f\xfd", 4) ? LAYER_ZSTD
+								: LAYER_PLAIN;
 	return 0;
 }
 
@@ -83,42 +73,37 @@ static int open_inner(struct layer_stream *s, struct sb_error *err)
 		return error_set(err, ENOMEM, "out of memory");
 	archive_read_support_format_tar(s->inner);
 	if (archive_read_open(s->inner, s, NULL, tar_read, NULL) != ARCHIVE_OK)
-		return error_set(err, s->bomb ? EFBIG : EINVAL, "bad tar: %s",
-				 archive_error_string(s->inner));
+		return layer_tar_error(s, "bad tar", err);
 	return 0;
 }
 
-/* Read what the tar reader left (end blocks, padding) and what the
- * decompressor left (trailing bytes), so that both digests cover everything. */
+/* Read what the tar reader left (end blocks, padding, bytes after them), so
+ * that the diff_id covers everything; the producer hashes the rest of the blob
+ * before it ends. */
 static int drain(struct layer_stream *s, struct sb_error *err)
 {
 	const void *buf;
 	la_ssize_t n;
 	while ((n = tar_read(s->inner, s, &buf)) > 0)
 		;
-	if (n < 0)
-		return error_set(err, s->bomb ? EFBIG : EINVAL, "%s",
-				 archive_error_string(s->inner));
-	while ((n = blob_read(s->outer, s, &buf)) > 0)
-		;
-	return n < 0 ? error_set(err, errno, "read blob") : 0;
+	return n < 0 ? layer_tar_error(s, "bad tar", err) : 0;
 }
 
 static int verify(struct layer_stream *s, const struct layer_source *src, struct sb_error *err)
 {
-	char hex[DIGEST_HEX_LEN + 1], blob_hex[DIGEST_HEX_LEN + 1];
-	digest_final(&s->blob_hash, hex);
-	memcpy(blob_hex, hex, sizeof(hex));
+	char hex[DIGEST_HEX_LEN + 1];
 	if (s->blob_bytes != src->size)
 		return error_set(err, EINVAL, "blob truncated: %llu of %llu bytes",
 				 (unsigned long long)s->blob_bytes, (unsigned long long)src->size);
-	if (src->digest && strcmp(hex, src->digest))
+	if (src->digest && strcmp(s->blob_hex, src->digest))
 		return error_set(err, EINVAL,
 				 "content does not match its digest (got sha256:%s, %llu bytes)",
-				 hex, (unsigned long long)s->blob_bytes);
-	digest_final(&s->diff_hash, hex);
-	if (s->plain)
-		memcpy(hex, blob_hex, sizeof(hex));
+				 s->blob_hex, (unsigned long long)s->blob_bytes);
+	/* An uncompressed blob is its own tar: one hash serves as both digests. */
+	if (s->comp == LAYER_PLAIN)
+		memcpy(hex, s->blob_hex, sizeof(hex));
+	else
+		digest_final(&s->diff_hash, hex);
 	if (src->diff_id && strcmp(hex, src->diff_id))
 		return error_set(err, EINVAL,
 				 "uncompressed tar has sha256:%s, config diff_id says sha256:%s",
@@ -130,6 +115,7 @@ static void stream_close(struct layer_stream *s)
 {
 	if (s->inner)
 		archive_read_free(s->inner);
+	feed_stop(s->feed); /* joins the producer: its state is ours again */
 	if (s->outer)
 		archive_read_free(s->outer);
 	digest_free(&s->blob_hash);
@@ -140,12 +126,14 @@ static void stream_close(struct layer_stream *s)
 static int apply(struct layer_stream *s, const struct layer_source *src, struct sb_error *err)
 {
 	int r;
-	if ((r = digest_init(&s->blob_hash, err)) < 0 ||
-	    (r = digest_init(&s->diff_hash, err)) < 0 || (r = open_outer(s, err)) < 0 ||
+	if ((r = sniff(s, err)) < 0 || (r = digest_init(&s->blob_hash, err)) < 0 ||
+	    (r = digest_init(&s->diff_hash, err)) < 0 || (r = layer_read_start(s, err)) < 0 ||
 	    (r = open_inner(s, err)) < 0)
 		return r;
 	if ((r = layer_entries(s, err)) < 0 || (r = drain(s, err)) < 0)
 		return r;
+	feed_stop(s->feed);
+	s->feed = NULL;
 	return verify(s, src, err);
 }
 

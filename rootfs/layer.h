@@ -1,4 +1,5 @@
-/* One layer blob -> merged tree: stream it once through libarchive, verify its
+/* One layer blob -> merged tree: stream it once (read, hash and decompress on a
+ * second thread; parse the tar with libarchive on the caller's), verify its
  * blob digest and diff_id, spill file contents, apply entries and whiteouts. */
 #ifndef SB_LAYER_H
 #define SB_LAYER_H
@@ -28,7 +29,8 @@ struct layer_source {
 	uint64_t size;	     /* blob size: fewer bytes in fd is an error */
 	const char *diff_id; /* expected sha256 hex of the tar, or NULL */
 	uint64_t off;
-	/* Called with each chunk's size as the blob is read (may be NULL). */
+	/* Called with each chunk's size as the blob is read (may be NULL), from
+	 * the reading thread while layer_apply runs: only it touches ctx then. */
 	void (*progress)(void *ctx, uint64_t bytes);
 	void *progress_ctx;
 };

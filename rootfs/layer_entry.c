@@ -4,6 +4,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -29,28 +30,58 @@ static int spill_write(struct layer_stream *s, const void *buf, size_t len, stru
 	return 0;
 }
 
-/* Copy the entry's content to the spill file; *size is what was copied. */
+/* Count n more content bytes against the budget and the cpio size limit. */
+static int account(struct layer_stream *s, const char *path, uint64_t n, uint64_t *size,
+		   struct sb_error *err)
+{
+	if (n > s->budget->spill_left)
+		return error_set(err, EFBIG,
+				 "`%.200s`: unpacked size limit reached (--max-unpacked)", path);
+	s->budget->spill_left -= n;
+	*size += n;
+	if (*size > CPIO_MAX_FILE_SIZE)
+		return error_set(err, EFBIG, "`%.200s`: file larger than 4 GiB", path);
+	return 0;
+}
+
+/* Zeros for the holes of a sparse entry, up to offset `to`. */
+static int fill_hole(struct layer_stream *s, const char *path, uint64_t to, uint64_t *size,
+		     struct sb_error *err)
+{
+	static const uint8_t zeros[64 << 10];
+	while (*size < to) {
+		size_t n = to - *size < sizeof(zeros) ? (size_t)(to - *size) : sizeof(zeros);
+		int r = account(s, path, n, size, err);
+		if (r < 0 || (r = spill_write(s, zeros, n, err)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Copy the entry's content to the spill file straight from libarchive's
+ * buffers; holes of sparse entries become zeros, as archive_read_data would
+ * make them. *size is what was copied. */
 static int spill_content(struct layer_stream *s, const char *path, uint64_t *size,
 			 struct sb_error *err)
 {
 	*size = 0;
 	for (;;) {
-		la_ssize_t n = archive_read_data(s->inner, s->databuf, sizeof(s->databuf));
-		if (n == 0)
-			return 0;
-		if (n < 0)
-			return error_set(err, s->bomb ? EFBIG : EINVAL, "`%.200s`: %s", path,
-					 archive_error_string(s->inner));
-		if ((uint64_t)n > s->budget->spill_left)
-			return error_set(err, EFBIG,
-					 "`%.200s`: unpacked size limit reached (--max-unpacked)",
-					 path);
-		s->budget->spill_left -= (uint64_t)n;
-		*size += (uint64_t)n;
-		if (*size > CPIO_MAX_FILE_SIZE)
-			return error_set(err, EFBIG, "`%.200s`: file larger than 4 GiB", path);
-		int r = spill_write(s, s->databuf, (size_t)n, err);
-		if (r < 0)
+		const void *buf;
+		size_t n;
+		la_int64_t at;
+		int r = archive_read_data_block(s->inner, &buf, &n, &at);
+		if (r == ARCHIVE_EOF)
+			return at > 0 ? fill_hole(s, path, (uint64_t)at, size, err) : 0;
+		if (r != ARCHIVE_OK) {
+			char what[256];
+			snprintf(what, sizeof(what), "`%.200s`", path);
+			return layer_tar_error(s, what, err);
+		}
+		if (at < 0 || (uint64_t)at < *size)
+			return error_set(err, EINVAL, "`%.200s`: sparse blocks out of order", path);
+		if ((r = fill_hole(s, path, (uint64_t)at, size, err)) < 0 ||
+		    (r = account(s, path, n, size, err)) < 0 ||
+		    (r = spill_write(s, buf, n, err)) < 0)
 			return r;
 	}
 }
@@ -135,8 +166,7 @@ int layer_entries(struct layer_stream *s, struct sb_error *err)
 		if (r == ARCHIVE_EOF)
 			return 0;
 		if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
-			return error_set(err, s->bomb ? EFBIG : EINVAL, "bad tar: %s",
-					 archive_error_string(s->inner));
+			return layer_tar_error(s, "bad tar", err);
 		if (s->budget->entries_left == 0)
 			return error_set(err, E2BIG,
 					 "too many entries in the image (--max-entries)");

@@ -1,5 +1,7 @@
 /* LZ4 legacy stream writer: magic, then [le32 size][block] of <= 8 MiB input, then a
- * zero size. Two input blocks are compressed in parallel (this thread and one more). */
+ * zero size. A pipeline: the caller fills block k while LZ4LEGACY_WORKERS threads
+ * compress the blocks before it; blocks are written to fd in order by the
+ * caller's thread, each before its slot (k % LZ4LEGACY_SLOTS) is filled again. */
 #include "lz4legacy.h"
 
 #include <errno.h>
@@ -10,18 +12,29 @@
 #include <string.h>
 #include <unistd.h>
 
-struct block {
+#define LZ4LEGACY_SLOTS 3
+#define LZ4LEGACY_WORKERS 2
+
+enum { SLOT_FREE, SLOT_QUEUED, SLOT_DONE };
+
+struct slot {
 	uint8_t *in, *out; /* out holds the le32 size then the compressed bytes */
 	size_t fill;
 	int out_len; /* compressed size, < 0 on failure */
-	int level;
+	int state;
 };
 
 struct lz4legacy {
-	int fd;
-	int cur; /* block being filled: 0 or 1 */
-	struct block b[2];
-	uint64_t written;
+	int fd, level;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	pthread_t th[LZ4LEGACY_WORKERS];
+	int nthreads, quit;
+	struct slot s[LZ4LEGACY_SLOTS];
+	uint64_t filling; /* the block being filled */
+	uint64_t next;	  /* the next queued block a worker takes */
+	uint64_t flushed; /* blocks written to fd */
+	uint64_t written; /* bytes written to fd */
 };
 
 static int write_all(struct lz4legacy *z, const void *buf, size_t len, struct sb_error *err)
@@ -48,45 +61,124 @@ static void put_le32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)(v >> 24);
 }
 
-static void *compress_block(void *arg)
+static void compress_block(struct slot *b, int level)
 {
-	struct block *b = arg;
 	int cap = LZ4_compressBound(LZ4LEGACY_BLOCK);
-	if (b->level <= 1)
+	if (level <= 1)
 		b->out_len = LZ4_compress_default((const char *)b->in, (char *)b->out + 4,
 						  (int)b->fill, cap);
 	else
 		b->out_len = LZ4_compress_HC((const char *)b->in, (char *)b->out + 4, (int)b->fill,
-					     cap, b->level);
+					     cap, level);
 	if (b->out_len <= 0)
 		b->out_len = -1;
 	else
 		put_le32(b->out, (uint32_t)b->out_len);
+}
+
+static void *worker(void *arg)
+{
+	struct lz4legacy *z = arg;
+	pthread_mutex_lock(&z->mu);
+	for (;;) {
+		while (!z->quit && z->next == z->filling)
+			pthread_cond_wait(&z->cv, &z->mu);
+		if (z->quit)
+			break;
+		struct slot *b = &z->s[z->next++ % LZ4LEGACY_SLOTS];
+		pthread_mutex_unlock(&z->mu);
+		compress_block(b, z->level);
+		pthread_mutex_lock(&z->mu);
+		b->state = SLOT_DONE;
+		pthread_cond_broadcast(&z->cv);
+	}
+	pthread_mutex_unlock(&z->mu);
 	return NULL;
 }
 
-/* Compress the filled blocks (block 1 on a helper thread), write them in order. */
-static int flush(struct lz4legacy *z, struct sb_error *err)
+/* Hand the block being filled to the workers (or compress it here without them). */
+static void submit(struct lz4legacy *z)
 {
-	int n = z->b[1].fill ? 2 : z->b[0].fill ? 1 : 0;
-	pthread_t th;
-	int threaded = n == 2 && pthread_create(&th, NULL, compress_block, &z->b[1]) == 0;
-	compress_block(&z->b[0]);
-	if (n == 2) {
-		if (threaded)
-			pthread_join(th, NULL);
-		else
-			compress_block(&z->b[1]);
+	struct slot *b = &z->s[z->filling % LZ4LEGACY_SLOTS];
+	if (!z->nthreads) {
+		compress_block(b, z->level);
+		b->state = SLOT_DONE;
+		z->next++;
+		z->filling++;
+		return;
 	}
-	for (int i = 0; i < n; i++) {
-		if (z->b[i].out_len < 0)
-			return error_set(err, EIO, "lz4: compression failed");
-		int r = write_all(z, z->b[i].out, (size_t)z->b[i].out_len + 4, err);
+	pthread_mutex_lock(&z->mu);
+	b->state = SLOT_QUEUED;
+	z->filling++;
+	pthread_cond_broadcast(&z->cv);
+	pthread_mutex_unlock(&z->mu);
+}
+
+/* Wait for the oldest unwritten block to be compressed, write it, free its slot. */
+static int flush_one(struct lz4legacy *z, struct sb_error *err)
+{
+	struct slot *b = &z->s[z->flushed % LZ4LEGACY_SLOTS];
+	pthread_mutex_lock(&z->mu);
+	while (b->state != SLOT_DONE)
+		pthread_cond_wait(&z->cv, &z->mu);
+	pthread_mutex_unlock(&z->mu);
+	if (b->out_len < 0)
+		return error_set(err, EIO, "lz4: compression failed");
+	int r = write_all(z, b->out, (size_t)b->out_len + 4, err);
+	b->fill = 0;
+	b->state = SLOT_FREE;
+	z->flushed++;
+	return r;
+}
+
+int lz4legacy_space(struct lz4legacy *z, uint8_t **buf, size_t *avail, struct sb_error *err)
+{
+	struct slot *b = &z->s[z->filling % LZ4LEGACY_SLOTS];
+	while (z->flushed + LZ4LEGACY_SLOTS <= z->filling) {
+		int r = flush_one(z, err);
 		if (r < 0)
 			return r;
-		z->b[i].fill = 0;
 	}
-	z->cur = 0;
+	if (!b->in) { /* slots are allocated on first use: small archives need one */
+		uint8_t *in = malloc(LZ4LEGACY_BLOCK);
+		uint8_t *out = malloc((size_t)LZ4_compressBound(LZ4LEGACY_BLOCK) + 4);
+		if (!in || !out) {
+			free(in);
+			free(out);
+			return error_set(err, ENOMEM, "lz4: out of memory");
+		}
+		b->in = in;
+		b->out = out;
+	}
+	*buf = b->in + b->fill;
+	*avail = LZ4LEGACY_BLOCK - b->fill;
+	return 0;
+}
+
+void lz4legacy_advance(struct lz4legacy *z, size_t n)
+{
+	struct slot *b = &z->s[z->filling % LZ4LEGACY_SLOTS];
+	b->fill += n;
+	if (b->fill == LZ4LEGACY_BLOCK)
+		submit(z);
+}
+
+int lz4legacy_write(struct lz4legacy *z, const void *buf, size_t len, struct sb_error *err)
+{
+	const uint8_t *p = buf;
+	while (len) {
+		uint8_t *dst;
+		size_t n;
+		int r = lz4legacy_space(z, &dst, &n, err);
+		if (r < 0)
+			return r;
+		if (n > len)
+			n = len;
+		memcpy(dst, p, n);
+		p += n;
+		len -= n;
+		lz4legacy_advance(z, n);
+	}
 	return 0;
 }
 
@@ -94,9 +186,17 @@ void lz4legacy_abort(struct lz4legacy *z)
 {
 	if (!z)
 		return;
-	for (int i = 0; i < 2; i++) {
-		free(z->b[i].in);
-		free(z->b[i].out);
+	pthread_mutex_lock(&z->mu);
+	z->quit = 1;
+	pthread_cond_broadcast(&z->cv);
+	pthread_mutex_unlock(&z->mu);
+	for (int i = 0; i < z->nthreads; i++)
+		pthread_join(z->th[i], NULL);
+	pthread_cond_destroy(&z->cv);
+	pthread_mutex_destroy(&z->mu);
+	for (int i = 0; i < LZ4LEGACY_SLOTS; i++) {
+		free(z->s[i].in);
+		free(z->s[i].out);
 	}
 	free(z);
 }
@@ -107,15 +207,13 @@ int lz4legacy_open(struct lz4legacy **out, int fd, int level, struct sb_error *e
 	if (!z)
 		return error_set(err, ENOMEM, "lz4: out of memory");
 	z->fd = fd;
-	for (int i = 0; i < 2; i++) {
-		z->b[i].level = level;
-		z->b[i].in = malloc(LZ4LEGACY_BLOCK);
-		z->b[i].out = malloc((size_t)LZ4_compressBound(LZ4LEGACY_BLOCK) + 4);
-		if (!z->b[i].in || !z->b[i].out) {
-			lz4legacy_abort(z);
-			return error_set(err, ENOMEM, "lz4: out of memory");
-		}
-	}
+	z->level = level;
+	pthread_mutex_init(&z->mu, NULL);
+	pthread_cond_init(&z->cv, NULL);
+	/* Without threads (none could be started) blocks are compressed inline. */
+	while (z->nthreads < LZ4LEGACY_WORKERS &&
+	       pthread_create(&z->th[z->nthreads], NULL, worker, z) == 0)
+		z->nthreads++;
 	uint8_t magic[4];
 	put_le32(magic, LZ4LEGACY_MAGIC);
 	int r = write_all(z, magic, sizeof(magic), err);
@@ -127,34 +225,15 @@ int lz4legacy_open(struct lz4legacy **out, int fd, int level, struct sb_error *e
 	return 0;
 }
 
-int lz4legacy_write(struct lz4legacy *z, const void *buf, size_t len, struct sb_error *err)
-{
-	const uint8_t *p = buf;
-	while (len) {
-		struct block *b = &z->b[z->cur];
-		size_t n = LZ4LEGACY_BLOCK - b->fill;
-		if (n > len)
-			n = len;
-		memcpy(b->in + b->fill, p, n);
-		b->fill += n;
-		p += n;
-		len -= n;
-		if (b->fill == LZ4LEGACY_BLOCK) {
-			if (z->cur == 0) {
-				z->cur = 1;
-			} else {
-				int r = flush(z, err);
-				if (r < 0)
-					return r;
-			}
-		}
-	}
-	return 0;
-}
-
 int lz4legacy_close(struct lz4legacy *z, uint64_t *total, struct sb_error *err)
 {
-	int r = flush(z, err);
+	int r = 0;
+	while (r == 0 && z->flushed + LZ4LEGACY_SLOTS <= z->filling)
+		r = flush_one(z, err); /* the slot after the last full block is free */
+	if (r == 0 && z->s[z->filling % LZ4LEGACY_SLOTS].fill)
+		submit(z);
+	while (r == 0 && z->flushed < z->filling)
+		r = flush_one(z, err);
 	if (r == 0) {
 		uint8_t end[4] = {0};
 		r = write_all(z, end, sizeof(end), err);

@@ -13,10 +13,15 @@
 struct lz4legacy;
 
 /* Start a stream on fd (writes the magic). level <= 1: LZ4_compress_default,
- * else LZ4_compress_HC at that level. Full blocks are compressed two at a time
- * on two threads. */
+ * else LZ4_compress_HC at that level. Full blocks are compressed on two worker
+ * threads while the caller fills the next one (3 blocks in flight at most). */
 int lz4legacy_open(struct lz4legacy **out, int fd, int level, struct sb_error *err);
 int lz4legacy_write(struct lz4legacy *z, const void *buf, size_t len, struct sb_error *err);
+/* Zero-copy writing: *buf receives room for *avail (> 0) input bytes in the
+ * current block (may write out older blocks first); after filling n <= *avail
+ * of them, lz4legacy_advance(z, n). */
+int lz4legacy_space(struct lz4legacy *z, uint8_t **buf, size_t *avail, struct sb_error *err);
+void lz4legacy_advance(struct lz4legacy *z, size_t n);
 /* Flush, write the 4-byte zero end mark; frees z even on error. *total (may
  * be NULL) receives the bytes written to fd in all. */
 int lz4legacy_close(struct lz4legacy *z, uint64_t *total, struct sb_error *err);

@@ -63,7 +63,8 @@ static int layout_open(struct oci_image *img, const char *tag, struct sb_error *
 	return r;
 }
 
-int oci_image_open(const char *ref, struct oci_image *img, struct sb_error *err)
+int oci_image_open(const char *ref, uint64_t max_archive, struct oci_image *img,
+		   struct sb_error *err)
 {
 	memset(img, 0, sizeof(*img));
 	img->src.fd = -1;
@@ -71,7 +72,7 @@ int oci_image_open(const char *ref, struct oci_image *img, struct sb_error *err)
 	int r = oci_ref_parse(ref, &rf, err);
 	if (r < 0)
 		return r;
-	r = oci_src_open(&img->src, rf.path, &rf.kind, err);
+	r = oci_src_open(&img->src, rf.path, &rf.kind, max_archive, err);
 	if (r == 0 && rf.kind == OCI_REF_DOCKER)
 		r = oci_docker_open(img, rf.tag, err);
 	else if (r == 0)

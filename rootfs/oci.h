@@ -16,7 +16,8 @@
 #define OCI_MAX_LAYERS 1024
 #define OCI_MAX_INDEX_DEPTH 4
 #define OCI_REF_NAME "org.opencontainers.image.ref.name"
-#define OCI_MEMBER_MAX 128 /* docker-archive member names we keep per layer */
+#define OCI_MEMBER_MAX 128	     /* docker-archive member names we keep per layer */
+#define OCI_MAX_ARCHIVE (8ull << 30) /* default bound on an inflated image archive */
 
 enum oci_compression { OCI_COMP_NONE, OCI_COMP_GZIP, OCI_COMP_ZSTD };
 
@@ -76,9 +77,16 @@ int oci_ref_parse(const char *ref, struct oci_ref *out, struct sb_error *err);
 void oci_ref_free(struct oci_ref *r);
 
 /* Open path as a source of the given kind; OCI_REF_PATH is detected from the
- * content and *kind updated. Errors say what the path holds instead. */
-int oci_src_open(struct oci_src *s, const char *path, enum oci_ref_kind *kind,
+ * content and *kind updated. Errors say what the path holds instead. A
+ * compressed archive is inflated first, to at most max_archive bytes (0:
+ * OCI_MAX_ARCHIVE). */
+int oci_src_open(struct oci_src *s, const char *path, enum oci_ref_kind *kind, uint64_t max_archive,
 		 struct sb_error *err);
+/* If the archive on *fd is compressed (gzip, zstd, xz, bzip2), inflate it into
+ * an unlinked temp file (TMPDIR, else /var/tmp) of at most max bytes (0:
+ * OCI_MAX_ARCHIVE), close *fd and put the temp file's fd there. Returns 1 when
+ * it did, 0 for an uncompressed archive, or a negative errno. */
+int oci_archive_inflate(int *fd, const char *where, uint64_t max, struct sb_error *err);
 void oci_src_close(struct oci_src *s);
 /* A regular file of the source by relative name (archive links followed inside). */
 int oci_file_open(const struct oci_src *s, const char *name, struct oci_file *f,
@@ -89,8 +97,10 @@ int oci_file_read(const struct oci_file *f, size_t max, const char *what, char *
 		  struct sb_error *err);
 
 /* Resolve ref to one linux/amd64 manifest, load and verify the manifest and
- * config blobs. Layer blobs are only described (verified while streaming). */
-int oci_image_open(const char *ref, struct oci_image *img, struct sb_error *err);
+ * config blobs. Layer blobs are only described (verified while streaming).
+ * max_archive bounds a compressed archive's inflated size (0: the default). */
+int oci_image_open(const char *ref, uint64_t max_archive, struct oci_image *img,
+		   struct sb_error *err);
 void oci_image_free(struct oci_image *img);
 
 /* Open blobs/sha256/<hex> after checking it is a regular file of the described size. */

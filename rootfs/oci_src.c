@@ -124,7 +124,8 @@ static int archive_kind(struct oci_src *s, enum oci_ref_kind *kind, struct sb_er
 	return 0;
 }
 
-int oci_src_open(struct oci_src *s, const char *path, enum oci_ref_kind *kind, struct sb_error *err)
+int oci_src_open(struct oci_src *s, const char *path, enum oci_ref_kind *kind, uint64_t max_archive,
+		 struct sb_error *err)
 {
 	memset(s, 0, sizeof(*s));
 	s->fd = -1;
@@ -147,7 +148,9 @@ int oci_src_open(struct oci_src *s, const char *path, enum oci_ref_kind *kind, s
 	} else {
 		uint64_t size;
 		s->fd = open_regular(path, "archive", &size, err);
-		r = s->fd < 0 ? s->fd : tarindex_open(s->fd, path, &s->tar, err);
+		r = s->fd < 0 ? s->fd : oci_archive_inflate(&s->fd, path, max_archive, err);
+		if (r >= 0)
+			r = tarindex_open(s->fd, path, &s->tar, err);
 		if (r == 0)
 			r = archive_kind(s, kind, err);
 	}

@@ -7,7 +7,9 @@
  * every regular file's bytes are appended to an unlinked spill file (O_TMPFILE
  * in the cache dir); the tree keeps only (offset, size). The cpio is then
  * written in sorted, parents-first order with pread from the spill file, which
- * sits in the page cache for typical images. Memory stays O(entries); disk use
+ * sits in the page cache for typical images, straight into the LZ4 block being
+ * filled; each file's pages are then released (punched out), so the output's
+ * page cache reuses them. Memory stays O(entries); disk use
  * is bounded by max_unpacked_bytes and vanishes with the fd, even on a crash.
  * Re-streaming the blobs instead would need random access into compressed tars
  * (or an unsorted cpio) and a second decompression of every layer.
@@ -44,6 +46,11 @@ void pack_limits_default(struct pack_limits *lim)
 	lim->progress = NULL;
 }
 
+uint32_t pack_max_path(const struct pack_limits *lim)
+{
+	return lim->max_path && lim->max_path < TREE_PATH_MAX ? lim->max_path : TREE_PATH_MAX;
+}
+
 static int merge_layers(const struct oci_image *img, struct tree *t, struct layer_spill *spill,
 			const struct pack_limits *lim, struct pack_meter *m, struct sb_error *err)
 {
@@ -51,8 +58,7 @@ static int merge_layers(const struct oci_image *img, struct tree *t, struct laye
 	    .bytes_left = lim->max_unpacked_bytes,
 	    .spill_left = lim->max_unpacked_bytes,
 	    .entries_left = lim->max_entries,
-	    .max_path =
-		lim->max_path && lim->max_path < TREE_PATH_MAX ? lim->max_path : TREE_PATH_MAX,
+	    .max_path = pack_max_path(lim),
 	};
 	uint64_t total = 0;
 	for (size_t i = 0; i < img->nlayers; i++)
@@ -90,12 +96,23 @@ struct emitter {
 	struct lz4legacy *z;
 	struct pack_meter *meter;
 	int spill_fd;
-	uint8_t buf[256 << 10];
 };
 
 static int lz4_sink(void *ctx, const void *buf, size_t len, struct sb_error *err)
 {
 	return lz4legacy_write(ctx, buf, len, err);
+}
+
+/* Each file's content is read exactly once: give its whole pages back (the
+ * output file reuses them instead of touching fresh memory). Pages shared
+ * with a neighbour stay; failing is harmless. */
+static void release(int spill_fd, uint64_t off, uint64_t size)
+{
+	const uint64_t page = 4096;
+	uint64_t start = (off + page - 1) & ~(page - 1), end = (off + size) & ~(page - 1);
+	if (end > start)
+		fallocate(spill_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)start,
+			  (off_t)(end - start));
 }
 
 static int emit(void *ctx, const struct tree_visit *v, struct sb_error *err)
@@ -121,18 +138,26 @@ static int emit(void *ctx, const struct tree_visit *v, struct sb_error *err)
 		return r;
 	if (v->symlink)
 		return cpio_write_data(&em->w, v->symlink, v->size, err);
+	/* Straight from the spill file into the LZ4 block being filled. */
 	for (uint64_t done = 0; done < v->size;) {
-		size_t n = v->size - done < sizeof(em->buf) ? v->size - done : sizeof(em->buf);
-		ssize_t got = pread(em->spill_fd, em->buf, n, (off_t)(v->data_off + done));
+		uint8_t *dst;
+		size_t n;
+		if ((r = lz4legacy_space(em->z, &dst, &n, err)) < 0)
+			return r;
+		if (n > v->size - done)
+			n = (size_t)(v->size - done);
+		ssize_t got = pread(em->spill_fd, dst, n, (off_t)(v->data_off + done));
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got <= 0)
 			return error_set(err, got < 0 ? errno : EIO, "read spill file");
-		if ((r = cpio_write_data(&em->w, em->buf, (size_t)got, err)) < 0)
+		lz4legacy_advance(em->z, (size_t)got);
+		if ((r = cpio_note_data(&em->w, (size_t)got, err)) < 0)
 			return r;
 		done += (uint64_t)got;
 		pack_meter_set(em->meter, em->w.offset);
 	}
+	release(em->spill_fd, v->data_off, v->size);
 	return 0;
 }
 
@@ -140,7 +165,7 @@ static int emit(void *ctx, const struct tree_visit *v, struct sb_error *err)
  * with zeros to a multiple of 4 (the kernel skips zeros between archives and
  * wants the next one 4-aligned). */
 static int write_initramfs(struct tree *t, int spill_fd, int out_fd, struct pack_meter *m,
-			   struct sb_error *err)
+			   struct pack_stats *st, struct sb_error *err)
 {
 	struct emitter *em = calloc(1, sizeof(*em));
 	if (!em)
@@ -162,14 +187,25 @@ static int write_initramfs(struct tree *t, int spill_fd, int out_fd, struct pack
 		size_t pad = (size_t)((4 - (written & 3)) & 3);
 		if (r == 0 && pad && write(out_fd, zeros, pad) != (ssize_t)pad)
 			r = error_set(err, errno ? errno : EIO, "write padding");
+		st->stream_size = written;
+		st->file_size = written + pad;
+		st->cpio_bytes = em->w.offset;
 	}
 	free(em);
 	return r;
 }
 
 int pack_image(const struct oci_image *img, int out_fd, const char *spill_dir,
-	       const struct pack_limits *lim, struct sb_error *err)
+	       const struct pack_limits *lim, struct pack_stats *st, struct sb_error *err)
 {
+	struct pack_stats local;
+	if (!st)
+		st = &local;
+	*st = (struct pack_stats){
+	    .max_unpacked = lim->max_unpacked_bytes,
+	    .max_entries = lim->max_entries,
+	    .max_path = pack_max_path(lim),
+	};
 	cleanup_close int spill = pack_tmpfile(spill_dir, err);
 	if (spill < 0)
 		return spill;
@@ -183,7 +219,7 @@ int pack_image(const struct oci_image *img, int out_fd, const char *spill_dir,
 	r = merge_layers(img, t, &sp, lim, &m, err);
 	if (r == 0) {
 		pack_meter_phase(&m, "writing initramfs", sp.off);
-		r = write_initramfs(t, spill, out_fd, &m, err);
+		r = write_initramfs(t, spill, out_fd, &m, st, err);
 	}
 	pack_meter_end(&m);
 	tree_destroy(t);
@@ -198,11 +234,11 @@ int rootfs_pack_fd(const char *ref, int out_fd, const struct pack_limits *lim, s
 		lim = &def;
 	}
 	struct oci_image img;
-	int r = oci_image_open(ref, &img, err);
+	int r = oci_image_open(ref, lim->max_unpacked_bytes, &img, err);
 	if (r < 0)
 		return r;
 	const char *tmp = getenv("TMPDIR");
-	r = pack_image(&img, out_fd, tmp && *tmp ? tmp : "/var/tmp", lim, err);
+	r = pack_image(&img, out_fd, tmp && *tmp ? tmp : "/var/tmp", lim, NULL, err);
 	if (r < 0)
 		error_prefix(err, "pack `%s`", ref);
 	oci_image_free(&img);

@@ -12,6 +12,9 @@
 struct image_config {
 	char **entrypoint, **cmd, **env;
 	char *workdir, *user;
+	/* Set by rootfs_prepare: bytes of the uncompressed cpio inside the
+	 * initramfs (what the guest's rootfs takes in RAM once unpacked). */
+	uint64_t unpacked_bytes;
 };
 
 /* What a pack is doing, for a progress display. Reported at most every
@@ -49,8 +52,11 @@ void image_config_free(struct image_config *cfg);
 /* Resolve ref (`oci:DIR[:TAG]`, `oci-archive:FILE[:TAG]`,
  * `docker-archive:FILE[:NAME:TAG]` or a path), verify it, and make sure
  * its packed initramfs is in cache_dir/images/ (created 0700 if missing); pack it
- * if missing (temp file, fsync, rename). On success *path_out is a malloc'd path
- * to the cached file and *cfg is filled (free with image_config_free). */
+ * if missing (temp file, fsync, rename). A cached image is reused only when it
+ * is intact and lim is at least as generous as the limits it was packed under
+ * (else it is packed again under lim). On success *path_out is a malloc'd path
+ * to the cached file and *cfg is filled, unpacked_bytes included (free with
+ * image_config_free). */
 int rootfs_prepare(const char *ref, const char *cache_dir, const struct pack_limits *lim,
 		   char **path_out, struct image_config *cfg, struct sb_error *err);
 

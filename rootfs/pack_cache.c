@@ -3,7 +3,16 @@
  * that `cache prune` leaves it alone), fsync'd and renamed so readers never see
  * a partial file. Two concurrent packs of one image both write their own temp
  * file; the second rename replaces an identical file. A use sets the file's
- * atime: `cache ls` shows it as "last used". */
+ * atime: `cache ls` shows it as "last used".
+ *
+ * Beside each image, <hex>.v<N>.meta (pack_meta.c, renamed into place just
+ * before the image) records its sizes and the limits it was packed under. A
+ * hit needs that record, an image file that matches it (size, magic, block
+ * chain, end mark), and limits at least as generous as the recorded ones: an
+ * image packed under generous limits is packed again (and refused, or its
+ * record tightened) by a run with stricter ones, exactly as a first pack
+ * under those limits would be. Anything else is a miss: the image is packed
+ * again and replaces what was there. */
 #include "pack.h"
 
 #include <errno.h>
@@ -57,7 +66,8 @@ static int mkdirs(const char *path, struct sb_error *err)
 }
 
 static int pack_to_cache(const struct oci_image *img, const char *dir, const char *final,
-			 const struct pack_limits *lim, struct sb_error *err)
+			 const char *meta, const struct pack_limits *lim, struct pack_stats *st,
+			 struct sb_error *err)
 {
 	cleanup_free char *tmp = NULL;
 	if (asprintf(&tmp, "%s/.tmp-%s-XXXXXX", dir, img->manifest.digest) < 0)
@@ -67,9 +77,11 @@ static int pack_to_cache(const struct oci_image *img, const char *dir, const cha
 		return error_set(err, errno, "create `%s`", tmp);
 	int r = flock(fd, LOCK_EX | LOCK_NB) < 0 ? error_set(err, errno, "lock `%s`", tmp) : 0;
 	if (r == 0)
-		r = pack_image(img, fd, dir, lim, err);
+		r = pack_image(img, fd, dir, lim, st, err);
 	if (r == 0 && (fchmod(fd, 0600) < 0 || fsync(fd) < 0))
 		r = error_set(err, errno, "fsync `%s`", tmp);
+	if (r == 0)
+		r = pack_meta_write(dir, meta, st, err);
 	if (r == 0 && rename(tmp, final) < 0) /* still locked: renamed, then unlocked */
 		r = error_set(err, errno, "rename to `%s`", final);
 	if (close(fd) < 0 && r == 0)
@@ -97,24 +109,26 @@ int rootfs_prepare(const char *ref, const char *cache_dir, const struct pack_lim
 	if (!cache_dir || !cache_dir[0])
 		return error_set(err, EINVAL, "no cache directory");
 	struct oci_image img;
-	int r = oci_image_open(ref, &img, err);
+	int r = oci_image_open(ref, lim->max_unpacked_bytes, &img, err);
 	if (r < 0)
 		return r;
-	cleanup_free char *dir = NULL, *final = NULL;
+	cleanup_free char *dir = NULL, *final = NULL, *meta = NULL;
 	if (asprintf(&dir, "%s/images", cache_dir) < 0 ||
 	    asprintf(&final, "%s/%s.v%d.cpio.lz4", dir, img.manifest.digest, PACK_FORMAT_VERSION) <
-		0) {
+		0 ||
+	    asprintf(&meta, "%s/%s.v%d.meta", dir, img.manifest.digest, PACK_FORMAT_VERSION) < 0) {
 		r = error_set(err, ENOMEM, "out of memory");
 		goto out;
 	}
 	if ((r = mkdirs(dir, err)) < 0)
 		goto out;
-	struct stat st;
+	struct pack_stats st;
 	const struct timespec used[2] = {{.tv_nsec = UTIME_NOW}, {.tv_nsec = UTIME_OMIT}};
-	if (stat(final, &st) == 0 && S_ISREG(st.st_mode)) {
+	if (pack_meta_read(meta, &st) == 0 && pack_meta_limits_ok(&st, lim) &&
+	    pack_meta_check_image(final, &st) == 0) {
 		utimensat(AT_FDCWD, final, used, 0); /* last used; failing is harmless */
 	} else {
-		r = pack_to_cache(&img, dir, final, lim, err);
+		r = pack_to_cache(&img, dir, final, meta, lim, &st, err);
 		if (r < 0) {
 			error_prefix(err, "pack `%s`", ref);
 			goto out;
@@ -122,6 +136,7 @@ int rootfs_prepare(const char *ref, const char *cache_dir, const struct pack_lim
 	}
 	*path_out = steal_ptr(final);
 	*cfg = img.cfg;
+	cfg->unpacked_bytes = st.cpio_bytes;
 	memset(&img.cfg, 0, sizeof(img.cfg));
 out:
 	oci_image_free(&img);

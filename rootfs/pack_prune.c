@@ -25,21 +25,26 @@
 #define STALE_TMP_SECS 3600
 #define MAX_ENTRIES 1000000
 
-/* "<64 hex>.v<N>.cpio.lz4" -> key and version; 0 if the name is not one. */
-static int image_name(const char *name, struct pack_cache_entry *e)
+/* "<64 hex>.v<N><suffix>" -> key and version; 0 if the name is not one. */
+static int entry_name(const char *name, const char *suffix, struct pack_cache_entry *e)
 {
 	size_t i;
 	for (i = 0; i < DIGEST_HEX_LEN; i++)
 		if (!((name[i] >= '0' && name[i] <= '9') || (name[i] >= 'a' && name[i] <= 'f')))
 			return 0;
 	int version, end = 0;
-	if (sscanf(name + DIGEST_HEX_LEN, ".v%d.cpio.lz4%n", &version, &end) != 1 || end == 0 ||
-	    name[DIGEST_HEX_LEN + (size_t)end] != '\0')
+	if (sscanf(name + DIGEST_HEX_LEN, ".v%d%n", &version, &end) != 1 || end == 0 ||
+	    strcmp(name + DIGEST_HEX_LEN + (size_t)end, suffix))
 		return 0;
 	memcpy(e->key, name, DIGEST_HEX_LEN);
 	e->key[DIGEST_HEX_LEN] = '\0';
 	e->version = version;
 	return 1;
+}
+
+static int image_name(const char *name, struct pack_cache_entry *e)
+{
+	return entry_name(name, ".cpio.lz4", e);
 }
 
 static int recent_first(const void *a, const void *b)
@@ -139,6 +144,13 @@ int pack_cache_prune(const char *cache_dir, int all, struct pack_prune_stats *st
 	while ((de = readdir(d))) {
 		if (!strncmp(de->d_name, ".tmp-", 5)) {
 			prune_tmp(dirfd(d), de->d_name, st);
+			continue;
+		}
+		/* an image's record goes with it (an orphan record is harmless: a
+		 * hit also needs the image) */
+		if (entry_name(de->d_name, ".meta", &e)) {
+			if (all || e.version != PACK_FORMAT_VERSION)
+				unlinkat(dirfd(d), de->d_name, 0);
 			continue;
 		}
 		if (!image_name(de->d_name, &e) || (!all && e.version == PACK_FORMAT_VERSION) ||

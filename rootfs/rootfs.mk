@@ -2,17 +2,24 @@
 
 ROOTFS_SRCS += rootfs/digest.c rootfs/oci.c rootfs/oci_index.c rootfs/oci_manifest.c \
 	rootfs/tree.c rootfs/tree_path.c rootfs/tree_merge.c rootfs/tree_walk.c \
-	rootfs/layer.c rootfs/layer_entry.c rootfs/cpio.c rootfs/lz4legacy.c \
-	rootfs/pack.c rootfs/pack_cache.c rootfs/pack_progress.c rootfs/pack_prune.c \
-	rootfs/tarindex.c rootfs/oci_src.c rootfs/oci_blob.c rootfs/oci_docker.c
+	rootfs/layer.c rootfs/layer_entry.c rootfs/layer_read.c rootfs/feed.c \
+	rootfs/cpio.c rootfs/lz4legacy.c \
+	rootfs/pack.c rootfs/pack_cache.c rootfs/pack_meta.c rootfs/pack_progress.c \
+	rootfs/pack_prune.c \
+	rootfs/tarindex.c rootfs/oci_src.c rootfs/oci_blob.c rootfs/oci_docker.c \
+	rootfs/oci_inflate.c
+
+# ISA-L's inflate for gzip layers (libisal-dev).
+HOST_LIBS += -lisal
 
 # `sandbox cache` is the CLI face of this component (host/cli.mk is the lead's).
 
 ROOTFS_OCI_SRCS := rootfs/digest.c rootfs/oci.c rootfs/oci_index.c rootfs/oci_manifest.c \
-	rootfs/oci_src.c rootfs/oci_blob.c rootfs/oci_docker.c rootfs/tarindex.c \
-	rootfs/tree.c rootfs/tree_path.c
+	rootfs/oci_src.c rootfs/oci_blob.c rootfs/oci_docker.c rootfs/oci_inflate.c \
+	rootfs/tarindex.c rootfs/tree.c rootfs/tree_path.c
 ROOTFS_TREE_SRCS := rootfs/tree.c rootfs/tree_path.c rootfs/tree_merge.c rootfs/tree_walk.c
-ROOTFS_LAYER_SRCS := $(ROOTFS_TREE_SRCS) rootfs/digest.c rootfs/layer.c rootfs/layer_entry.c
+ROOTFS_LAYER_SRCS := $(ROOTFS_TREE_SRCS) rootfs/digest.c rootfs/layer.c rootfs/layer_entry.c \
+	rootfs/layer_read.c rootfs/feed.c
 
 UNIT_TESTS += test_cpio test_lz4legacy test_oci test_layer test_tree test_pack test_tarindex
 
@@ -25,9 +32,9 @@ test_tarindex_SRCS := rootfs/tarindex.c rootfs/tree.c rootfs/tree_path.c host/ut
 test_tarindex_LIBS := -larchive
 test_tree_SRCS := $(ROOTFS_TREE_SRCS) host/util/error.c
 test_layer_SRCS := $(ROOTFS_LAYER_SRCS) host/util/error.c
-test_layer_LIBS := -larchive -lcrypto
+test_layer_LIBS := -larchive -lcrypto -lisal -lpthread
 test_pack_SRCS := $(ROOTFS_SRCS) host/util/error.c
-test_pack_LIBS := -larchive -ljansson -lcrypto -llz4 -lpthread
+test_pack_LIBS := -larchive -ljansson -lcrypto -llz4 -lisal -lpthread
 
 # libFuzzer targets (clang). The top-level `fuzz` target builds these.
 ROOTFS_FUZZ := $(B)/fuzz/fuzz_layer $(B)/fuzz/fuzz_oci
@@ -36,7 +43,7 @@ fuzz-rootfs: $(ROOTFS_FUZZ)
 $(B)/fuzz/fuzz_layer: tests/fuzz/fuzz_layer.c $(ROOTFS_LAYER_SRCS) host/util/error.c
 	@mkdir -p $(dir $@)
 	@echo "  FUZZ    $@"
-	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ -larchive -lcrypto
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ -larchive -lcrypto -lisal -lpthread
 $(B)/fuzz/fuzz_oci: tests/fuzz/fuzz_oci.c $(ROOTFS_OCI_SRCS) host/util/error.c
 	@mkdir -p $(dir $@)
 	@echo "  FUZZ    $@"

@@ -295,6 +295,62 @@ static void hostile_paths_and_links(void **state)
 				       NULL});
 }
 
+/* gzip members concatenated (as `cat a.gz b.gz` makes) are one stream. */
+static void multi_member_gzip(void **state)
+{
+	struct fixture *f = *state;
+	struct tb t;
+	tb_open(&t, TB_NONE);
+	tb_add(&t, 'f', "one", 0644, "first");
+	tb_add(&t, 'f', "two", 0644, "second");
+	size_t tl, l1, l2;
+	char *tar = tb_close(&t, &tl);
+	size_t cut = 1536; /* inside the second entry's header */
+	char *z1 = compress(tar, cut, TB_GZIP, &l1),
+	     *z2 = compress(tar + cut, tl - cut, TB_GZIP, &l2);
+	char *both = malloc(l1 + l2);
+	memcpy(both, z1, l1);
+	memcpy(both + l1, z2, l2);
+	assert_int_equal(apply(f, 0, both, l1 + l2, tar, tl), 0);
+	check(f, (const char *const[]){"one", "first", "two", "second", NULL});
+	both[l1 + 20] ^= 0x55; /* the second member corrupt: an error, not a short tar */
+	assert_true(apply(f, 0, both, l1 + l2, tar, tl) < 0);
+	free(both);
+	free(z1);
+	free(z2);
+	free(tar);
+}
+
+/* Sparse entries: holes (leading, inner, trailing) come out as zeros. */
+static void sparse_files(void **state)
+{
+	struct fixture *f = *state;
+	struct tb t;
+	tb_open(&t, TB_NONE);
+	struct archive_entry *e = archive_entry_new();
+	archive_entry_set_pathname(e, "sparse");
+	archive_entry_set_filetype(e, AE_IFREG);
+	archive_entry_set_perm(e, 0644);
+	archive_entry_set_size(e, 12);
+	archive_entry_sparse_add_entry(e, 3, 2);
+	archive_entry_sparse_add_entry(e, 7, 2);
+	assert_int_equal(archive_write_header(t.a, e), ARCHIVE_OK);
+	assert_int_equal(archive_write_data(t.a, "\0\0\0ab\0\0cd\0\0\0", 12), 12);
+	archive_entry_free(e);
+	size_t tl, zl;
+	char *tar = tb_close(&t, &tl);
+	assert_non_null(memmem(tar, tl, "GNU.sparse", 10)); /* really written sparse */
+	char *z = compress(tar, tl, TB_GZIP, &zl);
+	assert_int_equal(apply(f, 0, z, zl, tar, tl), 0);
+	free(z);
+	free(tar);
+	struct seen s = {.n = 0, .spill_fd = f->spill.fd};
+	assert_int_equal(tree_walk(f->t, collect, &s, NULL), 0);
+	assert_int_equal(s.n, 1);
+	assert_memory_equal(s.data[0], "\0\0\0ab\0\0cd\0\0\0", 12);
+	assert_int_equal(f->b.spill_left, (1 << 24) - 12);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -304,6 +360,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(decompression_bomb, setup, teardown),
 	    cmocka_unit_test_setup_teardown(too_many_entries, setup, teardown),
 	    cmocka_unit_test_setup_teardown(hostile_paths_and_links, setup, teardown),
+	    cmocka_unit_test_setup_teardown(multi_member_gzip, setup, teardown),
+	    cmocka_unit_test_setup_teardown(sparse_files, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -86,13 +86,53 @@ static void empty_input_is_magic_and_end_mark(void **state)
 	roundtrip(0, 1, 1, 0);
 }
 
-static void multi_block_two_threads(void **state)
+static void multi_block_pipeline(void **state)
 {
 	(void)state;
-	/* 2.5 blocks written in odd chunks: a parallel pair, then a short last block */
+	/* 2.5 blocks written in odd chunks: a short last block */
 	roundtrip(LZ4LEGACY_BLOCK * 2 + LZ4LEGACY_BLOCK / 2, 100003, 1, 3);
-	/* exactly 4 blocks: two pairs */
+	/* exactly 4 blocks: one more than the ring of slots */
 	roundtrip((size_t)LZ4LEGACY_BLOCK * 4, LZ4LEGACY_BLOCK, 1, 4);
+	/* 9 blocks and a bit: the ring of slots wraps several times, order must hold */
+	roundtrip((size_t)LZ4LEGACY_BLOCK * 9 + 17, 3 * LZ4LEGACY_BLOCK / 2 + 1, 1, 10);
+}
+
+/* lz4legacy_space/advance: filled in place, in odd amounts. */
+static void zero_copy_writes(void **state)
+{
+	(void)state;
+	size_t size = (size_t)LZ4LEGACY_BLOCK * 5 + 1234, off = 0;
+	uint8_t *in = malloc(size);
+	for (size_t i = 0; i < size; i++)
+		in[i] = (uint8_t)((i * 2654435761u) >> 13) & 0x3f;
+	int fd = tu_memfd(NULL, 0);
+	struct lz4legacy *z;
+	struct sb_error err = {0};
+	assert_int_equal(lz4legacy_open(&z, fd, 1, &err), 0);
+	while (off < size) {
+		uint8_t *dst;
+		size_t avail;
+		assert_int_equal(lz4legacy_space(z, &dst, &avail, &err), 0);
+		assert_true(avail > 0 && avail <= LZ4LEGACY_BLOCK);
+		size_t n = avail < 777777 ? avail : 777777;
+		if (n > size - off)
+			n = size - off;
+		memcpy(dst, in + off, n);
+		lz4legacy_advance(z, n);
+		off += n;
+	}
+	assert_int_equal(lz4legacy_close(z, NULL, &err), 0);
+	size_t len, olen;
+	uint8_t *buf = (uint8_t *)tu_read_fd(fd, &len);
+	int blocks;
+	uint8_t *out = decode(buf, len, &olen, &blocks);
+	assert_int_equal(blocks, 6);
+	assert_int_equal(olen, size);
+	assert_memory_equal(out, in, size);
+	free(out);
+	free(buf);
+	free(in);
+	close(fd);
 }
 
 static void hc_level(void **state)
@@ -117,7 +157,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(small_input),
 	    cmocka_unit_test(empty_input_is_magic_and_end_mark),
-	    cmocka_unit_test(multi_block_two_threads),
+	    cmocka_unit_test(multi_block_pipeline),
+	    cmocka_unit_test(zero_copy_writes),
 	    cmocka_unit_test(hc_level),
 	    cmocka_unit_test(write_error_reported),
 	};

@@ -141,7 +141,7 @@ static void tags_select_images(void **state)
 	struct oci_image img;
 	struct sb_error err = {0};
 	snprintf(ref, sizeof(ref), "oci:%s:two", dir);
-	assert_int_equal(oci_image_open(ref, &img, &err), 0);
+	assert_int_equal(oci_image_open(ref, 0, &img, &err), 0);
 	assert_int_equal(img.nlayers, 1);
 	assert_string_equal(img.layers[0].diff_id, ZEROS);
 	assert_int_equal(img.layers[0].comp, OCI_COMP_GZIP);
@@ -155,15 +155,15 @@ static void tags_select_images(void **state)
 	assert_non_null(strstr(b, img.manifest.digest));
 	oci_image_free(&img);
 	snprintf(ref, sizeof(ref), "oci:%s:three", dir);
-	assert_int_equal(oci_image_open(ref, &img, &err), -ENOENT);
+	assert_int_equal(oci_image_open(ref, 0, &img, &err), -ENOENT);
 	assert_non_null(strstr(err.msg, "one, two"));
 	snprintf(ref, sizeof(ref), "oci:%s", dir);
-	assert_int_equal(oci_image_open(ref, &img, &err), -EINVAL);
+	assert_int_equal(oci_image_open(ref, 0, &img, &err), -EINVAL);
 	assert_non_null(strstr(err.msg, "one, two"));
 	/* one manifest, no tag: a bare path works */
 	snprintf(idx, sizeof(idx), "{\"schemaVersion\":2,\"manifests\":[%s]}", a);
 	write_index(idx);
-	assert_int_equal(oci_image_open(dir, &img, &err), 0);
+	assert_int_equal(oci_image_open(dir, 0, &img, &err), 0);
 	assert_non_null(strstr(a, img.manifest.digest));
 	oci_image_free(&img);
 }
@@ -188,7 +188,7 @@ static void nested_index_platforms(void **state)
 	struct sb_error err = {0};
 	char ref[128];
 	snprintf(ref, sizeof(ref), "oci:%s:multi", dir);
-	assert_int_equal(oci_image_open(ref, &img, &err), 0);
+	assert_int_equal(oci_image_open(ref, 0, &img, &err), 0);
 	assert_non_null(strstr(amd, img.manifest.digest));
 	oci_image_free(&img);
 	/* only arm64 (and an attestation-like unknown): error names them */
@@ -204,13 +204,13 @@ static void nested_index_platforms(void **state)
 		 "\",\"digest\":\"%s\",\"size\":%zu}]}",
 		 nd, ns);
 	write_index(idx);
-	assert_int_equal(oci_image_open(dir, &img, &err), -ENOENT);
+	assert_int_equal(oci_image_open(dir, 0, &img, &err), -ENOENT);
 	assert_non_null(strstr(err.msg, "linux/arm64, unknown/unknown"));
 	/* a config that says arm64 behind an unlabeled descriptor */
 	manifest("arm64", arm, sizeof(arm), "");
 	snprintf(idx, sizeof(idx), "{\"manifests\":[%s]}", arm);
 	write_index(idx);
-	assert_int_equal(oci_image_open(dir, &img, &err), -ENOEXEC);
+	assert_int_equal(oci_image_open(dir, 0, &img, &err), -ENOEXEC);
 }
 
 static void tampered_and_missing_blobs(void **state)
@@ -231,27 +231,27 @@ static void tampered_and_missing_blobs(void **state)
 	int fd = open(path, O_WRONLY);
 	assert_int_equal(pwrite(fd, "[", 1, 0), 1);
 	close(fd);
-	assert_int_equal(oci_image_open(dir, &img, &err), -EINVAL);
+	assert_int_equal(oci_image_open(dir, 0, &img, &err), -EINVAL);
 	assert_non_null(strstr(err.msg, hex));
 	/* missing */
 	unlink(path);
-	assert_int_equal(oci_image_open(dir, &img, &err), -ENOENT);
+	assert_int_equal(oci_image_open(dir, 0, &img, &err), -ENOENT);
 	assert_non_null(strstr(err.msg, hex));
 	/* a FIFO in place of the blob: an error, not a hang */
 	assert_int_equal(mkfifo(path, 0644), 0);
-	assert_int_equal(oci_image_open(dir, &img, &err), -EINVAL);
+	assert_int_equal(oci_image_open(dir, 0, &img, &err), -EINVAL);
 	assert_non_null(strstr(err.msg, "regular"));
 	/* declared huge */
 	snprintf(idx, sizeof(idx),
 		 "{\"manifests\":[{\"digest\":\"sha256:%s\",\"size\":99999999999}]}", hex);
 	write_index(idx);
-	assert_int_equal(oci_image_open(dir, &img, &err), -EFBIG);
+	assert_int_equal(oci_image_open(dir, 0, &img, &err), -EFBIG);
 	/* digest that would escape the blobs dir */
 	write_index("{\"manifests\":[{\"digest\":\"sha256:../../../etc/passwd\",\"size\":1}]}");
-	assert_int_equal(oci_image_open(dir, &img, &err), -EINVAL);
+	assert_int_equal(oci_image_open(dir, 0, &img, &err), -EINVAL);
 	assert_null(strstr(err.msg, "passwd"));
 	/* not a layout */
-	assert_int_equal(oci_image_open("/nonexistent-dir", &img, &err), -ENOENT);
+	assert_int_equal(oci_image_open("/nonexistent-dir", 0, &img, &err), -ENOENT);
 }
 
 static void bad_json(void **state)
@@ -361,7 +361,7 @@ static int docker_open(const char *manifest, const char *ref_tail, struct oci_im
 	write_tar(path, m, sizeof(m) / sizeof(m[0]));
 	snprintf(ref, sizeof(ref), "%s%s%s", ref_tail ? "docker-archive:" : "", path,
 		 ref_tail ? ref_tail : "");
-	return oci_image_open(ref, img, err);
+	return oci_image_open(ref, 0, img, err);
 }
 
 static void docker_archives(void **state)
@@ -464,7 +464,7 @@ static void docker_archives_hostile(void **state)
 	    {'f', "./manifest.json", DMAN("null", "other.json", "x"), 0},
 	};
 	write_tar(path, dup, 2);
-	assert_int_equal(oci_image_open(path, &img, &err), -EINVAL);
+	assert_int_equal(oci_image_open(path, 0, &img, &err), -EINVAL);
 	assert_non_null(strstr(err.msg, "twice"));
 }
 
@@ -480,7 +480,7 @@ static void oci_archives_and_detection(void **state)
 	struct sb_error err = {0};
 	/* a directory with index.json but without oci-layout: fine with oci: */
 	snprintf(ref, sizeof(ref), "oci:%s", dir);
-	assert_int_equal(oci_image_open(ref, &img, &err), 0);
+	assert_int_equal(oci_image_open(ref, 0, &img, &err), 0);
 	char want[65];
 	strcpy(want, img.manifest.digest);
 	oci_image_free(&img);
@@ -490,35 +490,65 @@ static void oci_archives_and_detection(void **state)
 	const char *forms[] = {"oci-archive:%s:v1", "oci-archive:%s", "%s"};
 	for (size_t i = 0; i < 3; i++) {
 		snprintf(ref, sizeof(ref), forms[i], tar);
-		assert_int_equal(oci_image_open(ref, &img, &err), 0);
+		assert_int_equal(oci_image_open(ref, 0, &img, &err), 0);
 		assert_string_equal(img.manifest.digest, want);
 		assert_non_null(img.src.tar);
 		oci_image_free(&img);
 	}
 	snprintf(ref, sizeof(ref), "oci-archive:%s:v2", tar);
-	assert_int_equal(oci_image_open(ref, &img, &err), -ENOENT);
+	assert_int_equal(oci_image_open(ref, 0, &img, &err), -ENOENT);
 	assert_non_null(strstr(err.msg, "tags: v1"));
 	snprintf(ref, sizeof(ref), "docker-archive:%s", tar); /* no manifest.json */
-	assert_int_equal(oci_image_open(ref, &img, &err), -ENOENT);
+	assert_int_equal(oci_image_open(ref, 0, &img, &err), -ENOENT);
 	assert_non_null(strstr(err.msg, "manifest.json"));
 	snprintf(ref, sizeof(ref), "oci:%s", tar);
-	assert_int_equal(oci_image_open(ref, &img, &err), -EINVAL);
+	assert_int_equal(oci_image_open(ref, 0, &img, &err), -EINVAL);
 	assert_non_null(strstr(err.msg, "not a directory"));
+	/* compressed archives (`docker save | gzip`): inflated, same image */
+	const char *zips[] = {"gzip -c", "zstd -q -c", "xz -c", "bzip2 -c"};
+	char ztar[160];
+	snprintf(ztar, sizeof(ztar), "%s.z", tar);
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(cmd, sizeof(cmd), "%s %s > %s", zips[i], tar, ztar);
+		assert_int_equal(system(cmd), 0);
+		for (size_t j = 0; j < 3; j++) {
+			snprintf(ref, sizeof(ref), forms[j], ztar);
+			assert_int_equal(oci_image_open(ref, 0, &img, &err), 0);
+			assert_string_equal(img.manifest.digest, want);
+			oci_image_free(&img);
+		}
+	}
+	/* ...within the bound given, and refused when corrupt */
+	struct stat st;
+	assert_int_equal(stat(tar, &st), 0);
+	snprintf(cmd, sizeof(cmd), "gzip -c %s > %s", tar, ztar);
+	assert_int_equal(system(cmd), 0);
+	snprintf(ref, sizeof(ref), "oci-archive:%s", ztar);
+	assert_int_equal(oci_image_open(ref, (uint64_t)st.st_size, &img, &err), 0);
+	oci_image_free(&img);
+	assert_int_equal(oci_image_open(ref, (uint64_t)st.st_size - 1, &img, &err), -EFBIG);
+	assert_non_null(strstr(err.msg, "--max-unpacked"));
+	int fd = open(ztar, O_RDWR);
+	assert_int_equal(pwrite(fd, "garbage!", 8, 40), 8);
+	close(fd);
+	assert_true(oci_image_open(ref, 0, &img, &err) < 0);
+	assert_null(strchr(err.msg, '\n'));
+	unlink(ztar);
 	unlink(tar);
 	/* what a path holds when it is not an image */
 	snprintf(ref, sizeof(ref), "%s/blobs", dir);
-	assert_int_equal(oci_image_open(ref, &img, &err), -ENOENT);
+	assert_int_equal(oci_image_open(ref, 0, &img, &err), -ENOENT);
 	assert_non_null(strstr(err.msg, "is a directory without oci-layout or index.json"));
 	snprintf(ref, sizeof(ref), "%s/index.json", dir);
-	assert_int_equal(oci_image_open(ref, &img, &err), -EINVAL);
+	assert_int_equal(oci_image_open(ref, 0, &img, &err), -EINVAL);
 	assert_non_null(strstr(err.msg, "not a readable tar"));
 	snprintf(ref, sizeof(ref), "%s/nothing-here", dir);
-	assert_int_equal(oci_image_open(ref, &img, &err), -ENOENT);
+	assert_int_equal(oci_image_open(ref, 0, &img, &err), -ENOENT);
 	assert_non_null(strstr(err.msg, "No such file"));
 	const struct member other[] = {{'f', "hello.txt", "hi", 0}};
 	snprintf(tar, sizeof(tar), "%s/other.tar", dir);
 	write_tar(tar, other, 1);
-	assert_int_equal(oci_image_open(tar, &img, &err), -ENOENT);
+	assert_int_equal(oci_image_open(tar, 0, &img, &err), -ENOENT);
 	assert_non_null(strstr(err.msg, "a tar without oci-layout, index.json or manifest.json"));
 }
 

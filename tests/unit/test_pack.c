@@ -258,6 +258,173 @@ static void failure_leaves_no_file(void **state)
 	assert_int_equal(rootfs_prepare(dir, "", NULL, &path, &cfg, &err), -EINVAL);
 }
 
+/* rootfs_prepare; returns its result, *ino the cached file's inode (0 if none). */
+static int prepare(const struct pack_limits *lim, char **path, struct image_config *cfg, ino_t *ino,
+		   struct sb_error *err)
+{
+	*path = NULL;
+	memset(cfg, 0, sizeof(*cfg));
+	int r = rootfs_prepare(dir, cache, lim, path, cfg, err);
+	struct stat st;
+	*ino = r == 0 && stat(*path, &st) == 0 ? st.st_ino : 0;
+	return r;
+}
+
+static uint64_t cpio_len(const char *path)
+{
+	int fd = open(path, O_RDONLY);
+	size_t len, clen;
+	uint8_t *lz = (uint8_t *)tu_read_fd(fd, &len);
+	close(fd);
+	free(lz4_decode(lz, len, &clen));
+	free(lz);
+	return clen;
+}
+
+static void fd_contains(const char *path, const char *want)
+{
+	int fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	size_t len;
+	char *buf = tu_read_fd(fd, &len);
+	close(fd);
+	buf[len] = '\0';
+	assert_non_null(strstr(buf, want));
+	free(buf);
+}
+
+static void cache_hits_respect_limits(void **state)
+{
+	(void)state;
+	make_image(0);
+	char *path;
+	struct image_config cfg;
+	struct sb_error err = {0};
+	ino_t ino, ino2;
+	assert_int_equal(prepare(NULL, &path, &cfg, &ino, &err), 0);
+	uint64_t want = cpio_len(path);
+	assert_true(want > 512);
+	assert_int_equal(cfg.unpacked_bytes, want); /* on a miss */
+	image_config_free(&cfg);
+	free(path);
+	/* stricter limits than the entry was packed under: packed again, and
+	 * refused as a first pack would be; the entry stays for others */
+	struct pack_limits lim;
+	pack_limits_default(&lim);
+	lim.max_entries = 3;
+	assert_int_equal(prepare(&lim, &path, &cfg, &ino2, &err), -E2BIG);
+	assert_non_null(strstr(err.msg, "max-entries"));
+	pack_limits_default(&lim);
+	lim.max_unpacked_bytes = 1000;
+	assert_int_equal(prepare(&lim, &path, &cfg, &ino2, &err), -EFBIG);
+	pack_limits_default(&lim);
+	lim.max_path = 5;
+	assert_true(prepare(&lim, &path, &cfg, &ino2, &err) < 0);
+	assert_int_equal(prepare(NULL, &path, &cfg, &ino2, &err), 0);
+	assert_int_equal(ino2, ino);		    /* default limits: a hit */
+	assert_int_equal(cfg.unpacked_bytes, want); /* on a hit */
+	image_config_free(&cfg);
+	free(path);
+	/* stricter but sufficient: packed again, recorded, then a hit under
+	 * those and under more generous limits */
+	pack_limits_default(&lim);
+	lim.max_entries = 100;
+	assert_int_equal(prepare(&lim, &path, &cfg, &ino2, &err), 0);
+	char meta[512];
+	snprintf(meta, sizeof(meta), "%.*s.meta", (int)(strlen(path) - strlen(".cpio.lz4")), path);
+	fd_contains(meta, "\nmax_entries 100\n");
+	image_config_free(&cfg);
+	free(path);
+	assert_int_equal(prepare(&lim, &path, &cfg, &ino, &err), 0);
+	assert_int_equal(ino, ino2);
+	image_config_free(&cfg);
+	free(path);
+	assert_int_equal(prepare(NULL, &path, &cfg, &ino, &err), 0);
+	assert_int_equal(ino, ino2);
+	image_config_free(&cfg);
+	free(path);
+}
+
+/* Damage the cached image or its record; the next prepare must pack again and
+ * leave an intact file. how: 't' truncate, 'm' magic, 'b' a block size, 'e' end
+ * mark, 'j' junk appended, 'r' record removed, 'g' record garbled. */
+static void damage_and_repack(char how)
+{
+	char *path, meta[512];
+	struct image_config cfg;
+	struct sb_error err = {0};
+	ino_t ino;
+	assert_int_equal(prepare(NULL, &path, &cfg, &ino, &err), 0);
+	image_config_free(&cfg);
+	size_t len, mlen;
+	snprintf(meta, sizeof(meta), "%.*s.meta", (int)(strlen(path) - strlen(".cpio.lz4")), path);
+	int fd = open(meta, O_RDONLY);
+	char *good_meta = tu_read_fd(fd, &mlen);
+	close(fd);
+	fd = open(path, O_RDWR);
+	uint8_t *good = (uint8_t *)tu_read_fd(fd, &len);
+	uint32_t blk;
+	memcpy(&blk, good + 4, 4);
+	switch (how) {
+	case 't':
+		assert_int_equal(ftruncate(fd, (off_t)len / 2), 0);
+		break;
+	case 'm':
+		assert_int_equal(pwrite(fd, "\x02\x21\x4c\x19", 4, 0), 4);
+		break;
+	case 'b':
+		blk += 8;
+		assert_int_equal(pwrite(fd, &blk, 4, 4), 4);
+		break;
+	case 'e': { /* the zero word after the last block */
+		size_t off = 4;
+		for (uint32_t n; memcpy(&n, good + off, 4), n; off += 4 + n)
+			;
+		assert_int_equal(pwrite(fd, "\x01\0\0\0", 4, (off_t)off), 4);
+		break;
+	}
+	case 'j':
+		assert_int_equal(pwrite(fd, "\0\0\0\0", 4, (off_t)len), 4);
+		break;
+	case 'r':
+		assert_int_equal(unlink(meta), 0);
+		break;
+	case 'g':
+		tu_write_file(meta, "sandbox-pack-meta 1\nfile_size x\n", 32);
+		break;
+	}
+	close(fd);
+	free(path);
+	/* packed again: the image and its record are whole again */
+	assert_int_equal(prepare(NULL, &path, &cfg, &ino, &err), 0);
+	assert_int_equal(cfg.unpacked_bytes, cpio_len(path));
+	image_config_free(&cfg);
+	fd = open(path, O_RDONLY);
+	size_t len2;
+	uint8_t *again = (uint8_t *)tu_read_fd(fd, &len2);
+	close(fd);
+	assert_int_equal(len2, len);
+	assert_memory_equal(again, good, len);
+	free(again);
+	fd = open(meta, O_RDONLY);
+	again = (uint8_t *)tu_read_fd(fd, &len2);
+	close(fd);
+	assert_int_equal(len2, mlen);
+	assert_memory_equal(again, good_meta, mlen);
+	free(again);
+	free(good_meta);
+	free(good);
+	free(path);
+}
+
+static void damaged_cache_entries_are_repacked(void **state)
+{
+	(void)state;
+	make_image(0);
+	for (const char *h = "tmbejrg"; *h; h++)
+		damage_and_repack(*h);
+}
+
 /* ---- images from given layer tars ---- */
 
 /* Config JSON naming the tars' diff_ids (the last one corrupted when bad_diff). */
@@ -438,6 +605,17 @@ static void docker_archive_packs(void **state)
 	assert_int_equal(cpio_find(c, clen, "c", &e), 1);
 	assert_memory_equal(e.data, "from layer 2", 12);
 	assert_int_equal(cpio_find(c, clen, "gone", &e), 0);
+	/* `docker save | gzip`: the same image */
+	char cmd[400], zref[200];
+	snprintf(cmd, sizeof(cmd), "gzip -c %s/d.tar > %s/d.tar.gz", dir, dir);
+	assert_int_equal(system(cmd), 0);
+	snprintf(zref, sizeof(zref), "docker-archive:%s/d.tar.gz:t:1", dir);
+	size_t zlen;
+	uint8_t *zc = pack_decode(zref, &zlen, &err);
+	assert_non_null(zc);
+	assert_int_equal(zlen, clen);
+	assert_memory_equal(zc, c, clen);
+	free(zc);
 	free(c);
 	/* the config's diff_ids are the check */
 	docker_write(tars, lens, 3, "ngz", 1);
@@ -525,11 +703,15 @@ static void cache_list_and_prune(void **state)
 	assert_int_equal(access(locked, F_OK), 0);
 	assert_int_equal(access(other, F_OK), 0);
 	assert_int_equal(access(path, F_OK), 0);
-	close(lk); /* the pack is gone: its stale file goes now */
+	char meta[512];
+	snprintf(meta, sizeof(meta), "%.*s.meta", (int)(strlen(path) - strlen(".cpio.lz4")), path);
+	assert_int_equal(access(meta, F_OK), 0); /* a current image keeps its record */
+	close(lk);				 /* the pack is gone: its stale file goes now */
 	assert_int_equal(pack_cache_prune(cache, 1, &st, &err), 0);
 	assert_int_equal(st.files, 2);
 	assert_int_equal(access(locked, F_OK), -1);
 	assert_int_equal(access(path, F_OK), -1);
+	assert_int_equal(access(meta, F_OK), -1); /* and loses it with the image */
 	assert_int_equal(access(other, F_OK), 0);
 	assert_int_equal(pack_cache_list(cache, &v, &n, &err), 0);
 	assert_int_equal(n, 0);
@@ -593,6 +775,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(prepare_packs_and_caches, setup, teardown),
 	    cmocka_unit_test_setup_teardown(failure_leaves_no_file, setup, teardown),
+	    cmocka_unit_test_setup_teardown(cache_hits_respect_limits, setup, teardown),
+	    cmocka_unit_test_setup_teardown(damaged_cache_entries_are_repacked, setup, teardown),
 	    cmocka_unit_test_setup_teardown(sandbox_dir_is_dropped, setup, teardown),
 	    cmocka_unit_test_setup_teardown(docker_archive_packs, setup, teardown),
 	    cmocka_unit_test_setup_teardown(cache_list_and_prune, setup, teardown),

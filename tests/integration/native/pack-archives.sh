@@ -1,7 +1,9 @@
 # The same image as an OCI layout, an oci-archive tar and a docker-archive tar
 # (skopeo's docker save format: legacy <id>/layer.tar symlinks; from layers-gzip
-# as docker archives cannot hold zstd layers) packs to the same bytes, by explicit transport and by bare path; a wrong tag and a
-# non-image path fail with one line and exit 125. Native: needs no KVM.
+# as docker archives cannot hold zstd layers), plain or compressed (`docker save
+# | gzip`, zstd), packs to the same bytes, by explicit transport and by bare
+# path; a wrong tag and a non-image path fail with one line and exit 125.
+# Native: needs no KVM.
 . "$TESTS_DIR/lib.sh"
 [ -x "$SANDBOX" ] || fail "no sandbox binary at $SANDBOX"
 command -v skopeo >/dev/null || skip "skopeo is not installed"
@@ -37,7 +39,12 @@ refuse() { # WANT-IN-STDERR REF
 }
 refuse "no image tagged \`test/layers:v2\`" "docker-archive:$w/docker.tar:test/layers:v2"
 refuse "is a directory without oci-layout or index.json" "$w"
-refuse "No such file" "$w/missing.tar"
+refuse "not found" "$w/missing.tar"
 gzip -c "$w/docker.tar" >"$w/docker.tar.gz"
-refuse "compressed" "$w/docker.tar.gz"
-echo "PASS: oci, oci-archive and docker-archive pack alike"
+same "docker-archive, gzip'd" "$w/ref-gz.lz4" "docker-archive:$w/docker.tar.gz:test/layers:v1"
+same "docker-archive, gzip'd, bare path" "$w/ref-gz.lz4" "$w/docker.tar.gz"
+zstd -q -c "$w/oci.tar" >"$w/oci.tar.zst"
+same "oci-archive, zstd'd" "$w/ref.lz4" "oci-archive:$w/oci.tar.zst:latest"
+head -c 3000 "$w/docker.tar.gz" >"$w/cut.tar.gz"
+refuse "cut.tar.gz" "$w/cut.tar.gz"
+echo "PASS: oci, oci-archive and docker-archive pack alike, compressed or not"
