@@ -1,5 +1,5 @@
 # The sandbox CLI (lead-owned part of host/): entry point, run orchestration, paths.
-HOST_SRCS += host/main.c host/run.c host/run_vm.c host/initrd.c host/run_signals.c host/tty.c host/cmd_pack.c host/cmd_cache.c host/cmd_boot.c host/cmd_version.c host/cli.c host/names.c host/paths.c host/util/error.c
+HOST_SRCS += host/main.c host/run.c host/run_vm.c host/initrd.c host/run_signals.c host/tty.c host/cmd_pack.c host/cmd_cache.c host/cmd_boot.c host/cmd_version.c host/cli.c host/diagnose.c host/names.c host/paths.c host/util/error.c
 
 UNIT_TESTS += test_cli
 test_cli_SRCS := host/cli.c host/util/error.c
@@ -17,3 +17,6 @@ test_names_SRCS := host/names.c host/util/error.c
 
 UNIT_TESTS += test_tty
 test_tty_SRCS := host/tty.c host/util/error.c
+
+UNIT_TESTS += test_diagnose
+test_diagnose_SRCS := host/diagnose.c

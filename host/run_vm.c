@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -12,6 +13,7 @@
 #include "abi.h"
 #include "cleanup.h"
 #include "commands.h"
+#include "diagnose.h"
 #include "cpio.h"
 #include "initrd.h"
 #include "pack.h"
@@ -83,14 +85,19 @@ out:
 	return r;
 }
 
-static int report(const struct run_opts *o, int r, const struct vmm_result *res)
+static int report(const struct run_opts *o, int r, const struct vmm_result *res, uint64_t vm_bytes,
+		  uint64_t image_bytes)
 {
 	if (r == 0) {
 		if (res->init_failed) /* init already wrote its reason on the stderr channel */
 			return EXIT_SANDBOX;
 		return res->status;
 	}
-	fprintf(stderr, "sandbox: the VM ended without an exit status: %s\n", res->reason);
+	char why[256];
+	enum diagnosis d =
+	    diagnose_log(res->last_log, strnlen(res->last_log, sizeof(res->last_log)));
+	diagnose_advice(d, vm_bytes >> 20, image_bytes >> 20, why, sizeof(why));
+	fprintf(stderr, "sandbox: the VM ended without an exit status: %s; %s\n", res->reason, why);
 	if (o->debug && res->last_log[0])
 		fprintf(stderr, "sandbox: last guest kernel log lines:\n%s\n", res->last_log);
 	return EXIT_SANDBOX;
@@ -165,16 +172,20 @@ static int prepare_image(const struct run_opts *o, const char *cache, char **pat
 	return rootfs_prepare(o->image, cache, &lim, path, img, err);
 }
 
-/* Guest RAM: the workload's limit (or a default) plus room for the unpacked
- * image (~4x its LZ4 size) and the kernel, rounded to 2 MiB. */
-static int vm_memory(const struct run_opts *o, const char *image_path, uint64_t *mem,
-		     struct sb_error *err)
+/* Guest RAM: the workload's limit (or a default), the unpacked image (the
+ * packer's estimate: files in whole pages plus inodes; ~4x the LZ4 size when
+ * unknown), the LZ4 initramfs itself (in RAM while it is unpacked) and the
+ * kernel, rounded to 2 MiB. Guest pages never touched cost the host nothing,
+ * so erring high is cheap. */
+static int vm_memory(const struct run_opts *o, const char *image_path, uint64_t unpacked,
+		     uint64_t *mem, struct sb_error *err)
 {
 	struct stat st;
 	if (stat(image_path, &st) < 0)
 		return error_set(err, errno, "stat `%s`", image_path);
 	uint64_t workload = o->memory ? o->memory : DEFAULT_WORKLOAD_MEM;
-	uint64_t m = workload + 4 * (uint64_t)st.st_size + KERNEL_RESERVE;
+	uint64_t image = unpacked ? unpacked : 4 * (uint64_t)st.st_size;
+	uint64_t m = workload + image + (uint64_t)st.st_size + KERNEL_RESERVE;
 	m = (m + (2ull << 20) - 1) & ~((2ull << 20) - 1);
 	if (m > VMM_MAX_MEM)
 		return error_set(err, 0, "the VM would need %llu MiB (image + --memory): too large",
@@ -203,12 +214,13 @@ int run_vm(const struct run_opts *o, struct sb_error *err)
 	cleanup_free uint8_t *run_cpio = NULL;
 	size_t run_len = 0;
 	r = build_run_archive(o, &img, &run_cpio, &run_len, err);
+	uint64_t unpacked = img.guest_ram_bytes;
 	image_config_free(&img);
 	if (r < 0)
 		return r;
 
 	uint64_t mem = 0;
-	if ((r = vm_memory(o, image_path, &mem, err)) < 0)
+	if ((r = vm_memory(o, image_path, unpacked, &mem, err)) < 0)
 		return r;
 
 	char cmdline[1024];
@@ -244,5 +256,5 @@ int run_vm(const struct run_opts *o, struct sb_error *err)
 			(unsigned long long)(mem >> 20));
 	if (r < 0)
 		return r;
-	return report(o, r, &res);
+	return report(o, r, &res, mem, unpacked);
 }

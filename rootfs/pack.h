@@ -15,6 +15,9 @@ struct image_config {
 	/* Set by rootfs_prepare: bytes of the uncompressed cpio inside the
 	 * initramfs (what the guest's rootfs takes in RAM once unpacked). */
 	uint64_t unpacked_bytes;
+	/* Set by rootfs_prepare: guest RAM the unpacked rootfs takes (files in
+	 * whole pages plus a per-entry inode allowance); >= unpacked_bytes' data. */
+	uint64_t guest_ram_bytes;
 };
 
 /* What a pack is doing, for a progress display. Reported at most every

@@ -137,6 +137,7 @@ int rootfs_prepare(const char *ref, const char *cache_dir, const struct pack_lim
 	*path_out = steal_ptr(final);
 	*cfg = img.cfg;
 	cfg->unpacked_bytes = st.cpio_bytes;
+	cfg->guest_ram_bytes = st.ram_bytes;
 	memset(&img.cfg, 0, sizeof(img.cfg));
 out:
 	oci_image_free(&img);

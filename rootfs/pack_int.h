@@ -10,6 +10,7 @@ struct pack_stats {
 	uint64_t file_size;   /* the initramfs file: LZ4 stream + zero padding to 4 */
 	uint64_t stream_size; /* the LZ4 stream, its end mark included */
 	uint64_t cpio_bytes;  /* the uncompressed cpio */
+	uint64_t ram_bytes;   /* what it takes in guest RAM unpacked (pack.c: PACK_RAM_*) */
 	uint64_t max_unpacked, max_entries;
 	uint32_t max_path;
 };

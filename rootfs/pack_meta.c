@@ -17,22 +17,23 @@
 #include "cleanup.h"
 #include "lz4legacy.h"
 
-#define META_MAGIC "sandbox-pack-meta 1\n"
+#define META_MAGIC "sandbox-pack-meta 2\n"
 #define META_MAX 1024
 
-static const char meta_out[] =
-    META_MAGIC "file_size %" PRIu64 "\nstream_size %" PRIu64 "\ncpio_bytes %" PRIu64
-	       "\nmax_unpacked %" PRIu64 "\nmax_entries %" PRIu64 "\nmax_path %" PRIu32 "\n";
-static const char meta_in[] =
-    META_MAGIC "file_size %" SCNu64 "\nstream_size %" SCNu64 "\ncpio_bytes %" SCNu64
-	       "\nmax_unpacked %" SCNu64 "\nmax_entries %" SCNu64 "\nmax_path %" SCNu32 "\n%n";
+static const char meta_out[] = META_MAGIC
+    "file_size %" PRIu64 "\nstream_size %" PRIu64 "\ncpio_bytes %" PRIu64 "\nram_bytes %" PRIu64
+    "\nmax_unpacked %" PRIu64 "\nmax_entries %" PRIu64 "\nmax_path %" PRIu32 "\n";
+static const char meta_in[] = META_MAGIC
+    "file_size %" SCNu64 "\nstream_size %" SCNu64 "\ncpio_bytes %" SCNu64 "\nram_bytes %" SCNu64
+    "\nmax_unpacked %" SCNu64 "\nmax_entries %" SCNu64 "\nmax_path %" SCNu32 "\n%n";
 
 int pack_meta_write(const char *dir, const char *path, const struct pack_stats *st,
 		    struct sb_error *err)
 {
 	char buf[META_MAX], tmp[4200];
-	int len = snprintf(buf, sizeof(buf), meta_out, st->file_size, st->stream_size,
-			   st->cpio_bytes, st->max_unpacked, st->max_entries, st->max_path);
+	int len =
+	    snprintf(buf, sizeof(buf), meta_out, st->file_size, st->stream_size, st->cpio_bytes,
+		     st->ram_bytes, st->max_unpacked, st->max_entries, st->max_path);
 	snprintf(tmp, sizeof(tmp), "%s/.tmp-meta-XXXXXX", dir);
 	int fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
@@ -61,8 +62,8 @@ int pack_meta_read(const char *path, struct pack_stats *st)
 		return -EINVAL;
 	buf[n] = '\0';
 	int end = 0;
-	if (sscanf(buf, meta_in, &st->file_size, &st->stream_size, &st->cpio_bytes,
-		   &st->max_unpacked, &st->max_entries, &st->max_path, &end) != 6 ||
+	if (sscanf(buf, meta_in, &st->file_size, &st->stream_size, &st->cpio_bytes, &st->ram_bytes,
+		   &st->max_unpacked, &st->max_entries, &st->max_path, &end) != 7 ||
 	    end != n || strncmp(buf, META_MAGIC, strlen(META_MAGIC)))
 		return -EINVAL;
 	return 0;

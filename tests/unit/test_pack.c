@@ -305,6 +305,11 @@ static void cache_hits_respect_limits(void **state)
 	uint64_t want = cpio_len(path);
 	assert_true(want > 512);
 	assert_int_equal(cfg.unpacked_bytes, want); /* on a miss */
+	/* guest RAM: whole pages per file + 1 KiB per entry, so more than the cpio's
+	 * bytes (headers < 1 KiB, data padded to 4) bar the trailer */
+	uint64_t ram = cfg.guest_ram_bytes;
+	assert_true(ram + 128 >= want);
+	assert_int_equal(ram % 1024, 0);
 	image_config_free(&cfg);
 	free(path);
 	/* stricter limits than the entry was packed under: packed again, and
@@ -323,6 +328,7 @@ static void cache_hits_respect_limits(void **state)
 	assert_int_equal(prepare(NULL, &path, &cfg, &ino2, &err), 0);
 	assert_int_equal(ino2, ino);		    /* default limits: a hit */
 	assert_int_equal(cfg.unpacked_bytes, want); /* on a hit */
+	assert_int_equal(cfg.guest_ram_bytes, ram);
 	image_config_free(&cfg);
 	free(path);
 	/* stricter but sufficient: packed again, recorded, then a hit under
