@@ -11,3 +11,27 @@ run() {
 	out=$(cat "$_o") err=$(cat "$_e")
 	rm -f "$_o" "$_e"
 }
+# wait_line FILE TEXT PID [SECS]: until FILE has a line containing TEXT (a
+# background sandbox, PID, got there); fails if PID ends first or after SECS
+# (default 180).
+wait_line() {
+	_i=0
+	until grep -q "$2" "$1" 2>/dev/null; do
+		_i=$((_i + 1))
+		[ $_i -le "${4:-180}" ] || { kill -KILL "$3"; fail "no \"$2\" in $1 after ${4:-180} s"; }
+		kill -0 "$3" 2>/dev/null || fail "process $3 ended before printing \"$2\""
+		sleep 1
+	done
+}
+# wait_gone PID SECS WHAT: until PID has exited (then reaps it: status in $rc);
+# after SECS it is killed and the case fails with WHAT.
+wait_gone() {
+	_i=0
+	while kill -0 "$1" 2>/dev/null; do
+		_i=$((_i + 1))
+		[ $_i -le "$2" ] || { kill -KILL "$1"; fail "$3"; }
+		sleep 1
+	done
+	wait "$1"
+	rc=$?
+}

@@ -15,13 +15,7 @@ expect_eq "env-file: values" "$out" "from-cli|two words|from-host|unset|x=y"
 # A second run with a name in use is refused; the name is free again afterwards.
 sandbox run --name web "$img" sh -c 'echo ready; sleep 600' >"$tmp/web.out" 2>"$tmp/web.err" &
 pid=$!
-i=0
-until grep -q ready "$tmp/web.out" 2>/dev/null; do
-	i=$((i + 1))
-	[ $i -le 180 ] || { kill -KILL $pid; fail "the named run never got ready"; }
-	kill -0 $pid 2>/dev/null || fail "the named run ended early: $(cat "$tmp/web.err")"
-	sleep 1
-done
+wait_line "$tmp/web.out" ready $pid
 run sandbox run --name web "$img" true
 expect_eq "name in use: status" "$rc" 125
 case $err in *"the name \`web\` is in use"*) ;; *) fail "name in use: stderr [$err]" ;; esac

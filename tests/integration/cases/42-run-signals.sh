@@ -10,13 +10,7 @@ trap 'rm -rf "$tmp"' EXIT
 start() {
 	sandbox run "$img" sh -c "$2" >"$tmp/$1.out" 2>"$tmp/$1.err" &
 	pid=$!
-	i=0
-	until grep -q ready "$tmp/$1.out" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -le 180 ] || { kill -KILL $pid; fail "$1: workload never got ready"; }
-		kill -0 $pid 2>/dev/null || fail "$1: sandbox ended early: $(cat "$tmp/$1.err")"
-		sleep 1
-	done
+	wait_line "$tmp/$1.out" ready $pid
 }
 
 start term 'trap "echo got-term; exit 7" TERM; echo ready; sleep 100 & wait'

@@ -12,13 +12,7 @@ reader=$!
 stuck() { # start sandbox writing forever into the fifo; wait until it blocks
 	sandbox run "$img" sh -c 'echo ready >&2; exec yes' >"$tmp/out" 2>"$tmp/err" &
 	pid=$!
-	i=0
-	until grep -q ready "$tmp/err" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -le 180 ] || { kill -KILL $pid; fail "the workload never started"; }
-		kill -0 $pid 2>/dev/null || fail "sandbox ended early: $(cat "$tmp/err")"
-		sleep 1
-	done
+	wait_line "$tmp/err" ready $pid
 	sleep 3 # yes fills the pipe (64 KiB) at once
 }
 
@@ -26,15 +20,8 @@ stuck
 kill -TERM $pid
 sleep 1
 kill -TERM $pid
-start=$(date +%s)
-i=0
-while kill -0 $pid 2>/dev/null; do
-	i=$((i + 1))
-	[ $i -le 60 ] || { kill -KILL $pid; fail "sandbox still runs 60 s after the second SIGTERM"; }
-	sleep 1
-done
-wait $pid
-expect_eq "stuck output, second SIGTERM: status" "$?" 143
+wait_gone $pid 60 "sandbox still runs 60 s after the second SIGTERM"
+expect_eq "stuck output, second SIGTERM: status" "$rc" 143
 grep -q "did not stop in time" "$tmp/err" || fail "no abandon note on stderr: $(cat "$tmp/err")"
 
 stuck
@@ -43,11 +30,5 @@ sleep 1
 kill -TERM $pid
 sleep 1
 kill -INT $pid
-i=0
-while kill -0 $pid 2>/dev/null; do
-	i=$((i + 1))
-	[ $i -le 10 ] || { kill -KILL $pid; fail "a third signal did not end sandbox"; }
-	sleep 1
-done
-wait $pid
-expect_eq "stuck output, third signal: status" "$?" 143
+wait_gone $pid 10 "a third signal did not end sandbox"
+expect_eq "stuck output, third signal: status" "$rc" 143
