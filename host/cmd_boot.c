@@ -2,6 +2,8 @@
 #include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 #include "commands.h"
@@ -18,7 +20,29 @@ static const char boot_usage[] =
     "  --cmdline STRING   appended to the machine's own command line\n"
     "  --mem SIZE         guest RAM (default 256m)\n"
     "  --cpus N           vCPUs (default 1)\n"
-    "  --debug            kernel log on stderr\n";
+    "  --debug            kernel log on stderr\n"
+    "\n"
+    "SANDBOX_STATS=1 prints one `sandbox-stats:` line on stderr at the end (first\n"
+    "KVM_RUN on CLOCK_MONOTONIC, guest RAM resident, peak RSS); SANDBOX_STATS=first-run\n"
+    "also ends the VM at its first KVM_RUN (for bench/startup).\n";
+
+/* SANDBOX_STATS: unset/0 off, 1 on, first-run. */
+static int stats_mode(void)
+{
+	const char *s = getenv("SANDBOX_STATS");
+
+	if (!s || !*s || !strcmp(s, "0"))
+		return VMM_STATS_OFF;
+	return strcmp(s, "first-run") ? VMM_STATS_ON : VMM_STATS_FIRST_RUN;
+}
+
+static void print_stats(const struct vmm_stats *st)
+{
+	fprintf(stderr,
+		"sandbox-stats: first_kvm_run_ns=%llu guest_rss_kib=%llu peak_rss_kib=%llu\n",
+		(unsigned long long)st->first_run_ns, (unsigned long long)(st->guest_rss >> 10),
+		(unsigned long long)(st->peak_rss >> 10));
+}
 
 int cmd_boot(int argc, char **argv)
 {
@@ -89,11 +113,14 @@ int cmd_boot(int argc, char **argv)
 	    .stdin_fd = 0,
 	    .stdout_fd = 1,
 	    .stderr_fd = 2,
+	    .stats = stats_mode(),
 	};
 	struct vmm_result res = {0};
 	int r = vmm_run(&cfg, &res, &err);
 	if (r < 0)
 		return cmd_fail(&err);
+	if (cfg.stats)
+		print_stats(&res.stats);
 	if (r == 1) {
 		fprintf(stderr, "sandbox: the VM ended without an exit status: %s\n", res.reason);
 		return EXIT_SANDBOX;

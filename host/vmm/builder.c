@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "abi.h"
 #include "arch/x86_64/arch.h"
@@ -135,7 +136,7 @@ static int add_devices(struct machine *m, const struct vmm_config *cfg, struct s
 	return r;
 }
 
-static int add_vcpus(struct machine *m, unsigned n, struct sb_error *err)
+static int add_vcpus(struct machine *m, unsigned n, int cfg_stats, struct sb_error *err)
 {
 	struct exit_ctx exits = {.pio = &m->pio, .mmio = &m->mmio, .rs = &m->rs};
 	int r = arch_supported_cpuid(m->vm.kvm_fd, &m->cpuid, err);
@@ -145,6 +146,7 @@ static int add_vcpus(struct machine *m, unsigned n, struct sb_error *err)
 		if (r < 0)
 			break;
 		m->nvcpus++;
+		m->vcpu[i].stop_at_first_run = i == 0 && cfg_stats == VMM_STATS_FIRST_RUN;
 		r = arch_vcpu_setup(m->vcpu[i].fd, &m->cpuid, i, n, &m->kernel, err);
 	}
 	return r;
@@ -181,8 +183,22 @@ static int check_config(const struct vmm_config *cfg, struct sb_error *err)
 	return 0;
 }
 
-static int report(struct machine *m, struct vmm_result *res)
+/* The benchmark figures, taken after the vCPUs stopped and before anything is unmapped. */
+static void measure(struct machine *m, struct vmm_result *res)
 {
+	struct rusage ru;
+
+	res->stats.first_run_ns = m->nvcpus ? m->vcpu[0].first_run_ns : 0;
+	if (mem_resident(&m->vm.mem, &res->stats.guest_rss) < 0)
+		res->stats.guest_rss = 0;
+	if (getrusage(RUSAGE_SELF, &ru) == 0)
+		res->stats.peak_rss = (uint64_t)ru.ru_maxrss * 1024; /* KiB on Linux */
+}
+
+static int report(struct machine *m, const struct vmm_config *cfg, struct vmm_result *res)
+{
+	if (cfg->stats)
+		measure(m, res);
 	logring_tail(&m->log, res->last_log, sizeof(res->last_log));
 	if (m->rs.has_status) {
 		res->status = m->rs.status;
@@ -246,11 +262,11 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *res, struct sb_erro
 	if (r == 0)
 		r = load_guest(m, cfg, err);
 	if (r == 0)
-		r = add_vcpus(m, cfg->vcpus, err);
+		r = add_vcpus(m, cfg->vcpus, cfg->stats, err);
 	if (r == 0)
 		r = start_vcpus(m, err);
 	if (r == 0)
-		r = report(m, res);
+		r = report(m, cfg, res);
 	machine_destroy(m);
 	return r;
 }

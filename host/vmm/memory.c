@@ -1,6 +1,7 @@
 /* Guest RAM: one anonymous mapping, split around the 32-bit MMIO hole, and the checked accessor. */
 #include <errno.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "memory.h"
 #include "vmm.h"
@@ -65,6 +66,25 @@ void *gpa_to_hva(const struct vm_mem *m, uint64_t gpa, uint64_t len)
 	if (end - MEM_HOLE_END > high || (!len && off >= high))
 		return NULL;
 	return m->base + m->low_size + off;
+}
+
+int mem_resident(const struct vm_mem *m, uint64_t *bytes)
+{
+	unsigned char vec[4096]; /* one byte per page: 16 MiB of RAM per mincore call */
+	long page = sysconf(_SC_PAGESIZE);
+
+	*bytes = 0;
+	if (!m->base || page <= 0)
+		return -EINVAL;
+	size_t chunk = sizeof(vec) * (size_t)page;
+	for (uint64_t off = 0; off < m->size; off += chunk) {
+		size_t len = m->size - off < chunk ? (size_t)(m->size - off) : chunk;
+		if (mincore(m->base + off, len, vec) < 0)
+			return -errno;
+		for (size_t i = 0; i < (len + (size_t)page - 1) / (size_t)page; i++)
+			*bytes += (vec[i] & 1) ? (uint64_t)page : 0;
+	}
+	return 0;
 }
 
 uint64_t mem_low_end(const struct vm_mem *m)

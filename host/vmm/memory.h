@@ -26,6 +26,9 @@ void mem_destroy(struct vm_mem *m);
  * [gpa, gpa + len) when the whole range is RAM in one region, else NULL. */
 void *gpa_to_hva(const struct vm_mem *m, uint64_t gpa, uint64_t len);
 
+/* Bytes of guest RAM resident in host memory (mincore), into *bytes. 0 or -errno. */
+int mem_resident(const struct vm_mem *m, uint64_t *bytes);
+
 /* End of RAM below the hole (exclusive GPA). */
 uint64_t mem_low_end(const struct vm_mem *m);
 

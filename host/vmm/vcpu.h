@@ -21,6 +21,9 @@ struct vcpu {
 	struct exit_ctx exits;
 	pthread_t thread;
 	int started; /* thread created (join it) */
+	/* Set before vcpu_start: end the VM at the first KVM_RUN (bench/startup). */
+	int stop_at_first_run;
+	uint64_t first_run_ns; /* CLOCK_MONOTONIC entering the first KVM_RUN, set by the thread */
 };
 
 /* KVM_CREATE_VCPU index and map its kvm_run. 0 or -errno (nothing left to free). */

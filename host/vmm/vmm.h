@@ -48,6 +48,19 @@ struct vmm_config {
 	 * value as the status (the caller ends the VM, e.g. on a second ^C).
 	 * Bad frames are dropped; EOF stops the reading. */
 	int ctl_fd;
+	/* Benchmark figures (bench/): VMM_STATS_ON fills vmm_result.stats;
+	 * VMM_STATS_FIRST_RUN also ends the VM at vCPU 0's first KVM_RUN (which
+	 * then returns at once, the guest runs no instruction). 0 = off. */
+	int stats;
+};
+
+enum { VMM_STATS_OFF, VMM_STATS_ON, VMM_STATS_FIRST_RUN };
+
+/* Measured by vmm_run when vmm_config.stats is set (CLOCK_MONOTONIC, bytes). */
+struct vmm_stats {
+	uint64_t first_run_ns; /* vCPU 0 entering its first KVM_RUN */
+	uint64_t guest_rss;    /* guest RAM resident at the end (pages the guest touched) */
+	uint64_t peak_rss;     /* the process's peak RSS at the end (getrusage) */
 };
 
 struct vmm_result {
@@ -55,6 +68,7 @@ struct vmm_result {
 	int init_failed;     /* ABI_EXIT_INIT_FAILED was set */
 	char reason[512];    /* why the VM ended without a status (one line) */
 	char last_log[4096]; /* last kernel log lines */
+	struct vmm_stats stats;
 };
 
 /* Returns the default command line (VMM_DEFAULT_CMDLINE). */
