@@ -25,12 +25,7 @@ got-term"
 start usr 'trap "echo got-usr1" USR1; trap "echo got-hup; exit 3" HUP; echo ready
 	while :; do sleep 100 & wait; done'
 kill -USR1 $pid
-i=0
-until grep -q got-usr1 "$tmp/usr.out"; do
-	i=$((i + 1))
-	[ $i -le 60 ] || { kill -KILL $pid; fail "SIGUSR1 never arrived"; }
-	sleep 1
-done
+wait_line "$tmp/usr.out" got-usr1 $pid 60
 kill -HUP $pid
 wait $pid
 rc=$?
@@ -42,12 +37,7 @@ got-hup"
 # A workload that ignores SIGINT: the second one ends the VM, 128+2.
 start int 'trap "echo got-int" INT; echo ready; while :; do sleep 100 & wait; done'
 kill -INT $pid
-i=0
-until grep -q got-int "$tmp/int.out"; do
-	i=$((i + 1))
-	[ $i -le 60 ] || { kill -KILL $pid; fail "first SIGINT never arrived"; }
-	sleep 1
-done
+wait_line "$tmp/int.out" got-int $pid 60
 kill -INT $pid
 wait $pid
 rc=$?
