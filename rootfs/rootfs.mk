@@ -10,7 +10,7 @@ ROOTFS_SRCS += rootfs/digest.c rootfs/oci.c rootfs/oci_index.c rootfs/oci_manife
 	rootfs/oci_inflate.c
 
 # ISA-L's inflate for gzip layers (libisal-dev).
-HOST_LIBS += -lisal
+HOST_SHARED_LIBS += -lisal
 
 # `sandbox cache` is the CLI face of this component (host/cli.mk is the lead's).
 

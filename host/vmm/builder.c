@@ -38,6 +38,7 @@ struct machine {
 	struct console con;
 	char *cmdline; /* the virtio_mmio.device= pieces + cfg->cmdline */
 	struct kernel_image kernel;
+	uint64_t initrd_gpa, initrd_size;
 	struct cpuid_table cpuid;
 	pthread_mutex_t lock; /* vcpu[].started against kick() */
 	unsigned nvcpus;      /* created */
@@ -76,29 +77,26 @@ static void uart_irq(void *ctx, int level)
 	vm_irq_line(&m->vm, UART_COM1_IRQ, level);
 }
 
-/* Kernel, initrd and boot info into guest RAM. */
+/* Kernel and initrd into guest RAM. */
 static int load_guest(struct machine *m, const struct vmm_config *cfg, struct sb_error *err)
 {
-	uint8_t *img = NULL;
-	size_t len = 0;
-	uint64_t initrd_size, initrd_gpa;
+	struct payload_map img;
+	uint64_t initrd_size;
 
-	int r = payload_read_file(cfg->kernel, PAYLOAD_KERNEL_MAX, &img, &len, err);
+	int r = payload_map_file(cfg->kernel, PAYLOAD_KERNEL_MAX, &img, err);
 	if (r < 0)
 		return error_prefix(err, "kernel");
-	r = arch_load_kernel(&m->vm.mem, img, len, &m->kernel, err);
-	free(img);
+	r = arch_load_kernel(&m->vm.mem, img.data, img.len, &m->kernel, err);
+	payload_unmap(&img);
 	if (r < 0)
 		return error_prefix(err, "kernel `%s`", cfg->kernel);
 	r = payload_initrd_size(cfg->initrd, cfg->n_initrd, &initrd_size, err);
 	if (r == 0)
-		r = arch_place_initrd(&m->vm.mem, &m->kernel, initrd_size, &initrd_gpa, err);
+		r = arch_place_initrd(&m->vm.mem, &m->kernel, initrd_size, &m->initrd_gpa, err);
 	if (r == 0)
-		r = payload_initrd_copy(cfg->initrd, cfg->n_initrd, &m->vm.mem, initrd_gpa,
+		r = payload_initrd_copy(cfg->initrd, cfg->n_initrd, &m->vm.mem, m->initrd_gpa,
 					initrd_size, err);
-	if (r == 0)
-		r = arch_write_boot_info(&m->vm.mem, &m->kernel, m->cmdline, initrd_gpa,
-					 initrd_size, cfg->vcpus, err);
+	m->initrd_size = initrd_size;
 	return r;
 }
 
@@ -254,13 +252,20 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *res, struct sb_erro
 	console_init(&m->con, &m->vm.mem, &m->rs, &io);
 	bus_init(&m->pio, BUS_PIO);
 	bus_init(&m->mmio, BUS_MMIO);
+	/* Guest RAM is registered with KVM in the background meanwhile, and that
+	 * holds KVM's slot lock, which ioeventfds need too: the payload first. */
 	r = vm_create(&m->vm, cfg->mem_bytes, err);
+	if (r == 0)
+		r = load_guest(m, cfg, err);
 	if (r == 0)
 		r = eventloop_init(&m->loop, err);
 	if (r == 0)
-		r = add_devices(m, cfg, err); /* before the kernel: they extend its command line */
+		r = add_devices(m, cfg, err); /* they extend the command line */
 	if (r == 0)
-		r = load_guest(m, cfg, err);
+		r = arch_write_boot_info(&m->vm.mem, &m->kernel, m->cmdline, m->initrd_gpa,
+					 m->initrd_size, cfg->vcpus, err);
+	if (r == 0)
+		r = vm_wait_ready(&m->vm, err);
 	if (r == 0)
 		r = add_vcpus(m, cfg->vcpus, cfg->stats, err);
 	if (r == 0)

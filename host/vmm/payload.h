@@ -1,4 +1,4 @@
-/* Reading what the guest boots: the kernel file (bounded) and the initrd blobs into guest RAM. */
+/* Reading what the guest boots: the kernel file (mapped, bounded) and the initrd blobs into guest RAM. */
 #ifndef SB_VMM_PAYLOAD_H
 #define SB_VMM_PAYLOAD_H
 
@@ -11,9 +11,15 @@
 
 #define PAYLOAD_KERNEL_MAX (512u << 20)
 
-/* Read the whole file at path (at most max bytes) into a malloc'd buffer. */
-int payload_read_file(const char *path, size_t max, uint8_t **buf, size_t *len,
-		      struct sb_error *err);
+/* A read-only view of a whole file. */
+struct payload_map {
+	const uint8_t *data; /* NULL for an empty file */
+	size_t len;
+};
+
+/* Map the regular file at path (at most max bytes). 0 or -errno. */
+int payload_map_file(const char *path, size_t max, struct payload_map *map, struct sb_error *err);
+void payload_unmap(struct payload_map *map);
 /* Total size of the initrd blobs, each starting at a 4-byte-aligned offset. */
 int payload_initrd_size(const struct vmm_blob *b, size_t n, uint64_t *size, struct sb_error *err);
 /* Copy the blobs to [gpa, gpa + size) (size from payload_initrd_size), zero padding between. */

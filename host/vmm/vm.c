@@ -1,6 +1,7 @@
 /* The VM object: KVM VM fd with in-kernel irqchip and PIT, TSS/identity pages, guest RAM slots. */
 #include <errno.h>
 #include <linux/kvm.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -24,6 +25,37 @@ static int set_slot(struct vm *vm, uint32_t slot, uint64_t gpa, uint64_t size, v
 	return 0;
 }
 
+static int set_slots(struct vm *vm, struct sb_error *err)
+{
+	int r = set_slot(vm, 0, 0, vm->mem.low_size, vm->mem.base, err);
+
+	if (r == 0 && vm->mem.size > vm->mem.low_size)
+		r = set_slot(vm, 1, MEM_HOLE_END, vm->mem.size - vm->mem.low_size,
+			     vm->mem.base + vm->mem.low_size, err);
+	return r;
+}
+
+static void *slots_thread(void *arg)
+{
+	struct vm *vm = arg;
+
+	vm->slots_result = set_slots(vm, &vm->slots_err);
+	return NULL;
+}
+
+/* Registering RAM with KVM can cost milliseconds (5 ms for the first slot on
+ * PVM, whatever its size) and nothing before the first KVM_RUN needs it done:
+ * the builder fills guest RAM through our own mapping meanwhile. So it runs on
+ * a thread of its own; vm_wait_ready joins it. Synchronous if no thread. */
+static int start_slots(struct vm *vm, struct sb_error *err)
+{
+	if (pthread_create(&vm->slots_tid, NULL, slots_thread, vm) == 0) {
+		vm->slots_pending = 1;
+		return 0;
+	}
+	return set_slots(vm, err);
+}
+
 static int setup(struct vm *vm, uint64_t mem_bytes, struct sb_error *err)
 {
 	struct kvm_pit_config pit = {.flags = 0};
@@ -38,12 +70,8 @@ static int setup(struct vm *vm, uint64_t mem_bytes, struct sb_error *err)
 	if (ioctl(vm->fd, KVM_CREATE_PIT2, &pit) < 0)
 		return error_set(err, errno, "KVM_CREATE_PIT2");
 	int r = mem_create(&vm->mem, mem_bytes, err);
-	if (r < 0)
-		return r;
-	r = set_slot(vm, 0, 0, vm->mem.low_size, vm->mem.base, err);
-	if (r == 0 && vm->mem.size > vm->mem.low_size)
-		r = set_slot(vm, 1, MEM_HOLE_END, vm->mem.size - vm->mem.low_size,
-			     vm->mem.base + vm->mem.low_size, err);
+	if (r == 0)
+		r = start_slots(vm, err);
 	return r;
 }
 
@@ -69,8 +97,20 @@ int vm_create(struct vm *vm, uint64_t mem_bytes, struct sb_error *err)
 	return r;
 }
 
+int vm_wait_ready(struct vm *vm, struct sb_error *err)
+{
+	if (vm->slots_pending) {
+		pthread_join(vm->slots_tid, NULL);
+		vm->slots_pending = 0;
+	}
+	if (vm->slots_result < 0 && err)
+		*err = vm->slots_err;
+	return vm->slots_result;
+}
+
 void vm_destroy(struct vm *vm)
 {
+	vm_wait_ready(vm, NULL); /* the slot thread uses the fd and the mapping */
 	if (vm->fd >= 0)
 		close(vm->fd);
 	if (vm->kvm_fd >= 0)

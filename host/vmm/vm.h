@@ -2,6 +2,7 @@
 #ifndef SB_VMM_VM_H
 #define SB_VMM_VM_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -13,11 +14,20 @@ struct vm {
 	int fd;
 	size_t run_size; /* bytes of each vCPU's kvm_run mapping */
 	struct vm_mem mem;
+	/* RAM registration, in the background until vm_wait_ready */
+	pthread_t slots_tid;
+	int slots_pending;
+	int slots_result;
+	struct sb_error slots_err;
 };
 
 /* Open KVM, create the VM and map mem_bytes of RAM into it. On failure
  * everything acquired is released. 0 or -errno. */
 int vm_create(struct vm *vm, uint64_t mem_bytes, struct sb_error *err);
+/* Wait until guest RAM is registered with KVM (vm_create starts that in the
+ * background): needed before the first KVM_RUN. 0 or -errno with *err set. */
+int vm_wait_ready(struct vm *vm, struct sb_error *err);
+/* Release everything; a zeroed struct vm with fd = kvm_fd = -1 is fine too. */
 void vm_destroy(struct vm *vm);
 /* Set interrupt line irq (GSI) to level. 0 or -errno. */
 int vm_irq_line(struct vm *vm, unsigned irq, int level);

@@ -14,7 +14,7 @@
  * keyboard and mouse that are not there. Dotted (module) options are ignored
  * by kernels without that driver instead of leaking into init's environment. */
 #define VMM_DEFAULT_CMDLINE                                                                        \
-	"console=ttyS0 reboot=k panic=-1 8250.nr_uarts=1 i8042.noaux i8042.nokbd"
+	"console=ttyS0 reboot=k panic=-1 no_timer_check 8250.nr_uarts=1 i8042.noaux i8042.nokbd"
 
 #define VMM_MAX_VCPUS 64u
 #define VMM_MIN_MEM (32ull << 20)

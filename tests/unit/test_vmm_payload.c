@@ -67,18 +67,23 @@ static void test_missing_and_bounds(void **state)
 	struct vmm_blob bad = {.path = "/nonexistent/initrd"};
 	struct vmm_blob dir = {.path = "/tmp"};
 	uint64_t size;
-	uint8_t *buf;
-	size_t len;
+	struct payload_map map;
 	struct sb_error err = {0};
 
 	assert_int_equal(payload_initrd_size(&bad, 1, &size, &err), -ENOENT);
 	assert_non_null(strstr(err.msg, "/nonexistent/initrd"));
 	assert_int_equal(payload_initrd_size(&dir, 1, &size, &err), -EINVAL);
-	assert_int_equal(payload_read_file(path, 4, &buf, &len, &err), -EFBIG);
-	assert_int_equal(payload_read_file(path, 5, &buf, &len, &err), 0);
-	assert_int_equal(len, 5);
-	assert_memory_equal(buf, "FILE!", 5);
-	free(buf);
+	assert_int_equal(payload_map_file(path, 4, &map, &err), -EFBIG);
+	assert_null(map.data);
+	assert_int_equal(payload_map_file("/tmp", 4096, &map, &err), -EINVAL);
+	assert_int_equal(payload_map_file("/nonexistent/kernel", 4096, &map, &err), -ENOENT);
+	assert_int_equal(payload_map_file(path, 5, &map, &err), 0);
+	assert_int_equal(map.len, 5);
+	assert_memory_equal(map.data, "FILE!", 5);
+	payload_unmap(&map);
+	assert_null(map.data);
+	assert_int_equal(map.len, 0);
+	assert_int_equal(payload_map_file("/dev/null", 5, &map, &err), -EINVAL); /* not regular */
 	assert_int_equal(payload_initrd_size(NULL, 0, &size, &err), 0);
 	assert_int_equal(size, 0);
 }
