@@ -4,7 +4,7 @@
 #ifndef SANDBOX_ABI_H
 #define SANDBOX_ABI_H
 
-#define SANDBOX_ABI_VERSION 1
+#define SANDBOX_ABI_VERSION 2
 
 /* Files the host puts into the initramfs. /.sandbox is hidden from the
  * workload once PID 1 has read it. */
@@ -126,6 +126,12 @@
  *                    (no other bits). Ends the VM like the ABI_PORT_EXIT
  *                    OUT, after the host has written out everything already
  *                    queued on the stdout and stderr ports.
+ *   ABI_CTL_UPTIME_INIT, ABI_CTL_UPTIME_READY, ABI_CTL_UPTIME_END
+ *                    value = the guest's CLOCK_BOOTTIME in microseconds
+ *                    (saturated at 2^32 - 1) when init started, when the
+ *                    workload started, and when it ended (sent before
+ *                    ABI_CTL_EXIT). Only recorded: --debug's timing
+ *                    breakdown. Optional, any value.
  * host -> guest:
  *   ABI_CTL_SIGNAL   value = signal number, 1..64, to deliver to the workload
  *   ABI_CTL_WINSIZE  value = rows << 16 | cols, the host terminal's size
@@ -139,6 +145,9 @@
 #define ABI_CTL_EXIT 1u
 #define ABI_CTL_SIGNAL 2u
 #define ABI_CTL_WINSIZE 3u
+#define ABI_CTL_UPTIME_INIT 4u
+#define ABI_CTL_UPTIME_READY 5u
+#define ABI_CTL_UPTIME_END 6u
 #define ABI_CTL_SIGNAL_MAX 64u
 
 #endif

@@ -103,6 +103,16 @@ int channel_control_fd(void)
 	return port_fd[VPORT_CONTROL];
 }
 
+void channel_uptime(uint8_t type, int64_t us)
+{
+	if (!opened || port_fd[VPORT_CONTROL] < 0)
+		return;
+	uint8_t frame[ABI_CTL_FRAME_SIZE];
+	struct ctl_frame f = ctlproto_uptime(type, us);
+	ctlproto_encode(&f, frame);
+	write_port(VPORT_CONTROL, (const char *)frame, sizeof(frame));
+}
+
 _Noreturn void channel_exit(uint32_t code)
 {
 	if (opened && port_fd[VPORT_CONTROL] >= 0) {

@@ -27,6 +27,10 @@ int channel_take_stdin(void);
  * channel_exit writes on it); -1 when there is none. */
 int channel_control_fd(void);
 
+/* Tell the host the guest's uptime (us) at a milestone: type is one of
+ * ABI_CTL_UPTIME_*. Nothing without a control port. */
+void channel_uptime(uint8_t type, int64_t us);
+
 /* Report code (status | ABI_EXIT_INIT_FAILED) and end the VM: an
  * ABI_CTL_EXIT frame (the host drains stdout/stderr first), falling back to
  * portio_exit. */

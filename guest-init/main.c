@@ -277,9 +277,13 @@ int main(int argc, char **argv)
 	sv.in = &in;
 	sv.tty_fd = io.tty;
 	sv.ctl_fd = channel_control_fd();
+	int64_t t_ready = boot_us();
 	console("sandbox-init: started %lld us after boot, ready in %lld us", (long long)t0,
-		(long long)(boot_us() - t0));
+		(long long)(t_ready - t0));
+	channel_uptime(ABI_CTL_UPTIME_INIT, t0);
+	channel_uptime(ABI_CTL_UPTIME_READY, t_ready);
 	int status = final_status(supervise_run(&sv), &cfg, cgroup_root);
+	channel_uptime(ABI_CTL_UPTIME_END, boot_us());
 	sync();
 	console("sandbox-init: exit status %d, %lld us after boot", status, (long long)boot_us());
 	channel_exit((uint32_t)status);

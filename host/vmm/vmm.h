@@ -48,7 +48,7 @@ struct vmm_config {
 	 * value as the status (the caller ends the VM, e.g. on a second ^C).
 	 * Bad frames are dropped; EOF stops the reading. */
 	int ctl_fd;
-	/* Benchmark figures (bench/): VMM_STATS_ON fills vmm_result.stats;
+	/* Benchmark and --debug figures: VMM_STATS_ON fills vmm_result.stats;
 	 * VMM_STATS_FIRST_RUN also ends the VM at vCPU 0's first KVM_RUN (which
 	 * then returns at once, the guest runs no instruction). 0 = off. */
 	int stats;
@@ -61,6 +61,10 @@ struct vmm_stats {
 	uint64_t first_run_ns; /* vCPU 0 entering its first KVM_RUN */
 	uint64_t guest_rss;    /* guest RAM resident at the end (pages the guest touched) */
 	uint64_t peak_rss;     /* the process's peak RSS at the end (getrusage) */
+	/* The guest init's marks on its own clock (ABI_CTL_UPTIME_*, microseconds
+	 * since the guest kernel started): init start, workload start, workload end. */
+	uint32_t uptime_us[3];
+	unsigned uptime_seen; /* bit i: uptime_us[i] was reported */
 };
 
 struct vmm_result {

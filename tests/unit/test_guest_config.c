@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,13 +32,16 @@ struct prop {
 static const uint8_t be_one[4] = {0, 0, 0, 1};
 static const uint8_t be_zero[4] = {0, 0, 0, 0};
 static const uint8_t be_two[4] = {0, 0, 0, 2};
+/* the version this init speaks, and the next one */
+static const uint8_t be_abi[4] = {0, 0, 0, SANDBOX_ABI_VERSION};
+static const uint8_t be_abi_next[4] = {0, 0, 0, SANDBOX_ABI_VERSION + 1};
 static const uint8_t be64_zero[8] = {0};
 static const uint8_t be64_4k[8] = {0, 0, 0, 0, 0, 0, 0x10, 0};
 static const uint8_t be64_50ms[8] = {0, 0, 0, 0, 0, 0, 0xc3, 0x50}; /* 50000 */
 static const uint8_t be64_time[8] = {0, 0, 0, 0, 0x12, 0x34, 0x56, 0x78};
 
 #define P_COMPAT STR("compatible", ABI_FDT_COMPATIBLE)
-#define P_VERSION RAW(ABI_PROP_VERSION, be_one, 4)
+#define P_VERSION RAW(ABI_PROP_VERSION, be_abi, 4)
 #define P_ARGV STR(ABI_PROP_ARGV, "sh\0-c\0echo hi")
 
 /* Build a blob into an exactly sized buffer (so ASan sees any overread).
@@ -245,8 +249,10 @@ static void test_identity(void **state)
 	expect_fail(prefix_compat, N(prefix_compat), NULL, -1, NULL, "compatible");
 	const struct prop no_compat[] = {P_VERSION, P_ARGV};
 	expect_fail(no_compat, N(no_compat), NULL, -1, NULL, "not a run config");
-	const struct prop v2[] = {P_COMPAT, RAW(ABI_PROP_VERSION, be_two, 4), P_ARGV};
-	expect_fail(v2, N(v2), NULL, -1, NULL, "version 2");
+	char next[32];
+	snprintf(next, sizeof(next), "version %d,", SANDBOX_ABI_VERSION + 1);
+	const struct prop v_next[] = {P_COMPAT, RAW(ABI_PROP_VERSION, be_abi_next, 4), P_ARGV};
+	expect_fail(v_next, N(v_next), NULL, -1, NULL, next);
 	const struct prop v64[] = {P_COMPAT, RAW(ABI_PROP_VERSION, be64_zero, 8), P_ARGV};
 	expect_fail(v64, N(v64), NULL, -1, NULL, "32-bit");
 	const struct prop no_version[] = {P_COMPAT, P_ARGV};

@@ -255,10 +255,32 @@ static void test_exit_frame_flushes_output(void **state)
 	assert_int_equal(read(f->out[0], buf, sizeof(buf)), 4);
 }
 
+/* Uptime marks are recorded, in any order and with any value, and do not end the VM. */
+static void test_uptime_frames_recorded(void **state)
+{
+	struct fx *f = *state;
+	uint8_t frames[24];
+	struct ctl_frame m[] = {ctlproto_uptime(ABI_CTL_UPTIME_READY, 2500),
+				ctlproto_uptime(ABI_CTL_UPTIME_INIT, -5),
+				ctlproto_uptime(ABI_CTL_UPTIME_END, 1ll << 40)};
+
+	handshake(f);
+	for (unsigned i = 0; i < 3; i++)
+		ctlproto_encode(&m[i], frames + 8 * i);
+	post(f, console_tx_queue(CONSOLE_CONTROL), TX_BUF, frames, 16, 0);
+	assert_int_equal(f->c.uptime_seen, 3u);
+	assert_int_equal(f->c.uptime_us[0], 0);	   /* negative saturates to 0 */
+	assert_int_equal(f->c.uptime_us[1], 2500);
+	post(f, console_tx_queue(CONSOLE_CONTROL), TX_BUF + 0x100, frames + 16, 8, 0);
+	assert_int_equal(f->c.uptime_seen, 7u);
+	assert_int_equal(f->c.uptime_us[2], UINT32_MAX); /* saturated */
+	assert_false(runstate_stopped(&f->rs));
+}
+
 static void test_bad_frame_ends_vm(void **state)
 {
 	struct fx *f = *state;
-	uint8_t frame[8] = {0x53, 9, 0, 0, 0, 0, 0, 0};
+	uint8_t frame[8] = {0x53, 99, 0, 0, 0, 0, 0, 0};
 
 	handshake(f);
 	post(f, console_tx_queue(CONSOLE_CONTROL), TX_BUF, frame, 8, 0);
@@ -457,6 +479,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_no_stdin_port_stays_closed, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_output_streams, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_exit_frame_flushes_output, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_uptime_frames_recorded, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bad_frame_ends_vm, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_stdin_backpressure_and_eof, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_host_frames_wait_for_open_port, setup, teardown),

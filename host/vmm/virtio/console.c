@@ -67,11 +67,17 @@ static int drain_tx(struct console *c, unsigned port)
 	return r < 0 ? -EIO : 0;
 }
 
-/* An exit frame: write out what stdout and stderr already hold, then end the VM. */
+/* An exit frame: write out what stdout and stderr already hold, then end the
+ * VM. Uptime marks are only recorded. */
 static void frame_in(void *ctx, const struct ctl_frame *f)
 {
 	struct console *c = ctx;
 
+	if (f->type >= ABI_CTL_UPTIME_INIT && f->type <= ABI_CTL_UPTIME_END) {
+		c->uptime_us[f->type - ABI_CTL_UPTIME_INIT] = f->value;
+		c->uptime_seen |= 1u << (f->type - ABI_CTL_UPTIME_INIT);
+		return;
+	}
 	if (f->type != ABI_CTL_EXIT) {
 		runstate_fail(c->rs, "virtio-console: host-only frame type %u from the guest",
 			      f->type);

@@ -52,6 +52,8 @@ struct console {
 	struct ctlproto_rx ctl_rx;  /* guest -> host frames on the control port */
 	int ctl_src;		    /* event loop source of io.ctl_fd, -1 none */
 	struct ctlproto_rx host_rx; /* frames from io.ctl_fd (event loop thread only) */
+	uint32_t uptime_us[3];	    /* ABI_CTL_UPTIME_INIT.. from the guest */
+	unsigned uptime_seen;	    /* bit i: uptime_us[i] was sent */
 };
 
 extern const struct virtio_dev_ops console_ops;

@@ -20,6 +20,13 @@ struct ctl_frame ctlproto_winsize(uint16_t rows, uint16_t cols)
 	return (struct ctl_frame){.type = ABI_CTL_WINSIZE, .value = (uint32_t)rows << 16 | cols};
 }
 
+struct ctl_frame ctlproto_uptime(uint8_t type, int64_t us)
+{
+	uint32_t v = us < 0 ? 0 : us > (int64_t)UINT32_MAX ? UINT32_MAX : (uint32_t)us;
+
+	return (struct ctl_frame){.type = type, .value = v};
+}
+
 void ctlproto_encode(const struct ctl_frame *f, uint8_t out[ABI_CTL_FRAME_SIZE])
 {
 	out[0] = ABI_CTL_MAGIC;
@@ -37,6 +44,9 @@ static int value_ok(uint8_t type, uint32_t v)
 	case ABI_CTL_SIGNAL:
 		return v >= 1 && v <= ABI_CTL_SIGNAL_MAX;
 	case ABI_CTL_WINSIZE:
+	case ABI_CTL_UPTIME_INIT:
+	case ABI_CTL_UPTIME_READY:
+	case ABI_CTL_UPTIME_END:
 		return 1;
 	default:
 		return 0;

@@ -16,6 +16,8 @@ struct ctl_frame {
 struct ctl_frame ctlproto_exit(uint8_t status, int init_failed);
 struct ctl_frame ctlproto_signal(unsigned signo);
 struct ctl_frame ctlproto_winsize(uint16_t rows, uint16_t cols);
+/* type: ABI_CTL_UPTIME_*; us saturated to 0..UINT32_MAX */
+struct ctl_frame ctlproto_uptime(uint8_t type, int64_t us);
 
 void ctlproto_encode(const struct ctl_frame *f, uint8_t out[ABI_CTL_FRAME_SIZE]);
 /* 0 with *f filled, or -EPROTO for anything abi.h does not allow. */
