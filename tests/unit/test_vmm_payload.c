@@ -61,6 +61,52 @@ static void test_concat(void **state)
 	mem_destroy(&m);
 }
 
+/* A large file is mapped, not read: same bytes, zeros after it, the next
+ * part right behind, and guest writes never reach the file. */
+static void test_large_file_mapped(void **state)
+{
+	(void)state;
+	char big[64] = "/tmp/test_vmm_payload_big.XXXXXX";
+	const size_t n = PAYLOAD_MAP_MIN + 4097;
+	uint8_t *want = malloc(n);
+	int fd = mkstemp(big);
+	assert_non_null(want);
+	assert_true(fd >= 0);
+	for (size_t i = 0; i < n; i++)
+		want[i] = (uint8_t)(i * 7 + i / 4096);
+	assert_int_equal(write(fd, want, n), (ssize_t)n);
+	struct vmm_blob b[2] = {{.path = big}, {.data = "tail", .len = 4}};
+	struct vm_mem m;
+	uint64_t size;
+	struct sb_error err = {0};
+
+	assert_int_equal(payload_initrd_size(b, 2, &size, &err), 0);
+	assert_int_equal(size, ((n + 3) & ~3ul) + 4);
+	assert_int_equal(mem_create(&m, 32 << 20, &err), 0);
+	uint8_t *p = gpa_to_hva(&m, 0x200000, size);
+	memset(p, 0xee, size);
+	assert_int_equal(payload_initrd_copy(b, 2, &m, 0x200000, size, &err), 0);
+	assert_memory_equal(p, want, n);
+	for (size_t i = n; i < (n + 3) / 4 * 4; i++)
+		assert_int_equal(p[i], 0);
+	assert_memory_equal(p + (n + 3) / 4 * 4, "tail", 4);
+	/* The guest scribbles over all of it: the file stays as it was. */
+	memset(p, 0x5a, size);
+	uint8_t *again = malloc(n);
+	assert_non_null(again);
+	assert_int_equal(pread(fd, again, n, 0), (ssize_t)n);
+	assert_memory_equal(again, want, n);
+	/* A file that grew since it was measured is refused. */
+	assert_int_equal(ftruncate(fd, (off_t)n + 8192), 0);
+	assert_int_equal(payload_initrd_copy(b, 2, &m, 0x200000, size, &err), -EIO);
+	assert_non_null(strstr(err.msg, "changed size"));
+	mem_destroy(&m);
+	close(fd);
+	unlink(big);
+	free(want);
+	free(again);
+}
+
 static void test_missing_and_bounds(void **state)
 {
 	(void)state;
@@ -92,6 +138,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_concat),
+	    cmocka_unit_test(test_large_file_mapped),
 	    cmocka_unit_test(test_missing_and_bounds),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
