@@ -14,6 +14,18 @@ static size_t pad4(uint64_t off)
 	return (size_t)((4 - (off & 3)) & 3);
 }
 
+void cpio_field(uint32_t v, char out[CPIO_FIELD_LEN])
+{
+	static const char hex[] = "0123456789ABCDEF";
+	for (int i = CPIO_FIELD_LEN - 1; i >= 0; i--, v >>= 4)
+		out[i] = hex[v & 15];
+}
+
+uint32_t cpio_mtime(int64_t t)
+{
+	return t < 0 ? 0 : t > UINT32_MAX ? UINT32_MAX : (uint32_t)t;
+}
+
 void cpio_writer_init(struct cpio_writer *w, cpio_sink_fn sink, void *ctx)
 {
 	memset(w, 0, sizeof(*w));

@@ -29,6 +29,15 @@ struct cpio_entry {
 	uint32_t rdev_major, rdev_minor;
 };
 
+/* Where the nlink field (8 hex digits) is in a newc header. */
+#define CPIO_NLINK_OFF 38
+#define CPIO_FIELD_LEN 8
+
+/* The 8 hex digits of a header field holding v (for patching a written header). */
+void cpio_field(uint32_t v, char out[CPIO_FIELD_LEN]);
+/* A tar mtime in newc's unsigned 32 bits: clamped to [0, UINT32_MAX]. */
+uint32_t cpio_mtime(int64_t t);
+
 void cpio_writer_init(struct cpio_writer *w, cpio_sink_fn sink, void *ctx);
 /* Write a header and name; the entry's data must then be written with
  * cpio_write_data (exactly e->size bytes, in any number of calls). */

@@ -137,6 +137,20 @@ static int apply(struct layer_stream *s, const struct layer_source *src, struct 
 	return verify(s, src, err);
 }
 
+static int run(struct layer_stream *s, uint32_t index, const struct layer_source *src,
+	       struct sb_error *err)
+{
+	int r = apply(s, src, err);
+	int fallback = s->fallback;
+	stream_close(s);
+	if (fallback)
+		return LAYER_FALLBACK;
+	if (r < 0)
+		error_prefix(err, "layer %u (sha256:%.64s)", index,
+			     src->digest ? src->digest : "?");
+	return r;
+}
+
 int layer_apply(struct tree *t, uint32_t index, const struct layer_source *src,
 		struct layer_spill *spill, struct layer_budget *b, struct sb_error *err)
 {
@@ -148,10 +162,17 @@ int layer_apply(struct tree *t, uint32_t index, const struct layer_source *src,
 	s->spill = spill;
 	s->budget = b;
 	tree_set_layer(t, index);
-	int r = apply(s, src, err);
-	stream_close(s);
-	if (r < 0)
-		error_prefix(err, "layer %u (sha256:%.64s)", index,
-			     src->digest ? src->digest : "?");
-	return r;
+	return run(s, index, src, err);
+}
+
+int layer_stream(uint32_t index, const struct layer_source *src, const struct layer_out *out,
+		 struct layer_budget *b, struct sb_error *err)
+{
+	struct layer_stream *s = calloc(1, sizeof(*s));
+	if (!s)
+		return error_set(err, ENOMEM, "out of memory");
+	s->src = src;
+	s->out = out;
+	s->budget = b;
+	return run(s, index, src, err);
 }

@@ -4,6 +4,7 @@
 #ifndef SB_LAYER_H
 #define SB_LAYER_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "error.h"
@@ -38,5 +39,26 @@ struct layer_source {
 /* Apply layer number index (0 = bottom) to t. Errors name the blob. */
 int layer_apply(struct tree *t, uint32_t index, const struct layer_source *src,
 		struct layer_spill *spill, struct layer_budget *b, struct sb_error *err);
+
+/* Where a layer's entries go when it is streamed straight out (pack_direct.c)
+ * instead of merged into a tree. entry() gets each decoded entry in tar order
+ * (path normalized; whiteouts never reach it); a regular file's content then
+ * follows through data(), exactly e->size bytes, before the next entry. Both
+ * return 0, a negative errno, or LAYER_FALLBACK when the layer cannot be
+ * streamed with the result a merge would give. */
+struct layer_out {
+	int (*entry)(void *ctx, const char *path, const struct tree_entry *e, struct sb_error *err);
+	int (*data)(void *ctx, const void *buf, size_t len, struct sb_error *err);
+	void *ctx;
+};
+#define LAYER_FALLBACK 1
+
+/* Stream layer index to out with layer_apply's checks, limits and errors.
+ * Returns 0 when every entry went out and the blob verified, a negative
+ * errno, or LAYER_FALLBACK as soon as out (or a whiteout, or an entry whose
+ * content does not match its declared size) asks for it: the caller then
+ * merges instead, from the start. */
+int layer_stream(uint32_t index, const struct layer_source *src, const struct layer_out *out,
+		 struct layer_budget *b, struct sb_error *err);
 
 #endif

@@ -1,4 +1,5 @@
-/* Tar entries of one layer -> merged tree: path checks, whiteouts, spilled contents. */
+/* Tar entries of one layer -> merged tree (path checks, whiteouts, spilled
+ * contents), or, streaming, -> a layer_out (contents passed straight on). */
 #include "layer_int.h"
 
 #include <archive.h>
@@ -14,8 +15,20 @@
 #define WH ".wh."
 #define WH_OPAQUE ".wh..wh..opq"
 
+/* A layer_out's answer as this file's result: LAYER_FALLBACK stops the entry
+ * loop with -ECANCELED (layer.c turns it back into LAYER_FALLBACK). */
+static int out_result(struct layer_stream *s, int r)
+{
+	if (r != LAYER_FALLBACK)
+		return r;
+	s->fallback = 1;
+	return -ECANCELED;
+}
+
 static int spill_write(struct layer_stream *s, const void *buf, size_t len, struct sb_error *err)
 {
+	if (s->out)
+		return out_result(s, s->out->data(s->out->ctx, buf, len, err));
 	const uint8_t *p = buf;
 	while (len) {
 		ssize_t n = write(s->spill->fd, p, len);
@@ -41,6 +54,8 @@ static int account(struct layer_stream *s, const char *path, uint64_t n, uint64_
 	*size += n;
 	if (*size > CPIO_MAX_FILE_SIZE)
 		return error_set(err, EFBIG, "`%.200s`: file larger than 4 GiB", path);
+	if (s->out && *size > s->declared) /* its cpio header is out already */
+		return out_result(s, LAYER_FALLBACK);
 	return 0;
 }
 
@@ -93,6 +108,8 @@ static int whiteout(struct layer_stream *s, char *path, struct sb_error *err)
 	char *base = slash ? slash + 1 : path;
 	if (strncmp(base, WH, strlen(WH)))
 		return 0;
+	if (s->out) /* only a merge knows what it hides */
+		return out_result(s, LAYER_FALLBACK);
 	if (!strcmp(base, WH_OPAQUE)) {
 		*base = '\0';
 		if (slash)
@@ -128,6 +145,26 @@ static int decode(struct archive_entry *ae, struct tree_entry *e, const char *pa
 	return 0;
 }
 
+/* Streaming a regular file: its header (with the size the tar declares) goes
+ * out before its content, so a size the merge would refuse, or content that
+ * turns out longer or shorter, means falling back to the merge. */
+static int stream_file(struct layer_stream *s, struct archive_entry *ae, const char *path,
+		       struct tree_entry *e, struct sb_error *err)
+{
+	la_int64_t size = archive_entry_size(ae);
+	if (!archive_entry_size_is_set(ae) || size < 0 || (uint64_t)size > CPIO_MAX_FILE_SIZE ||
+	    (uint64_t)size > s->budget->spill_left)
+		return out_result(s, LAYER_FALLBACK);
+	e->size = s->declared = (uint64_t)size;
+	uint64_t got;
+	int r = out_result(s, s->out->entry(s->out->ctx, path, e, err));
+	if (r == 0)
+		r = spill_content(s, path, &got, err);
+	if (r == 0 && got != e->size)
+		r = out_result(s, LAYER_FALLBACK);
+	return r;
+}
+
 static int entry(struct layer_stream *s, struct archive_entry *ae, struct sb_error *err)
 {
 	char path[TREE_PATH_MAX + 1], target[TREE_PATH_MAX + 1];
@@ -150,11 +187,15 @@ static int entry(struct layer_stream *s, struct archive_entry *ae, struct sb_err
 		e.link = archive_entry_symlink(ae);
 		if (!e.link)
 			return error_set(err, EINVAL, "`%.200s`: symlink without target", path);
+	} else if (S_ISREG(e.mode) && s->out) {
+		return stream_file(s, ae, path, &e, err);
 	} else if (S_ISREG(e.mode)) {
 		e.data_off = s->spill->off;
 		if ((r = spill_content(s, path, &e.size, err)) < 0)
 			return r;
 	}
+	if (s->out)
+		return out_result(s, s->out->entry(s->out->ctx, path, &e, err));
 	return tree_add(s->tree, path, &e, err);
 }
 

@@ -30,7 +30,10 @@ struct layer_stream {
 	int bomb;	 /* the unpacked budget ran out inside a read callback */
 	int feed_failed; /* reading or decompressing the blob failed: feed_err says why */
 	struct sb_error feed_err;
-	struct tree *tree;
+	struct tree *tree;	     /* merging (layer_apply), or */
+	const struct layer_out *out; /* streaming (layer_stream) */
+	int fallback;		     /* out asked for a merge: the entry loop stops */
+	uint64_t declared;	     /* streaming: the current file's size in its header */
 	struct layer_spill *spill;
 	struct layer_budget *budget;
 };

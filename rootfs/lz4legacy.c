@@ -1,7 +1,21 @@
 /* LZ4 legacy stream writer: magic, then [le32 size][block] of <= 8 MiB input, then a
  * zero size. A pipeline: the caller fills block k while LZ4LEGACY_WORKERS threads
  * compress the blocks before it; blocks are written to fd in order by the
- * caller's thread, each before its slot (k % LZ4LEGACY_SLOTS) is filled again. */
+ * caller's thread, each before its slot (k % nslots) is filled again. With
+ * hold, the newest full blocks stay with the caller (uncompressed, patchable)
+ * until later ones are full; each takes one more slot.
+ *
+ * Why the zero end mark: the kernel's unlz4 reads block sizes until its input
+ * ends, and an initramfs is several archives back to back: without a zero
+ * size it would read the next archive as one more LZ4 block. The lz4 CLI
+ * (1.9.4) takes the zero as a block size too, fails to decode an empty block
+ * and exits with "Error 54 : Decoding Failed" (exit 54), after writing every
+ * earlier block: `lz4 -dc F >out` holds the whole cpio. Nothing else ends a
+ * legacy stream for both readers (a second legacy magic, which the CLI takes
+ * as a new stream, makes the kernel skip it and read on), so the kernel wins.
+ * For the CLI, leave the end mark out: the stream is stream_size bytes (the
+ * cache's .meta), `head -c $((stream_size - 4)) F | lz4 -dc` exits 0.
+ */
 #include "lz4legacy.h"
 
 #include <errno.h>
@@ -12,7 +26,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#define LZ4LEGACY_SLOTS 3
+#define LZ4LEGACY_SLOTS 3 /* without hold: one filling, two compressing */
+#define LZ4LEGACY_MAX_SLOTS (LZ4LEGACY_SLOTS + LZ4LEGACY_MAX_HOLD)
 #define LZ4LEGACY_WORKERS 2
 
 enum { SLOT_FREE, SLOT_QUEUED, SLOT_DONE };
@@ -30,11 +45,15 @@ struct lz4legacy {
 	pthread_cond_t cv;
 	pthread_t th[LZ4LEGACY_WORKERS];
 	int nthreads, quit;
-	struct slot s[LZ4LEGACY_SLOTS];
+	int hold;   /* full blocks kept unqueued (lz4legacy_hold) */
+	int nslots; /* LZ4LEGACY_SLOTS + hold */
+	struct slot s[LZ4LEGACY_MAX_SLOTS];
 	uint64_t filling; /* the block being filled */
+	uint64_t queued;  /* blocks before this one are handed to the workers */
 	uint64_t next;	  /* the next queued block a worker takes */
 	uint64_t flushed; /* blocks written to fd */
 	uint64_t written; /* bytes written to fd */
+	uint64_t input;	  /* bytes put into the stream (uncompressed) */
 };
 
 static int write_all(struct lz4legacy *z, const void *buf, size_t len, struct sb_error *err)
@@ -81,11 +100,11 @@ static void *worker(void *arg)
 	struct lz4legacy *z = arg;
 	pthread_mutex_lock(&z->mu);
 	for (;;) {
-		while (!z->quit && z->next == z->filling)
+		while (!z->quit && z->next == z->queued)
 			pthread_cond_wait(&z->cv, &z->mu);
 		if (z->quit)
 			break;
-		struct slot *b = &z->s[z->next++ % LZ4LEGACY_SLOTS];
+		struct slot *b = &z->s[z->next++ % z->nslots];
 		pthread_mutex_unlock(&z->mu);
 		compress_block(b, z->level);
 		pthread_mutex_lock(&z->mu);
@@ -96,28 +115,37 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-/* Hand the block being filled to the workers (or compress it here without them). */
-static void submit(struct lz4legacy *z)
+/* Hand blocks [queued, upto) to the workers (or compress them here without any). */
+static void queue_upto(struct lz4legacy *z, uint64_t upto)
 {
-	struct slot *b = &z->s[z->filling % LZ4LEGACY_SLOTS];
 	if (!z->nthreads) {
-		compress_block(b, z->level);
-		b->state = SLOT_DONE;
-		z->next++;
-		z->filling++;
+		for (; z->queued < upto; z->queued++, z->next++) {
+			struct slot *b = &z->s[z->queued % z->nslots];
+			compress_block(b, z->level);
+			b->state = SLOT_DONE;
+		}
 		return;
 	}
 	pthread_mutex_lock(&z->mu);
-	b->state = SLOT_QUEUED;
-	z->filling++;
+	for (; z->queued < upto; z->queued++)
+		z->s[z->queued % z->nslots].state = SLOT_QUEUED;
 	pthread_cond_broadcast(&z->cv);
 	pthread_mutex_unlock(&z->mu);
+}
+
+/* The block being filled is complete: queue it, or with hold the one that
+ * many blocks before it. */
+static void submit(struct lz4legacy *z)
+{
+	z->filling++;
+	if (z->filling > (uint64_t)z->hold)
+		queue_upto(z, z->filling - (uint64_t)z->hold);
 }
 
 /* Wait for the oldest unwritten block to be compressed, write it, free its slot. */
 static int flush_one(struct lz4legacy *z, struct sb_error *err)
 {
-	struct slot *b = &z->s[z->flushed % LZ4LEGACY_SLOTS];
+	struct slot *b = &z->s[z->flushed % z->nslots];
 	pthread_mutex_lock(&z->mu);
 	while (b->state != SLOT_DONE)
 		pthread_cond_wait(&z->cv, &z->mu);
@@ -133,8 +161,8 @@ static int flush_one(struct lz4legacy *z, struct sb_error *err)
 
 int lz4legacy_space(struct lz4legacy *z, uint8_t **buf, size_t *avail, struct sb_error *err)
 {
-	struct slot *b = &z->s[z->filling % LZ4LEGACY_SLOTS];
-	while (z->flushed + LZ4LEGACY_SLOTS <= z->filling) {
+	struct slot *b = &z->s[z->filling % z->nslots];
+	while (z->flushed + (uint64_t)z->nslots <= z->filling) {
 		int r = flush_one(z, err);
 		if (r < 0)
 			return r;
@@ -157,7 +185,8 @@ int lz4legacy_space(struct lz4legacy *z, uint8_t **buf, size_t *avail, struct sb
 
 void lz4legacy_advance(struct lz4legacy *z, size_t n)
 {
-	struct slot *b = &z->s[z->filling % LZ4LEGACY_SLOTS];
+	struct slot *b = &z->s[z->filling % z->nslots];
+	z->input += n;
 	b->fill += n;
 	if (b->fill == LZ4LEGACY_BLOCK)
 		submit(z);
@@ -194,7 +223,7 @@ void lz4legacy_abort(struct lz4legacy *z)
 		pthread_join(z->th[i], NULL);
 	pthread_cond_destroy(&z->cv);
 	pthread_mutex_destroy(&z->mu);
-	for (int i = 0; i < LZ4LEGACY_SLOTS; i++) {
+	for (int i = 0; i < LZ4LEGACY_MAX_SLOTS; i++) {
 		free(z->s[i].in);
 		free(z->s[i].out);
 	}
@@ -208,6 +237,7 @@ int lz4legacy_open(struct lz4legacy **out, int fd, int level, struct sb_error *e
 		return error_set(err, ENOMEM, "lz4: out of memory");
 	z->fd = fd;
 	z->level = level;
+	z->nslots = LZ4LEGACY_SLOTS;
 	pthread_mutex_init(&z->mu, NULL);
 	pthread_cond_init(&z->cv, NULL);
 	/* Without threads (none could be started) blocks are compressed inline. */
@@ -228,10 +258,12 @@ int lz4legacy_open(struct lz4legacy **out, int fd, int level, struct sb_error *e
 int lz4legacy_close(struct lz4legacy *z, uint64_t *total, struct sb_error *err)
 {
 	int r = 0;
-	while (r == 0 && z->flushed + LZ4LEGACY_SLOTS <= z->filling)
+	while (r == 0 && z->flushed + (uint64_t)z->nslots <= z->filling)
 		r = flush_one(z, err); /* the slot after the last full block is free */
-	if (r == 0 && z->s[z->filling % LZ4LEGACY_SLOTS].fill)
-		submit(z);
+	if (r == 0 && z->s[z->filling % z->nslots].fill)
+		z->filling++;
+	if (r == 0)
+		queue_upto(z, z->filling);
 	while (r == 0 && z->flushed < z->filling)
 		r = flush_one(z, err);
 	if (r == 0) {
@@ -242,4 +274,31 @@ int lz4legacy_close(struct lz4legacy *z, uint64_t *total, struct sb_error *err)
 		*total = z->written;
 	lz4legacy_abort(z);
 	return r;
+}
+
+void lz4legacy_hold(struct lz4legacy *z, int blocks)
+{
+	if (z->input == 0 && blocks >= 0 && blocks <= LZ4LEGACY_MAX_HOLD) {
+		z->hold = blocks;
+		z->nslots = LZ4LEGACY_SLOTS + blocks;
+	}
+}
+
+int lz4legacy_patch(struct lz4legacy *z, uint64_t off, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+	/* Only blocks not yet queued are ours: the held one and the current one. */
+	if (off > z->input || len > z->input - off || off / LZ4LEGACY_BLOCK < z->queued)
+		return -ERANGE;
+	while (len) {
+		uint64_t k = off / LZ4LEGACY_BLOCK;
+		size_t at = (size_t)(off % LZ4LEGACY_BLOCK), n = LZ4LEGACY_BLOCK - at;
+		if (n > len)
+			n = len;
+		memcpy(z->s[k % z->nslots].in + at, p, n);
+		p += n;
+		off += n;
+		len -= n;
+	}
+	return 0;
 }

@@ -22,6 +22,16 @@ int lz4legacy_write(struct lz4legacy *z, const void *buf, size_t len, struct sb_
  * of them, lz4legacy_advance(z, n). */
 int lz4legacy_space(struct lz4legacy *z, uint8_t **buf, size_t *avail, struct sb_error *err);
 void lz4legacy_advance(struct lz4legacy *z, size_t n);
+#define LZ4LEGACY_MAX_HOLD 2
+
+/* Keep the newest `blocks` full blocks (<= LZ4LEGACY_MAX_HOLD) uncompressed,
+ * one more 8 MiB slot each, so that lz4legacy_patch reaches at least the
+ * last blocks * LZ4LEGACY_BLOCK bytes written. Call before the first write. */
+void lz4legacy_hold(struct lz4legacy *z, int blocks);
+/* Overwrite len bytes at uncompressed stream offset off (already written).
+ * 0, or -ERANGE when some of them are in a block already handed to the
+ * compressor (nothing is changed then). */
+int lz4legacy_patch(struct lz4legacy *z, uint64_t off, const void *buf, size_t len);
 /* Flush, write the 4-byte zero end mark; frees z even on error. *total (may
  * be NULL) receives the bytes written to fd in all. */
 int lz4legacy_close(struct lz4legacy *z, uint64_t *total, struct sb_error *err);

@@ -60,6 +60,8 @@ static int layout_open(struct oci_image *img, const char *tag, struct sb_error *
 		r = oci_blob_read(&img->src, &img->config, OCI_MAX_CONFIG_JSON, &config, err);
 	if (r == 0)
 		r = oci_config_parse(config, img->config.size, img, err);
+	if (r == 0)
+		img->config_json = steal_ptr(config);
 	return r;
 }
 
@@ -90,6 +92,7 @@ void oci_image_free(struct oci_image *img)
 	if (img->src.path || img->src.tar)
 		oci_src_close(&img->src);
 	free(img->layers);
+	free(img->config_json);
 	image_config_free(&img->cfg);
 	memset(img, 0, sizeof(*img));
 	img->src.fd = -1;

@@ -65,6 +65,7 @@ struct oci_image {
 	struct oci_layer *layers;
 	size_t nlayers;
 	struct image_config cfg;
+	char *config_json; /* the verified config blob (malloc'd), config.size bytes */
 };
 
 /* error_set without the ": strerror" suffix, keeping code as the errno. */

@@ -152,6 +152,7 @@ static int config_load(struct oci_image *img, const char *member, struct sb_erro
 		r = oci_config_parse(json, f.size, img, err);
 	if (r < 0)
 		return r;
+	img->config_json = steal_ptr(json);
 	char key[DIGEST_HEX_LEN + 32];
 	int n = snprintf(key, sizeof(key), "docker-archive\n%s", img->config.digest);
 	return digest_buf(key, (size_t)n, img->manifest.digest, err);

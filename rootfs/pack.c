@@ -14,15 +14,17 @@
  * Re-streaming the blobs instead would need random access into compressed tars
  * (or an unsorted cpio) and a second decompression of every layer.
  *
- * Compression: LZ4_compress_default. HC levels shrink the archive ~15% but cost
- * 5-10x the time on the first run, while the guest decompresses both equally
- * fast and the archive only crosses memory, never a network. */
+ * A single-layer image whose tar needs no merging (pack_direct.c) skips all of
+ * that: its entries go straight from the tar to the cpio, in tar order. When
+ * it turns out to need a merge after all, the output is rewound and the image
+ * packed again this way. The output format (LZ4 level) is in pack_out.c. */
 #include "pack.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "abi.h"
@@ -33,8 +35,6 @@
 #include "oci.h"
 #include "pack_int.h"
 #include "tree.h"
-
-#define PACK_LZ4_LEVEL 1
 
 _Static_assert(PACK_PATH_LIMIT == TREE_PATH_MAX, "pack.h and tree.h disagree on the path limit");
 
@@ -51,33 +51,46 @@ uint32_t pack_max_path(const struct pack_limits *lim)
 	return lim->max_path && lim->max_path < TREE_PATH_MAX ? lim->max_path : TREE_PATH_MAX;
 }
 
-static int merge_layers(const struct oci_image *img, struct tree *t, struct layer_spill *spill,
-			const struct pack_limits *lim, struct pack_meter *m, struct sb_error *err)
+void pack_budget(const struct pack_limits *lim, struct layer_budget *b)
 {
-	struct layer_budget b = {
+	*b = (struct layer_budget){
 	    .bytes_left = lim->max_unpacked_bytes,
 	    .spill_left = lim->max_unpacked_bytes,
 	    .entries_left = lim->max_entries,
 	    .max_path = pack_max_path(lim),
 	};
+}
+
+void pack_layer_source(const struct oci_image *img, size_t i, const struct oci_file *f,
+		       struct pack_meter *m, struct layer_source *src)
+{
+	const struct oci_layer *l = &img->layers[i];
+	*src = (struct layer_source){
+	    .fd = f->fd,
+	    .digest = l->blob.digest[0] ? l->blob.digest : NULL,
+	    .size = f->size,
+	    .diff_id = l->diff_id,
+	    .off = f->off,
+	    .progress = pack_meter_add,
+	    .progress_ctx = m,
+	};
+}
+
+static int merge_layers(const struct oci_image *img, struct tree *t, struct layer_spill *spill,
+			const struct pack_limits *lim, struct pack_meter *m, struct sb_error *err)
+{
+	struct layer_budget b;
+	pack_budget(lim, &b);
 	uint64_t total = 0;
 	for (size_t i = 0; i < img->nlayers; i++)
 		total += img->layers[i].blob.size;
 	pack_meter_phase(m, "reading layers", total);
 	for (size_t i = 0; i < img->nlayers; i++) {
-		const struct oci_layer *l = &img->layers[i];
 		struct oci_file f;
+		struct layer_source src;
 		if (oci_layer_open(img, i, &f, err) < 0)
 			return error_prefix(err, "layer %zu", i);
-		struct layer_source src = {
-		    .fd = f.fd,
-		    .digest = l->blob.digest[0] ? l->blob.digest : NULL,
-		    .size = f.size,
-		    .diff_id = l->diff_id,
-		    .off = f.off,
-		    .progress = pack_meter_add,
-		    .progress_ctx = m,
-		};
+		pack_layer_source(img, i, &f, m, &src);
 		int r = layer_apply(t, (uint32_t)i, &src, spill, &b, err);
 		oci_file_close(&f);
 		if (r < 0)
@@ -91,23 +104,11 @@ static int merge_layers(const struct oci_image *img, struct tree *t, struct laye
 	return tree_drop(t, ABI_DIR + 1, err);
 }
 
-/* Guest RAM an unpacked entry takes: its data in whole pages, plus an
- * inode and a dentry (about 0.6 + 0.2 KiB on 6.1 x86_64, rounded up). */
-#define PACK_RAM_PAGE 4096u
-#define PACK_RAM_PER_ENTRY 1024u
-
 struct emitter {
-	struct cpio_writer w;
-	uint64_t ram; /* PACK_RAM_* estimate so far */
-	struct lz4legacy *z;
+	struct pack_out o;
 	struct pack_meter *meter;
 	int spill_fd;
 };
-
-static int lz4_sink(void *ctx, const void *buf, size_t len, struct sb_error *err)
-{
-	return lz4legacy_write(ctx, buf, len, err);
-}
 
 /* Each file's content is read exactly once: give its whole pages back (the
  * output file reuses them instead of touching fresh memory). Pages shared
@@ -131,26 +132,20 @@ static int emit(void *ctx, const struct tree_visit *v, struct sb_error *err)
 	    .uid = v->uid,
 	    .gid = v->gid,
 	    .nlink = v->nlink,
-	    .mtime = v->mtime < 0	     ? 0
-		     : v->mtime > UINT32_MAX ? UINT32_MAX
-					     : (uint32_t)v->mtime,
+	    .mtime = cpio_mtime(v->mtime),
 	    .size = (uint32_t)v->size,
 	    .rdev_major = v->rdev_major,
 	    .rdev_minor = v->rdev_minor,
 	};
-	pack_meter_set(em->meter, em->w.offset);
-	em->ram +=
-	    PACK_RAM_PER_ENTRY + (v->size + PACK_RAM_PAGE - 1) / PACK_RAM_PAGE * PACK_RAM_PAGE;
-	int r = cpio_write_header(&em->w, &e, err);
-	if (r < 0 || v->size == 0)
+	pack_meter_set(em->meter, em->o.w.offset);
+	int r = pack_out_header(&em->o, &e, v->symlink, err);
+	if (r < 0 || v->size == 0 || v->symlink)
 		return r;
-	if (v->symlink)
-		return cpio_write_data(&em->w, v->symlink, v->size, err);
 	/* Straight from the spill file into the LZ4 block being filled. */
 	for (uint64_t done = 0; done < v->size;) {
 		uint8_t *dst;
 		size_t n;
-		if ((r = lz4legacy_space(em->z, &dst, &n, err)) < 0)
+		if ((r = lz4legacy_space(em->o.z, &dst, &n, err)) < 0)
 			return r;
 		if (n > v->size - done)
 			n = (size_t)(v->size - done);
@@ -159,19 +154,17 @@ static int emit(void *ctx, const struct tree_visit *v, struct sb_error *err)
 			continue;
 		if (got <= 0)
 			return error_set(err, got < 0 ? errno : EIO, "read spill file");
-		lz4legacy_advance(em->z, (size_t)got);
-		if ((r = cpio_note_data(&em->w, (size_t)got, err)) < 0)
+		lz4legacy_advance(em->o.z, (size_t)got);
+		if ((r = cpio_note_data(&em->o.w, (size_t)got, err)) < 0)
 			return r;
 		done += (uint64_t)got;
-		pack_meter_set(em->meter, em->w.offset);
+		pack_meter_set(em->meter, em->o.w.offset);
 	}
 	release(em->spill_fd, v->data_off, v->size);
 	return 0;
 }
 
-/* Write the tree as one cpio inside one LZ4 legacy stream, then pad the file
- * with zeros to a multiple of 4 (the kernel skips zeros between archives and
- * wants the next one 4-aligned). */
+/* Write the tree as one cpio inside one LZ4 legacy stream. */
 static int write_initramfs(struct tree *t, int spill_fd, int out_fd, struct pack_meter *m,
 			   struct pack_stats *st, struct sb_error *err)
 {
@@ -180,28 +173,54 @@ static int write_initramfs(struct tree *t, int spill_fd, int out_fd, struct pack
 		return error_set(err, ENOMEM, "out of memory");
 	em->spill_fd = spill_fd;
 	em->meter = m;
-	int r = lz4legacy_open(&em->z, out_fd, PACK_LZ4_LEVEL, err);
+	int r = pack_out_open(&em->o, out_fd, 0, err);
 	if (r == 0) {
-		cpio_writer_init(&em->w, lz4_sink, em->z);
 		r = tree_walk(t, emit, em, err);
+		int r2 = pack_out_close(&em->o, r == 0, out_fd, st, err);
 		if (r == 0)
-			r = cpio_write_trailer(&em->w, err);
-		uint64_t written = 0;
-		if (r == 0)
-			r = lz4legacy_close(em->z, &written, err);
-		else
-			lz4legacy_abort(em->z);
-		static const uint8_t zeros[4];
-		size_t pad = (size_t)((4 - (written & 3)) & 3);
-		if (r == 0 && pad && write(out_fd, zeros, pad) != (ssize_t)pad)
-			r = error_set(err, errno ? errno : EIO, "write padding");
-		st->stream_size = written;
-		st->file_size = written + pad;
-		st->cpio_bytes = em->w.offset;
-		st->ram_bytes = em->ram;
+			r = r2;
 	}
 	free(em);
 	return r;
+}
+
+/* Merge all layers through a tree and the spill file, then write it out. */
+static int pack_merged(const struct oci_image *img, int out_fd, const char *spill_dir,
+		       const struct pack_limits *lim, struct pack_meter *m, struct pack_stats *st,
+		       struct sb_error *err)
+{
+	cleanup_close int spill = pack_tmpfile(spill_dir, err);
+	if (spill < 0)
+		return spill;
+	struct tree *t;
+	struct layer_spill sp = {spill, 0};
+	int r = tree_create(&t, lim->max_entries, lim->max_path, err);
+	if (r < 0)
+		return r;
+	r = merge_layers(img, t, &sp, lim, m, err);
+	if (r == 0) {
+		pack_meter_phase(m, "writing initramfs", sp.off);
+		r = write_initramfs(t, spill, out_fd, m, st, err);
+	}
+	tree_destroy(t);
+	return r;
+}
+
+/* Stream a single-layer image when out_fd can be rewound (a regular file):
+ * 0 or an error when that settled it, LAYER_FALLBACK (fd rewound) if not. */
+static int try_direct(const struct oci_image *img, int out_fd, const struct pack_limits *lim,
+		      struct pack_meter *m, struct pack_stats *st, struct sb_error *err)
+{
+	struct stat sb;
+	off_t start = lseek(out_fd, 0, SEEK_CUR);
+	if (img->nlayers != 1 || start < 0 || fstat(out_fd, &sb) < 0 || !S_ISREG(sb.st_mode))
+		return LAYER_FALLBACK;
+	int r = pack_direct(img, out_fd, lim, m, st, err);
+	if (r != LAYER_FALLBACK)
+		return r;
+	if (ftruncate(out_fd, start) < 0 || lseek(out_fd, start, SEEK_SET) != start)
+		return error_set(err, errno, "rewind the output");
+	return LAYER_FALLBACK;
 }
 
 int pack_image(const struct oci_image *img, int out_fd, const char *spill_dir,
@@ -215,23 +234,12 @@ int pack_image(const struct oci_image *img, int out_fd, const char *spill_dir,
 	    .max_entries = lim->max_entries,
 	    .max_path = pack_max_path(lim),
 	};
-	cleanup_close int spill = pack_tmpfile(spill_dir, err);
-	if (spill < 0)
-		return spill;
-	struct tree *t;
-	struct layer_spill sp = {spill, 0};
-	int r = tree_create(&t, lim->max_entries, lim->max_path, err);
-	if (r < 0)
-		return r;
 	struct pack_meter m;
 	pack_meter_start(&m, lim->progress);
-	r = merge_layers(img, t, &sp, lim, &m, err);
-	if (r == 0) {
-		pack_meter_phase(&m, "writing initramfs", sp.off);
-		r = write_initramfs(t, spill, out_fd, &m, st, err);
-	}
+	int r = try_direct(img, out_fd, lim, &m, st, err);
+	if (r == LAYER_FALLBACK)
+		r = pack_merged(img, out_fd, spill_dir, lim, &m, st, err);
 	pack_meter_end(&m);
-	tree_destroy(t);
 	return r;
 }
 

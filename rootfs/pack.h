@@ -59,7 +59,8 @@ void image_config_free(struct image_config *cfg);
  * is intact and lim is at least as generous as the limits it was packed under
  * (else it is packed again under lim). On success *path_out is a malloc'd path
  * to the cached file and *cfg is filled, unpacked_bytes included (free with
- * image_config_free). */
+ * image_config_free). An archive file (compressed or not) that has not changed
+ * since a previous call is not read again (pack_archive.c). */
 int rootfs_prepare(const char *ref, const char *cache_dir, const struct pack_limits *lim,
 		   char **path_out, struct image_config *cfg, struct sb_error *err);
 
@@ -80,9 +81,10 @@ struct pack_prune_stats {
 	uint64_t files, bytes;
 };
 
-/* Remove images packed with another PACK_FORMAT_VERSION (all images when
- * all), and temp files of packs older than an hour that no pack holds
- * locked. Counts what was removed into *st. */
+/* Remove images packed with another PACK_FORMAT_VERSION (all images, and
+ * the archive records of cache_dir/archives, when all), and temp files of
+ * packs older than an hour that no pack holds locked. Counts the images and
+ * temp files removed into *st. */
 int pack_cache_prune(const char *cache_dir, int all, struct pack_prune_stats *st,
 		     struct sb_error *err);
 

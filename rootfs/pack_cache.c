@@ -98,6 +98,37 @@ static int pack_to_cache(const struct oci_image *img, const char *dir, const cha
 	return 0;
 }
 
+int pack_cache_hit(const char *final, const char *meta, const struct pack_limits *lim,
+		   struct pack_stats *st)
+{
+	const struct timespec used[2] = {{.tv_nsec = UTIME_NOW}, {.tv_nsec = UTIME_OMIT}};
+	if (pack_meta_read(meta, st) < 0 || !pack_meta_limits_ok(st, lim) ||
+	    pack_meta_check_image(final, st) < 0)
+		return -ENOENT;
+	utimensat(AT_FDCWD, final, used, 0); /* last used; failing is harmless */
+	return 0;
+}
+
+int pack_cache_paths(const char *cache_dir, const char *key, char **dir, char **final, char **meta)
+{
+	*dir = *final = *meta = NULL;
+	if (asprintf(dir, "%s/images", cache_dir) < 0 ||
+	    asprintf(final, "%s/%s.v%d.cpio.lz4", *dir, key, PACK_FORMAT_VERSION) < 0 ||
+	    asprintf(meta, "%s/%s.v%d.meta", *dir, key, PACK_FORMAT_VERSION) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+static void hand_out(struct oci_image *img, const struct pack_stats *st, char **final,
+		     char **path_out, struct image_config *cfg)
+{
+	*path_out = steal_ptr(*final);
+	*cfg = img->cfg;
+	cfg->unpacked_bytes = st->cpio_bytes;
+	cfg->guest_ram_bytes = st->ram_bytes;
+	memset(&img->cfg, 0, sizeof(img->cfg));
+}
+
 int rootfs_prepare(const char *ref, const char *cache_dir, const struct pack_limits *lim,
 		   char **path_out, struct image_config *cfg, struct sb_error *err)
 {
@@ -108,38 +139,31 @@ int rootfs_prepare(const char *ref, const char *cache_dir, const struct pack_lim
 	}
 	if (!cache_dir || !cache_dir[0])
 		return error_set(err, EINVAL, "no cache directory");
+	struct pack_archive arc;
+	pack_archive_find(ref, cache_dir, &arc);
+	int r = pack_archive_hit(&arc, cache_dir, lim, path_out, cfg);
+	if (r == 0) {
+		pack_archive_free(&arc);
+		return 0;
+	}
 	struct oci_image img;
-	int r = oci_image_open(ref, lim->max_unpacked_bytes, &img, err);
-	if (r < 0)
+	r = oci_image_open(ref, lim->max_unpacked_bytes, &img, err);
+	if (r < 0) {
+		pack_archive_free(&arc);
 		return r;
+	}
 	cleanup_free char *dir = NULL, *final = NULL, *meta = NULL;
-	if (asprintf(&dir, "%s/images", cache_dir) < 0 ||
-	    asprintf(&final, "%s/%s.v%d.cpio.lz4", dir, img.manifest.digest, PACK_FORMAT_VERSION) <
-		0 ||
-	    asprintf(&meta, "%s/%s.v%d.meta", dir, img.manifest.digest, PACK_FORMAT_VERSION) < 0) {
-		r = error_set(err, ENOMEM, "out of memory");
-		goto out;
-	}
-	if ((r = mkdirs(dir, err)) < 0)
-		goto out;
 	struct pack_stats st;
-	const struct timespec used[2] = {{.tv_nsec = UTIME_NOW}, {.tv_nsec = UTIME_OMIT}};
-	if (pack_meta_read(meta, &st) == 0 && pack_meta_limits_ok(&st, lim) &&
-	    pack_meta_check_image(final, &st) == 0) {
-		utimensat(AT_FDCWD, final, used, 0); /* last used; failing is harmless */
-	} else {
-		r = pack_to_cache(&img, dir, final, meta, lim, &st, err);
-		if (r < 0) {
-			error_prefix(err, "pack `%s`", ref);
-			goto out;
-		}
+	if (pack_cache_paths(cache_dir, img.manifest.digest, &dir, &final, &meta) < 0)
+		r = error_set(err, ENOMEM, "out of memory");
+	else if ((r = mkdirs(dir, err)) == 0 && pack_cache_hit(final, meta, lim, &st) < 0 &&
+		 (r = pack_to_cache(&img, dir, final, meta, lim, &st, err)) < 0)
+		error_prefix(err, "pack `%s`", ref);
+	if (r == 0) {
+		pack_archive_note(&arc, cache_dir, &img);
+		hand_out(&img, &st, &final, path_out, cfg);
 	}
-	*path_out = steal_ptr(final);
-	*cfg = img.cfg;
-	cfg->unpacked_bytes = st.cpio_bytes;
-	cfg->guest_ram_bytes = st.ram_bytes;
-	memset(&img.cfg, 0, sizeof(img.cfg));
-out:
+	pack_archive_free(&arc);
 	oci_image_free(&img);
 	return r;
 }

@@ -130,6 +130,27 @@ static void prune_tmp(int dfd, const char *name, struct pack_prune_stats *st)
 	close(fd); /* drops the lock */
 }
 
+/* cache_dir/archives (pack_archive.c): every record with all, else only
+ * stale temp files. Records are bookkeeping, not counted. */
+static void prune_archives(const char *cache_dir, int all)
+{
+	cleanup_free char *path = NULL;
+	if (asprintf(&path, "%s/archives", cache_dir) < 0)
+		return;
+	DIR *d = opendir(path);
+	if (!d)
+		return;
+	struct pack_prune_stats ignored;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (!strncmp(de->d_name, ".tmp-", 5))
+			prune_tmp(dirfd(d), de->d_name, &ignored);
+		else if (all && de->d_name[0] != '.')
+			unlinkat(dirfd(d), de->d_name, 0);
+	}
+	closedir(d);
+}
+
 int pack_cache_prune(const char *cache_dir, int all, struct pack_prune_stats *st,
 		     struct sb_error *err)
 {
@@ -164,5 +185,7 @@ int pack_cache_prune(const char *cache_dir, int all, struct pack_prune_stats *st
 		st->bytes += (uint64_t)s.st_size;
 	}
 	closedir(d);
+	if (r == 0)
+		prune_archives(cache_dir, all);
 	return r;
 }

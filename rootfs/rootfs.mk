@@ -4,8 +4,8 @@ ROOTFS_SRCS += rootfs/digest.c rootfs/oci.c rootfs/oci_index.c rootfs/oci_manife
 	rootfs/tree.c rootfs/tree_path.c rootfs/tree_merge.c rootfs/tree_walk.c \
 	rootfs/layer.c rootfs/layer_entry.c rootfs/layer_read.c rootfs/feed.c \
 	rootfs/cpio.c rootfs/lz4legacy.c \
-	rootfs/pack.c rootfs/pack_cache.c rootfs/pack_meta.c rootfs/pack_progress.c \
-	rootfs/pack_prune.c \
+	rootfs/pack.c rootfs/pack_out.c rootfs/pack_direct.c rootfs/pack_cache.c rootfs/pack_meta.c \
+	rootfs/pack_progress.c rootfs/pack_prune.c rootfs/pack_archive.c \
 	rootfs/tarindex.c rootfs/oci_src.c rootfs/oci_blob.c rootfs/oci_docker.c \
 	rootfs/oci_inflate.c
 
@@ -21,7 +21,8 @@ ROOTFS_TREE_SRCS := rootfs/tree.c rootfs/tree_path.c rootfs/tree_merge.c rootfs/
 ROOTFS_LAYER_SRCS := $(ROOTFS_TREE_SRCS) rootfs/digest.c rootfs/layer.c rootfs/layer_entry.c \
 	rootfs/layer_read.c rootfs/feed.c
 
-UNIT_TESTS += test_cpio test_lz4legacy test_oci test_layer test_tree test_pack test_tarindex
+UNIT_TESTS += test_cpio test_lz4legacy test_oci test_layer test_tree test_pack test_tarindex \
+	test_pack_direct test_pack_archive
 
 test_cpio_SRCS := rootfs/cpio.c host/util/error.c
 test_lz4legacy_SRCS := rootfs/lz4legacy.c host/util/error.c
@@ -35,6 +36,10 @@ test_layer_SRCS := $(ROOTFS_LAYER_SRCS) host/util/error.c
 test_layer_LIBS := -larchive -lcrypto -lisal -lpthread
 test_pack_SRCS := $(ROOTFS_SRCS) host/util/error.c
 test_pack_LIBS := -larchive -ljansson -lcrypto -llz4 -lisal -lpthread
+test_pack_direct_SRCS := $(ROOTFS_SRCS) host/util/error.c
+test_pack_direct_LIBS := $(test_pack_LIBS)
+test_pack_archive_SRCS := $(ROOTFS_SRCS) host/util/error.c
+test_pack_archive_LIBS := $(test_pack_LIBS)
 
 # libFuzzer targets (clang). The top-level `fuzz` target builds these.
 ROOTFS_FUZZ := $(B)/fuzz/fuzz_layer $(B)/fuzz/fuzz_oci

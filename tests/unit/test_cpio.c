@@ -47,6 +47,29 @@ static void build_parses_back(void **state)
 	free(out);
 }
 
+/* cpio_field writes what the header has at CPIO_NLINK_OFF; cpio_mtime clamps. */
+static void nlink_field_patches(void **state)
+{
+	(void)state;
+	struct cpio_file f = {"a", S_IFREG | 0644, "x", 1};
+	uint8_t *out;
+	size_t len, off = 0;
+	struct sb_error err = {0};
+	assert_int_equal(cpio_build(&f, 1, &out, &len, &err), 0);
+	char want[CPIO_FIELD_LEN];
+	cpio_field(1, want);
+	assert_memory_equal(out + CPIO_NLINK_OFF, want, CPIO_FIELD_LEN);
+	cpio_field(0xABC12, (char *)out + CPIO_NLINK_OFF);
+	struct tu_cpio_ent e;
+	assert_int_equal(tu_cpio_next(out, len, &off, &e), 1);
+	assert_int_equal(e.nlink, 0xABC12);
+	assert_int_equal(e.size, 1);
+	free(out);
+	assert_int_equal(cpio_mtime(-5), 0);
+	assert_int_equal(cpio_mtime(1700000000), 1700000000);
+	assert_int_equal(cpio_mtime(1ll << 40), UINT32_MAX);
+}
+
 static void empty_archive_is_trailer(void **state)
 {
 	(void)state;
@@ -182,6 +205,7 @@ int main(void)
 	    cmocka_unit_test(streaming_writer_checks_data),
 	    cmocka_unit_test(noted_data),
 	    cmocka_unit_test(sink_errors_propagate),
+	    cmocka_unit_test(nlink_field_patches),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -141,6 +141,83 @@ static void hc_level(void **state)
 	roundtrip(300000, 4096, 9, 1);
 }
 
+/* With hold, patches reach back into the previous full block; older blocks
+ * and bytes not yet written are refused, unchanged. The output carries the
+ * patched bytes. */
+static void hold_and_patch(void **state)
+{
+	(void)state;
+	const size_t B = LZ4LEGACY_BLOCK, size = 3 * B + 100;
+	uint8_t *in = malloc(size);
+	for (size_t i = 0; i < size; i++)
+		in[i] = (uint8_t)(i * 7 / 5);
+	int fd = tu_memfd(NULL, 0);
+	struct lz4legacy *z;
+	struct sb_error err = {0};
+	assert_int_equal(lz4legacy_open(&z, fd, 1, &err), 0);
+	lz4legacy_hold(z, 1);
+	assert_int_equal(lz4legacy_write(z, in, B + 10, &err), 0);
+	/* block 0 is held, block 1 is being filled: both patchable, across the seam */
+	assert_int_equal(lz4legacy_patch(z, B - 2, "WXYZ", 4), 0);
+	assert_int_equal(lz4legacy_patch(z, 0, "A", 1), 0);
+	assert_int_equal(lz4legacy_patch(z, B + 8, "QQ", 3), -ERANGE); /* past the end */
+	assert_int_equal(lz4legacy_write(z, in + B + 10, 2 * B - 10, &err), 0);
+	/* blocks 0 and 1 are queued now (2 is held, 3 is empty) */
+	assert_int_equal(lz4legacy_patch(z, 5, "B", 1), -ERANGE);
+	assert_int_equal(lz4legacy_patch(z, 2 * B - 1, "CD", 2), -ERANGE);
+	assert_int_equal(lz4legacy_patch(z, 2 * B, "E", 1), 0);
+	assert_int_equal(lz4legacy_write(z, in + 3 * B, 100, &err), 0);
+	assert_int_equal(lz4legacy_patch(z, 3 * B + 99, "F", 1), 0);
+	uint64_t total = 0;
+	assert_int_equal(lz4legacy_close(z, &total, &err), 0);
+	memcpy(in + B - 2, "WXYZ", 4);
+	in[0] = 'A';
+	in[2 * B] = 'E';
+	in[3 * B + 99] = 'F';
+	size_t len, olen;
+	uint8_t *buf = (uint8_t *)tu_read_fd(fd, &len);
+	int blocks;
+	uint8_t *out = decode(buf, len, &olen, &blocks);
+	assert_int_equal(blocks, 4);
+	assert_int_equal(olen, size);
+	assert_memory_equal(out, in, size);
+	free(out);
+	free(buf);
+	free(in);
+	close(fd);
+}
+
+/* Two held blocks: 16 MiB back is still patchable, the block before is not. */
+static void hold_two_blocks(void **state)
+{
+	(void)state;
+	const size_t B = LZ4LEGACY_BLOCK, size = 3 * B + 10;
+	uint8_t *in = calloc(1, size);
+	int fd = tu_memfd(NULL, 0);
+	struct lz4legacy *z;
+	struct sb_error err = {0};
+	assert_int_equal(lz4legacy_open(&z, fd, 1, &err), 0);
+	lz4legacy_hold(z, 2);
+	assert_int_equal(lz4legacy_write(z, in, size, &err), 0);
+	assert_int_equal(lz4legacy_patch(z, B - 1, "x", 1), -ERANGE);
+	assert_int_equal(lz4legacy_patch(z, B, "y", 1), 0);
+	assert_int_equal(lz4legacy_patch(z, 3 * B + 9, "z", 1), 0);
+	assert_int_equal(lz4legacy_close(z, NULL, &err), 0);
+	in[B] = 'y';
+	in[3 * B + 9] = 'z';
+	size_t len, olen;
+	uint8_t *buf = (uint8_t *)tu_read_fd(fd, &len);
+	int blocks;
+	uint8_t *out = decode(buf, len, &olen, &blocks);
+	assert_int_equal(blocks, 4);
+	assert_int_equal(olen, size);
+	assert_memory_equal(out, in, size);
+	free(out);
+	free(buf);
+	free(in);
+	close(fd);
+}
+
 static void write_error_reported(void **state)
 {
 	(void)state;
@@ -161,6 +238,8 @@ int main(void)
 	    cmocka_unit_test(zero_copy_writes),
 	    cmocka_unit_test(hc_level),
 	    cmocka_unit_test(write_error_reported),
+	    cmocka_unit_test(hold_and_patch),
+	    cmocka_unit_test(hold_two_blocks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,9 @@
 # `sandbox cache ls` / `cache prune [--all]` on a cache filled by
 # `sandbox run --export-initrd` (packs the image, boots nothing): one line per
 # image keyed by its manifest digest, prune keeps current images, --all empties.
+# A gzip'd archive of the same image is inflated on its first run only: the
+# second run hits without a temp file (TMPDIR points nowhere), and once the
+# file is touched it is read again.
 . "$TESTS_DIR/lib.sh"
 [ -x "$SANDBOX" ] || fail "no sandbox binary at $SANDBOX"
 img=$IMAGES/busybox
@@ -20,6 +23,18 @@ run "$SANDBOX" cache ls
 expect_eq "ls status" "$rc" 0
 expect_eq "ls lines" "$(printf '%s\n' "$out" | wc -l)" 1
 case $out in "$digest "*) ;; *) fail "ls [$out] does not start with $digest" ;; esac
+(cd "$img" && tar -cf - .) | gzip -c >"$SANDBOX_CACHE/img.tar.gz" || fail "tar | gzip"
+run "$SANDBOX" run -q --export-initrd "$SANDBOX_CACHE/initrd" "$SANDBOX_CACHE/img.tar.gz" true
+expect_eq "export-initrd of the archive ($err)" "$rc" 0
+run env TMPDIR=/nonexistent "$SANDBOX" run -q --export-initrd "$SANDBOX_CACHE/initrd" \
+	"$SANDBOX_CACHE/img.tar.gz" true
+expect_eq "second run of the archive, no inflating ($err)" "$rc" 0
+touch "$SANDBOX_CACHE/img.tar.gz"
+run env TMPDIR=/nonexistent "$SANDBOX" run -q --export-initrd "$SANDBOX_CACHE/initrd" \
+	"$SANDBOX_CACHE/img.tar.gz" true
+expect_eq "touched archive is read again (fails without a TMPDIR)" "$rc" 125
+run "$SANDBOX" cache ls
+expect_eq "ls lines after the archive runs" "$(printf '%s\n' "$out" | wc -l)" 1
 run "$SANDBOX" cache prune
 expect_eq "prune status" "$rc" 0
 expect_eq "prune output" "$out" "removed 0 files, 0 B"
