@@ -9,7 +9,7 @@
 #define DIGEST_HEX_LEN 64
 
 struct digest {
-	void *ctx; /* EVP_MD_CTX */
+	void *ctx; /* SHA256_CTX */
 };
 
 /* Accept exactly "sha256:" + 64 lowercase hex digits; copy the hex part into
