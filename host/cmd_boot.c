@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "commands.h"
@@ -22,8 +23,9 @@ static const char boot_usage[] =
     "  --cpus N           vCPUs (default 1)\n"
     "  --debug            kernel log on stderr\n"
     "\n"
-    "SANDBOX_STATS=1 prints one `sandbox-stats:` line on stderr at the end (first\n"
-    "KVM_RUN on CLOCK_MONOTONIC, guest RAM resident, peak RSS); SANDBOX_STATS=first-run\n"
+    "SANDBOX_STATS=1 prints one `sandbox-stats:` line on stderr at the end (on\n"
+    "CLOCK_MONOTONIC: first KVM_RUN, first stop request, VM torn down; guest RAM\n"
+    "resident, peak RSS); SANDBOX_STATS=first-run\n"
     "also ends the VM at its first KVM_RUN (for bench/startup).\n";
 
 /* SANDBOX_STATS: unset/0 off, 1 on, first-run. */
@@ -36,11 +38,22 @@ static int stats_mode(void)
 	return strcmp(s, "first-run") ? VMM_STATS_ON : VMM_STATS_FIRST_RUN;
 }
 
-static void print_stats(const struct vmm_stats *st)
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Times on CLOCK_MONOTONIC: end_ns is when vmm_run returned (VM torn down). */
+static void print_stats(const struct vmm_stats *st, uint64_t end_ns)
 {
 	fprintf(stderr,
-		"sandbox-stats: first_kvm_run_ns=%llu guest_rss_kib=%llu peak_rss_kib=%llu\n",
-		(unsigned long long)st->first_run_ns, (unsigned long long)(st->guest_rss >> 10),
+		"sandbox-stats: first_kvm_run_ns=%llu stop_ns=%llu end_ns=%llu guest_rss_kib=%llu "
+		"peak_rss_kib=%llu\n",
+		(unsigned long long)st->first_run_ns, (unsigned long long)st->stop_ns,
+		(unsigned long long)end_ns, (unsigned long long)(st->guest_rss >> 10),
 		(unsigned long long)(st->peak_rss >> 10));
 }
 
@@ -120,7 +133,7 @@ int cmd_boot(int argc, char **argv)
 	if (r < 0)
 		return cmd_fail(&err);
 	if (cfg.stats)
-		print_stats(&res.stats);
+		print_stats(&res.stats, mono_ns());
 	if (r == 1) {
 		fprintf(stderr, "sandbox: the VM ended without an exit status: %s\n", res.reason);
 		return EXIT_SANDBOX;

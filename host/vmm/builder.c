@@ -187,6 +187,7 @@ static void measure(struct machine *m, struct vmm_result *res)
 	struct rusage ru;
 
 	res->stats.first_run_ns = m->nvcpus ? m->vcpu[0].first_run_ns : 0;
+	res->stats.stop_ns = m->rs.stop_ns;
 	memcpy(res->stats.uptime_us, m->con.uptime_us, sizeof(res->stats.uptime_us));
 	res->stats.uptime_seen = m->con.uptime_seen;
 	if (mem_resident(&m->vm.mem, &res->stats.guest_rss) < 0)

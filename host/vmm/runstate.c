@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "abi.h"
 #include "runstate.h"
@@ -38,6 +39,10 @@ static int claim(struct runstate *rs)
 
 static void release_and_kick(struct runstate *rs)
 {
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	rs->stop_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 	atomic_store(&rs->stopped, 1);
 	pthread_mutex_unlock(&rs->lock);
 	if (rs->kick)

@@ -13,6 +13,7 @@ struct runstate {
 	int status;	 /* 0..255 */
 	int init_failed; /* ABI_EXIT_INIT_FAILED */
 	char reason[512];
+	uint64_t stop_ns; /* CLOCK_MONOTONIC of the first stop request */
 	void (*kick)(void *ctx); /* called once, by the first stopper, without the lock */
 	void *kick_ctx;
 };

@@ -59,6 +59,7 @@ enum { VMM_STATS_OFF, VMM_STATS_ON, VMM_STATS_FIRST_RUN };
 /* Measured by vmm_run when vmm_config.stats is set (CLOCK_MONOTONIC, bytes). */
 struct vmm_stats {
 	uint64_t first_run_ns; /* vCPU 0 entering its first KVM_RUN */
+	uint64_t stop_ns;      /* the first request to end the VM (e.g. the exit frame) */
 	uint64_t guest_rss;    /* guest RAM resident at the end (pages the guest touched) */
 	uint64_t peak_rss;     /* the process's peak RSS at the end (getrusage) */
 	/* The guest init's marks on its own clock (ABI_CTL_UPTIME_*, microseconds
