@@ -9,8 +9,8 @@ ROOTFS_SRCS += rootfs/digest.c rootfs/oci.c rootfs/oci_index.c rootfs/oci_manife
 	rootfs/tarindex.c rootfs/oci_src.c rootfs/oci_blob.c rootfs/oci_docker.c \
 	rootfs/oci_inflate.c
 
-# ISA-L's inflate for gzip layers (libisal-dev).
-HOST_SHARED_LIBS += -lisal
+# ISA-L's inflate for gzip layers: linked statically into build/sandbox from
+# rootfs/isal-build (see the top Makefile); unit tests use libisal-dev's -lisal.
 
 # `sandbox cache` is the CLI face of this component (host/cli.mk is the lead's).
 
