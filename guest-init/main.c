@@ -33,7 +33,8 @@
 #include "sysinit.h"
 #include "user.h"
 
-static bool in_vm; /* PID 1 of the sandbox VM (not a debug run) */
+static bool in_vm;	  /* PID 1 of the sandbox VM (not a debug run) */
+static bool notes_on_tty; /* -t: our lines for the user go where the pty's output goes */
 
 /* One line to the kernel console (fd 2 of PID 1). */
 static void console(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -53,14 +54,33 @@ static void console(const char *fmt, ...)
 	(void)w;
 }
 
-/* init itself failed: say why on the stderr channel and the console, end the VM. */
+/* A line of ours for the user (n bytes, ending in '\n'): on the stderr
+ * channel; with -t on the stdout channel with the pty's "\r\n", in the
+ * terminal's stream as the workload's own stderr is (docker shows them on
+ * the terminal). */
+static void user_note(const char *line, size_t n)
+{
+	if (!notes_on_tty) {
+		channel_write(PORTIO_STDERR, line, n);
+		return;
+	}
+	char buf[1400];
+	size_t k = 0;
+	for (size_t i = 0; i < n && k + 2 <= sizeof(buf); i++) {
+		if (line[i] == '\n')
+			buf[k++] = '\r';
+		buf[k++] = line[i];
+	}
+	channel_write(PORTIO_STDOUT, buf, k);
+}
+
+/* init itself failed: say why to the user and on the console, end the VM. */
 static _Noreturn void fail(const struct sb_error *err)
 {
 	char line[1280];
 	int n = snprintf(line, sizeof(line), "sandbox-init: %s\n", err->msg);
 	if (n > 0)
-		channel_write(PORTIO_STDERR, line,
-			      (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+		user_note(line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 	if (in_vm)
 		console("sandbox-init: %s", err->msg);
 	channel_exit(STATUS_INIT_FAILED | ABI_EXIT_INIT_FAILED);
@@ -214,7 +234,7 @@ static pid_t start_workload(const struct config *cfg, const struct user_ids *ids
 	if (res.exec_status) {
 		char line[sizeof(res.msg) + 16];
 		int n = snprintf(line, sizeof(line), "sandbox: %s\n", res.msg);
-		channel_write(PORTIO_STDERR, line, (size_t)n);
+		user_note(line, n > 0 && (size_t)n < sizeof(line) ? (size_t)n : 0);
 	}
 	return res.pid;
 }
@@ -228,7 +248,7 @@ static int final_status(int wstatus, const struct config *cfg, const char *cgrou
 	if (oom) {
 		char line[128];
 		size_t n = status_oom_note(cfg->limits.memory_max, line, sizeof(line));
-		channel_write(PORTIO_STDERR, line, n);
+		user_note(line, n);
 	}
 	return status;
 }
@@ -261,6 +281,7 @@ int main(int argc, char **argv)
 	cleanup_free void *blob = NULL;
 	struct config cfg;
 	load_config(in_vm ? ABI_CONFIG_PATH : argv[1], &blob, &cfg, &err);
+	notes_on_tty = cfg.tty;
 	const char *cgroup_root = setup_system(&cfg, &err);
 	static struct user_ids ids;
 	resolve_user(&cfg, &ids, &err);

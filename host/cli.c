@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,24 @@ int cli_parse_size(const char *s, const char *what, uint64_t *out, struct sb_err
 	if (bytes >= 18446744073709551615.0)
 		return error_set(err, ERANGE, "invalid %s `%s`", what, s);
 	*out = (uint64_t)bytes;
+	return 0;
+}
+
+int cli_parse_memory(const char *s, uint64_t max, uint64_t *out, struct sb_error *err)
+{
+	int r = cli_parse_size(s, "--memory", out, err);
+	if (r < 0)
+		return r;
+	if (*out < CLI_MEMORY_MIN)
+		return error_set(err, 0, "invalid --memory `%s`: the minimum is 6m", s);
+	if (*out > max) {
+		bool gib = max % (1ull << 30) == 0;
+		return error_set(err, 0,
+				 "invalid --memory `%s`: the maximum is %llu%c (the VM also holds "
+				 "the guest kernel and the image)",
+				 s, (unsigned long long)(gib ? max >> 30 : max >> 20),
+				 gib ? 'g' : 'm');
+	}
 	return 0;
 }
 

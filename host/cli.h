@@ -10,6 +10,11 @@
 /* "512", "512k", "64m", "1g", "1.5g" (binary units, case-insensitive, optional
  * trailing "b"). Returns 0 and *out, or -EINVAL/-ERANGE with err naming `what`. */
 int cli_parse_size(const char *s, const char *what, uint64_t *out, struct sb_error *err);
+/* -m/--memory: a size as above, at least CLI_MEMORY_MIN (docker's floor) and
+ * at most max (what the VM can still hold beside kernel and image). The error
+ * names the bound and what to do. */
+#define CLI_MEMORY_MIN (6ull << 20)
+int cli_parse_memory(const char *s, uint64_t max, uint64_t *out, struct sb_error *err);
 /* Unsigned integer in [min, max]. */
 int cli_parse_uint(const char *s, const char *what, uint64_t min, uint64_t max, uint64_t *out,
 		   struct sb_error *err);

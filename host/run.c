@@ -14,6 +14,7 @@
 #include "paths.h"
 #include "pack.h"
 #include "run.h"
+#include "vmm.h"
 
 static const char run_usage[] =
     "Usage: sandbox run [OPTIONS] IMAGE [COMMAND [ARG...]]\n"
@@ -50,6 +51,9 @@ static const char run_usage[] =
     "SIGINT or SIGTERM stops the VM at once (exit status 128 + the signal number).\n";
 
 #define ENV_FILE_MAX (1u << 20)
+/* -m at most: the VMM's largest guest less 1 GiB for the kernel and image (a
+ * larger image still fails later, in run_vm's sizing). */
+#define RUN_MEMORY_MAX (VMM_MAX_MEM - (1ull << 30))
 
 /* --env-file FILE: its entries, in order, into out (bounded: 1 MiB). */
 static int read_env_file(const char *path, struct strv *out, struct sb_error *err)
@@ -139,11 +143,8 @@ static int parse_opts(int argc, char **argv, struct run_opts *o, struct sb_error
 			o->entrypoint = optarg;
 			break;
 		case 'm':
-			if ((r = cli_parse_size(optarg, "--memory", &o->memory, err)) < 0)
+			if ((r = cli_parse_memory(optarg, RUN_MEMORY_MAX, &o->memory, err)) < 0)
 				return r;
-			if (o->memory < (6ull << 20))
-				return error_set(err, 0, "invalid --memory `%s`: minimum is 6m",
-						 optarg);
 			break;
 		case OPT_CPUS:
 			if ((r = cli_parse_cpus(optarg, &o->millicpus, err)) < 0)

@@ -34,6 +34,28 @@ static void test_parse_size(void **state)
 	}
 }
 
+static void test_parse_memory(void **state)
+{
+	(void)state;
+	struct sb_error err = {0};
+	uint64_t v = 0;
+	assert_int_equal(cli_parse_memory("6m", 1ull << 30, &v, &err), 0);
+	assert_int_equal(v, CLI_MEMORY_MIN);
+	assert_int_equal(cli_parse_memory("1g", 1ull << 30, &v, &err), 0);
+	assert_int_equal(v, 1ull << 30);
+	assert_true(cli_parse_memory("6291455", 1ull << 30, &v, &err) < 0);
+	assert_string_equal(err.msg, "invalid --memory `6291455`: the minimum is 6m");
+	assert_true(cli_parse_memory("0", 1ull << 30, &v, &err) < 0);
+	assert_non_null(strstr(err.msg, "the minimum is 6m"));
+	assert_true(cli_parse_memory("1025m", 1ull << 30, &v, &err) < 0);
+	assert_string_equal(err.msg, "invalid --memory `1025m`: the maximum is 1g (the VM also "
+				     "holds the guest kernel and the image)");
+	assert_true(cli_parse_memory("2g", 1536ull << 20, &v, &err) < 0);
+	assert_non_null(strstr(err.msg, "the maximum is 1536m "));
+	assert_true(cli_parse_memory("lots", 1ull << 30, &v, &err) < 0);
+	assert_non_null(strstr(err.msg, "--memory"));
+}
+
 static void test_parse_uint_and_cpus(void **state)
 {
 	(void)state;
@@ -185,6 +207,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_parse_size),
+	    cmocka_unit_test(test_parse_memory),
 	    cmocka_unit_test(test_parse_uint_and_cpus),
 	    cmocka_unit_test(test_env_set),
 	    cmocka_unit_test(test_compose_argv),

@@ -1,6 +1,6 @@
 # --env-file (docker's format, -e wins) and --name (unique while its run lasts).
 . "$TESTS_DIR/lib.sh"
-img="$IMAGES/busybox"
+img="$IMAGES/debian"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -8,12 +8,12 @@ printf '# settings\nA=from-file\n  B=two words\nHOSTVAR\nUNSETVAR\nC=x=y\n' >"$t
 HOSTVAR=from-host
 export HOSTVAR
 run sandbox run --env-file "$tmp/env" -e A=from-cli \
-	"$img" sh -c 'echo "$A|$B|$HOSTVAR|${UNSETVAR-unset}|$C"'
+	"$img" bash -c 'echo "$A|$B|$HOSTVAR|${UNSETVAR-unset}|$C"'
 expect_eq "env-file: status" "$rc" 0
 expect_eq "env-file: values" "$out" "from-cli|two words|from-host|unset|x=y"
 
 # A second run with a name in use is refused; the name is free again afterwards.
-sandbox run --name web "$img" sh -c 'echo ready; sleep 600' >"$tmp/web.out" 2>"$tmp/web.err" &
+sandbox run --name web "$img" bash -c 'echo ready; sleep 600' >"$tmp/web.out" 2>"$tmp/web.err" &
 pid=$!
 wait_line "$tmp/web.out" ready $pid
 run sandbox run --name web "$img" true

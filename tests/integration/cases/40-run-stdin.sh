@@ -1,7 +1,7 @@
 # -i attaches our stdin to the workload (virtio-console stdin port); without -i
 # the workload's stdin is at EOF at once; EOF on our stdin reaches the workload.
 . "$TESTS_DIR/lib.sh"
-img="$IMAGES/busybox"
+img="$IMAGES/debian"
 
 out=$(echo hi | sandbox run -i "$img" cat)
 rc=$?

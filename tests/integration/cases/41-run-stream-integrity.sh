@@ -1,7 +1,7 @@
 # A large random stream crosses virtio-console intact, in both directions:
 # host stdin -> guest (sha256sum inside) and guest stdout -> host.
 . "$TESTS_DIR/lib.sh"
-img="$IMAGES/busybox"
+img="$IMAGES/debian"
 : "${STREAM_BYTES:=67108864}"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -22,7 +22,7 @@ expect_eq "cat byte count" "$(wc -c <"$tmp/back" | tr -d ' ')" "$STREAM_BYTES"
 expect_eq "cat sha256" "$(sha256sum <"$tmp/back" | cut -d' ' -f1)" "$want"
 
 # stdout direction alone: the guest generates, both sides hash.
-sandbox run "$img" sh -c "head -c $STREAM_BYTES /dev/urandom | { tee /dev/fd/3 | sha256sum >&2; } 3>&1" \
+sandbox run "$img" bash -c "head -c $STREAM_BYTES /dev/urandom | { tee /dev/fd/3 | sha256sum >&2; } 3>&1" \
 	>"$tmp/out" 2>"$tmp/err"
 rc=$?
 expect_eq "stdout direction exit status" "$rc" 0

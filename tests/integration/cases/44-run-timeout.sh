@@ -2,7 +2,7 @@
 # 124 (timeout(1)), silently unless --debug; a workload that ends first keeps
 # its own status.
 . "$TESTS_DIR/lib.sh"
-img="$IMAGES/busybox"
+img="$IMAGES/debian"
 
 t0=$(date +%s)
 run sandbox run --timeout 3s "$img" sleep 1000
@@ -12,7 +12,7 @@ expect_eq "timeout: stdout" "$out" ""
 expect_eq "timeout: stderr" "$err" ""
 [ $((t1 - t0)) -lt 120 ] || fail "timeout: took $((t1 - t0)) s"
 
-run sandbox run --timeout 300s "$img" sh -c 'echo fine; exit 3'
+run sandbox run --timeout 300s "$img" bash -c 'echo fine; exit 3'
 expect_eq "before the timeout: exit status" "$rc" 3
 expect_eq "before the timeout: stdout" "$out" "fine"
 

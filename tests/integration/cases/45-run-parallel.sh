@@ -3,15 +3,15 @@
 # in the others). Before the guest saw the TSC-deadline timer, 8 at once took
 # over 12 minutes in the test host (4 took 25 s); now about 26 s.
 . "$TESTS_DIR/lib.sh"
-img="$IMAGES/busybox"
+img="$IMAGES/debian"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 n=${PARALLEL_RUNS:-8}
 i=1
 while [ $i -le $n ]; do
 	(
-		sandbox run -e "ID=$i" --hostname "box$i" "$img" sh -c \
-			'ls /tmp/mark-* 2>/dev/null; touch /tmp/mark-$ID; echo "out-$ID $(hostname)"
+		sandbox run -e "ID=$i" --hostname "box$i" "$img" bash -c \
+			'ls /tmp/mark-* 2>/dev/null; touch /tmp/mark-$ID; echo "out-$ID $(uname -n)"
 			 echo "err-$ID" >&2; exit $((40 + ID))' >"$tmp/$i.out" 2>"$tmp/$i.err"
 		echo $? >"$tmp/$i.rc"
 	) &

@@ -2,7 +2,7 @@
 # a second SIGTERM still ends sandbox (after a short grace time, 128+15), and a
 # third one at once.
 . "$TESTS_DIR/lib.sh"
-img="$IMAGES/busybox"
+img="$IMAGES/debian"
 tmp=$(mktemp -d)
 trap 'kill $reader 2>/dev/null; rm -rf "$tmp"' EXIT
 mkfifo "$tmp/out"
@@ -10,7 +10,7 @@ sleep 600 <"$tmp/out" &
 reader=$!
 
 stuck() { # start sandbox writing forever into the fifo; wait until it blocks
-	sandbox run "$img" sh -c 'echo ready >&2; exec yes' >"$tmp/out" 2>"$tmp/err" &
+	sandbox run "$img" bash -c 'echo ready >&2; exec yes' >"$tmp/out" 2>"$tmp/err" &
 	pid=$!
 	wait_line "$tmp/err" ready $pid
 	sleep 3 # yes fills the pipe (64 KiB) at once

@@ -10,6 +10,8 @@ check() { # WANT-IN-STDERR ARGS...
 }
 check "--bogus" run --bogus "$IMAGES/busybox" true
 check "--memory" run -m lots "$IMAGES/busybox" true
+check "invalid --memory \`5m\`: the minimum is 6m" run -m 5m "$IMAGES/busybox" true
+check "invalid --memory \`300g\`: the maximum is 255g" run -m 300g "$IMAGES/busybox" true
 check "--cpus" run --cpus 0 "$IMAGES/busybox" true
 check "--pids-limit" run --pids-limit -3 "$IMAGES/busybox" true
 check "no image" run
@@ -41,3 +43,62 @@ kill $holder
 run "$SANDBOX" version
 case $out in *"guest kernel: "*"Linux "*) ;; *) fail "version lacks the kernel's version: [$out]" ;; esac
 case $out in *"guest init: "*"(sandbox-init "*", guest ABI "*) ;; *) fail "version lacks the init's version: [$out]" ;; esac
+case $out in *"pack format: "[0-9]*) ;; *) fail "version lacks the pack format: [$out]" ;; esac
+
+# --help: sandbox's and run's, on stdout, status 0; run's names every option.
+run "$SANDBOX" --help
+expect_eq "--help: status" "$rc" 0
+case $out in "Usage: sandbox COMMAND"*) ;; *) fail "--help: [$out]" ;; esac
+for c in run pack cache version; do
+	printf '%s\n' "$out" | grep -q "^  $c " || fail "--help lacks the command $c"
+done
+run "$SANDBOX" run --help
+expect_eq "run --help: status" "$rc" 0
+expect_eq "run --help: stderr" "$err" ""
+for o in "-e, --env" --env-file "-w, --workdir" "-u, --user" --entrypoint "-i, --interactive" \
+	"-t, --tty" "-m, --memory" --cpus --pids-limit --hostname --name --timeout --kernel \
+	--debug "-q, --quiet" "-h, --help"; do
+	case $out in *"  $o "*) ;; *) fail "run --help lacks $o" ;; esac
+done
+run "$SANDBOX"
+expect_eq "no command: status" "$rc" 125
+case $err in "Usage: sandbox COMMAND"*) ;; *) fail "no command: stderr [$err]" ;; esac
+
+# An image path that exists but is no image: the error says what it holds.
+tmp=$(mktemp -d)
+trap 'rm -rf "$cache" "$tmp"' EXIT
+mkdir "$tmp/dir" && echo hello >"$tmp/dir/file" && echo hello >"$tmp/text"
+(cd "$tmp/dir" && tar cf "$tmp/plain.tar" file)
+check "\`$tmp/dir\` is a directory without oci-layout or index.json" pack "$tmp/dir" -o "$tmp/o"
+check "\`$tmp/text\` is not a readable tar" pack "$tmp/text" -o "$tmp/o"
+check "\`$tmp/plain.tar\` is a tar without oci-layout, index.json or manifest.json" \
+	pack "$tmp/plain.tar" -o "$tmp/o"
+
+# No /dev/kvm, or no permission on it (runs as root: a private /dev, then
+# another user). KVM is checked before anything else that could fail.
+if [ "$(id -u)" = 0 ] && unshare -m true 2>/dev/null; then
+	run unshare -m sh -c 'mount -t tmpfs none /dev && exec "$@"' sh "$SANDBOX" run "$IMAGES/busybox" true
+	expect_eq "no /dev/kvm: status" "$rc" 125
+	case $err in "sandbox: /dev/kvm does not exist: "*"load kvm_intel or kvm_amd"*) ;;
+	*) fail "no /dev/kvm: [$err]" ;; esac
+else
+	echo "not root or no unshare: the missing /dev/kvm error is not checked here"
+fi
+if [ "$(id -u)" = 0 ] && [ -c /dev/kvm ] && command -v setpriv >/dev/null &&
+	setpriv --reuid=65534 --regid=65534 --clear-groups true 2>/dev/null &&
+	! setpriv --reuid=65534 --regid=65534 --clear-groups test -r /dev/kvm; then
+	run setpriv --reuid=65534 --regid=65534 --clear-groups "$SANDBOX" run "$IMAGES/busybox" true
+	expect_eq "no permission on /dev/kvm: status" "$rc" 125
+	case $err in "sandbox: no permission to open /dev/kvm: "*"usermod -aG kvm"*) ;;
+	*) fail "no permission on /dev/kvm: [$err]" ;; esac
+else
+	echo "nobody can open /dev/kvm here (or no setpriv): the permission error is not checked"
+fi
+
+# The guest kernel missing: say how to build it (SANDBOX_ALLOW_PVM: a PVM host
+# would refuse first; the kernel is looked for before anything boots).
+SANDBOX_ALLOW_PVM=1 SANDBOX_KERNEL=$tmp/no-kernel \
+	check "guest kernel \`$tmp/no-kernel\` not readable (build it with \`make kernel\`, or pass --kernel PATH)" \
+	run "$IMAGES/busybox" true
+SANDBOX_ALLOW_PVM=1 check "guest kernel \`$tmp/no-kernel\` not readable" \
+	run --kernel "$tmp/no-kernel" "$IMAGES/busybox" true
