@@ -75,9 +75,20 @@ static int dev_links(struct sb_error *err)
 	return 0;
 }
 
+/* The root file system is the kernel's rootfs tmpfs, which it caps at half the
+ * RAM. The VM was sized for the image plus the workload's memory, and a
+ * workload's files count against its memory cgroup like its other memory: the
+ * cap would only make writes fail early. Best effort: a ramfs root (no cap)
+ * takes no size. */
+static void root_uncap(void)
+{
+	(void)mount(NULL, "/", NULL, MS_REMOUNT, "size=100%");
+}
+
 int mounts_setup(struct sb_error *err)
 {
 	int r;
+	root_uncap();
 	for (size_t i = 0; i < sizeof(early) / sizeof(early[0]); i++) {
 		r = mount_one(&early[i], 0755, err);
 		if (r == -ENODEV && i == 2) /* no devtmpfs in this kernel */

@@ -186,6 +186,13 @@ static int vm_memory(const struct run_opts *o, const char *image_path, uint64_t 
 	uint64_t workload = o->memory ? o->memory : DEFAULT_WORKLOAD_MEM;
 	uint64_t image = unpacked ? unpacked : 4 * (uint64_t)st.st_size;
 	uint64_t m = workload + image + (uint64_t)st.st_size + KERNEL_RESERVE;
+	/* The kernel unpacks the image into its rootfs tmpfs, which it caps at
+	 * half the RAM (init lifts the cap once it runs): a big image with a
+	 * small --memory needs twice its size, plus 1/32 for tmpfs' own
+	 * accounting. Untouched guest RAM costs the host nothing. */
+	uint64_t unpack = 2 * (image + image / 32) + KERNEL_RESERVE;
+	if (m < unpack)
+		m = unpack;
 	m = (m + (2ull << 20) - 1) & ~((2ull << 20) - 1);
 	if (m > VMM_MAX_MEM)
 		return error_set(err, 0, "the VM would need %llu MiB (image + --memory): too large",
