@@ -94,6 +94,11 @@ int paths_check_image(const char *ref, struct sb_error *err)
 			return 0;
 	if (access(ref, F_OK) == 0 || errno != ENOENT)
 		return 0;
+	/* A path (absolute or relative to here) names no registry image: no hint. */
+	if (ref[0] == '/' || strncmp(ref, "./", 2) == 0 || strncmp(ref, "../", 3) == 0) {
+		error_set(err, 0, "image `%s` not found: no such file or directory", ref);
+		return -ENOENT;
+	}
 	if (strncmp(ref, "docker://", 9) == 0)
 		ref += 9;
 	error_set(err, 0,

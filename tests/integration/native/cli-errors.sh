@@ -27,6 +27,9 @@ check "--env-file" run --env-file /nonexistent "$IMAGES/busybox" true
 check "needs a value" run --env-file
 # A registry-style name that is not a local path: say what sandbox takes.
 check "skopeo copy docker://busybox:latest" run busybox:latest true
+check "image \`/nonexistent/img\` not found: no such file or directory" run /nonexistent/img true
+run "$SANDBOX" run /nonexistent/img true
+case $err in *skopeo*) fail "a missing path got the registry hint [$err]" ;; esac
 check "skopeo copy docker://alpine" pack alpine -o /tmp/sandbox-cli-errors.$$
 [ ! -e /tmp/sandbox-cli-errors.$$ ] || fail "pack wrote its output after an error"
 # A name held by a running sandbox is refused (a holder process keeps the lock).
