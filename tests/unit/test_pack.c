@@ -16,14 +16,6 @@
 
 static char dir[64], cache[128];
 
-static void blob_write(const char *data, size_t len, char hex[65])
-{
-	char path[256];
-	assert_int_equal(digest_buf(data, len, hex, NULL), 0);
-	snprintf(path, sizeof(path), "%s/blobs/sha256/%s", dir, hex);
-	tu_write_file(path, data, len);
-}
-
 static char *compress(const char *in, size_t len, int zstd, size_t *out_len)
 {
 	size_t cap = len + 65536, used = 0;
@@ -67,7 +59,7 @@ static void make_image(int bad_diff)
 		size_t tl, bl;
 		char *tar = tb_close(&t, &tl);
 		char *z = compress(tar, tl, i, &bl);
-		blob_write(z, bl, dig[i]);
+		tu_blob(dir, z, bl, dig[i]);
 		assert_int_equal(digest_buf(tar, tl, ids[i], NULL), 0);
 		sizes[i] = bl;
 		free(z);
@@ -90,12 +82,12 @@ static void make_image(int bad_diff)
 		 "sh\"]},"
 		 "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[%s]}}",
 		 diffs);
-	blob_write(cfg, strlen(cfg), ch);
+	tu_blob(dir, cfg, strlen(cfg), ch);
 	snprintf(man, sizeof(man),
 		 "{\"schemaVersion\":2,\"config\":{\"digest\":\"sha256:%s\",\"size\":%zu},"
 		 "\"layers\":[%s]}",
 		 ch, strlen(cfg), layers);
-	blob_write(man, strlen(man), mh);
+	tu_blob(dir, man, strlen(man), mh);
 	snprintf(idx, sizeof(idx),
 		 "{\"schemaVersion\":2,\"manifests\":[{\"digest\":\"sha256:%s\",\"size\":%zu}]}",
 		 mh, strlen(man));
@@ -120,35 +112,10 @@ static int teardown(void **state)
 	return 0;
 }
 
-static uint8_t *lz4_decode(const uint8_t *buf, size_t len, size_t *out_len)
-{
-	assert_true(len >= 8 && len % 4 == 0);
-	assert_memory_equal(buf, "\x02\x21\x4c\x18", 4);
-	size_t off = 4, olen = 0;
-	uint8_t *out = NULL;
-	for (;;) {
-		uint32_t n;
-		memcpy(&n, buf + off, 4);
-		off += 4;
-		if (n == 0)
-			break;
-		out = realloc(out, olen + (8 << 20));
-		int d = LZ4_decompress_safe((const char *)buf + off, (char *)out + olen, (int)n,
-					    8 << 20);
-		assert_true(d > 0);
-		olen += (size_t)d;
-		off += n;
-	}
-	for (; off < len; off++) /* only zero padding may follow */
-		assert_int_equal(buf[off], 0);
-	*out_len = olen;
-	return out;
-}
-
 static void check_archive(const uint8_t *lz, size_t len)
 {
 	size_t clen;
-	uint8_t *c = lz4_decode(lz, len, &clen);
+	uint8_t *c = tu_lz4_decode(lz, len, &clen);
 	const char *want[] = {"a-file", "bin",	    "bin/ash", "bin/ls", "bin/sh",
 			      "dev",	"dev/null", "etc",     NULL};
 	size_t off = 0;
@@ -276,7 +243,7 @@ static uint64_t cpio_len(const char *path)
 	size_t len, clen;
 	uint8_t *lz = (uint8_t *)tu_read_fd(fd, &len);
 	close(fd);
-	free(lz4_decode(lz, len, &clen));
+	free(tu_lz4_decode(lz, len, &clen));
 	free(lz);
 	return clen;
 }
@@ -457,7 +424,7 @@ static void layout_write(char **tars, size_t *lens, size_t n)
 	char layers[2048] = "", cfg[1200], man[3000], idx[400], ch[65], mh[65], path[128];
 	for (size_t i = 0; i < n; i++) {
 		char d[65];
-		blob_write(tars[i], lens[i], d);
+		tu_blob(dir, tars[i], lens[i], d);
 		size_t k = strlen(layers);
 		snprintf(layers + k, sizeof(layers) - k,
 			 "%s{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\","
@@ -465,12 +432,12 @@ static void layout_write(char **tars, size_t *lens, size_t n)
 			 i ? "," : "", d, lens[i]);
 	}
 	config_json(tars, lens, n, 0, cfg, sizeof(cfg));
-	blob_write(cfg, strlen(cfg), ch);
+	tu_blob(dir, cfg, strlen(cfg), ch);
 	snprintf(man, sizeof(man),
 		 "{\"schemaVersion\":2,\"config\":{\"digest\":\"sha256:%s\",\"size\":%zu},"
 		 "\"layers\":[%s]}",
 		 ch, strlen(cfg), layers);
-	blob_write(man, strlen(man), mh);
+	tu_blob(dir, man, strlen(man), mh);
 	snprintf(idx, sizeof(idx),
 		 "{\"schemaVersion\":2,\"manifests\":[{\"digest\":\"sha256:%s\",\"size\":%zu}]}",
 		 mh, strlen(man));
@@ -486,7 +453,7 @@ static uint8_t *pack_decode(const char *ref, size_t *clen, struct sb_error *err)
 	if (rootfs_pack_fd(ref, out, NULL, err) == 0) {
 		size_t len;
 		uint8_t *lz = (uint8_t *)tu_read_fd(out, &len);
-		c = lz4_decode(lz, len, clen);
+		c = tu_lz4_decode(lz, len, clen);
 		free(lz);
 	}
 	close(out);

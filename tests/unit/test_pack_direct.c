@@ -17,61 +17,10 @@
 static char dir[64];
 static int bad_diff_id; /* image_from_tar: a config whose diff_id is wrong */
 
-static void blob(const void *data, size_t len, char hex[65])
-{
-	char path[256];
-	assert_int_equal(digest_buf(data, len, hex, NULL), 0);
-	snprintf(path, sizeof(path), "%s/blobs/sha256/%s", dir, hex);
-	tu_write_file(path, data, len);
-}
-
 /* An OCI layout in dir whose one layer is this plain tar. */
 static void image_from_tar(const char *tar, size_t len)
 {
-	char lh[65], ch[65], mh[65], cfg[400], man[600], idx[300], path[128];
-	blob(tar, len, lh);
-	char diff[65];
-	memcpy(diff, lh, sizeof(diff));
-	if (bad_diff_id)
-		diff[0] = diff[0] == '0' ? '1' : '0';
-	snprintf(cfg, sizeof(cfg),
-		 "{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\","
-		 "\"diff_ids\":[\"sha256:%s\"]}}",
-		 diff);
-	blob(cfg, strlen(cfg), ch);
-	snprintf(man, sizeof(man),
-		 "{\"schemaVersion\":2,\"config\":{\"digest\":\"sha256:%s\",\"size\":%zu},"
-		 "\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\","
-		 "\"digest\":\"sha256:%s\",\"size\":%zu}]}",
-		 ch, strlen(cfg), lh, len);
-	blob(man, strlen(man), mh);
-	snprintf(idx, sizeof(idx),
-		 "{\"schemaVersion\":2,\"manifests\":[{\"digest\":\"sha256:%s\",\"size\":%zu}]}",
-		 mh, strlen(man));
-	snprintf(path, sizeof(path), "%s/index.json", dir);
-	tu_write_file(path, idx, strlen(idx));
-}
-
-static uint8_t *lz4_decode(const uint8_t *buf, size_t len, size_t *out_len)
-{
-	size_t off = 4, olen = 0;
-	uint8_t *out = malloc(1);
-	assert_true(len >= 8 && !memcmp(buf, "\x02\x21\x4c\x18", 4));
-	for (;;) {
-		uint32_t n;
-		memcpy(&n, buf + off, 4);
-		off += 4;
-		if (n == 0)
-			break;
-		out = realloc(out, olen + LZ4LEGACY_BLOCK);
-		int d = LZ4_decompress_safe((const char *)buf + off, (char *)out + olen, (int)n,
-					    LZ4LEGACY_BLOCK);
-		assert_true(d > 0);
-		olen += (size_t)d;
-		off += n;
-	}
-	*out_len = olen;
-	return out;
+	tu_oci_single(dir, tar, len, "", bad_diff_id);
 }
 
 struct drain {
@@ -133,7 +82,7 @@ static int by_str(const void *a, const void *b)
 static char *listing(const char *lz, size_t len, char (*names)[128], size_t *n)
 {
 	size_t clen, off = 0;
-	uint8_t *c = lz4_decode((const uint8_t *)lz, len, &clen);
+	uint8_t *c = tu_lz4_decode((const uint8_t *)lz, len, &clen);
 	static struct tu_cpio_ent e[MAXE];
 	*n = 0;
 	int r;
@@ -231,7 +180,7 @@ static void streams_in_tar_order(void **state)
 	assert_int_equal(n, 9);
 	for (size_t i = 0; i < n; i++)
 		assert_string_equal(names[i], order[i]);
-	uint8_t *c = lz4_decode((const uint8_t *)f, flen, &clen);
+	uint8_t *c = tu_lz4_decode((const uint8_t *)f, flen, &clen);
 	struct tu_cpio_ent e;
 	uint32_t ino = 0;
 	while (tu_cpio_next(c, clen, &off, &e) == 1) {

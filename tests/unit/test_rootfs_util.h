@@ -7,12 +7,15 @@
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <lz4.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "digest.h"
 
 /* ---- tar building ---- */
 struct tb {
@@ -204,6 +207,75 @@ static inline int tu_cpio_next(const uint8_t *buf, size_t len, size_t *off, stru
 	o = (o + e->size + 3) & ~(size_t)3;
 	*off = o;
 	return strcmp(e->name, "TRAILER!!!") ? 1 : 0;
+}
+
+/* ---- OCI layouts ---- */
+/* Store data as a blob of the layout at dir; its sha256 hex into hex. */
+static inline void tu_blob(const char *dir, const void *data, size_t len, char hex[65])
+{
+	char path[256];
+	assert_int_equal(digest_buf(data, len, hex, NULL), 0);
+	snprintf(path, sizeof(path), "%s/blobs/sha256/%s", dir, hex);
+	tu_write_file(path, data, len);
+}
+
+/* A one-layer image in the layout at dir: the plain tar as its layer, a config
+ * with config_fields ("" or e.g. "\"config\":{...},") and the layer's diff_id
+ * (one hex digit off when bad_diff_id), its manifest and index.json. */
+static inline void tu_oci_single(const char *dir, const void *tar, size_t len,
+				 const char *config_fields, int bad_diff_id)
+{
+	char lh[65], diff[65], ch[65], mh[65], cfg[600], man[600], idx[300], path[256];
+	tu_blob(dir, tar, len, lh);
+	memcpy(diff, lh, sizeof(diff));
+	if (bad_diff_id)
+		diff[0] = diff[0] == '0' ? '1' : '0';
+	snprintf(cfg, sizeof(cfg),
+		 "{\"architecture\":\"amd64\",\"os\":\"linux\",%s"
+		 "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"sha256:%s\"]}}",
+		 config_fields, diff);
+	tu_blob(dir, cfg, strlen(cfg), ch);
+	snprintf(man, sizeof(man),
+		 "{\"schemaVersion\":2,\"config\":{\"digest\":\"sha256:%s\",\"size\":%zu},"
+		 "\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\","
+		 "\"digest\":\"sha256:%s\",\"size\":%zu}]}",
+		 ch, strlen(cfg), lh, len);
+	tu_blob(dir, man, strlen(man), mh);
+	snprintf(idx, sizeof(idx),
+		 "{\"schemaVersion\":2,\"manifests\":[{\"digest\":\"sha256:%s\",\"size\":%zu}]}",
+		 mh, strlen(man));
+	snprintf(path, sizeof(path), "%s/index.json", dir);
+	tu_write_file(path, idx, strlen(idx));
+}
+
+/* ---- LZ4 legacy ---- */
+/* Decode a packed initramfs: magic, blocks, the zero end mark, then only zero
+ * padding to a multiple of 4. */
+static inline uint8_t *tu_lz4_decode(const uint8_t *buf, size_t len, size_t *out_len)
+{
+	assert_true(len >= 8 && len % 4 == 0);
+	assert_memory_equal(buf, "\x02\x21\x4c\x18", 4);
+	size_t off = 4, olen = 0;
+	uint8_t *out = NULL;
+	for (;;) {
+		uint32_t n;
+		assert_true(off + 4 <= len);
+		memcpy(&n, buf + off, 4);
+		off += 4;
+		if (n == 0)
+			break;
+		assert_true(n <= len - off);
+		out = realloc(out, olen + (8 << 20));
+		int d = LZ4_decompress_safe((const char *)buf + off, (char *)out + olen, (int)n,
+					    8 << 20);
+		assert_true(d > 0);
+		olen += (size_t)d;
+		off += n;
+	}
+	for (; off < len; off++) /* only zero padding may follow */
+		assert_int_equal(buf[off], 0);
+	*out_len = olen;
+	return out;
 }
 
 #endif
