@@ -1,6 +1,7 @@
 /* `sandbox run` signal forwarding: our signals (and the --timeout clock) become control
  * frames for the VMM (vmm_config.ctl_fd). */
 #include "run_signals.h"
+#include "thread.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -133,7 +134,7 @@ int run_signals_start(struct run_signals *s, const struct run_signals_opts *opts
 		return r;
 	}
 	pthread_sigmask(SIG_BLOCK, &s->set, &s->old);
-	int e = pthread_create(&s->thread, NULL, take, s);
+	int e = thread_spawn(&s->thread, take, s);
 	if (e) {
 		pthread_sigmask(SIG_SETMASK, &s->old, NULL);
 		run_signals_stop(s);

@@ -10,6 +10,7 @@
 
 #include "eventloop.h"
 #include "vcpu.h"
+#include "thread.h"
 
 #define WAKE_ID UINT32_MAX
 
@@ -141,7 +142,7 @@ static void *loop(void *arg)
 
 int eventloop_start(struct eventloop *l, struct sb_error *err)
 {
-	int e = pthread_create(&l->thread, NULL, loop, l);
+	int e = thread_spawn(&l->thread, loop, l);
 	if (e)
 		return error_set(err, e, "create event loop thread");
 	l->started = 1;

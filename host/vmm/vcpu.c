@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "vcpu.h"
+#include "thread.h"
 
 int vcpu_create(struct vcpu *v, struct vm *vm, unsigned index, const struct exit_ctx *exits,
 		struct sb_error *err)
@@ -104,7 +105,7 @@ static void *loop(void *arg)
 
 int vcpu_start(struct vcpu *v, struct sb_error *err)
 {
-	int e = pthread_create(&v->thread, NULL, loop, v);
+	int e = thread_spawn(&v->thread, loop, v);
 
 	if (e)
 		return error_set(err, e, "create vCPU thread");

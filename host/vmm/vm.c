@@ -9,6 +9,7 @@
 #include "arch/x86_64/layout.h"
 #include "kvm.h"
 #include "vm.h"
+#include "thread.h"
 
 static int set_slot(struct vm *vm, uint32_t slot, uint64_t gpa, uint64_t size, void *hva,
 		    struct sb_error *err)
@@ -49,7 +50,7 @@ static void *slots_thread(void *arg)
  * a thread of its own; vm_wait_ready joins it. Synchronous if no thread. */
 static int start_slots(struct vm *vm, struct sb_error *err)
 {
-	if (pthread_create(&vm->slots_tid, NULL, slots_thread, vm) == 0) {
+	if (thread_spawn(&vm->slots_tid, slots_thread, vm) == 0) {
 		vm->slots_pending = 1;
 		return 0;
 	}
