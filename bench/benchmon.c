@@ -9,8 +9,9 @@
  *   exec_ns          CLOCK_MONOTONIC just before the first copy's execve
  *   maxrss_kib_sum   sum of every copy's peak RSS (wait4 ru_maxrss)
  *   maxrss_kib_max   the largest of them
- *   guest_kib_max    with -g: the largest Rss seen in one mapping of any copy
- *                    (a VMM's guest RAM), from /proc/PID/smaps every MS ms
+ *   guest_kib_max    with -g: the largest Rss seen in one run of contiguous
+ *                    writable mappings of any copy (a VMM's guest RAM), from
+ *                    /proc/PID/smaps every MS ms
  *   memavail_drop_kib  MemAvailable before the start minus its lowest sample
  *                    (sampled every MS ms; 0 without -p)
  * The copies inherit stdin, stdout and stderr. Built by the bench scripts
@@ -58,19 +59,33 @@ static uint64_t mem_available(void)
 	return v;
 }
 
-/* The largest Rss of one mapping of pid, in KiB (0 if it is gone). */
-static uint64_t largest_mapping_rss(pid_t pid)
+/* The largest Rss of one run of address-contiguous writable mappings of pid,
+ * in KiB (0 if it is gone): a VMM's guest RAM. One mapping for most VMMs;
+ * sandbox maps big initrd files into the middle of its guest RAM, which splits
+ * it into several mappings. A neighbouring thread stack can join the run:
+ * a few KiB, counted as guest RAM for every VMM alike. */
+static uint64_t guest_rss(pid_t pid)
 {
-	char path[64], line[512];
-	unsigned long long v, best = 0;
+	char path[64], line[512], perms[8];
+	unsigned long long v, lo, hi, end = 0, run = 0, best = 0;
+	int in_run = 0;
 
 	snprintf(path, sizeof(path), "/proc/%d/smaps", (int)pid);
 	FILE *f = fopen(path, "r");
 	if (!f)
 		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "Rss: %llu kB", &v) == 1 && v > best)
-			best = v;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%llx-%llx %7s", &lo, &hi, perms) == 3) {
+			int rw = perms[0] == 'r' && perms[1] == 'w';
+			if (!rw || !in_run || lo != end)
+				run = 0;
+			in_run = rw;
+			end = hi;
+		} else if (in_run && sscanf(line, "Rss: %llu kB", &v) == 1) {
+			run += v;
+			best = run > best ? run : best;
+		}
+	}
 	fclose(f);
 	return best;
 }
@@ -152,7 +167,7 @@ int main(int argc, char **argv)
 		uint64_t a = mem_available();
 		avail_min = a && a < avail_min ? a : avail_min;
 		for (int i = 0; guest && i < n; i++) {
-			uint64_t g = copies[i].done ? 0 : largest_mapping_rss(copies[i].pid);
+			uint64_t g = copies[i].done ? 0 : guest_rss(copies[i].pid);
 			guest_max = g > guest_max ? g : guest_max;
 		}
 		struct timespec ts = {.tv_sec = poll_ms / 1000,
