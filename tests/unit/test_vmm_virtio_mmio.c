@@ -1,5 +1,6 @@
 /* Unit tests for the virtio-mmio transport: identity registers, features, queue setup, reset,
  * interrupts, config space, and virtio-rng on top of it. */
+#include <errno.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_mmio.h>
 #include <linux/virtio_ring.h>
@@ -195,6 +196,37 @@ static void test_bad_queue_setup(void **state)
 	assert_false(runstate_stopped(&f->rs));
 }
 
+/* Per-queue QueueNumMax: each queue offers and enforces its own. */
+static void test_queue_sizes(void **state)
+{
+	struct fx *f = *state;
+	static const uint16_t sizes[2] = {4, 64};
+	struct virtio_dev_ops ops = dummy_ops;
+	struct virtio_mmio t;
+	struct vdrv_q q;
+
+	ops.queue_sizes = sizes;
+	assert_int_equal(virtio_mmio_check_ops(&ops), 0);
+	virtio_mmio_init(&t, &ops, &f->d, &f->mem, &f->rs);
+	assert_int_equal(vdrv_read(&t, VIRTIO_MMIO_QUEUE_NUM_MAX), 4);
+	vdrv_write(&t, VIRTIO_MMIO_QUEUE_SEL, 1);
+	assert_int_equal(vdrv_read(&t, VIRTIO_MMIO_QUEUE_NUM_MAX), 64);
+	vdrv_negotiate(&t, VIRTIO_FEATURE_VERSION_1);
+	assert_int_equal(vdrv_queue(&t, &q, &f->mem, 1, 64), 1);
+	assert_int_equal(vdrv_queue(&t, &q, &f->mem, 0, 8), 0); /* over queue 0's 4 */
+	assert_true(vdrv_read(&t, VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET);
+	virtio_mmio_destroy(&t);
+
+	/* Every entry must be a power of two, 1..VIRTQ_MAX_SIZE. */
+	static const uint16_t odd[2] = {4, 6}, zero[2] = {0, 4}, big[2] = {4, 512};
+	ops.queue_sizes = odd;
+	assert_int_equal(virtio_mmio_check_ops(&ops), -EINVAL);
+	ops.queue_sizes = zero;
+	assert_int_equal(virtio_mmio_check_ops(&ops), -EINVAL);
+	ops.queue_sizes = big;
+	assert_int_equal(virtio_mmio_check_ops(&ops), -EINVAL);
+}
+
 static void test_hostile_chain_breaks_device(void **state)
 {
 	struct fx *f = *state;
@@ -293,6 +325,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_features, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_queue_setup_and_notify, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bad_queue_setup, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_queue_sizes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_hostile_chain_breaks_device, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_reset_clears_queues, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_config_space, setup, teardown),

@@ -202,12 +202,35 @@ static void console_reset(void *dev)
 		eventloop_enable(c->loop, c->stdin_src, 0);
 }
 
+/* QueueNumMax per queue. The guest driver fills every receive queue, one
+ * 4 KiB page and one kick per entry, as soon as the port exists: at 128
+ * each, 3 MiB of guest RAM and 768 exits before any data. So a receive queue
+ * gets what its port carries: 64 pages of stdin in flight, a few for the
+ * control streams, 2 where the host never sends. Transmit queues cost only
+ * their ring until used. */
+_Static_assert(CONSOLE_QUEUES == 12 && CONSOLE_CONTROL == 4,
+	       "queue_sizes follows console_rx_queue: port 0, the control pair, ports 1-4");
+static const uint16_t queue_sizes[CONSOLE_QUEUES] = {
+    [0] = 2,			   /* port 0 (hvc0) receive: nothing to send */
+    [1] = CONSOLE_QUEUE_SIZE,	   /* port 0 transmit */
+    [2] = 16,			   /* control receive: port add/name/open messages */
+    [3] = 16,			   /* control transmit: the driver waits for each one */
+    [4] = 64,			   /* stdin receive: the workload's input */
+    [5] = 2,			   /* stdin transmit: unused */
+    [6] = 2,			   /* stdout receive: unused */
+    [7] = CONSOLE_QUEUE_SIZE,	   /* stdout transmit */
+    [8] = 2,			   /* stderr receive: unused */
+    [9] = CONSOLE_QUEUE_SIZE,	   /* stderr transmit */
+    [10] = 8,			   /* control port receive: signal and winsize frames */
+    [11] = 16,			   /* control port transmit: status and uptime frames */
+};
+
 const struct virtio_dev_ops console_ops = {
     .name = "console",
     .device_id = VIRTIO_ID_CONSOLE,
     .features = 1ull << VIRTIO_CONSOLE_F_MULTIPORT,
     .num_queues = CONSOLE_QUEUES,
-    .queue_size = CONSOLE_QUEUE_SIZE,
+    .queue_sizes = queue_sizes,
     .config_size = sizeof(struct virtio_console_config),
     .broken_ends_vm = 1, /* it carries the workload's streams: never lose them silently */
     .read_config = console_read_config,

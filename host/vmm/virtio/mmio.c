@@ -12,15 +12,24 @@
 #define MAGIC 0x74726976u  /* "virt" */
 #define VENDOR 0x786f6273u /* "sbox" */
 
+/* QueueNumMax of queue i (< num_queues). */
+static uint16_t queue_max(const struct virtio_dev_ops *ops, unsigned i)
+{
+	return ops->queue_sizes ? ops->queue_sizes[i] : ops->queue_size;
+}
+
 int virtio_mmio_check_ops(const struct virtio_dev_ops *ops)
 {
-	uint16_t qs = ops->queue_size;
-
 	if (!ops->name || !ops->device_id || !ops->queue_notify || !ops->num_queues ||
-	    ops->num_queues > VIRTIO_MAX_QUEUES || !qs || qs > VIRTQ_MAX_SIZE || (qs & (qs - 1)) ||
+	    ops->num_queues > VIRTIO_MAX_QUEUES ||
 	    ops->config_size > VIRTIO_MMIO_WINDOW - VIRTIO_MMIO_CONFIG ||
 	    (ops->config_size && !ops->read_config) || (ops->features & VIRTIO_FEATURE_VERSION_1))
 		return -EINVAL;
+	for (unsigned i = 0; i < ops->num_queues; i++) {
+		uint16_t qs = queue_max(ops, i);
+		if (!qs || qs > VIRTQ_MAX_SIZE || (qs & (qs - 1)))
+			return -EINVAL;
+	}
 	return 0;
 }
 
@@ -33,7 +42,7 @@ static void reset(struct virtio_mmio *t)
 	t->broken = 0;
 	t->broken_reason[0] = '\0';
 	for (unsigned i = 0; i < VIRTIO_MAX_QUEUES; i++)
-		virtq_reset(&t->vq[i], t->ops->queue_size);
+		virtq_reset(&t->vq[i], i < t->ops->num_queues ? queue_max(t->ops, i) : 0);
 	if (t->ops->reset)
 		t->ops->reset(t->dev);
 }
@@ -139,7 +148,7 @@ static uint32_t read_reg(struct virtio_mmio *t, uint64_t off)
 			   ? (uint32_t)(offered(t) >> (32 * t->dev_features_sel))
 			   : 0;
 	case VIRTIO_MMIO_QUEUE_NUM_MAX:
-		return q ? t->ops->queue_size : 0;
+		return q ? queue_max(t->ops, t->queue_sel) : 0;
 	case VIRTIO_MMIO_QUEUE_READY:
 		return q ? (uint32_t)q->ready : 0;
 	case VIRTIO_MMIO_INTERRUPT_STATUS:
@@ -182,7 +191,7 @@ static void write_queue_ready(struct virtio_mmio *t, struct virtq *q, uint32_t v
 	}
 	if (q->ready || t->broken)
 		return;
-	if (virtq_enable(q, t->mem, t->ops->queue_size) < 0)
+	if (virtq_enable(q, t->mem, queue_max(t->ops, (unsigned)(q - t->vq))) < 0)
 		virtio_mmio_fail(t, q->error);
 }
 

@@ -27,6 +27,10 @@ struct virtio_dev_ops {
 	uint64_t features;    /* device-specific bits; the transport adds VERSION_1 */
 	uint16_t num_queues;  /* 1..VIRTIO_MAX_QUEUES */
 	uint16_t queue_size;  /* QueueNumMax of every queue, power of two <= VIRTQ_MAX_SIZE */
+	/* Or one QueueNumMax per queue (num_queues entries, same rules). Linux
+	 * sizes a queue at its QueueNumMax, and some drivers fill a receive
+	 * queue with a page per entry, a kick each, before any data exists. */
+	const uint16_t *queue_sizes;
 	uint32_t config_size; /* bytes of config space */
 	int broken_ends_vm;   /* a broken queue ends the VM instead of NEEDS_RESET */
 	/* off + len <= config_size is checked by the transport. */
