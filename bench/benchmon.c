@@ -60,10 +60,10 @@ static uint64_t mem_available(void)
 }
 
 /* The largest Rss of one run of address-contiguous writable mappings of pid,
- * in KiB (0 if it is gone): a VMM's guest RAM. One mapping for most VMMs;
- * sandbox maps big initrd files into the middle of its guest RAM, which splits
- * it into several mappings. A neighbouring thread stack can join the run:
- * a few KiB, counted as guest RAM for every VMM alike. */
+ * in KiB (0 if it is gone): a VMM's guest RAM, one mapping or several (a file
+ * mapped into it, different advice on parts of it split it). A neighbouring
+ * thread stack can join the run: a few KiB, counted as guest RAM for every
+ * VMM alike. */
 static uint64_t guest_rss(pid_t pid)
 {
 	char path[64], line[512], perms[8];

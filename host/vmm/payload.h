@@ -10,8 +10,6 @@
 #include "vmm.h"
 
 #define PAYLOAD_KERNEL_MAX (512u << 20)
-/* Initrd files from this size on are mapped into guest RAM, not read. */
-#define PAYLOAD_MAP_MIN (1u << 20)
 
 /* A read-only view of a whole file. */
 struct payload_map {
@@ -25,9 +23,7 @@ void payload_unmap(struct payload_map *map);
 /* Total size of the initrd blobs, each starting at a 4-byte-aligned offset. */
 int payload_initrd_size(const struct vmm_blob *b, size_t n, uint64_t *size, struct sb_error *err);
 /* Put the blobs at [gpa, gpa + size) (size from payload_initrd_size), zero
- * padding between. A large file at a page-aligned place is mapped there
- * (MAP_PRIVATE) rather than copied: a file that shrinks while the VM runs
- * then ends the VM (KVM_RUN fails with EFAULT), never the VMM. */
+ * padding between. A file whose size changed since it was measured is refused. */
 int payload_initrd_copy(const struct vmm_blob *b, size_t n, struct vm_mem *m, uint64_t gpa,
 			uint64_t size, struct sb_error *err);
 
