@@ -246,7 +246,7 @@ static int final_status(int wstatus, const struct config *cfg, const char *cgrou
 	uint64_t kills = cgroup_root ? cgroup_oom_kills(cgroup_root) : 0;
 	int status = status_from_wait(wstatus, kills, &oom);
 	if (oom) {
-		char line[128];
+		char line[160];
 		size_t n = status_oom_note(cfg->limits.memory_max, line, sizeof(line));
 		user_note(line, n);
 	}

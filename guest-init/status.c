@@ -36,11 +36,13 @@ int status_exec_failure(const char *name, int errnum, bool searched, char *msg, 
 
 size_t status_oom_note(uint64_t memory_max, char *buf, size_t len)
 {
-	char limit[64] = "";
+	char limit[64] = "the VM's memory";
 	if (memory_max)
-		snprintf(limit, sizeof(limit), " (memory limit %llu bytes)",
+		snprintf(limit, sizeof(limit), "memory limit %llu bytes",
 			 (unsigned long long)memory_max);
-	int n = snprintf(buf, len, "sandbox: workload killed: out of memory%s\n", limit);
+	int n = snprintf(buf, len,
+			 "sandbox: workload killed: out of memory (%s; raise it with --memory)\n",
+			 limit);
 	if (n < 0 || len == 0)
 		return 0;
 	return (size_t)n < len ? (size_t)n : len - 1;

@@ -146,9 +146,13 @@ int oci_src_open(struct oci_src *s, const char *path, enum oci_ref_kind *kind, u
 			      S_ISDIR(st.st_mode) ? "a directory, not an archive"
 						  : "not a directory");
 	} else {
-		uint64_t size;
+		uint64_t size = 0;
 		s->fd = open_regular(path, "archive", &size, err);
-		r = s->fd < 0 ? s->fd : oci_archive_inflate(&s->fd, path, max_archive, err);
+		if (s->fd >= 0 && size == 0)
+			r = error_set(err, EINVAL, "image archive `%s` is an empty file", path);
+		else
+			r = s->fd < 0 ? s->fd
+				      : oci_archive_inflate(&s->fd, path, max_archive, err);
 		if (r >= 0)
 			r = tarindex_open(s->fd, path, &s->tar, err);
 		if (r == 0)

@@ -83,17 +83,19 @@ static void test_exec_failures(void **state)
 static void test_oom_note(void **state)
 {
 	(void)state;
-	char line[128];
+	char line[160];
 	size_t n = status_oom_note(33554432, line, sizeof(line));
 	assert_string_equal(
-	    line, "sandbox: workload killed: out of memory (memory limit 33554432 bytes)\n");
+	    line, "sandbox: workload killed: out of memory (memory limit 33554432 bytes; "
+		  "raise it with --memory)\n");
 	assert_int_equal(n, strlen(line));
 	/* No -m: the VM's memory ran out, there is no limit to name. */
 	n = status_oom_note(0, line, sizeof(line));
-	assert_string_equal(line, "sandbox: workload killed: out of memory\n");
+	assert_string_equal(line, "sandbox: workload killed: out of memory (the VM's memory; "
+				  "raise it with --memory)\n");
 	assert_int_equal(n, strlen(line));
 	n = status_oom_note(UINT64_MAX, line, sizeof(line));
-	assert_non_null(strstr(line, "(memory limit 18446744073709551615 bytes)\n"));
+	assert_non_null(strstr(line, "(memory limit 18446744073709551615 bytes; "));
 	char small[10];
 	n = status_oom_note(1, small, sizeof(small));
 	assert_int_equal(n, sizeof(small) - 1);

@@ -7,7 +7,7 @@ img="$IMAGES/debian"
 run sandbox run -m 32m "$img" dd if=/dev/zero of=/dev/null bs=64M count=1
 expect_eq "OOM: exit status" "$rc" 137
 expect_eq "OOM: stdout" "$out" ""
-expect_eq "OOM: stderr" "$err" "sandbox: workload killed: out of memory (memory limit 33554432 bytes)"
+expect_eq "OOM: stderr" "$err" "sandbox: workload killed: out of memory (memory limit 33554432 bytes; raise it with --memory)"
 
 run sandbox run -m 32m "$img" bash -c 'dd if=/dev/zero of=/dev/null bs=64M count=1 2>/dev/null
 echo "dd=$?"

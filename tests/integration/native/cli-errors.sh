@@ -74,6 +74,8 @@ mkdir "$tmp/dir" && echo hello >"$tmp/dir/file" && echo hello >"$tmp/text"
 (cd "$tmp/dir" && tar cf "$tmp/plain.tar" file)
 check "\`$tmp/dir\` is a directory without oci-layout or index.json" pack "$tmp/dir" -o "$tmp/o"
 check "\`$tmp/text\` is not a readable tar" pack "$tmp/text" -o "$tmp/o"
+: >"$tmp/empty"
+check "image archive \`$tmp/empty\` is an empty file" pack "$tmp/empty" -o "$tmp/o"
 check "\`$tmp/plain.tar\` is a tar without oci-layout, index.json or manifest.json" \
 	pack "$tmp/plain.tar" -o "$tmp/o"
 
