@@ -64,9 +64,14 @@ static int setup(void **state)
 	if (console_attach(&f.c, &f.loop, NULL) < 0)
 		return -1;
 	vdrv_negotiate(T(&f), VIRTIO_FEATURE_VERSION_1 | 1ull << VIRTIO_CONSOLE_F_MULTIPORT);
-	for (unsigned i = 0; i < CONSOLE_QUEUES; i++)
-		if (vdrv_queue(T(&f), &f.q[i], &f.mem, i, 8) != 1)
+	/* Each queue at 8 entries, or at its QueueNumMax when that is smaller
+	 * (receive queues the host never fills offer 2). */
+	for (unsigned i = 0; i < CONSOLE_QUEUES; i++) {
+		vdrv_write(T(&f), VIRTIO_MMIO_QUEUE_SEL, i);
+		uint32_t max = vdrv_read(T(&f), VIRTIO_MMIO_QUEUE_NUM_MAX);
+		if (vdrv_queue(T(&f), &f.q[i], &f.mem, i, (uint16_t)(max < 8 ? max : 8)) != 1)
 			return -1;
+	}
 	*state = &f;
 	return 0;
 }
