@@ -32,7 +32,7 @@ FUZZ_FLAGS := $(STD) $(WARN) -Wno-missing-prototypes -O1 -g $(INC) \
 # no shared library. bench/startup measures exec -> first KVM_RUN.
 ISAL_A := $(B)/isal/libisal.a
 HOST_LIBS := -larchive -ljansson -lcrypto -llz4 -lfdt -lzstd -llzma -lbz2 -lz $(ISAL_A) \
-	-lpthread -lm
+	-lseccomp -lpthread -lm
 
 ifeq ($(V),1)
 Q :=

@@ -13,8 +13,8 @@ VMM_VIRTIO_SRCS := host/vmm/virtio/mmio.c host/vmm/virtio/virtq.c host/vmm/virti
 VMM_SRCS := host/vmm/builder.c host/vmm/bus.c host/vmm/devmgr.c host/vmm/eventloop.c \
 	host/vmm/exit.c host/vmm/fdwrite.c \
 	host/vmm/kvm.c host/vmm/logring.c host/vmm/memory.c host/vmm/payload.c \
-	host/vmm/runstate.c host/vmm/vcpu.c host/vmm/vm.c $(VMM_DEV_SRCS) $(VMM_VIRTIO_SRCS) \
-	$(VMM_ARCH_SRCS)
+	host/vmm/runstate.c host/vmm/sysfilter.c host/vmm/vcpu.c host/vmm/vm.c $(VMM_DEV_SRCS) \
+	$(VMM_VIRTIO_SRCS) $(VMM_ARCH_SRCS)
 HOST_SRCS += $(VMM_SRCS)
 
 # Unit tests (no /dev/kvm needed): each links only the ioctl-free modules it tests.
@@ -34,6 +34,10 @@ test_vmm_hostio_SRCS := host/vmm/devices/hostio.c host/vmm/exit.c host/vmm/bus.c
 	host/vmm/runstate.c host/vmm/fdwrite.c host/util/error.c
 test_vmm_payload_SRCS := host/vmm/payload.c host/vmm/memory.c host/util/error.c
 test_vmm_uart_LIBS := -lpthread
+# seccomp: the allow-lists in a forked child's thread (libseccomp builds them).
+UNIT_TESTS += test_vmm_seccomp
+test_vmm_seccomp_SRCS := host/vmm/sysfilter.c host/util/error.c
+test_vmm_seccomp_LIBS := -lseccomp -lpthread
 
 # virtio: fake guest RAM and a fake driver (tests/unit/test_vmm_vdrv.c).
 VDRV := tests/unit/test_vmm_vdrv.c host/vmm/memory.c host/vmm/runstate.c host/util/error.c

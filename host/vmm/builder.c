@@ -4,7 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "abi.h"
 #include "arch/x86_64/arch.h"
@@ -17,6 +19,7 @@
 #include "logring.h"
 #include "payload.h"
 #include "runstate.h"
+#include "sysfilter.h"
 #include "vcpu.h"
 #include "virtio/console.h"
 #include "virtio/rng.h"
@@ -40,6 +43,10 @@ struct machine {
 	struct kernel_image kernel;
 	uint64_t initrd_gpa, initrd_size;
 	struct cpuid_table cpuid;
+	/* The seccomp programs of the vCPU and event-loop threads, and the
+	 * eventfd their SIGSYS handler pokes on a forbidden call. */
+	struct sysfilter filter;
+	int trapfd;
 	pthread_mutex_t lock; /* vcpu[].started against kick() */
 	unsigned nvcpus;      /* created */
 	struct vcpu vcpu[VMM_MAX_VCPUS];
@@ -134,6 +141,47 @@ static int add_devices(struct machine *m, const struct vmm_config *cfg, struct s
 	return r;
 }
 
+/* Event loop: a filtered thread was denied a system call (the SIGSYS
+ * handler poked trapfd); end the VM, report() says which call. */
+static void on_forbidden(void *ctx)
+{
+	struct machine *m = ctx;
+	uint64_t v;
+
+	if (read(m->trapfd, &v, sizeof(v)) == sizeof(v))
+		runstate_fail(&m->rs, "a VMM thread made a forbidden system call (seccomp)");
+}
+
+/* First thing on the event-loop thread. */
+static int enter_loop(void *ctx)
+{
+	struct machine *m = ctx;
+	int r = sysfilter_enter(&m->filter, SYSFILTER_EVENTLOOP);
+
+	if (r < 0)
+		runstate_fail(&m->rs, "could not install the event loop's seccomp filter: %s",
+			      strerror(-r));
+	return r;
+}
+
+/* The seccomp filters of the guest-facing threads: built once here, before
+ * any of them starts; each installs its own before it handles guest input. */
+static int add_filter(struct machine *m, struct sb_error *err)
+{
+	int r = sysfilter_build(&m->filter, err);
+	if (r < 0)
+		return r;
+	m->trapfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (m->trapfd < 0)
+		return error_set(err, errno, "seccomp eventfd");
+	r = eventloop_add(&m->loop, m->trapfd, on_forbidden, m, 1, err);
+	if (r < 0)
+		return r;
+	m->loop.on_start = enter_loop;
+	m->loop.on_start_ctx = m;
+	return sysfilter_arm(m->trapfd, err);
+}
+
 static int add_vcpus(struct machine *m, unsigned n, int cfg_stats, struct sb_error *err)
 {
 	struct exit_ctx exits = {.pio = &m->pio, .mmio = &m->mmio, .rs = &m->rs};
@@ -145,6 +193,7 @@ static int add_vcpus(struct machine *m, unsigned n, int cfg_stats, struct sb_err
 			break;
 		m->nvcpus++;
 		m->vcpu[i].stop_at_first_run = i == 0 && cfg_stats == VMM_STATS_FIRST_RUN;
+		m->vcpu[i].filter = &m->filter;
 		r = arch_vcpu_setup(m->vcpu[i].fd, &m->cpuid, i, n, &m->kernel, err);
 	}
 	return r;
@@ -196,11 +245,16 @@ static void measure(struct machine *m, struct vmm_result *res)
 		res->stats.peak_rss = (uint64_t)ru.ru_maxrss * 1024; /* KiB on Linux */
 }
 
-static int report(struct machine *m, const struct vmm_config *cfg, struct vmm_result *res)
+static int report(struct machine *m, const struct vmm_config *cfg, struct vmm_result *res,
+		  struct sb_error *err)
 {
+	char why[256];
+
 	if (cfg->stats)
 		measure(m, res);
 	logring_tail(&m->log, res->last_log, sizeof(res->last_log));
+	if (sysfilter_reason(why, sizeof(why)))
+		return error_set(err, 0, "%s; the VM was stopped", why);
 	if (m->rs.has_status) {
 		res->status = m->rs.status;
 		res->init_failed = m->rs.init_failed;
@@ -214,6 +268,10 @@ static int report(struct machine *m, const struct vmm_config *cfg, struct vmm_re
 static void machine_destroy(struct machine *m)
 {
 	eventloop_destroy(&m->loop); /* no device callbacks after this */
+	sysfilter_disarm();
+	if (m->trapfd >= 0)
+		close(m->trapfd);
+	sysfilter_free(&m->filter);
 	devmgr_destroy(&m->dm);
 	console_destroy(&m->con);
 	rng_destroy(&m->rng);
@@ -242,6 +300,7 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *res, struct sb_erro
 	pthread_mutex_init(&m->log_lock, NULL);
 	runstate_init(&m->rs, kick, m);
 	m->loop.epfd = m->loop.wakefd = -1; /* destroyable before eventloop_init */
+	m->trapfd = -1;
 	/* Device state holds no resources: set up here, destroyed in any case. */
 	const struct console_io io = {
 	    .stdin_fd = cfg->stdin_fd,
@@ -265,6 +324,8 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *res, struct sb_erro
 	if (r == 0)
 		r = add_devices(m, cfg, err); /* they extend the command line */
 	if (r == 0)
+		r = add_filter(m, err);
+	if (r == 0)
 		r = arch_write_boot_info(&m->vm.mem, &m->kernel, m->cmdline, m->initrd_gpa,
 					 m->initrd_size, cfg->vcpus, err);
 	if (r == 0)
@@ -274,7 +335,7 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *res, struct sb_erro
 	if (r == 0)
 		r = start_vcpus(m, err);
 	if (r == 0)
-		r = report(m, cfg, res);
+		r = report(m, cfg, res, err);
 	machine_destroy(m);
 	return r;
 }

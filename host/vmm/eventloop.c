@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -123,6 +124,7 @@ static void *loop(void *arg)
 	struct epoll_event ev[16];
 	sigset_t set;
 
+	prctl(PR_SET_NAME, "vmm-io", 0, 0, 0);
 	sigfillset(&set);
 	sigdelset(&set, VCPU_KICK_SIGNAL);
 	sigdelset(&set, SIGSEGV);
@@ -130,6 +132,8 @@ static void *loop(void *arg)
 	sigdelset(&set, SIGFPE);
 	sigdelset(&set, SIGILL);
 	pthread_sigmask(SIG_SETMASK, &set, NULL);
+	if (l->on_start && l->on_start(l->on_start_ctx) != 0)
+		return NULL;
 	while (!atomic_load(&l->stop)) {
 		int n = epoll_wait(l->epfd, ev, 16, atomic_load(&l->busy) ? 0 : -1);
 		if (n < 0 && errno != EINTR)

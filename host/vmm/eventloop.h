@@ -30,6 +30,11 @@ struct eventloop {
 	atomic_uint busy; /* enabled non-pollable sources */
 	pthread_t thread;
 	int started;
+	/* Optional, set before eventloop_start: runs first on the loop thread,
+	 * before any source (the VMM installs its seccomp filter); nonzero ends
+	 * the thread at once. */
+	int (*on_start)(void *ctx);
+	void *on_start_ctx;
 };
 
 /* 0 or -errno. */

@@ -1,9 +1,11 @@
 /* A vCPU: its KVM fd, kvm_run mapping, and one thread running KVM_RUN and the exit loop. */
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -74,8 +76,12 @@ static void *loop(void *arg)
 	struct vcpu *v = arg;
 	struct runstate *rs = v->exits.rs;
 	sigset_t set;
+	char name[16];
 
-	/* Only the kick signal (and faults) reach vCPU threads; SIGPIPE becomes EPIPE. */
+	snprintf(name, sizeof(name), "vcpu%u", v->exits.vcpu);
+	prctl(PR_SET_NAME, name, 0, 0, 0);
+	/* Only the kick signal (and faults; SIGSYS once the filter is in)
+	 * reach vCPU threads; SIGPIPE becomes EPIPE. */
 	sigfillset(&set);
 	sigdelset(&set, VCPU_KICK_SIGNAL);
 	sigdelset(&set, SIGSEGV);
@@ -83,6 +89,12 @@ static void *loop(void *arg)
 	sigdelset(&set, SIGFPE);
 	sigdelset(&set, SIGILL);
 	pthread_sigmask(SIG_SETMASK, &set, NULL);
+	int r = v->filter ? sysfilter_enter(v->filter, SYSFILTER_VCPU) : 0;
+	if (r < 0) {
+		runstate_fail(rs, "could not install the seccomp filter of vCPU %u: %s",
+			      v->exits.vcpu, strerror(-r));
+		return NULL;
+	}
 	while (!runstate_stopped(rs)) {
 		if (!v->first_run_ns)
 			first_run(v);

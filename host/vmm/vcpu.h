@@ -9,6 +9,7 @@
 
 #include "error.h"
 #include "exit.h"
+#include "sysfilter.h"
 #include "vm.h"
 
 /* A real-time signal: SIGUSR1/2 belong to the workload (sandbox run forwards them). */
@@ -24,6 +25,9 @@ struct vcpu {
 	/* Set before vcpu_start: end the VM at the first KVM_RUN (bench/startup). */
 	int stop_at_first_run;
 	uint64_t first_run_ns; /* CLOCK_MONOTONIC entering the first KVM_RUN, set by the thread */
+	/* Set before vcpu_start: the thread installs its seccomp filter before
+	 * its first KVM_RUN (NULL: none; sysfilter_arm must have run). */
+	const struct sysfilter *filter;
 };
 
 /* KVM_CREATE_VCPU index and map its kvm_run. 0 or -errno (nothing left to free). */

@@ -82,7 +82,12 @@ const char *vmm_default_cmdline(void);
 /* Boot and run the VM to its end. Returns 0 when the guest reported a status
  * (result->status valid); 1 when the VM ended without one (result->reason);
  * a negative errno with err filled for VMM failures. Uses SIGRTMIN internally
- * to kick vCPU threads (installs a no-op handler for it). */
+ * to kick vCPU threads (installs a no-op handler for it).
+ * The vCPU and event-loop threads run under seccomp allow-lists (sysfilter.h;
+ * the calling thread stays unfiltered). A call off the list fails, ends the
+ * VM and makes vmm_run fail with "VMM vCPU thread made a forbidden system
+ * call: NAME (seccomp); the VM was stopped". SIGSYS has our handler during
+ * the run. One vmm_run at a time per process. */
 int vmm_run(const struct vmm_config *cfg, struct vmm_result *result, struct sb_error *err);
 
 /* 0 when this host can boot a stock Linux guest, else a negative errno and a
