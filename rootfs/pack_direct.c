@@ -153,19 +153,7 @@ static int needs_merge(struct direct *d, const char *path, const struct tree_ent
 	struct rec *parent = slash ? lookup(d, path, (size_t)(slash - path)) : NULL;
 	if (lookup(d, path, strlen(path)) || (slash && (!parent || !S_ISDIR(parent->mode))))
 		return 1;
-	if (e->hardlink)
-		return 0;
-	switch (e->mode & S_IFMT) {
-	case S_IFREG:
-	case S_IFDIR:
-	case S_IFCHR:
-	case S_IFBLK:
-	case S_IFIFO:
-		return 0;
-	case S_IFLNK:
-		return strlen(e->link) > d->max_path;
-	}
-	return 1;
+	return tree_entry_check(e, d->max_path) != 0;
 }
 
 static int on_entry(void *ctx, const char *path, const struct tree_entry *e, struct sb_error *err)

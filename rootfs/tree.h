@@ -49,6 +49,10 @@ int tree_path_normalize(const char *in, char *out, uint32_t max, struct sb_error
 /* Apply an entry at a normalized path (a later entry replaces any earlier one;
  * dir over dir merges). Parent symlinks are followed inside the tree. */
 int tree_add(struct tree *t, const char *path, const struct tree_entry *e, struct sb_error *err);
+/* Whether tree_add takes e's kind: a regular file, directory, device, FIFO,
+ * a symlink whose target fits max_path or a hard link with a target. 0, or
+ * the negative errno tree_add refuses it with. */
+int tree_entry_check(const struct tree_entry *e, uint32_t max_path);
 /* .wh.NAME: remove path (and its subtree) as far as it comes from lower layers. */
 int tree_whiteout(struct tree *t, const char *path, struct sb_error *err);
 /* .wh..wh..opq in dir: hide everything lower layers put under it. */

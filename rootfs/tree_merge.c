@@ -35,12 +35,10 @@ static int link_source(struct tree *t, const char *target, struct node **out, st
 	return 0;
 }
 
-static int check_entry(struct tree *t, const char *path, const struct tree_entry *e,
-		       struct sb_error *err)
+int tree_entry_check(const struct tree_entry *e, uint32_t max_path)
 {
 	if (e->hardlink)
-		return e->link ? 0
-			       : error_set(err, EINVAL, "`%.200s`: hard link without target", path);
+		return e->link ? 0 : -EINVAL;
 	switch (e->mode & S_IFMT) {
 	case S_IFREG:
 	case S_IFDIR:
@@ -49,12 +47,22 @@ static int check_entry(struct tree *t, const char *path, const struct tree_entry
 	case S_IFIFO:
 		return 0;
 	case S_IFLNK:
-		if (!e->link || strlen(e->link) > t->max_path)
-			return error_set(err, ENAMETOOLONG, "`%.200s`: bad symlink target", path);
-		return 0;
+		return e->link && strlen(e->link) <= max_path ? 0 : -ENAMETOOLONG;
 	}
-	return error_set(err, EINVAL, "`%.200s`: unsupported file type 0%o", path,
-			 e->mode & S_IFMT);
+	return -EINVAL;
+}
+
+static int check_entry(struct tree *t, const char *path, const struct tree_entry *e,
+		       struct sb_error *err)
+{
+	int r = tree_entry_check(e, t->max_path);
+	if (!r)
+		return 0;
+	if (e->hardlink)
+		return error_set(err, -r, "`%.200s`: hard link without target", path);
+	if (S_ISLNK(e->mode))
+		return error_set(err, -r, "`%.200s`: bad symlink target", path);
+	return error_set(err, -r, "`%.200s`: unsupported file type 0%o", path, e->mode & S_IFMT);
 }
 
 /* What the new node will hold, taken before the old node is removed (a hard

@@ -213,6 +213,29 @@ static void limits(void **state)
 	tree_destroy(t);
 }
 
+/* The kinds tree_add takes, as the streaming packer asks before it writes. */
+static void entry_check(void **state)
+{
+	(void)state;
+	const uint32_t kinds[] = {S_IFREG, S_IFDIR, S_IFCHR, S_IFBLK, S_IFIFO};
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		struct tree_entry e = {.mode = kinds[i] | 0644};
+		assert_int_equal(tree_entry_check(&e, 8), 0);
+	}
+	struct tree_entry e = {.mode = 0140000 | 0644}; /* socket */
+	assert_int_equal(tree_entry_check(&e, 8), -EINVAL);
+	e = (struct tree_entry){.mode = S_IFLNK | 0777, .link = "12345678"};
+	assert_int_equal(tree_entry_check(&e, 8), 0);
+	e.link = "123456789";
+	assert_int_equal(tree_entry_check(&e, 8), -ENAMETOOLONG);
+	e.link = NULL;
+	assert_int_equal(tree_entry_check(&e, 8), -ENAMETOOLONG);
+	e = (struct tree_entry){.mode = S_IFREG | 0644, .hardlink = 1, .link = "a"};
+	assert_int_equal(tree_entry_check(&e, 8), 0);
+	e.link = NULL;
+	assert_int_equal(tree_entry_check(&e, 8), -EINVAL);
+}
+
 static void normalize(void **state)
 {
 	(void)state;
@@ -243,6 +266,7 @@ int main(void)
 	    cmocka_unit_test(hard_link_errors),
 	    cmocka_unit_test(symlinked_parents_are_followed),
 	    cmocka_unit_test(limits),
+	    cmocka_unit_test(entry_check),
 	    cmocka_unit_test(normalize),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
