@@ -421,7 +421,7 @@ static void config_json(char **tars, size_t *lens, size_t n, int bad_diff, char 
 /* An OCI layout in dir with uncompressed layers. */
 static void layout_write(char **tars, size_t *lens, size_t n)
 {
-	char layers[2048] = "", cfg[1200], man[3000], idx[400], ch[65], mh[65], path[128];
+	char layers[2048] = "", cfg[1200];
 	for (size_t i = 0; i < n; i++) {
 		char d[65];
 		tu_blob(dir, tars[i], lens[i], d);
@@ -432,17 +432,7 @@ static void layout_write(char **tars, size_t *lens, size_t n)
 			 i ? "," : "", d, lens[i]);
 	}
 	config_json(tars, lens, n, 0, cfg, sizeof(cfg));
-	tu_blob(dir, cfg, strlen(cfg), ch);
-	snprintf(man, sizeof(man),
-		 "{\"schemaVersion\":2,\"config\":{\"digest\":\"sha256:%s\",\"size\":%zu},"
-		 "\"layers\":[%s]}",
-		 ch, strlen(cfg), layers);
-	tu_blob(dir, man, strlen(man), mh);
-	snprintf(idx, sizeof(idx),
-		 "{\"schemaVersion\":2,\"manifests\":[{\"digest\":\"sha256:%s\",\"size\":%zu}]}",
-		 mh, strlen(man));
-	snprintf(path, sizeof(path), "%s/index.json", dir);
-	tu_write_file(path, idx, strlen(idx));
+	tu_oci_finish(dir, cfg, layers);
 }
 
 /* Pack ref; returns the decoded cpio (caller frees) or NULL with err set. */

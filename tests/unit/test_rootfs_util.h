@@ -219,13 +219,32 @@ static inline void tu_blob(const char *dir, const void *data, size_t len, char h
 	tu_write_file(path, data, len);
 }
 
+/* The rest of an image in the layout at dir, once its layers are blobs: the
+ * config cfg as a blob, a manifest listing cfg and layers (the JSON of its
+ * "layers" array, without brackets) and index.json naming that manifest. */
+static inline void tu_oci_finish(const char *dir, const char *cfg, const char *layers)
+{
+	char ch[65], mh[65], man[3000], idx[300], path[256];
+	tu_blob(dir, cfg, strlen(cfg), ch);
+	snprintf(man, sizeof(man),
+		 "{\"schemaVersion\":2,\"config\":{\"digest\":\"sha256:%s\",\"size\":%zu},"
+		 "\"layers\":[%s]}",
+		 ch, strlen(cfg), layers);
+	tu_blob(dir, man, strlen(man), mh);
+	snprintf(idx, sizeof(idx),
+		 "{\"schemaVersion\":2,\"manifests\":[{\"digest\":\"sha256:%s\",\"size\":%zu}]}",
+		 mh, strlen(man));
+	snprintf(path, sizeof(path), "%s/index.json", dir);
+	tu_write_file(path, idx, strlen(idx));
+}
+
 /* A one-layer image in the layout at dir: the plain tar as its layer, a config
  * with config_fields ("" or e.g. "\"config\":{...},") and the layer's diff_id
  * (one hex digit off when bad_diff_id), its manifest and index.json. */
 static inline void tu_oci_single(const char *dir, const void *tar, size_t len,
 				 const char *config_fields, int bad_diff_id)
 {
-	char lh[65], diff[65], ch[65], mh[65], cfg[600], man[600], idx[300], path[256];
+	char lh[65], diff[65], cfg[600], layer[200];
 	tu_blob(dir, tar, len, lh);
 	memcpy(diff, lh, sizeof(diff));
 	if (bad_diff_id)
@@ -234,18 +253,11 @@ static inline void tu_oci_single(const char *dir, const void *tar, size_t len,
 		 "{\"architecture\":\"amd64\",\"os\":\"linux\",%s"
 		 "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"sha256:%s\"]}}",
 		 config_fields, diff);
-	tu_blob(dir, cfg, strlen(cfg), ch);
-	snprintf(man, sizeof(man),
-		 "{\"schemaVersion\":2,\"config\":{\"digest\":\"sha256:%s\",\"size\":%zu},"
-		 "\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\","
-		 "\"digest\":\"sha256:%s\",\"size\":%zu}]}",
-		 ch, strlen(cfg), lh, len);
-	tu_blob(dir, man, strlen(man), mh);
-	snprintf(idx, sizeof(idx),
-		 "{\"schemaVersion\":2,\"manifests\":[{\"digest\":\"sha256:%s\",\"size\":%zu}]}",
-		 mh, strlen(man));
-	snprintf(path, sizeof(path), "%s/index.json", dir);
-	tu_write_file(path, idx, strlen(idx));
+	snprintf(layer, sizeof(layer),
+		 "{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\","
+		 "\"digest\":\"sha256:%s\",\"size\":%zu}",
+		 lh, len);
+	tu_oci_finish(dir, cfg, layer);
 }
 
 /* ---- LZ4 legacy ---- */
