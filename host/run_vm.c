@@ -239,10 +239,14 @@ int run_vm(const struct run_opts *o, struct sb_error *err)
 {
 	char kernel[PATH_MAX], init[PATH_MAX], cache[PATH_MAX];
 	int r;
-	if ((!o->export_initrd && (r = kvm_check_host(err)) < 0) ||
-	    (!o->export_initrd && (r = paths_kernel(o->kernel, kernel, sizeof(kernel), err)) < 0) ||
+	/* What the user can fix in the project or on the command line (the
+	 * kernel and init files) is reported first, whatever the host; then the
+	 * host itself (no /dev/kvm, no permission, PVM), still before the image
+	 * is packed, so a host that cannot run the VM costs no pack. */
+	if ((!o->export_initrd && (r = paths_kernel(o->kernel, kernel, sizeof(kernel), err)) < 0) ||
 	    (r = paths_init_archive(init, sizeof(init), err)) < 0 ||
-	    (r = paths_cache_dir(cache, sizeof(cache), err)) < 0)
+	    (r = paths_cache_dir(cache, sizeof(cache), err)) < 0 ||
+	    (!o->export_initrd && (r = kvm_check_host(err)) < 0))
 		return r;
 
 	uint64_t t0 = now_ns(CLOCK_MONOTONIC);

@@ -45,7 +45,8 @@ struct pack_limits {
 
 /* 8 GiB, 2M entries, 4096 bytes, no progress. */
 void pack_limits_default(struct pack_limits *lim);
-/* The command line's progress display: once a pack has run for 1 s, one
+/* The command line's progress display: once a pack has run for 1 s
+ * (SANDBOX_PROGRESS_AFTER_MS sets another delay; 0: from the start), one
  * `\r`-updated line on stderr when stderr is a terminal (never otherwise),
  * cleared at the end. The only rootfs/ code that writes to the terminal; the
  * CLI hands it in as pack_limits.progress. */

@@ -3,6 +3,7 @@
 #include "pack_int.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -39,6 +40,7 @@ void pack_meter_phase(struct pack_meter *m, const char *phase, uint64_t total)
 	m->p.phase = phase;
 	m->p.done = 0;
 	m->p.total = total;
+	report(m, 1); /* every phase is shown as it starts (once the display shows) */
 }
 
 void pack_meter_add(void *meter, uint64_t n)
@@ -60,9 +62,24 @@ void pack_meter_end(struct pack_meter *m)
 	report(m, 1);
 }
 
+/* SANDBOX_PROGRESS_AFTER_MS (a number of ms, default 1000): when the line
+ * appears. 0 shows it from the first report, so that a test sees it whatever
+ * the pack's speed. */
+static uint64_t show_after_ms(void)
+{
+	static long long v = -1;
+	if (v < 0) {
+		const char *s = getenv("SANDBOX_PROGRESS_AFTER_MS");
+		char *end = "";
+		long long n = s && *s ? strtoll(s, &end, 10) : -1;
+		v = n >= 0 && !*end ? n : SHOW_AFTER_MS;
+	}
+	return (uint64_t)v;
+}
+
 void pack_progress_tty(const struct pack_progress *p)
 {
-	if (p->elapsed_ms < SHOW_AFTER_MS || !isatty(STDERR_FILENO))
+	if (p->elapsed_ms < show_after_ms() || !isatty(STDERR_FILENO))
 		return;
 	if (p->finished) {
 		fputs("\r\033[K", stderr);

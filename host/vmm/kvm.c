@@ -26,7 +26,8 @@ static int open_dev(struct sb_error *err)
 		return error_set(err, ENOENT,
 				 "/dev/kvm does not exist: this host has no KVM (load kvm_intel or "
 				 "kvm_amd, enable virtualization in the firmware, or use a VM with "
-				 "nested virtualization)");
+				 "nested virtualization; from the source tree, tests/testhost/run -- "
+				 "sandbox ... runs it under emulation)");
 	if (errno == EACCES || errno == EPERM)
 		return error_set(err, errno,
 				 "no permission to open /dev/kvm: add yourself to group kvm "

@@ -694,24 +694,28 @@ static void record(const struct pack_progress *p)
 static void progress_reports(void **state)
 {
 	(void)state;
-	/* the meter: throttled to one report per 100 ms, plus a final one */
+	/* the meter: one report as each phase starts, then throttled to one
+	 * per 100 ms, plus a final one */
 	struct pack_meter m;
 	nseen = 0;
 	pack_meter_start(&m, record);
 	pack_meter_phase(&m, "reading layers", 5000);
-	for (int i = 0; i < 1000; i++)
-		pack_meter_add(&m, 5);
-	assert_int_equal(nseen, 0);
-	usleep(150 * 1000);
-	pack_meter_add(&m, 0);
 	assert_int_equal(nseen, 1);
 	assert_string_equal(seen[0].phase, "reading layers");
-	assert_int_equal(seen[0].done, 5000);
-	assert_int_equal(seen[0].total, 5000);
-	assert_true(seen[0].elapsed_ms >= 150 && !seen[0].finished);
-	pack_meter_end(&m);
+	assert_int_equal(seen[0].done, 0);
+	for (int i = 0; i < 1000; i++)
+		pack_meter_add(&m, 5);
+	assert_int_equal(nseen, 1);
+	usleep(150 * 1000);
+	pack_meter_add(&m, 0);
 	assert_int_equal(nseen, 2);
-	assert_true(seen[1].finished);
+	assert_string_equal(seen[1].phase, "reading layers");
+	assert_int_equal(seen[1].done, 5000);
+	assert_int_equal(seen[1].total, 5000);
+	assert_true(seen[1].elapsed_ms >= 150 && !seen[1].finished);
+	pack_meter_end(&m);
+	assert_int_equal(nseen, 3);
+	assert_true(seen[2].finished);
 	/* no callback: nothing to do */
 	pack_meter_start(&m, NULL);
 	pack_meter_add(&m, 1);

@@ -4,7 +4,7 @@
 # exit 125. Needs gdb and /dev/kvm (PVM is enough: the guest only has to run).
 . "$TESTS_DIR/lib.sh"
 command -v gdb >/dev/null || skip "no gdb (apt-get install gdb)"
-[ -c /dev/kvm ] || skip "no /dev/kvm"
+[ -c /dev/kvm ] || skip "this host has no /dev/kvm (the filters' live end is checked where a VMM runs: here on PVM or hardware KVM)"
 [ -x "$SANDBOX" ] || fail "no sandbox binary at $SANDBOX"
 kernel=${KERNEL:-$(dirname "$SANDBOX")/kernel/bzImage}
 [ -f "$kernel" ] || fail "no guest kernel at $kernel"
