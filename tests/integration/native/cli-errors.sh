@@ -110,6 +110,9 @@ SANDBOX_KERNEL=$tmp/no-kernel \
 check "guest kernel \`$tmp/no-kernel\` not readable" \
 	run --kernel "$tmp/no-kernel" "$IMAGES/busybox" true
 if [ "$(id -u)" = 0 ] && unshare -m true 2>/dev/null; then
-	check "guest kernel \`$tmp/no-kernel\` not readable" unshare -m sh -c \
-		'mount -t tmpfs none /dev && exec "$@"' sh "$SANDBOX" run --kernel "$tmp/no-kernel" "$IMAGES/busybox" true
+	run unshare -m sh -c 'mount -t tmpfs none /dev && exec "$@"' sh \
+		"$SANDBOX" run --kernel "$tmp/no-kernel" "$IMAGES/busybox" true
+	expect_eq "no kernel, no /dev/kvm: status" "$rc" 125
+	case $err in "sandbox: guest kernel \`$tmp/no-kernel\` not readable"*) ;;
+	*) fail "no kernel, no /dev/kvm: [$err]" ;; esac
 fi
