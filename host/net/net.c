@@ -116,7 +116,7 @@ int net_backend_open(const struct net_config *c, struct net_backend **out, struc
 		b->fwd[i] = c->fwd[i];
 		snprintf(b->fwd_addr[i], sizeof(b->fwd_addr[i]), "%s",
 			 c->fwd[i].host_addr && c->fwd[i].host_addr[0] ? c->fwd[i].host_addr
-									: "0.0.0.0");
+								       : "0.0.0.0");
 		b->fwd[i].host_addr = b->fwd_addr[i];
 	}
 	b->cfg.fwd = b->fwd;

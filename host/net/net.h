@@ -1,4 +1,5 @@
-/* The host-side network backend: libslirp on its own thread, frames to and from the device's rings. */
+/* The host-side network backend: libslirp on its own thread, frames to and from the device's rings.
+ */
 #ifndef SB_NET_NET_H
 #define SB_NET_NET_H
 
@@ -63,10 +64,10 @@ struct net_forward {
 
 struct net_config {
 	enum net_mode mode;
-	unsigned mtu;	 /* of the guest's eth0, NET_MTU_MIN..NET_MTU_SLIRP */
-	uint8_t mac[6];	 /* the guest's MAC (the device offers it; 52:54:00:12:34:56) */
+	unsigned mtu;	/* of the guest's eth0, NET_MTU_MIN..NET_MTU_SLIRP */
+	uint8_t mac[6]; /* the guest's MAC (the device offers it; 52:54:00:12:34:56) */
 	struct in_addr net, mask, gateway, dns, guest; /* network byte order */
-	bool ipv6;		  /* off by default */
+	bool ipv6;				       /* off by default */
 	bool allow_host_loopback; /* the gateway reaches the host's loopback; off by default */
 	/* The forwarder's upstream at 10.0.2.3: INADDR_ANY (default) = the host's
 	 * (netdns.h: /etc/resolv.conf, or systemd-resolved's upstream list when
@@ -116,12 +117,12 @@ void net_backend_close(struct net_backend *b);
 
 /* Counters, readable from any thread while the backend runs. */
 struct net_stats {
-	uint64_t from_guest;  /* frames the guest sent that libslirp got */
-	uint64_t filtered;    /* frames the guest sent that the filter dropped */
-	uint64_t filtered_by[16]; /* by enum netfilter_verdict */
-	uint64_t to_guest;    /* frames queued for the guest */
+	uint64_t from_guest;	   /* frames the guest sent that libslirp got */
+	uint64_t filtered;	   /* frames the guest sent that the filter dropped */
+	uint64_t filtered_by[16];  /* by enum netfilter_verdict */
+	uint64_t to_guest;	   /* frames queued for the guest */
 	uint64_t to_guest_dropped; /* frames for the guest dropped: its ring was full */
-	uint64_t guest_errors;     /* libslirp's guest_error reports */
+	uint64_t guest_errors;	   /* libslirp's guest_error reports */
 	uint64_t slirp_log;	   /* libslirp's glib messages (see slirphooks.h) */
 };
 void net_backend_stats(const struct net_backend *b, struct net_stats *st);

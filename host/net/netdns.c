@@ -1,4 +1,5 @@
-/* The upstream nameserver for libslirp's DNS forwarder, from the host's resolv.conf files (netdns.h). */
+/* The upstream nameserver for libslirp's DNS forwarder, from the host's resolv.conf files
+ * (netdns.h). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
@@ -80,8 +81,7 @@ static char *read_small(const char *path, size_t *len)
 	return buf;
 }
 
-int netdns_pick(const char *const *paths, unsigned npaths, struct netdns *out,
-		struct sb_error *err)
+int netdns_pick(const char *const *paths, unsigned npaths, struct netdns *out, struct sb_error *err)
 {
 	struct netdns first_local = {0};
 
@@ -120,7 +120,7 @@ int netdns_format(const struct netdns *d, char *buf, size_t len)
 		inet_ntop(AF_INET, &d->v4, a4, sizeof(a4));
 	if (d->have_v6)
 		inet_ntop(AF_INET6, &d->v6, a6, sizeof(a6));
-	int n = snprintf(buf, len, "%s%s%s%s%s%s", a4[0] ? "nameserver " : "", a4, a4[0] ? "\n" : "",
-			 a6[0] ? "nameserver " : "", a6, a6[0] ? "\n" : "");
+	int n = snprintf(buf, len, "%s%s%s%s%s%s", a4[0] ? "nameserver " : "", a4,
+			 a4[0] ? "\n" : "", a6[0] ? "nameserver " : "", a6, a6[0] ? "\n" : "");
 	return n < 0 || (size_t)n >= len ? -ENOSPC : 0;
 }

@@ -1,4 +1,5 @@
-/* The upstream nameserver libslirp's DNS forwarder uses, chosen from the host's resolv.conf files. */
+/* The upstream nameserver libslirp's DNS forwarder uses, chosen from the host's resolv.conf files.
+ */
 #ifndef SB_NET_NETDNS_H
 #define SB_NET_NETDNS_H
 
@@ -9,7 +10,10 @@
 
 /* The host's files, in order: the usual one, then systemd-resolved's list of
  * real upstreams (for when the first names only its local stub 127.0.0.53). */
-#define NETDNS_PATHS {"/etc/resolv.conf", "/run/systemd/resolve/resolv.conf"}
+#define NETDNS_PATHS                                                                               \
+	{                                                                                          \
+		"/etc/resolv.conf", "/run/systemd/resolve/resolv.conf"                             \
+	}
 
 /* The first usable nameserver of each family. libslirp forwards the guest's
  * queries to one server per family (10.0.2.3 -> v4, the IPv6 DNS address ->

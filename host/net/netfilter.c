@@ -36,16 +36,11 @@ static uint32_t be32(const uint8_t *p)
 }
 
 static const char *const names[NETFILTER_VERDICTS] = {
-    [NETFILTER_PASS] = "pass",
-    [NETFILTER_MALFORMED] = "malformed",
-    [NETFILTER_ETHERTYPE] = "ethertype",
-    [NETFILTER_IPV6_OFF] = "ipv6-off",
-    [NETFILTER_PROTOCOL] = "protocol",
-    [NETFILTER_FRAGMENT] = "fragment",
-    [NETFILTER_LOOPBACK] = "loopback",
-    [NETFILTER_GATEWAY] = "gateway",
-    [NETFILTER_BROADCAST] = "broadcast",
-    [NETFILTER_VNET] = "vnet",
+    [NETFILTER_PASS] = "pass",		 [NETFILTER_MALFORMED] = "malformed",
+    [NETFILTER_ETHERTYPE] = "ethertype", [NETFILTER_IPV6_OFF] = "ipv6-off",
+    [NETFILTER_PROTOCOL] = "protocol",	 [NETFILTER_FRAGMENT] = "fragment",
+    [NETFILTER_LOOPBACK] = "loopback",	 [NETFILTER_GATEWAY] = "gateway",
+    [NETFILTER_BROADCAST] = "broadcast", [NETFILTER_VNET] = "vnet",
     [NETFILTER_SERVICE] = "service",
 };
 
@@ -76,8 +71,8 @@ static enum netfilter_verdict parse4(const uint8_t *ip, size_t avail, struct pkt
 		return NETFILTER_MALFORMED;
 	if (be16(ip + 6) & 0x3fff) /* more fragments, or an offset */
 		return NETFILTER_FRAGMENT;
-	*p = (struct pkt){.proto = ip[9], .src = ip + 12, .dst = ip + 16, .l4 = ip + ihl,
-			  .l4len = tot - ihl};
+	*p = (struct pkt){
+	    .proto = ip[9], .src = ip + 12, .dst = ip + 16, .l4 = ip + ihl, .l4len = tot - ihl};
 	return NETFILTER_PASS;
 }
 
@@ -88,8 +83,8 @@ static enum netfilter_verdict parse6(const uint8_t *ip, size_t avail, struct pkt
 	size_t plen = be16(ip + 4);
 	if (plen > avail - 40)
 		return NETFILTER_MALFORMED;
-	*p = (struct pkt){.proto = ip[6], .src = ip + 8, .dst = ip + 24, .l4 = ip + 40,
-			  .l4len = plen};
+	*p = (struct pkt){
+	    .proto = ip[6], .src = ip + 8, .dst = ip + 24, .l4 = ip + 40, .l4len = plen};
 	return NETFILTER_PASS;
 }
 
@@ -181,16 +176,15 @@ static int prefix_eq(const uint8_t *a, const uint8_t *b, unsigned bytes)
 static enum netfilter_verdict check6(const struct netfilter *f, const struct pkt *p,
 				     uint64_t now_ms)
 {
-	static const uint8_t zero[12];
-	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-	static const uint8_t nat64[12] = {0, 0x64, 0xff, 0x9b}; /* 64:ff9b::/96 */
+	static const uint8_t zero[8];
+	static const uint8_t nat64[12] = {0, 0x64, 0xff, 0x9b};		   /* 64:ff9b::/96 */
 	static const uint8_t nat64_local[6] = {0, 0x64, 0xff, 0x9b, 0, 1}; /* 64:ff9b:1::/48 */
 	const uint8_t *d = p->dst;
 
-	/* ::, ::1, the IPv4-compatible ::a.b.c.d, IPv4-mapped ::ffff:a.b.c.d and
-	 * the NAT64 prefixes: IPv4 behind an IPv6 socket, past the IPv4 rules */
-	if (prefix_eq(d, zero, 12) || prefix_eq(d, mapped, 12) || prefix_eq(d, nat64, 12) ||
-	    prefix_eq(d, nat64_local, 6))
+	/* ::/64 (::, ::1, IPv4-compatible ::a.b.c.d, IPv4-mapped ::ffff:a.b.c.d,
+	 * IPv4-translated ::ffff:0:a.b.c.d) and the NAT64 prefixes: IPv4 behind
+	 * an IPv6 socket, past the IPv4 rules */
+	if (prefix_eq(d, zero, 8) || prefix_eq(d, nat64, 12) || prefix_eq(d, nat64_local, 6))
 		return NETFILTER_LOOPBACK;
 	/* 6to4 2002:V4ADDR::/48 of a host-local IPv4 address */
 	if (d[0] == 0x20 && d[1] == 0x02 && host_local4(be32(d + 2)))
@@ -235,8 +229,7 @@ enum netfilter_verdict netfilter_check(const struct netfilter *f, const uint8_t 
 	}
 }
 
-void netfilter_note_to_guest(struct netfilter *f, const uint8_t *frame, size_t len,
-			     uint64_t now_ms)
+void netfilter_note_to_guest(struct netfilter *f, const uint8_t *frame, size_t len, uint64_t now_ms)
 {
 	struct pkt p;
 
@@ -261,6 +254,6 @@ void netfilter_note_to_guest(struct netfilter *f, const uint8_t *frame, size_t l
 		if (!slot->guest_port)
 			break;
 	}
-	*slot = (struct netfilter_peer){.guest_port = guest, .client_port = client,
-					.seen_ms = now_ms};
+	*slot =
+	    (struct netfilter_peer){.guest_port = guest, .client_port = client, .seen_ms = now_ms};
 }

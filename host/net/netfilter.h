@@ -1,4 +1,5 @@
-/* The policy on the guest's Ethernet frames before libslirp sees them: no host loopback, no extras. */
+/* The policy on the guest's Ethernet frames before libslirp sees them: no host loopback, no extras.
+ */
 #ifndef SB_NET_NETFILTER_H
 #define SB_NET_NETFILTER_H
 
@@ -15,7 +16,8 @@ enum netfilter_verdict {
 	NETFILTER_PROTOCOL,  /* not TCP, UDP or ICMP */
 	NETFILTER_FRAGMENT,  /* an IPv4 fragment: libslirp would queue it unbounded for 30 s */
 	NETFILTER_LOOPBACK,  /* a host-local destination: 0/8, 127/8, ::, ::1, v4-mapped, ... */
-	NETFILTER_GATEWAY,   /* a new flow to the gateway (= host loopback) without allow_host_loopback */
+	NETFILTER_GATEWAY,   /* a new flow to the gateway (= host loopback) without
+				allow_host_loopback */
 	NETFILTER_BROADCAST, /* broadcast, multicast or reserved destination */
 	NETFILTER_VNET,	     /* another address of the virtual network than the gateway and DNS */
 	NETFILTER_SERVICE,   /* one of libslirp's extras: BOOTP/DHCP, TFTP, DHCPv6 */

@@ -18,8 +18,9 @@
 #error "host/net: written against libslirp 4.7.x; check slirphooks.c against the new version"
 #endif
 
-#define BURST 256		  /* guest frames per loop turn before the sockets get a look */
-#define NET_STACK (1u << 20) /* libslirp puts 64 KiB frames on the stack; below 2 MiB (thread.h) */
+#define BURST 256	     /* guest frames per loop turn before the sockets get a look */
+#define NET_STACK (1u << 20) /* libslirp puts 64 KiB frames on the stack; below 2 MiB (thread.h)   \
+			      */
 
 static int64_t now_ns(void)
 {
@@ -70,8 +71,8 @@ static void *on_timer_new(SlirpTimerId id, void *cb_opaque, void *opaque)
 	for (unsigned i = 0; i < NET_TIMERS; i++) {
 		struct net_timer *t = &b->timers[i];
 		if (!t->used) {
-			*t = (struct net_timer){.used = 1, .id = id, .cb_opaque = cb_opaque,
-						.expire_ms = -1};
+			*t = (struct net_timer){
+			    .used = 1, .id = id, .cb_opaque = cb_opaque, .expire_ms = -1};
 			return t;
 		}
 	}
@@ -125,8 +126,8 @@ static int add_forward(struct net_backend *b, unsigned i, struct sb_error *err)
 	const struct net_forward *f = &b->fwd[i];
 	int udp = f->proto == NET_PROTO_UDP;
 	struct sockaddr_in h = {.sin_family = AF_INET, .sin_port = htons(f->host_port)};
-	struct sockaddr_in g = {.sin_family = AF_INET, .sin_port = htons(f->guest_port),
-				.sin_addr = b->cfg.guest};
+	struct sockaddr_in g = {
+	    .sin_family = AF_INET, .sin_port = htons(f->guest_port), .sin_addr = b->cfg.guest};
 
 	inet_pton(AF_INET, f->host_addr, &h.sin_addr); /* checked by net.c */
 	slirphooks_forget_bound();
@@ -293,7 +294,8 @@ static int take_frames(struct net_backend *b)
 		ssize_t n = framering_pop(&b->from_guest, b->frame, FRAMERING_FRAME_MAX);
 		if (n <= 0)
 			return 0;
-		enum netfilter_verdict v = netfilter_check(&b->filter, b->frame, (size_t)n, now_ms());
+		enum netfilter_verdict v =
+		    netfilter_check(&b->filter, b->frame, (size_t)n, now_ms());
 		if (v != NETFILTER_PASS) {
 			atomic_fetch_add(&b->filtered_n, 1);
 			atomic_fetch_add(&b->filtered_by[v], 1);

@@ -1,4 +1,5 @@
-/* The libc calls libslirp makes that we decide (resolv.conf, listen backlog, bind), and its glib log. */
+/* The libc calls libslirp makes that we decide (resolv.conf, listen backlog, bind), and its glib
+ * log. */
 #include <errno.h>
 #include <glib.h>
 #include <pthread.h>

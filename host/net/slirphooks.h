@@ -1,4 +1,5 @@
-/* The libc calls libslirp makes that we decide (renamed by host/net/slirp-build), and its glib log. */
+/* The libc calls libslirp makes that we decide (renamed by host/net/slirp-build), and its glib log.
+ */
 #ifndef SB_NET_SLIRPHOOKS_H
 #define SB_NET_SLIRPHOOKS_H
 
