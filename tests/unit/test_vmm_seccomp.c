@@ -414,14 +414,10 @@ static void test_programs(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_programs),
-	    cmocka_unit_test(test_denied_everywhere),
-	    cmocka_unit_test(test_allowed_everywhere),
-	    cmocka_unit_test(test_per_kind),
-	    cmocka_unit_test(test_net_kind),
-	    cmocka_unit_test(test_reason),
-	    cmocka_unit_test(test_enter_needs_arm),
-	    cmocka_unit_test(test_outside_sigsys),
+	    cmocka_unit_test(test_programs),	       cmocka_unit_test(test_denied_everywhere),
+	    cmocka_unit_test(test_allowed_everywhere), cmocka_unit_test(test_per_kind),
+	    cmocka_unit_test(test_net_kind),	       cmocka_unit_test(test_reason),
+	    cmocka_unit_test(test_enter_needs_arm),    cmocka_unit_test(test_outside_sigsys),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
