@@ -257,20 +257,22 @@ static int on_get_revents(int idx, void *opaque)
 	       (r & POLLHUP ? SLIRP_POLL_HUP : 0);
 }
 
-/* The poll timeout: libslirp's (UINT32_MAX: none), shortened by our timers. */
+/* The poll timeout: libslirp's, shortened by our timers; at most IDLE_MS, so
+ * that libslirp expires idle UDP sockets even when nothing else happens. */
+#define IDLE_MS 10000
 static int turn_timeout(const struct net_backend *b, uint32_t slirp_ms)
 {
-	int64_t ms = slirp_ms == UINT32_MAX ? -1 : (int64_t)slirp_ms;
+	int64_t ms = slirp_ms > IDLE_MS ? IDLE_MS : (int64_t)slirp_ms;
 	int64_t now = (int64_t)now_ms();
 	for (unsigned i = 0; i < NET_TIMERS; i++) {
 		const struct net_timer *t = &b->timers[i];
 		if (!t->used || t->expire_ms < 0)
 			continue;
 		int64_t left = t->expire_ms > now ? t->expire_ms - now : 0;
-		if (ms < 0 || left < ms)
+		if (left < ms)
 			ms = left;
 	}
-	return ms > 60000 ? 60000 : (int)ms;
+	return (int)ms;
 }
 
 static void run_timers(struct net_backend *b)
