@@ -18,9 +18,10 @@
 #error "host/net: written against libslirp 4.7.x; check slirphooks.c against the new version"
 #endif
 
-#define BURST 256	     /* guest frames per loop turn before the sockets get a look */
-#define NET_STACK (1u << 20) /* libslirp puts 64 KiB frames on the stack; below 2 MiB (thread.h)   \
-			      */
+#define BURST 256 /* guest frames per loop turn before the sockets get a look */
+#define NET_STACK                                                                                  \
+	(1u << 20) /* libslirp puts 64 KiB frames on the stack; below 2 MiB (thread.h)             \
+		    */
 
 static int64_t now_ns(void)
 {
