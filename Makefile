@@ -30,9 +30,12 @@ FUZZ_FLAGS := $(STD) $(WARN) -Wno-missing-prototypes -O1 -g $(INC) \
 # compression libraries libarchive pulls in and ISA-L built by
 # rootfs/isal-build: exec spends no time in a dynamic loader, and the VMM maps
 # no shared library. bench/startup measures exec -> first KVM_RUN.
+# libslirp is built by host/net/slirp-build (Debian ships no .a) and needs
+# glib, whose static archive Debian ships (with pcre2's).
 ISAL_A := $(B)/isal/libisal.a
+SLIRP_A := $(B)/slirp/libslirp.a
 HOST_LIBS := -larchive -ljansson -lcrypto -llz4 -lfdt -lzstd -llzma -lbz2 -lz $(ISAL_A) \
-	-lseccomp -lpthread -lm
+	$(SLIRP_A) -lglib-2.0 -lpcre2-8 -lseccomp -lpthread -lm
 
 ifeq ($(V),1)
 Q :=
@@ -45,6 +48,7 @@ all: deps sandbox init kernel images
 
 include host/host.mk
 include host/cli.mk
+include host/net/net.mk
 include rootfs/rootfs.mk
 include guest-init/guest-init.mk
 include tests/tests.mk
@@ -55,12 +59,15 @@ deps:
 # --- host binary ---------------------------------------------------------
 HOST_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(sort $(HOST_SRCS) $(ROOTFS_SRCS)))
 sandbox: $(B)/sandbox
-$(B)/sandbox: $(HOST_OBJS) $(ISAL_A) Makefile
+$(B)/sandbox: $(HOST_OBJS) $(ISAL_A) $(SLIRP_A) Makefile
 	@echo "  LD      $@"
 	$(Q)$(CC) $(OPT) -static-pie -o $@ $(filter %.o,$^) $(HOST_LIBS) $(LDFLAGS)
 
 $(ISAL_A): rootfs/isal-build | deps
 	$(Q)rootfs/isal-build $@
+
+$(SLIRP_A): host/net/slirp-build | deps
+	$(Q)host/net/slirp-build $(dir $@)
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)

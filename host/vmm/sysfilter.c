@@ -1,6 +1,7 @@
-/* Seccomp allow-lists of the vCPU and event-loop threads; the SIGSYS handler that ends the VM. */
+/* Seccomp allow-lists of the vCPU, event-loop and network threads; the SIGSYS handler. */
 #include <errno.h>
 #include <linux/audit.h>
+#include <fcntl.h>
 #include <linux/kvm.h>
 #include <seccomp.h>
 #include <signal.h>
@@ -10,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -31,17 +34,11 @@ struct allow {
 /* The kernel reads an ioctl request as 32 bits. */
 #define IOCTL(req) ARG(ioctl, 1, 0xffffffffu, req)
 
-/* Both kinds: what device code and glibc do on these threads. */
+/* Every kind: what glibc and the VMM's own code do on any of these threads. */
 static const struct allow common[] = {
-    /* eventfds (wake-ups, ioeventfd, irqfd), guest output to stdout,
+    /* eventfds (wake-ups, ioeventfd, irqfd, rings), guest output to stdout,
      * stderr and the log, host stdin and the control pipe */
     ANY(read), ANY(readv), ANY(write), ANY(writev),
-    /* eventloop_enable runs on whichever thread a queue is served */
-    ANY(epoll_ctl),
-    /* virtio-rng */
-    ANY(getrandom),
-    /* interrupts without irqfd: the UART, virtio fallback */
-    IOCTL(KVM_IRQ_LINE),
     /* mutexes, condition variables */
     ANY(futex),
     /* the stop request kicks every vCPU with pthread_kill, which blocks
@@ -59,15 +56,49 @@ static const struct allow common[] = {
     ANY(exit), ANY(exit_group),
 };
 
+/* The vCPU and event-loop threads: device code. */
+#define DEVICE_CALLS \
+    /* eventloop_enable runs on whichever thread a queue is served */ \
+    ANY(epoll_ctl), \
+    /* virtio-rng */ \
+    ANY(getrandom), \
+    /* interrupts without irqfd: the UART, virtio fallback */ \
+    IOCTL(KVM_IRQ_LINE)
+
 /* vCPU threads: run the guest. */
 static const struct allow vcpu_only[] = {
+    DEVICE_CALLS,
     IOCTL(KVM_RUN),
 };
 
 /* The event-loop thread: wait for ioeventfds and host fds. */
 static const struct allow loop_only[] = {
+    DEVICE_CALLS,
     ANY(epoll_wait),
     ANY(epoll_pwait),
+};
+
+/* The network thread: libslirp's poll loop over its host sockets (socket()
+ * itself is added by add_socket_rules: IPv4/IPv6 stream and datagram only).
+ * No bind or listen: every listener exists before the filter goes on. */
+static const struct allow net_only[] = {
+    ANY(poll), ANY(ppoll),
+    /* outbound connections, port-forward connections coming in */
+    ANY(connect), ANY(accept), ANY(accept4),
+    ANY(sendto), ANY(recvfrom), ANY(sendmsg), ANY(recvmsg),
+    ANY(getsockname), ANY(getpeername), ANY(getsockopt), ANY(setsockopt),
+    ANY(shutdown), ANY(close),
+    /* non-blocking and close-on-exec flags of accepted sockets */
+    ARG(fcntl, 1, ~0ull, F_GETFL), ARG(fcntl, 1, ~0ull, F_SETFL),
+    ARG(fcntl, 1, ~0ull, F_GETFD), ARG(fcntl, 1, ~0ull, F_SETFD),
+    /* the size of a pending UDP datagram */
+    IOCTL(FIONREAD),
+#ifdef __SANITIZE_ADDRESS__
+    /* AddressSanitizer (unit tests) removes its alternate signal stack and
+     * remaps the stack's shadow when the thread exits */
+    ANY(sigaltstack),
+    ARG(madvise, 2, ~0ull, MADV_NOHUGEPAGE), ARG(madvise, 2, ~0ull, MADV_DONTDUMP),
+#endif
 };
 
 /* clang-format on */
@@ -78,11 +109,13 @@ static const struct {
 } only[SYSFILTER_KINDS] = {
     [SYSFILTER_VCPU] = {vcpu_only, sizeof(vcpu_only) / sizeof(vcpu_only[0])},
     [SYSFILTER_EVENTLOOP] = {loop_only, sizeof(loop_only) / sizeof(loop_only[0])},
+    [SYSFILTER_NET] = {net_only, sizeof(net_only) / sizeof(net_only[0])},
 };
 
 static const char *const kind_name[SYSFILTER_KINDS] = {
     [SYSFILTER_VCPU] = "vCPU",
     [SYSFILTER_EVENTLOOP] = "event-loop",
+    [SYSFILTER_NET] = "network",
 };
 
 /* The first violation: REC_SET | kind + 1 << 32 | nr (32 bits); REC_FOREIGN
@@ -133,6 +166,21 @@ static int export_prog(scmp_filter_ctx ctx, struct sock_fprog *prog, struct sb_e
 	return 0;
 }
 
+/* socket(): IPv4 and IPv6, stream (TCP) and datagram (UDP, ICMP echo) only:
+ * no raw, netlink, packet or Unix sockets. The type's flags are masked off. */
+static int add_socket_rules(scmp_filter_ctx ctx)
+{
+	static const int domains[] = {AF_INET, AF_INET6}, types[] = {SOCK_STREAM, SOCK_DGRAM};
+	int r = 0;
+
+	for (unsigned d = 0; r == 0 && d < 2; d++)
+		for (unsigned t = 0; r == 0 && t < 2; t++)
+			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 2,
+					     SCMP_A0(SCMP_CMP_EQ, (uint64_t)domains[d]),
+					     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, (uint64_t)types[t]));
+	return r;
+}
+
 /* Everything not allowed traps (SIGSYS), other ABIs too (i386, x32). */
 static int build_one(enum sysfilter_kind kind, struct sock_fprog *prog, struct sb_error *err)
 {
@@ -146,6 +194,8 @@ static int build_one(enum sysfilter_kind kind, struct sock_fprog *prog, struct s
 		r = add(ctx, &common[i]);
 	for (size_t i = 0; r == 0 && i < only[kind].n; i++)
 		r = add(ctx, &only[kind].list[i]);
+	if (r == 0 && kind == SYSFILTER_NET)
+		r = add_socket_rules(ctx);
 	/* pthread_kill: signals to threads of this process only */
 	if (r == 0)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,

@@ -10,8 +10,10 @@
 /* Named sysfilter, not seccomp: a seccomp.h here would hide libseccomp's
  * <seccomp.h> behind -Ihost/vmm. */
 
-/* The thread kinds that parse guest input; each has its own allow-list. */
-enum sysfilter_kind { SYSFILTER_VCPU, SYSFILTER_EVENTLOOP, SYSFILTER_KINDS };
+/* The thread kinds that parse guest input; each has its own allow-list.
+ * SYSFILTER_NET is the network backend's thread (host/net/): IPv4/IPv6
+ * sockets and poll, but no KVM ioctl, no file, no exec. */
+enum sysfilter_kind { SYSFILTER_VCPU, SYSFILTER_EVENTLOOP, SYSFILTER_NET, SYSFILTER_KINDS };
 
 /* Classic BPF programs, one per kind, ready for SECCOMP_SET_MODE_FILTER. */
 struct sysfilter {

@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
@@ -44,6 +46,12 @@ enum call {
 	C_MADVISE_WILLNEED,
 	C_GETPPID,
 	C_I386_GETPID,
+	C_SOCKET_TCP4,
+	C_SOCKET_UDP6,
+	C_SOCKET_RAW,
+	C_SOCKET_NETLINK,
+	C_BIND,
+	C_POLL,
 };
 
 /* Results, in memory shared with the parent (the child only _exits). */
@@ -109,6 +117,22 @@ static long try_call(const struct child *c)
 		return syscall(SYS_madvise, c->page, 4096, MADV_WILLNEED);
 	case C_GETPPID:
 		return syscall(SYS_getppid);
+	case C_SOCKET_TCP4:
+		return syscall(SYS_socket, AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	case C_SOCKET_UDP6:
+		return syscall(SYS_socket, AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	case C_SOCKET_RAW:
+		return syscall(SYS_socket, AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMP);
+	case C_SOCKET_NETLINK:
+		return syscall(SYS_socket, AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	case C_BIND: { /* the pipe is no socket: ENOTSOCK when the filter lets it through */
+		struct sockaddr_in a = {.sin_family = AF_INET};
+		return syscall(SYS_bind, c->pipe_w, &a, sizeof(a));
+	}
+	case C_POLL: {
+		struct pollfd p = {.fd = c->pipe_w, .events = POLLOUT};
+		return syscall(SYS_poll, &p, 1, 0);
+	}
 	case C_I386_GETPID: {
 		/* The i386 ABI (int 0x80) is another "arch" for the filter: its
 		 * getpid (20) must not pass as the x86-64 call of that number. */
@@ -285,6 +309,36 @@ static void test_per_kind(void **state)
 	expect_denied(SYSFILTER_VCPU, C_EPOLL_WAIT, SYS_epoll_wait);
 }
 
+/* The network thread: IPv4/IPv6 stream and datagram sockets and poll; no
+ * other socket family, no raw socket, no bind, no file, no exec, no KVM. */
+static void test_net_kind(void **state)
+{
+	(void)state;
+	expect_allowed(SYSFILTER_NET, C_NONE, 0);
+	expect_allowed(SYSFILTER_NET, C_SOCKET_TCP4, 0);
+	expect_allowed(SYSFILTER_NET, C_SOCKET_UDP6, 0);
+	expect_allowed(SYSFILTER_NET, C_POLL, 0);
+	expect_allowed(SYSFILTER_NET, C_IOCTL_FIONREAD, 0);
+	expect_denied(SYSFILTER_NET, C_SOCKET, SYS_socket); /* AF_UNIX */
+	expect_denied(SYSFILTER_NET, C_SOCKET_RAW, SYS_socket);
+	expect_denied(SYSFILTER_NET, C_SOCKET_NETLINK, SYS_socket);
+	expect_denied(SYSFILTER_NET, C_BIND, SYS_bind);
+	expect_denied(SYSFILTER_NET, C_OPENAT, SYS_openat);
+	expect_denied(SYSFILTER_NET, C_EXECVE, SYS_execve);
+	expect_denied(SYSFILTER_NET, C_MMAP_EXEC, SYS_mmap);
+	expect_denied(SYSFILTER_NET, C_KVM_RUN, SYS_ioctl);
+	expect_denied(SYSFILTER_NET, C_EPOLL_WAIT, SYS_epoll_wait);
+	expect_denied(SYSFILTER_NET, C_KILL, SYS_kill);
+	expect_denied(SYSFILTER_NET, C_PROCESS_VM_READV, SYS_process_vm_readv);
+	/* and the guest-facing VMM threads still get no socket at all */
+	expect_denied(SYSFILTER_VCPU, C_SOCKET_TCP4, SYS_socket);
+	expect_denied(SYSFILTER_EVENTLOOP, C_SOCKET_UDP6, SYS_socket);
+	struct shared *sh = run(SYSFILTER_NET, C_OPENAT, 1);
+	assert_string_equal(sh->reason,
+			    "VMM network thread made a forbidden system call: openat (seccomp)");
+	done(sh);
+}
+
 /* The line the VMM reports, with the call's name. */
 static void test_reason(void **state)
 {
@@ -397,6 +451,7 @@ int main(void)
 	    cmocka_unit_test(test_denied_everywhere),
 	    cmocka_unit_test(test_allowed_everywhere),
 	    cmocka_unit_test(test_per_kind),
+	    cmocka_unit_test(test_net_kind),
 	    cmocka_unit_test(test_reason),
 	    cmocka_unit_test(test_reason_i386),
 	    cmocka_unit_test(test_enter_needs_arm),

@@ -1,0 +1,391 @@
+/* The libslirp stack on the network thread: its callbacks, the poll loop, the port forwards. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <slirp/libslirp.h>
+
+#include "net/backend.h"
+#include "net/slirphooks.h"
+
+/* slirphooks.c and host/net/slirp-build lean on 4.7's internals (which
+ * libc calls it makes, and where). */
+#if !SLIRP_CHECK_VERSION(4, 7, 0) || SLIRP_CHECK_VERSION(4, 8, 0)
+#error "host/net: written against libslirp 4.7.x; check slirphooks.c against the new version"
+#endif
+
+#define BURST 256 /* guest frames per loop turn before the sockets get a look */
+#define NET_STACK                                                                                  \
+	(1u << 20) /* libslirp puts 64 KiB frames on the stack; below 2 MiB (thread.h)             \
+		    */
+
+static int64_t now_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+static uint64_t now_ms(void)
+{
+	return (uint64_t)(now_ns() / 1000000);
+}
+
+/* --- libslirp's callbacks (all on the network thread, or in open) ------- */
+
+/* A frame for the guest: into the ring, or dropped when it is full (a
+ * guest that does not read cannot make us buffer; TCP retransmits). */
+static ssize_t on_send(const void *buf, size_t len, void *opaque)
+{
+	struct net_backend *b = opaque;
+	struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
+
+	netfilter_note_to_guest(&b->filter, buf, len, now_ms());
+	if (len < 1 || len > FRAMERING_FRAME_MAX || framering_push(&b->to_guest, &iov, 1, len) < 0)
+		atomic_fetch_add(&b->to_guest_dropped, 1);
+	else
+		atomic_fetch_add(&b->to_guest_n, 1);
+	return (ssize_t)len;
+}
+
+static void on_guest_error(const char *msg, void *opaque)
+{
+	struct net_backend *b = opaque;
+	(void)msg;
+	atomic_fetch_add(&b->guest_errors, 1);
+}
+
+static int64_t on_clock(void *opaque)
+{
+	(void)opaque;
+	return now_ns();
+}
+
+/* libslirp 4.7 has one timer (IPv6 router advertisements). */
+static void *on_timer_new(SlirpTimerId id, void *cb_opaque, void *opaque)
+{
+	struct net_backend *b = opaque;
+	for (unsigned i = 0; i < NET_TIMERS; i++) {
+		struct net_timer *t = &b->timers[i];
+		if (!t->used) {
+			*t = (struct net_timer){
+			    .used = 1, .id = id, .cb_opaque = cb_opaque, .expire_ms = -1};
+			return t;
+		}
+	}
+	return NULL; /* timer_mod and timer_free take NULL */
+}
+
+static void on_timer_free(void *timer, void *opaque)
+{
+	struct net_timer *t = timer;
+	(void)opaque;
+	if (t)
+		t->used = 0;
+}
+
+static void on_timer_mod(void *timer, int64_t expire_ms, void *opaque)
+{
+	struct net_timer *t = timer;
+	(void)opaque;
+	if (t)
+		t->expire_ms = expire_ms;
+}
+
+/* The loop polls every socket libslirp names on each turn: nothing to track. */
+static void on_poll_fd(int fd, void *opaque)
+{
+	(void)fd;
+	(void)opaque;
+}
+
+static void on_notify(void *opaque)
+{
+	(void)opaque;
+}
+
+static const SlirpCb callbacks = {
+    .send_packet = on_send,
+    .guest_error = on_guest_error,
+    .clock_get_ns = on_clock,
+    .timer_free = on_timer_free,
+    .timer_mod = on_timer_mod,
+    .register_poll_fd = on_poll_fd,
+    .unregister_poll_fd = on_poll_fd,
+    .notify = on_notify,
+    .timer_new_opaque = on_timer_new,
+};
+
+/* --- open: the stack and the port forwards ----------------------------- */
+
+static int add_forward(struct net_backend *b, unsigned i, struct sb_error *err)
+{
+	const struct net_forward *f = &b->fwd[i];
+	int udp = f->proto == NET_PROTO_UDP;
+	struct sockaddr_in h = {.sin_family = AF_INET, .sin_port = htons(f->host_port)};
+	struct sockaddr_in g = {
+	    .sin_family = AF_INET, .sin_port = htons(f->guest_port), .sin_addr = b->cfg.guest};
+
+	inet_pton(AF_INET, f->host_addr, &h.sin_addr); /* checked by net.c */
+	slirphooks_forget_bound();
+	errno = 0;
+	if (slirp_add_hostxfwd(b->slirp, (struct sockaddr *)&h, sizeof(h), (struct sockaddr *)&g,
+			       sizeof(g), udp ? SLIRP_HOSTFWD_UDP : 0) < 0)
+		return error_set(err, errno ? errno : EINVAL, "publish %s:%u -> guest port %u/%s",
+				 f->host_addr, f->host_port, f->guest_port, udp ? "udp" : "tcp");
+	/* the port the kernel chose for 0 (or the one asked for) */
+	struct sockaddr_in got;
+	socklen_t len = sizeof(got);
+	int fd = slirphooks_last_bound();
+	if (fd < 0 || getsockname(fd, (struct sockaddr *)&got, &len) < 0 ||
+	    got.sin_family != AF_INET)
+		return error_set(err, EIO, "publish %s:%u: which host port did it get?",
+				 f->host_addr, f->host_port);
+	b->host_port[i] = ntohs(got.sin_port);
+	return 0;
+}
+
+static void filter_init(struct net_backend *b)
+{
+	uint16_t udp_ports[NET_MAX_FORWARDS];
+	unsigned n = 0;
+	struct netfilter_config c = {
+	    .net = b->cfg.net,
+	    .mask = b->cfg.mask,
+	    .gateway = b->cfg.gateway,
+	    .dns = b->cfg.dns,
+	    .ipv6 = b->cfg.ipv6,
+	    .allow_host_loopback = b->cfg.allow_host_loopback,
+	};
+
+	inet_pton(AF_INET6, "fec0::", &c.prefix6);
+	inet_pton(AF_INET6, "fec0::3", &c.dns6);
+	for (unsigned i = 0; i < b->cfg.nfwd; i++)
+		if (b->fwd[i].proto == NET_PROTO_UDP)
+			udp_ports[n++] = b->fwd[i].guest_port;
+	c.udp_fwd_ports = udp_ports;
+	c.n_udp_fwd = n;
+	netfilter_init(&b->filter, &c);
+}
+
+int slirp_stack_open(struct net_backend *b, struct sb_error *err)
+{
+	const struct net_config *c = &b->cfg;
+	int udp_fwd = 0;
+	SlirpConfig sc;
+
+	for (unsigned i = 0; i < c->nfwd; i++)
+		udp_fwd |= b->fwd[i].proto == NET_PROTO_UDP;
+	memset(&sc, 0, sizeof(sc));
+	sc.version = 4;
+	sc.in_enabled = true;
+	sc.vnetwork = c->net;
+	sc.vnetmask = c->mask;
+	sc.vhost = c->gateway;
+	sc.vnameserver = c->dns;
+	sc.vdhcp_start = c->guest;
+	sc.in6_enabled = c->ipv6;
+	inet_pton(AF_INET6, "fec0::", &sc.vprefix_addr6);
+	sc.vprefix_len = 64;
+	inet_pton(AF_INET6, "fec0::2", &sc.vhost6);
+	inet_pton(AF_INET6, "fec0::3", &sc.vnameserver6);
+	sc.if_mtu = c->mtu;
+	sc.if_mru = c->mtu;
+	/* libslirp's own guard refuses every datagram to the gateway, the
+	 * replies of a UDP port forward to a client on the host's loopback
+	 * included: with UDP forwards the filter alone guards the gateway
+	 * (netfilter.c lets only those replies through). */
+	sc.disable_host_loopback = !c->allow_host_loopback && !udp_fwd;
+	sc.enable_emu = false;
+	sc.disable_dhcp = true; /* static address; and no BOOTP/TFTP (tftp_path NULL) */
+
+	slirphooks_log_init();
+	b->slirp = slirp_new(&sc, &callbacks, b);
+	if (!b->slirp)
+		return error_set(err, EINVAL, "libslirp refused the network configuration");
+	filter_init(b);
+	for (unsigned i = 0; i < c->nfwd; i++) {
+		int r = add_forward(b, i, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+void slirp_stack_close(struct net_backend *b)
+{
+	if (b->slirp)
+		slirp_cleanup(b->slirp);
+	b->slirp = NULL;
+}
+
+/* --- the thread -------------------------------------------------------- */
+
+static int add_fd(struct net_backend *b, int fd, short events)
+{
+	if (b->npfd == b->pfd_cap) {
+		unsigned cap = b->pfd_cap ? 2 * b->pfd_cap : 64;
+		struct pollfd *p = realloc(b->pfd, cap * sizeof(*p));
+		if (!p)
+			return -1; /* that socket is not polled this turn */
+		b->pfd = p;
+		b->pfd_cap = cap;
+	}
+	b->pfd[b->npfd] = (struct pollfd){.fd = fd, .events = events};
+	return (int)b->npfd++;
+}
+
+static int on_add_poll(int fd, int events, void *opaque)
+{
+	short ev = (short)((events & SLIRP_POLL_IN ? POLLIN : 0) |
+			   (events & SLIRP_POLL_OUT ? POLLOUT : 0) |
+			   (events & SLIRP_POLL_PRI ? POLLPRI : 0));
+	return add_fd(opaque, fd, ev);
+}
+
+static int on_get_revents(int idx, void *opaque)
+{
+	struct net_backend *b = opaque;
+	if (idx < 0 || (unsigned)idx >= b->npfd)
+		return 0;
+	short r = b->pfd[idx].revents;
+	return (r & POLLIN ? SLIRP_POLL_IN : 0) | (r & POLLOUT ? SLIRP_POLL_OUT : 0) |
+	       (r & POLLPRI ? SLIRP_POLL_PRI : 0) | (r & POLLERR ? SLIRP_POLL_ERR : 0) |
+	       (r & POLLHUP ? SLIRP_POLL_HUP : 0);
+}
+
+/* The poll timeout: libslirp's, shortened by our timers; at most IDLE_MS, so
+ * that libslirp expires idle UDP sockets even when nothing else happens. */
+#define IDLE_MS 10000
+static int turn_timeout(const struct net_backend *b, uint32_t slirp_ms)
+{
+	int64_t ms = slirp_ms > IDLE_MS ? IDLE_MS : (int64_t)slirp_ms;
+	int64_t now = (int64_t)now_ms();
+	for (unsigned i = 0; i < NET_TIMERS; i++) {
+		const struct net_timer *t = &b->timers[i];
+		if (!t->used || t->expire_ms < 0)
+			continue;
+		int64_t left = t->expire_ms > now ? t->expire_ms - now : 0;
+		if (left < ms)
+			ms = left;
+	}
+	return (int)ms;
+}
+
+static void run_timers(struct net_backend *b)
+{
+	int64_t now = (int64_t)now_ms();
+	for (unsigned i = 0; i < NET_TIMERS; i++) {
+		struct net_timer *t = &b->timers[i];
+		if (t->used && t->expire_ms >= 0 && t->expire_ms <= now) {
+			t->expire_ms = -1;
+			slirp_handle_timer(b->slirp, (SlirpTimerId)t->id, t->cb_opaque);
+		}
+	}
+}
+
+/* Up to BURST frames from the guest through the filter into libslirp;
+ * 1 if more are waiting. */
+static int take_frames(struct net_backend *b)
+{
+	framering_ack_ready(&b->from_guest);
+	for (unsigned i = 0; i < BURST; i++) {
+		ssize_t n = framering_pop(&b->from_guest, b->frame, FRAMERING_FRAME_MAX);
+		if (n <= 0)
+			return 0;
+		enum netfilter_verdict v =
+		    netfilter_check(&b->filter, b->frame, (size_t)n, now_ms());
+		if (v != NETFILTER_PASS) {
+			atomic_fetch_add(&b->filtered_n, 1);
+			atomic_fetch_add(&b->filtered_by[v], 1);
+			continue;
+		}
+		atomic_fetch_add(&b->from_guest_n, 1);
+		slirp_input(b->slirp, b->frame, (int)n);
+	}
+	return framering_peek(&b->from_guest) > 0;
+}
+
+static void run_loop(struct net_backend *b)
+{
+	int more = 0;
+
+	for (;;) {
+		uint32_t slirp_ms = UINT32_MAX;
+		b->npfd = 0;
+		add_fd(b, b->stop_fd, POLLIN);		   /* index 0 */
+		add_fd(b, b->from_guest.ready_fd, POLLIN); /* index 1 */
+		slirp_pollfds_fill(b->slirp, &slirp_ms, on_add_poll, b);
+		int n = poll(b->pfd, b->npfd, more ? 0 : turn_timeout(b, slirp_ms));
+		slirp_pollfds_poll(b->slirp, n < 0, on_get_revents, b);
+		run_timers(b);
+		if (n > 0 && (b->pfd[0].revents & POLLIN))
+			return;
+		if (more || (n > 0 && (b->pfd[1].revents & POLLIN)))
+			more = take_frames(b);
+	}
+}
+
+static void started(struct net_backend *b, int state)
+{
+	pthread_mutex_lock(&b->lock);
+	b->start_state = state;
+	pthread_cond_signal(&b->cond);
+	pthread_mutex_unlock(&b->lock);
+}
+
+static void *net_thread(void *arg)
+{
+	struct net_backend *b = arg;
+	sigset_t all;
+
+	/* no process signal lands here; sysfilter_enter unblocks SIGSYS */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	int r = b->sysfilter ? sysfilter_enter(b->sysfilter, SYSFILTER_NET) : 0;
+	started(b, r < 0 ? r : 1);
+	if (r == 0)
+		run_loop(b);
+	return NULL;
+}
+
+int slirp_stack_start(struct net_backend *b, struct sb_error *err)
+{
+	pthread_attr_t a;
+	int e = pthread_attr_init(&a);
+
+	if (e)
+		return error_set(err, e, "network thread");
+	e = pthread_attr_setstacksize(&a, NET_STACK);
+	if (!e)
+		e = pthread_create(&b->thread, &a, net_thread, b);
+	pthread_attr_destroy(&a);
+	if (e)
+		return error_set(err, e, "network thread");
+	b->started = 1;
+	pthread_mutex_lock(&b->lock);
+	while (!b->start_state)
+		pthread_cond_wait(&b->cond, &b->lock);
+	int state = b->start_state;
+	pthread_mutex_unlock(&b->lock);
+	if (state < 0)
+		return error_set(err, -state, "network thread: its seccomp filter");
+	return 0;
+}
+
+void slirp_stack_stop(struct net_backend *b)
+{
+	uint64_t one = 1;
+
+	if (!b->started)
+		return;
+	if (write(b->stop_fd, &one, sizeof(one)) < 0) {
+		/* an eventfd write fails only on overflow: it is readable anyway */
+	}
+	pthread_join(b->thread, NULL);
+	b->started = 0;
+}
