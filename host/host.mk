@@ -17,6 +17,10 @@ VMM_SRCS := host/vmm/builder.c host/vmm/bus.c host/vmm/devmgr.c host/vmm/eventlo
 	$(VMM_VIRTIO_SRCS) $(VMM_ARCH_SRCS)
 HOST_SRCS += $(VMM_SRCS)
 
+# Networking: the frame rings between the virtio-net device and a backend thread.
+NET_SRCS := host/net/framering.c
+HOST_SRCS += $(NET_SRCS)
+
 # Unit tests (no /dev/kvm needed): each links only the ioctl-free modules it tests.
 VMM_X86 := host/vmm/arch/x86_64
 UNIT_TESTS += test_vmm_memory test_vmm_bootparams test_vmm_bzimage test_vmm_elf \
@@ -34,6 +38,9 @@ test_vmm_hostio_SRCS := host/vmm/devices/hostio.c host/vmm/exit.c host/vmm/bus.c
 	host/vmm/runstate.c host/vmm/fdwrite.c host/util/error.c
 test_vmm_payload_SRCS := host/vmm/payload.c host/vmm/memory.c host/util/error.c
 test_vmm_uart_LIBS := -lpthread
+UNIT_TESTS += test_net_framering
+test_net_framering_SRCS := host/net/framering.c
+test_net_framering_LIBS := -lpthread
 # seccomp: the allow-lists in a forked child's thread (libseccomp builds them).
 UNIT_TESTS += test_vmm_seccomp
 test_vmm_seccomp_SRCS := host/vmm/sysfilter.c host/util/error.c
