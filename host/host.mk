@@ -9,7 +9,8 @@ VMM_ARCH_SRCS := host/vmm/arch/x86_64/arch.c host/vmm/arch/x86_64/bootparams.c \
 VMM_DEV_SRCS := host/vmm/devices/hostio.c host/vmm/devices/i8042.c host/vmm/devices/uart.c
 # virtio: the shared transport and virtqueues, then one file per device.
 VMM_VIRTIO_SRCS := host/vmm/virtio/mmio.c host/vmm/virtio/virtq.c host/vmm/virtio/rng.c \
-	host/vmm/virtio/console.c host/vmm/virtio/console_ctl.c host/vmm/virtio/ctlproto.c
+	host/vmm/virtio/console.c host/vmm/virtio/console_ctl.c host/vmm/virtio/ctlproto.c \
+	host/vmm/virtio/net.c host/vmm/virtio/net_csum.c
 VMM_SRCS := host/vmm/builder.c host/vmm/bus.c host/vmm/devmgr.c host/vmm/eventloop.c \
 	host/vmm/exit.c host/vmm/fdwrite.c \
 	host/vmm/kvm.c host/vmm/logring.c host/vmm/memory.c host/vmm/payload.c \
@@ -57,6 +58,10 @@ test_vmm_console_SRCS := host/vmm/virtio/console.c host/vmm/virtio/console_ctl.c
 	host/vmm/eventloop.c host/vmm/fdwrite.c $(VDRV)
 test_vmm_devmgr_SRCS := host/vmm/devmgr.c host/vmm/eventloop.c host/vmm/bus.c \
 	host/vmm/virtio/rng.c host/vmm/virtio/mmio.c host/vmm/virtio/virtq.c $(VDRV)
+UNIT_TESTS += test_vmm_net
+test_vmm_net_SRCS := host/vmm/virtio/net.c host/vmm/virtio/net_csum.c host/vmm/virtio/mmio.c \
+	host/vmm/virtio/virtq.c host/vmm/eventloop.c host/net/framering.c $(VDRV)
+test_vmm_net_LIBS := -lpthread
 test_vmm_virtq_LIBS := -lpthread
 test_vmm_console_LIBS := -lpthread
 test_vmm_devmgr_LIBS := -lpthread
@@ -70,7 +75,7 @@ fuzz_vmm_hostio_SRCS := tests/fuzz/fuzz_vmm_hostio.c host/vmm/devices/hostio.c \
 	host/vmm/runstate.c host/vmm/logring.c host/vmm/fdwrite.c host/util/error.c
 fuzz_vmm_loader_SRCS := tests/fuzz/fuzz_vmm_loader.c $(VMM_X86)/bzimage.c $(VMM_X86)/elf.c \
 	$(VMM_X86)/bootparams.c host/vmm/memory.c host/util/error.c
-fuzz_vmm_virtq_SRCS := tests/fuzz/fuzz_vmm_virtq.c $(VMM_VIRTIO_SRCS) host/vmm/eventloop.c \
+fuzz_vmm_virtq_SRCS := tests/fuzz/fuzz_vmm_virtq.c $(VMM_VIRTIO_SRCS) $(NET_SRCS) host/vmm/eventloop.c \
 	host/vmm/memory.c host/vmm/runstate.c host/vmm/fdwrite.c host/util/error.c
 
 .PHONY: fuzz-host

@@ -9,7 +9,10 @@
 #include "memory.h"
 
 #define VIRTQ_MAX_SIZE 256u /* largest QueueNum any of our devices offers */
-#define VIRTQ_MAX_IOV 16u   /* buffers (non-empty descriptors) per chain we accept */
+/* Buffers (non-empty descriptors) per chain we accept. Linux's virtio-net
+ * sends a frame as header, linear part and up to MAX_SKB_FRAGS (17) page
+ * fragments without indirect descriptors: up to 19. */
+#define VIRTQ_MAX_IOV 32u
 
 /* One queue. The driver fills num and the three addresses through the
  * transport, then virtq_enable() checks and maps them once: guest RAM never
