@@ -69,7 +69,7 @@ test_vmm_virtio_mmio_LIBS := -lpthread
 test_vmm_hostio_LIBS := -lpthread
 
 # Fuzz targets (libFuzzer): hostile I/O exits, hostile kernel images, hostile virtqueues.
-FUZZ_HOST := fuzz_vmm_hostio fuzz_vmm_loader fuzz_vmm_virtq
+FUZZ_HOST := fuzz_vmm_hostio fuzz_vmm_loader fuzz_vmm_virtq fuzz_vmm_net
 fuzz_vmm_hostio_SRCS := tests/fuzz/fuzz_vmm_hostio.c host/vmm/devices/hostio.c \
 	host/vmm/devices/uart.c host/vmm/devices/i8042.c host/vmm/exit.c host/vmm/bus.c \
 	host/vmm/runstate.c host/vmm/logring.c host/vmm/fdwrite.c host/util/error.c
@@ -77,6 +77,10 @@ fuzz_vmm_loader_SRCS := tests/fuzz/fuzz_vmm_loader.c $(VMM_X86)/bzimage.c $(VMM_
 	$(VMM_X86)/bootparams.c host/vmm/memory.c host/util/error.c
 fuzz_vmm_virtq_SRCS := tests/fuzz/fuzz_vmm_virtq.c $(VMM_VIRTIO_SRCS) $(NET_SRCS) host/vmm/eventloop.c \
 	host/vmm/memory.c host/vmm/runstate.c host/vmm/fdwrite.c host/util/error.c
+# virtio-net: hostile TX/RX chains and backend frames of any length.
+fuzz_vmm_net_SRCS := tests/fuzz/fuzz_vmm_net.c host/vmm/virtio/net.c host/vmm/virtio/net_csum.c \
+	host/vmm/virtio/mmio.c host/vmm/virtio/virtq.c host/vmm/eventloop.c $(NET_SRCS) \
+	host/vmm/memory.c host/vmm/runstate.c host/util/error.c
 
 .PHONY: fuzz-host
 fuzz-host: $(addprefix $(B)/fuzz/,$(FUZZ_HOST))
