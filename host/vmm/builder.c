@@ -247,6 +247,16 @@ static void measure(struct machine *m, struct vmm_result *res)
 	res->stats.stop_ns = m->rs.stop_ns;
 	memcpy(res->stats.uptime_us, m->con.uptime_us, sizeof(res->stats.uptime_us));
 	res->stats.uptime_seen = m->con.uptime_seen;
+	if (m->net) {
+		const struct net_stats *ns = &m->net->stats;
+		res->stats.net_tx_frames = ns->tx_frames;
+		res->stats.net_tx_bytes = ns->tx_bytes;
+		res->stats.net_tx_dropped = ns->tx_dropped;
+		res->stats.net_tx_blocked = ns->tx_blocked;
+		res->stats.net_rx_frames = ns->rx_frames;
+		res->stats.net_rx_bytes = ns->rx_bytes;
+		res->stats.net_rx_dropped = ns->rx_dropped;
+	}
 	if (mem_resident(&m->vm.mem, &res->stats.guest_rss) < 0)
 		res->stats.guest_rss = 0;
 	if (getrusage(RUSAGE_SELF, &ru) == 0)

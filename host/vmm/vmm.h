@@ -83,6 +83,11 @@ struct vmm_stats {
 	 * since the guest kernel started): init start, workload start, workload end. */
 	uint32_t uptime_us[3];
 	unsigned uptime_seen; /* bit i: uptime_us[i] was reported */
+	/* The network device's counters (zero without one): frames and bytes
+	 * each way, malformed guest frames dropped, backend frames no guest
+	 * buffers could hold, times the backend's ring was full. */
+	uint64_t net_tx_frames, net_tx_bytes, net_tx_dropped, net_tx_blocked;
+	uint64_t net_rx_frames, net_rx_bytes, net_rx_dropped;
 };
 
 struct vmm_result {
