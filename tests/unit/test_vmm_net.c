@@ -419,6 +419,7 @@ static void test_tx_backpressure(void **state)
 	/* Another kick while full: still blocked, nothing lost. */
 	kick(f, TXQ);
 	assert_int_equal(vdrv_used_pending(&f->tx), 2);
+	assert_int_equal(f->n->stats.tx_blocked, 1); /* one stall, not one per kick */
 	/* The backend takes one: space_fd fires, TX resumes and blocks again. */
 	expect_from_guest(f, frame[0], 100);
 	assert_true(readable(f->from_guest.space_fd));

@@ -106,25 +106,25 @@ static int tx(struct net *n)
 {
 	struct virtq *q = virtio_mmio_queue(&n->mmio, NET_TX_QUEUE);
 	struct virtq_chain c;
-	int r = 0, pushed = 0;
+	int r = 0, pushed = 0, blocked = 0;
 	unsigned k = 0;
 
 	if (!q)
 		return 0;
-	set_tx_blocked(n, 0);
 	for (; k < q->size; k++) {
 		r = virtq_pop(q, &c);
 		if (r <= 0)
 			break;
 		if (tx_one(n, &c) == -ENOSPC) {
 			virtq_unpop(q);
-			set_tx_blocked(n, 1); /* resumed by from_guest's space_fd */
+			blocked = 1; /* resumed by from_guest's space_fd */
 			r = 0;
 			break;
 		}
 		virtq_push(q, c.head, 0);
 		pushed = 1;
 	}
+	set_tx_blocked(n, blocked);
 	if (pushed)
 		virtio_mmio_used(&n->mmio, q);
 	if (k == q->size)
