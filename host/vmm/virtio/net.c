@@ -207,12 +207,16 @@ static int rx_gather(struct net *n, struct virtq *q, size_t need, unsigned *budg
 }
 
 /* The next to_guest frame (len bytes) into guest buffers, or dropped when it
- * can never fit. RX_DONE, RX_WAIT (no buffers yet), RX_AGAIN, -EIO. */
+ * is longer than the MTU allows or can never fit. RX_DONE, RX_WAIT (no buffers yet), RX_AGAIN,
+ * -EIO. */
 static int rx_one(struct net *n, struct virtq *q, size_t len, unsigned *budget, int *pushed)
 {
 	struct virtq_chain first;
 	unsigned niov;
-	int nch = rx_gather(n, q, NET_HDR_LEN + len, budget, &first, &niov, pushed);
+	/* The spec: nothing longer than the MTU (and link headers) reaches the driver. */
+	int nch = len > n->max_frame
+		      ? -ENOBUFS
+		      : rx_gather(n, q, NET_HDR_LEN + len, budget, &first, &niov, pushed);
 
 	if (nch == -ENOBUFS) {
 		framering_discard(n->cfg.to_guest);

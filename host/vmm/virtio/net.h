@@ -30,13 +30,13 @@ struct net_stats {
 	uint64_t tx_dropped;
 	uint64_t tx_blocked;	      /* times from_guest was full (back-pressure) */
 	uint64_t rx_frames, rx_bytes; /* delivered into guest buffers */
-	uint64_t rx_dropped;	      /* frames no set of guest buffers could hold */
+	uint64_t rx_dropped; /* frames over the MTU, or that no set of guest buffers could hold */
 };
 
 struct net {
 	struct virtio_mmio mmio; /* first: the transport; its lock guards everything here */
 	struct vmm_net cfg;
-	uint32_t max_frame; /* longest TX frame taken: MTU + Ethernet + VLAN headers */
+	uint32_t max_frame; /* longest frame either way: MTU + Ethernet + VLAN headers */
 	struct eventloop *loop;
 	int rx_src, space_src, work_src; /* event loop sources, -1 none */
 	int work_fd;			 /* eventfd: come back after a bounded turn; -1 none */
