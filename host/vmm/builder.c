@@ -253,6 +253,7 @@ static void measure(struct machine *m, struct vmm_result *res)
 		res->stats.net_tx_bytes = ns->tx_bytes;
 		res->stats.net_tx_dropped = ns->tx_dropped;
 		res->stats.net_tx_blocked = ns->tx_blocked;
+		res->stats.net_tx_csum = ns->tx_csum;
 		res->stats.net_rx_frames = ns->rx_frames;
 		res->stats.net_rx_bytes = ns->rx_bytes;
 		res->stats.net_rx_dropped = ns->rx_dropped;

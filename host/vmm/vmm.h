@@ -87,6 +87,7 @@ struct vmm_stats {
 	 * each way, malformed guest frames dropped, backend frames no guest
 	 * buffers could hold, times the backend's ring was full. */
 	uint64_t net_tx_frames, net_tx_bytes, net_tx_dropped, net_tx_blocked;
+	uint64_t net_tx_csum; /* TX frames whose checksum the device completed */
 	uint64_t net_rx_frames, net_rx_bytes, net_rx_dropped;
 };
 

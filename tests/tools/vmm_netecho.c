@@ -1,5 +1,5 @@
-/* vmm-netecho: boot a kernel on the VMM with a virtio-net NIC whose backend answers ARP, ICMP echo
- * and UDP echo (port 7) for 10.0.2.2: the device against Linux's own driver, without slirp. */
+/* vmm-netecho: boot a kernel on the VMM with a virtio-net NIC whose backend answers ARP, ICMP echo,
+ * UDP echo (port 7) and DNS (port 53, always NXDOMAIN) for 10.0.2.2: Linux's driver, no slirp. */
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
@@ -98,13 +98,17 @@ static void ipv4(struct echo *e, uint8_t *f, size_t len)
 		l4[0] = 0;
 		put16(l4 + 2, 0);
 		put16(l4 + 2, (uint16_t)~fold(sum16(l4, l4len, 0)));
-	} else if (ip[9] == 17 && l4len >= 8 && l4[2] == 0 && l4[3] == 7) {
+	} else if (ip[9] == 17 && l4len >= 8 && l4[2] == 0 && (l4[3] == 7 || l4[3] == 53)) {
 		uint32_t ph = sum16(ip + 12, 8, 17u + (uint32_t)l4len);
 		if ((l4[6] || l4[7]) && fold(sum16(l4, l4len, ph)) != 0xffff) {
 			e->bad_csum++;
 			return;
 		}
 		e->udp++;
+		if (l4[3] == 53 && l4len >= 20) { /* a DNS query: answer NXDOMAIN */
+			l4[10] |= 0x80;
+			l4[11] = (uint8_t)((l4[11] & 0xf0) | 3);
+		}
 		memcpy(tmp, l4, 2);
 		memcpy(l4, l4 + 2, 2);
 		memcpy(l4 + 2, tmp, 2);
@@ -194,10 +198,10 @@ int main(int argc, char **argv)
 	printf("netecho: arp=%u icmp=%u udp=%u bad_csum=%u other=%u biggest=%u\n", e.arp, e.icmp,
 	       e.udp, e.bad_csum, e.other, e.biggest);
 	printf("device: tx=%llu/%llu rx=%llu/%llu tx_dropped=%llu rx_dropped=%llu "
-	       "tx_blocked=%llu\n",
+	       "tx_blocked=%llu tx_csum=%llu\n",
 	       (unsigned long long)s->net_tx_frames, (unsigned long long)s->net_tx_bytes,
 	       (unsigned long long)s->net_rx_frames, (unsigned long long)s->net_rx_bytes,
 	       (unsigned long long)s->net_tx_dropped, (unsigned long long)s->net_rx_dropped,
-	       (unsigned long long)s->net_tx_blocked);
+	       (unsigned long long)s->net_tx_blocked, (unsigned long long)s->net_tx_csum);
 	return 0;
 }

@@ -371,6 +371,7 @@ static void test_tx_checksum_completed(void **state)
 		uint8_t *g = (uint8_t *)vdrv_hva(&f->mem, STAGE) + NET_HDR_LEN;
 		assert_int_equal(g[40] << 8 | g[41], ph);
 	}
+	assert_int_equal(f->n->stats.tx_csum, 5);
 	/* A checksum field outside the frame: dropped. */
 	h.csum_start = 90;
 	h.csum_offset = 9; /* 90 + 9 + 2 > 100 */

@@ -69,7 +69,7 @@ static int tx_one(struct net *n, const struct virtq_chain *c)
 {
 	struct virtio_net_hdr_v1 h;
 	struct iovec iov[VIRTQ_MAX_IOV];
-	int cnt;
+	int cnt, csum = 0;
 
 	if (c->out_len < NET_HDR_LEN + NET_ETH_HLEN || c->out_len - NET_HDR_LEN > n->max_frame)
 		goto drop;
@@ -84,7 +84,7 @@ static int tx_one(struct net *n, const struct virtq_chain *c)
 				      le16toh(h.csum_offset)) < 0)
 			goto drop;
 		iov[0] = (struct iovec){.iov_base = n->frame, .iov_len = len};
-		cnt = 1;
+		cnt = csum = 1;
 	} else {
 		cnt = skip_iov(c, NET_HDR_LEN, iov);
 	}
@@ -95,6 +95,7 @@ static int tx_one(struct net *n, const struct virtq_chain *c)
 		goto drop;
 	n->stats.tx_frames++;
 	n->stats.tx_bytes += len;
+	n->stats.tx_csum += (uint64_t)csum;
 	return 0;
 drop:
 	n->stats.tx_dropped++;

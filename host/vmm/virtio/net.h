@@ -24,6 +24,7 @@
 
 struct net_stats {
 	uint64_t tx_frames, tx_bytes; /* handed to from_guest */
+	uint64_t tx_csum;	      /* of which we completed the checksum */
 	/* Malformed TX chains, never handed on: shorter than a header and an
 	 * Ethernet header, longer than the MTU allows, a GSO type (not
 	 * offered), a checksum request outside the frame. */
