@@ -9,13 +9,18 @@ VMM_ARCH_SRCS := host/vmm/arch/x86_64/arch.c host/vmm/arch/x86_64/bootparams.c \
 VMM_DEV_SRCS := host/vmm/devices/hostio.c host/vmm/devices/i8042.c host/vmm/devices/uart.c
 # virtio: the shared transport and virtqueues, then one file per device.
 VMM_VIRTIO_SRCS := host/vmm/virtio/mmio.c host/vmm/virtio/virtq.c host/vmm/virtio/rng.c \
-	host/vmm/virtio/console.c host/vmm/virtio/console_ctl.c host/vmm/virtio/ctlproto.c
+	host/vmm/virtio/console.c host/vmm/virtio/console_ctl.c host/vmm/virtio/ctlproto.c \
+	host/vmm/virtio/net.c host/vmm/virtio/net_csum.c
 VMM_SRCS := host/vmm/builder.c host/vmm/bus.c host/vmm/devmgr.c host/vmm/eventloop.c \
 	host/vmm/exit.c host/vmm/fdwrite.c \
 	host/vmm/kvm.c host/vmm/logring.c host/vmm/memory.c host/vmm/payload.c \
 	host/vmm/runstate.c host/vmm/sysfilter.c host/vmm/vcpu.c host/vmm/vm.c $(VMM_DEV_SRCS) \
 	$(VMM_VIRTIO_SRCS) $(VMM_ARCH_SRCS)
 HOST_SRCS += $(VMM_SRCS)
+
+# Networking: the frame rings between the virtio-net device and a backend thread.
+NET_SRCS := host/net/framering.c
+HOST_SRCS += $(NET_SRCS)
 
 # Unit tests (no /dev/kvm needed): each links only the ioctl-free modules it tests.
 VMM_X86 := host/vmm/arch/x86_64
@@ -34,6 +39,9 @@ test_vmm_hostio_SRCS := host/vmm/devices/hostio.c host/vmm/exit.c host/vmm/bus.c
 	host/vmm/runstate.c host/vmm/fdwrite.c host/util/error.c
 test_vmm_payload_SRCS := host/vmm/payload.c host/vmm/memory.c host/util/error.c
 test_vmm_uart_LIBS := -lpthread
+UNIT_TESTS += test_net_framering
+test_net_framering_SRCS := host/net/framering.c
+test_net_framering_LIBS := -lpthread
 # seccomp: the allow-lists in a forked child's thread (libseccomp builds them).
 UNIT_TESTS += test_vmm_seccomp
 test_vmm_seccomp_SRCS := host/vmm/sysfilter.c host/util/error.c
@@ -50,6 +58,10 @@ test_vmm_console_SRCS := host/vmm/virtio/console.c host/vmm/virtio/console_ctl.c
 	host/vmm/eventloop.c host/vmm/fdwrite.c $(VDRV)
 test_vmm_devmgr_SRCS := host/vmm/devmgr.c host/vmm/eventloop.c host/vmm/bus.c \
 	host/vmm/virtio/rng.c host/vmm/virtio/mmio.c host/vmm/virtio/virtq.c $(VDRV)
+UNIT_TESTS += test_vmm_net
+test_vmm_net_SRCS := host/vmm/virtio/net.c host/vmm/virtio/net_csum.c host/vmm/virtio/mmio.c \
+	host/vmm/virtio/virtq.c host/vmm/eventloop.c host/net/framering.c $(VDRV)
+test_vmm_net_LIBS := -lpthread
 test_vmm_virtq_LIBS := -lpthread
 test_vmm_console_LIBS := -lpthread
 test_vmm_devmgr_LIBS := -lpthread
@@ -57,14 +69,18 @@ test_vmm_virtio_mmio_LIBS := -lpthread
 test_vmm_hostio_LIBS := -lpthread
 
 # Fuzz targets (libFuzzer): hostile I/O exits, hostile kernel images, hostile virtqueues.
-FUZZ_HOST := fuzz_vmm_hostio fuzz_vmm_loader fuzz_vmm_virtq
+FUZZ_HOST := fuzz_vmm_hostio fuzz_vmm_loader fuzz_vmm_virtq fuzz_vmm_net
 fuzz_vmm_hostio_SRCS := tests/fuzz/fuzz_vmm_hostio.c host/vmm/devices/hostio.c \
 	host/vmm/devices/uart.c host/vmm/devices/i8042.c host/vmm/exit.c host/vmm/bus.c \
 	host/vmm/runstate.c host/vmm/logring.c host/vmm/fdwrite.c host/util/error.c
 fuzz_vmm_loader_SRCS := tests/fuzz/fuzz_vmm_loader.c $(VMM_X86)/bzimage.c $(VMM_X86)/elf.c \
 	$(VMM_X86)/bootparams.c host/vmm/memory.c host/util/error.c
-fuzz_vmm_virtq_SRCS := tests/fuzz/fuzz_vmm_virtq.c $(VMM_VIRTIO_SRCS) host/vmm/eventloop.c \
+fuzz_vmm_virtq_SRCS := tests/fuzz/fuzz_vmm_virtq.c $(VMM_VIRTIO_SRCS) $(NET_SRCS) host/vmm/eventloop.c \
 	host/vmm/memory.c host/vmm/runstate.c host/vmm/fdwrite.c host/util/error.c
+# virtio-net: hostile TX/RX chains and backend frames of any length.
+fuzz_vmm_net_SRCS := tests/fuzz/fuzz_vmm_net.c host/vmm/virtio/net.c host/vmm/virtio/net_csum.c \
+	host/vmm/virtio/mmio.c host/vmm/virtio/virtq.c host/vmm/eventloop.c $(NET_SRCS) \
+	host/vmm/memory.c host/vmm/runstate.c host/util/error.c
 
 .PHONY: fuzz-host
 fuzz-host: $(addprefix $(B)/fuzz/,$(FUZZ_HOST))
@@ -75,3 +91,14 @@ $(B)/fuzz/$(1): $($(1)_SRCS)
 	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $$@ $($(1)_SRCS) -lpthread
 endef
 $(foreach f,$(FUZZ_HOST),$(eval $(call fuzz_host_rule,$(f))))
+
+# vmm-netecho (a test tool, in the test host's PATH): the VMM with a network
+# backend that answers ARP, ICMP echo and UDP echo, to check virtio-net against
+# Linux's driver without slirp (tests/integration/cases/70-vmm-net-echo.sh).
+NETECHO_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(VMM_SRCS) $(NET_SRCS) host/util/error.c \
+	tests/tools/vmm_netecho.c)
+tools: $(B)/tools/vmm-netecho
+$(B)/tools/vmm-netecho: $(NETECHO_OBJS)
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(OPT) -static-pie -o $@ $^ -lseccomp -lfdt -lpthread -lm $(LDFLAGS)

@@ -22,6 +22,7 @@
 #include "sysfilter.h"
 #include "vcpu.h"
 #include "virtio/console.h"
+#include "virtio/net.h"
 #include "virtio/rng.h"
 #include "vm.h"
 #include "vmm.h"
@@ -39,7 +40,8 @@ struct machine {
 	struct devmgr dm;
 	struct rng rng;
 	struct console con;
-	char *cmdline; /* the virtio_mmio.device= pieces + cfg->cmdline */
+	struct net *net; /* NULL: no network device */
+	char *cmdline;	 /* the virtio_mmio.device= pieces + cfg->cmdline */
 	struct kernel_image kernel;
 	uint64_t initrd_gpa, initrd_size;
 	struct cpuid_table cpuid;
@@ -108,7 +110,9 @@ static int load_guest(struct machine *m, const struct vmm_config *cfg, struct sb
 }
 
 /* virtio devices, in a fixed order (it decides their windows and GSIs):
- * rng, then the console. Then the command line that tells the kernel. */
+ * rng, the console, then the network device if any (last, so that the others
+ * keep their windows and GSIs with or without it). Then the command line
+ * that tells the kernel. */
 static int add_virtio(struct machine *m, const struct vmm_config *cfg, struct sb_error *err)
 {
 	devmgr_init(&m->dm, m->vm.fd, &m->mmio, &m->loop);
@@ -117,6 +121,10 @@ static int add_virtio(struct machine *m, const struct vmm_config *cfg, struct sb
 		r = devmgr_add(&m->dm, &m->con.mmio, err);
 	if (r == 0)
 		r = console_attach(&m->con, &m->loop, err);
+	if (r == 0 && m->net)
+		r = devmgr_add(&m->dm, &m->net->mmio, err);
+	if (r == 0 && m->net)
+		r = net_attach(m->net, &m->loop, err);
 	if (r == 0)
 		r = devmgr_cmdline(&m->dm, cfg->cmdline, &m->cmdline, err);
 	return r;
@@ -239,6 +247,17 @@ static void measure(struct machine *m, struct vmm_result *res)
 	res->stats.stop_ns = m->rs.stop_ns;
 	memcpy(res->stats.uptime_us, m->con.uptime_us, sizeof(res->stats.uptime_us));
 	res->stats.uptime_seen = m->con.uptime_seen;
+	if (m->net) {
+		const struct net_stats *ns = &m->net->stats;
+		res->stats.net_tx_frames = ns->tx_frames;
+		res->stats.net_tx_bytes = ns->tx_bytes;
+		res->stats.net_tx_dropped = ns->tx_dropped;
+		res->stats.net_tx_blocked = ns->tx_blocked;
+		res->stats.net_tx_csum = ns->tx_csum;
+		res->stats.net_rx_frames = ns->rx_frames;
+		res->stats.net_rx_bytes = ns->rx_bytes;
+		res->stats.net_rx_dropped = ns->rx_dropped;
+	}
 	if (mem_resident(&m->vm.mem, &res->stats.guest_rss) < 0)
 		res->stats.guest_rss = 0;
 	if (getrusage(RUSAGE_SELF, &ru) == 0)
@@ -265,6 +284,20 @@ static int report(struct machine *m, const struct vmm_config *cfg, struct vmm_re
 	return 1;
 }
 
+/* The network device's state (its scratch buffers make it large: its own allocation). */
+static int add_net(struct machine *m, const struct vmm_net *cfg, struct sb_error *err)
+{
+	m->net = malloc(sizeof(*m->net));
+	if (!m->net)
+		return error_set(err, ENOMEM, "virtio-net");
+	int r = net_init(m->net, &m->vm.mem, &m->rs, cfg, err);
+	if (r < 0) {
+		free(m->net);
+		m->net = NULL;
+	}
+	return r;
+}
+
 static void machine_destroy(struct machine *m)
 {
 	eventloop_destroy(&m->loop); /* no device callbacks after this */
@@ -275,6 +308,10 @@ static void machine_destroy(struct machine *m)
 	devmgr_destroy(&m->dm);
 	console_destroy(&m->con);
 	rng_destroy(&m->rng);
+	if (m->net) {
+		net_destroy(m->net);
+		free(m->net);
+	}
 	free(m->cmdline);
 	for (unsigned i = 0; i < m->nvcpus; i++)
 		vcpu_destroy(&m->vcpu[i]);
@@ -317,6 +354,8 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *res, struct sb_erro
 	/* Guest RAM is registered with KVM in the background meanwhile, and that
 	 * holds KVM's slot lock, which ioeventfds need too: the payload first. */
 	r = vm_create(&m->vm, cfg->mem_bytes, err);
+	if (r == 0 && cfg->net)
+		r = add_net(m, cfg->net, err);
 	if (r == 0)
 		r = load_guest(m, cfg, err);
 	if (r == 0)

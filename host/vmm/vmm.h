@@ -27,6 +27,21 @@ struct vmm_blob {
 	size_t len;
 };
 
+/* A network interface (virtio-net). Its frames pass through two bounded
+ * rings (host/net/framering.h) that the caller creates and serves from its
+ * backend's own thread; the VMM only pushes and pops frames. Both rings must
+ * outlive vmm_run. */
+struct framering;
+struct vmm_net {
+	struct framering *to_guest;   /* frames for the guest (the backend pushes) */
+	struct framering *from_guest; /* frames the guest sent (the backend pops) */
+	uint8_t mac[6];		      /* the guest's eth0 address */
+	uint16_t mtu;		      /* VMM_NET_MTU_MIN..65535; 0 = VMM_NET_MTU_DEFAULT */
+};
+
+#define VMM_NET_MTU_MIN 68u
+#define VMM_NET_MTU_DEFAULT 65520u /* user-mode backends: per-packet cost dominates */
+
 struct vmm_config {
 	const char *kernel;	       /* bzImage or ELF vmlinux (PVH note) */
 	const struct vmm_blob *initrd; /* concatenated, each at a 4-byte-aligned offset */
@@ -52,6 +67,8 @@ struct vmm_config {
 	 * VMM_STATS_FIRST_RUN also ends the VM at vCPU 0's first KVM_RUN (which
 	 * then returns at once, the guest runs no instruction). 0 = off. */
 	int stats;
+	/* NULL: no network device (the guest has only lo), as before networking. */
+	const struct vmm_net *net;
 };
 
 enum { VMM_STATS_OFF, VMM_STATS_ON, VMM_STATS_FIRST_RUN };
@@ -66,6 +83,12 @@ struct vmm_stats {
 	 * since the guest kernel started): init start, workload start, workload end. */
 	uint32_t uptime_us[3];
 	unsigned uptime_seen; /* bit i: uptime_us[i] was reported */
+	/* The network device's counters (zero without one): frames and bytes
+	 * each way, malformed guest frames dropped, backend frames no guest
+	 * buffers could hold, times the backend's ring was full. */
+	uint64_t net_tx_frames, net_tx_bytes, net_tx_dropped, net_tx_blocked;
+	uint64_t net_tx_csum; /* TX frames whose checksum the device completed */
+	uint64_t net_rx_frames, net_rx_bytes, net_rx_dropped;
 };
 
 struct vmm_result {

@@ -318,6 +318,63 @@ static void test_rng(void **state)
 	assert_int_equal(len, 0);
 }
 
+/* EVENT_IDX: only for a device that offers it; then queues use used_event. */
+static void test_event_idx(void **state)
+{
+	struct fx *f = *state;
+	struct virtio_dev_ops ops = dummy_ops;
+	struct vdrv_q q;
+	const uint32_t ok =
+	    VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER | VIRTIO_CONFIG_S_FEATURES_OK;
+	const uint64_t ev = 1ull << VIRTIO_RING_F_EVENT_IDX;
+
+	/* dummy_ops does not offer it: refused, and rng does not either. */
+	assert_int_equal(vdrv_negotiate(&f->d.mmio, VIRTIO_FEATURE_VERSION_1 | ev), ok & ~8u);
+	assert_int_equal(vdrv_negotiate(&f->rng.mmio, VIRTIO_FEATURE_VERSION_1 | ev), ok & ~8u);
+
+	ops.features |= VIRTIO_FEATURE_EVENT_IDX;
+	assert_int_equal(virtio_mmio_check_ops(&ops), 0);
+	virtio_mmio_destroy(&f->d.mmio); /* dummy_notify uses d->mmio's queues */
+	virtio_mmio_init(&f->d.mmio, &ops, &f->d, &f->mem, &f->rs);
+	struct virtio_mmio *m = &f->d.mmio;
+	virtio_mmio_set_irq(m, count_irq, f);
+	vdrv_write(m, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
+	assert_true(vdrv_read(m, VIRTIO_MMIO_DEVICE_FEATURES) & (1u << VIRTIO_RING_F_EVENT_IDX));
+	/* Offered but not taken: the old NO_INTERRUPT rules. */
+	assert_int_equal(vdrv_negotiate(m, VIRTIO_FEATURE_VERSION_1), ok);
+	assert_int_equal(vdrv_queue(m, &q, &f->mem, 0, 8), 1);
+	assert_int_equal(m->vq[0].event_idx, 0);
+	/* Taken: the queue follows used_event. */
+	assert_int_equal(vdrv_negotiate(m, VIRTIO_FEATURE_VERSION_1 | ev), ok);
+	assert_int_equal(vdrv_queue(m, &q, &f->mem, 0, 8), 1);
+	assert_int_equal(m->vq[0].event_idx, 1);
+	uint16_t used_event = 1; /* interrupt once the second element is used */
+	memcpy((uint8_t *)vdrv_hva(&f->mem, q.avail) + 4 + 2 * 8, &used_event, 2);
+	unsigned irqs = f->irqs;
+	for (uint16_t i = 0; i < 3; i++) {
+		vdrv_desc(&q, i, VDRV_BUF, 4, VRING_DESC_F_WRITE, 0);
+		vdrv_post(&q, i);
+		vdrv_write(m, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+		assert_int_equal(vdrv_used_pending(&q), i + 1);
+		assert_int_equal(f->irqs, irqs + (i >= 1));
+	}
+	/* The dummy pops one chain per kick, never finding the queue empty:
+	 * avail_event untouched. A kick with nothing new: it finds the queue
+	 * empty and asks for a kick at the next buffer. */
+	uint16_t avail_event;
+	uint8_t *ae = (uint8_t *)vdrv_hva(&f->mem, q.used) + 4 + 8 * 8;
+	memcpy(&avail_event, ae, 2);
+	assert_int_equal(avail_event, 0);
+	vdrv_write(m, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	memcpy(&avail_event, ae, 2);
+	assert_int_equal(avail_event, 3);
+	/* A reset forgets it. */
+	vdrv_write(m, VIRTIO_MMIO_STATUS, 0);
+	assert_int_equal(m->vq[0].event_idx, 0);
+	virtio_mmio_destroy(m);
+	virtio_mmio_init(&f->d.mmio, &dummy_ops, &f->d, &f->mem, &f->rs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -330,6 +387,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_reset_clears_queues, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_config_space, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rng, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_event_idx, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

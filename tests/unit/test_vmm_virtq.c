@@ -20,6 +20,28 @@ struct fx {
 };
 
 /* Rings at fixed places, configured straight into struct virtq (no transport). */
+static int setup_n(struct fx *f, uint16_t num);
+
+/* With VIRTIO_RING_F_EVENT_IDX (the transport sets event_idx before enable). */
+static int setup_event_idx(struct fx *f, uint16_t num)
+{
+	int r = setup_n(f, num);
+	f->q.event_idx = 1;
+	return r ? r : virtq_enable(&f->q, &f->mem, 256);
+}
+
+static void set_used_event(struct fx *f, uint16_t v)
+{
+	memcpy((uint8_t *)vdrv_hva(&f->mem, f->d.avail) + 4 + 2u * f->d.num, &v, 2);
+}
+
+static uint16_t avail_event(struct fx *f)
+{
+	uint16_t v;
+	memcpy(&v, (uint8_t *)vdrv_hva(&f->mem, f->d.used) + 4 + 8u * f->d.num, 2);
+	return v;
+}
+
 static int setup_n(struct fx *f, uint16_t num)
 {
 	f->d = (struct vdrv_q){
@@ -247,6 +269,120 @@ static void test_interrupt_suppression(void **state)
 	assert_int_equal(virtq_want_interrupt(&f->q), 0);
 }
 
+/* used_event: one interrupt when the element the driver names is used. */
+static void test_event_idx_used_event(void **state)
+{
+	struct fx *f = *state;
+	struct virtq_chain c;
+	uint32_t id, len;
+
+	assert_int_equal(setup_event_idx(f, 8), 0);
+	assert_int_equal(virtq_want_interrupt(&f->q), 0); /* nothing pushed yet */
+	set_used_event(f, 0);
+	for (unsigned i = 0; i < 8; i++) {
+		vdrv_desc(&f->d, (uint16_t)i, VDRV_BUF, 16, VRING_DESC_F_WRITE, 0);
+		vdrv_post(&f->d, (uint16_t)i);
+	}
+	assert_int_equal(virtq_pop(&f->q, &c), 1);
+	virtq_push(&f->q, c.head, 1); /* used idx 0 -> 1: element 0 is used_event */
+	assert_int_equal(virtq_want_interrupt(&f->q), 1);
+	assert_int_equal(virtq_want_interrupt(&f->q), 0); /* nothing new since */
+	/* The driver wants to hear once element 4 is used: elements 1-3 pass silently. */
+	set_used_event(f, 4);
+	for (unsigned i = 1; i < 4; i++) {
+		assert_int_equal(virtq_pop(&f->q, &c), 1);
+		virtq_push(&f->q, c.head, 1);
+		assert_int_equal(virtq_want_interrupt(&f->q), 0);
+	}
+	/* Two at once (4 and 5): used_event is among them. */
+	for (unsigned i = 0; i < 2; i++) {
+		assert_int_equal(virtq_pop(&f->q, &c), 1);
+		virtq_push(&f->q, c.head, 1);
+	}
+	assert_int_equal(virtq_want_interrupt(&f->q), 1);
+	/* With event_idx the NO_INTERRUPT flag means nothing. */
+	uint16_t flags = VRING_AVAIL_F_NO_INTERRUPT;
+	memcpy(vdrv_hva(&f->mem, f->d.avail), &flags, 2);
+	set_used_event(f, 6);
+	assert_int_equal(virtq_pop(&f->q, &c), 1);
+	virtq_push(&f->q, c.head, 1);
+	assert_int_equal(virtq_want_interrupt(&f->q), 1);
+	while (vdrv_take_used(&f->d, &id, &len))
+		;
+}
+
+/* Across the 16-bit wrap of the used index. */
+static void test_event_idx_wrap(void **state)
+{
+	struct fx *f = *state;
+	struct virtq_chain c;
+	unsigned irqs = 0;
+
+	assert_int_equal(setup_event_idx(f, 8), 0);
+	for (unsigned i = 0; i < 70000; i++) {
+		/* The driver asks for an interrupt every 1000 elements. */
+		set_used_event(f, (uint16_t)(i / 1000 * 1000 + 999));
+		vdrv_desc(&f->d, (uint16_t)(i % 8), VDRV_BUF, 16, VRING_DESC_F_WRITE, 0);
+		vdrv_post(&f->d, (uint16_t)(i % 8));
+		assert_int_equal(virtq_pop(&f->q, &c), 1);
+		virtq_push(&f->q, c.head, 1);
+		int want = virtq_want_interrupt(&f->q);
+		assert_int_equal(want, i % 1000 == 999);
+		irqs += (unsigned)want;
+		uint32_t id, len;
+		assert_int_equal(vdrv_take_used(&f->d, &id, &len), 1);
+	}
+	assert_int_equal(irqs, 70);
+}
+
+/* avail_event: written when the device finds the queue empty. */
+static void test_event_idx_avail_event(void **state)
+{
+	struct fx *f = *state;
+	struct virtq_chain c;
+
+	assert_int_equal(setup_event_idx(f, 8), 0);
+	memset((uint8_t *)vdrv_hva(&f->mem, f->d.used) + 4 + 8u * 8, 0xff, 2);
+	assert_int_equal(virtq_pop(&f->q, &c), 0);
+	assert_int_equal(avail_event(f), 0); /* kick me at your first buffer */
+	for (uint16_t i = 0; i < 3; i++) {
+		vdrv_desc(&f->d, i, VDRV_BUF, 16, VRING_DESC_F_WRITE, 0);
+		vdrv_post(&f->d, i);
+	}
+	assert_int_equal(virtq_pop(&f->q, &c), 1);
+	assert_int_equal(avail_event(f), 0); /* not empty: untouched */
+	assert_int_equal(virtq_pop(&f->q, &c), 1);
+	assert_int_equal(virtq_pop(&f->q, &c), 1);
+	assert_int_equal(virtq_has_avail(&f->q), 0);
+	assert_int_equal(avail_event(f), 3);
+	/* Without event_idx the used ring has no avail_event: nothing written there. */
+	assert_int_equal(setup_n(f, 8), 0);
+	memset(vdrv_hva(&f->mem, f->d.avail), 0, 4);
+	memset((uint8_t *)vdrv_hva(&f->mem, f->d.used) + 4 + 8u * 8, 0xff, 2);
+	assert_int_equal(virtq_pop(&f->q, &c), 0);
+	assert_int_equal(avail_event(f), 0xffff);
+}
+
+/* The two event words are part of the rings: they must be in RAM too. */
+static void test_event_idx_ring_bounds(void **state)
+{
+	struct fx *f = *state;
+
+	virtq_reset(&f->q, 8);
+	f->q.num = 8;
+	f->q.desc_gpa = 0x10000;
+	f->q.avail_gpa = 0x11000;
+	f->q.used_gpa = VDRV_MEM - (4 + 8 * 8); /* ends exactly at the end of RAM */
+	assert_int_equal(virtq_enable(&f->q, &f->mem, 8), 0);
+	f->q.event_idx = 1;
+	assert_int_equal(virtq_enable(&f->q, &f->mem, 8), -EINVAL);
+	f->q.used_gpa = 0x12000;
+	f->q.avail_gpa = VDRV_MEM - (4 + 2 * 8);
+	assert_int_equal(virtq_enable(&f->q, &f->mem, 8), -EINVAL);
+	f->q.avail_gpa = VDRV_MEM - (6 + 2 * 8);
+	assert_int_equal(virtq_enable(&f->q, &f->mem, 8), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -265,6 +401,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_readable_after_writable, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_enable_checks, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_interrupt_suppression, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_event_idx_used_event, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_event_idx_wrap, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_event_idx_avail_event, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_event_idx_ring_bounds, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_mmio.h>
+#include <linux/virtio_ring.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -191,6 +192,9 @@ static void write_queue_ready(struct virtio_mmio *t, struct virtq *q, uint32_t v
 	}
 	if (q->ready || t->broken)
 		return;
+	/* Only a device that offers it (ops->features) gets it. */
+	q->event_idx = (t->ops->features & VIRTIO_FEATURE_EVENT_IDX) &&
+		       virtio_mmio_has_feature(t, VIRTIO_RING_F_EVENT_IDX);
 	if (virtq_enable(q, t->mem, queue_max(t->ops, (unsigned)(q - t->vq))) < 0)
 		virtio_mmio_fail(t, q->error);
 }

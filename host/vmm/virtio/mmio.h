@@ -14,6 +14,9 @@
 #define VIRTIO_MMIO_WINDOW 0x1000u /* each device's MMIO window */
 #define VIRTIO_MAX_QUEUES 16u
 #define VIRTIO_FEATURE_VERSION_1 (1ull << 32)
+/* VIRTIO_RING_F_EVENT_IDX: a device opts in by listing it in ops->features
+ * (then see struct virtq's event_idx for what it must do). */
+#define VIRTIO_FEATURE_EVENT_IDX (1ull << 29)
 
 /* InterruptStatus bits. */
 #define VIRTIO_INT_VRING 1u
@@ -24,9 +27,9 @@
 struct virtio_dev_ops {
 	const char *name;
 	uint32_t device_id;
-	uint64_t features;    /* device-specific bits; the transport adds VERSION_1 */
-	uint16_t num_queues;  /* 1..VIRTIO_MAX_QUEUES */
-	uint16_t queue_size;  /* QueueNumMax of every queue, power of two <= VIRTQ_MAX_SIZE */
+	uint64_t features;   /* device-specific bits; the transport adds VERSION_1 */
+	uint16_t num_queues; /* 1..VIRTIO_MAX_QUEUES */
+	uint16_t queue_size; /* QueueNumMax of every queue, power of two <= VIRTQ_MAX_SIZE */
 	/* Or one QueueNumMax per queue (num_queues entries, same rules). Linux
 	 * sizes a queue at its QueueNumMax, and some drivers fill a receive
 	 * queue with a page per entry, a kick each, before any data exists. */

@@ -39,14 +39,15 @@ int virtq_enable(struct virtq *q, const struct vm_mem *mem, uint16_t max_num)
 		return bad(q, "queue size is not a power of two within QueueNumMax"), -EINVAL;
 	if (q->desc_gpa % 16 || q->avail_gpa % 2 || q->used_gpa % 4)
 		return bad(q, "misaligned ring address"), -EINVAL;
+	uint64_t event = q->event_idx ? 2 : 0; /* used_event, avail_event after the rings */
 	q->desc = gpa_to_hva(mem, q->desc_gpa, (uint64_t)n * DESC_BYTES);
-	q->avail = gpa_to_hva(mem, q->avail_gpa, AVAIL_RING + (uint64_t)n * 2);
-	q->used = gpa_to_hva(mem, q->used_gpa, USED_RING + (uint64_t)n * USED_ELEM);
+	q->avail = gpa_to_hva(mem, q->avail_gpa, AVAIL_RING + (uint64_t)n * 2 + event);
+	q->used = gpa_to_hva(mem, q->used_gpa, USED_RING + (uint64_t)n * USED_ELEM + event);
 	if (!q->desc || !q->avail || !q->used)
 		return bad(q, "ring outside guest RAM"), -EINVAL;
 	q->mem = mem;
 	q->size = n;
-	q->last_avail = q->used_idx = 0;
+	q->last_avail = q->used_idx = q->signalled_used = 0;
 	q->error = NULL;
 	q->ready = 1;
 	return 0;
@@ -66,15 +67,34 @@ static void read_desc(const struct virtq *q, uint16_t i, struct desc *d)
 	d->next = le16toh(d->next);
 }
 
+static void store16(uint8_t *p, uint16_t v, int order)
+{
+	__atomic_store_n((uint16_t *)(void *)p, htole16(v), order);
+}
+
+/* Chains the driver made available that we have not taken, or -EIO. */
+static int pending(struct virtq *q)
+{
+	uint16_t idx = load16(q->avail + 2, __ATOMIC_ACQUIRE);
+	uint16_t n = (uint16_t)(idx - q->last_avail);
+	if (n > q->size)
+		return bad(q, "available index moved by more than the queue size");
+	return n;
+}
+
 int virtq_has_avail(struct virtq *q)
 {
 	if (!q->ready)
 		return 0;
-	uint16_t idx = load16(q->avail + 2, __ATOMIC_ACQUIRE);
-	uint16_t pending = (uint16_t)(idx - q->last_avail);
-	if (pending > q->size)
-		return bad(q, "available index moved by more than the queue size");
-	return pending != 0;
+	int n = pending(q);
+	if (n != 0 || !q->event_idx)
+		return n < 0 ? n : n != 0;
+	/* Empty: ask for a kick at the next buffer (avail_event), then look
+	 * again, since the driver may have added one before it saw our store. */
+	store16(q->used + USED_RING + (size_t)q->size * USED_ELEM, q->last_avail, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	n = pending(q);
+	return n < 0 ? n : n != 0;
 }
 
 /* Add one descriptor's buffer to the chain. */
@@ -149,16 +169,24 @@ void virtq_push(struct virtq *q, uint16_t head, uint32_t len)
 	memcpy(e + 4, &l, 4);
 	q->used_idx++;
 	/* The element must be visible before the index that publishes it. */
-	__atomic_store_n((uint16_t *)(void *)(q->used + 2), htole16(q->used_idx), __ATOMIC_RELEASE);
+	store16(q->used + 2, q->used_idx, __ATOMIC_RELEASE);
 }
 
 int virtq_want_interrupt(struct virtq *q)
 {
 	if (!q->ready)
 		return 0;
-	/* Order our used->idx store before reading the driver's flags. */
+	/* Order our used->idx store before reading the driver's flags or used_event. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	return !(load16(q->avail, __ATOMIC_RELAXED) & VRING_AVAIL_F_NO_INTERRUPT);
+	if (!q->event_idx)
+		return !(load16(q->avail, __ATOMIC_RELAXED) & VRING_AVAIL_F_NO_INTERRUPT);
+	/* Interrupt when used_event is among the indices [old, new) we
+	 * published since the last call (the driver asks "tell me once
+	 * element used_event is used"). */
+	uint16_t old = q->signalled_used, now = q->used_idx;
+	uint16_t event = load16(q->avail + AVAIL_RING + (size_t)q->size * 2, __ATOMIC_RELAXED);
+	q->signalled_used = now;
+	return (uint16_t)(now - event - 1) < (uint16_t)(now - old);
 }
 
 /* Copy between buf and the iovs [first, first + n), skipping off bytes. */

@@ -9,7 +9,10 @@
 #include "memory.h"
 
 #define VIRTQ_MAX_SIZE 256u /* largest QueueNum any of our devices offers */
-#define VIRTQ_MAX_IOV 16u   /* buffers (non-empty descriptors) per chain we accept */
+/* Buffers (non-empty descriptors) per chain we accept. Linux's virtio-net
+ * sends a frame as header, linear part and up to MAX_SKB_FRAGS (17) page
+ * fragments without indirect descriptors: up to 19. */
+#define VIRTQ_MAX_IOV 32u
 
 /* One queue. The driver fills num and the three addresses through the
  * transport, then virtq_enable() checks and maps them once: guest RAM never
@@ -17,14 +20,21 @@
 struct virtq {
 	uint16_t num; /* QueueNum as written by the driver */
 	uint64_t desc_gpa, avail_gpa, used_gpa;
+	/* VIRTIO_RING_F_EVENT_IDX negotiated: set by the transport before
+	 * virtq_enable. Then the driver's used_event decides interrupts, and
+	 * the device writes avail_event whenever it finds the queue empty: a
+	 * device using it must pop until virtq_pop says 0 (or come back by
+	 * itself), since the driver kicks only when avail passes avail_event. */
+	int event_idx;
 	int ready;
 	/* Valid while ready: */
-	uint16_t size;	     /* == num */
-	uint8_t *desc;	     /* size * 16 bytes */
-	uint8_t *avail;	     /* 4 + size * 2 bytes */
-	uint8_t *used;	     /* 4 + size * 8 bytes */
-	uint16_t last_avail; /* next avail ring slot to consume */
-	uint16_t used_idx;   /* our copy of used->idx */
+	uint16_t size;		 /* == num */
+	uint8_t *desc;		 /* size * 16 bytes */
+	uint8_t *avail;		 /* 4 + size * 2 bytes */
+	uint8_t *used;		 /* 4 + size * 8 bytes */
+	uint16_t last_avail;	 /* next avail ring slot to consume */
+	uint16_t used_idx;	 /* our copy of used->idx */
+	uint16_t signalled_used; /* used_idx at the last virtq_want_interrupt */
 	const struct vm_mem *mem;
 	const char *error; /* why the last call failed with -EIO (static string) */
 };
@@ -41,21 +51,25 @@ struct virtq_chain {
 /* Forget everything (device reset): not ready, addresses 0, num = max_num. */
 void virtq_reset(struct virtq *q, uint16_t max_num);
 /* Check and map the configured ring (num a power of two in 1..max_num, rings
- * aligned and inside RAM). 0, or -EINVAL with q->error set. */
+ * aligned and inside RAM, with used_event/avail_event when event_idx). 0, or
+ * -EINVAL with q->error set. */
 int virtq_enable(struct virtq *q, const struct vm_mem *mem, uint16_t max_num);
 /* Take the next available chain. 1 with *c filled, 0 when none is
  * available, -EIO when the guest broke the queue (q->error says how; the
  * queue must not be used again until reset). */
 int virtq_pop(struct virtq *q, struct virtq_chain *c);
 /* Give back the chain just popped (not yet pushed), e.g. when there was
- * nothing to put into it after all. */
+ * nothing to put into it after all. Once per chain: k calls give back the
+ * last k popped, none of them pushed yet. */
 void virtq_unpop(struct virtq *q);
-/* 1 when a chain is available, 0 when not, -EIO as virtq_pop. */
+/* 1 when a chain is available, 0 when not, -EIO as virtq_pop. With
+ * event_idx, a 0 also asks the driver to kick on its next buffer. */
 int virtq_has_avail(struct virtq *q);
 /* Return chain head to the driver with len bytes written into it. */
 void virtq_push(struct virtq *q, uint16_t head, uint32_t len);
-/* After pushing: 1 when the driver wants an interrupt (no
- * VRING_AVAIL_F_NO_INTERRUPT), else 0. */
+/* After pushing: 1 when the driver wants an interrupt, else 0. Without
+ * event_idx: no VRING_AVAIL_F_NO_INTERRUPT. With it: used_event lies among
+ * the elements pushed since the previous call (vring_need_event). */
 int virtq_want_interrupt(struct virtq *q);
 
 /* Copy up to len bytes from the chain's readable buffers, starting at byte

@@ -1,0 +1,160 @@
+/* libFuzzer target: virtio-net under hostile guest memory (TX and RX chains, rings, registers)
+ * and backend frames of any length, with the frame rings full or empty. */
+#include <linux/virtio_config.h>
+#include <linux/virtio_net.h>
+#include <linux/virtio_ring.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "virtio/net.h"
+
+#define RAM (32ull << 20)
+#define FUZZ_RAM 0x10000u /* input bytes land in guest RAM [0, FUZZ_RAM) */
+#define QSTRIDE 0x2000u	  /* queue i: desc at i * QSTRIDE, avail +0x1000, used +0x1400 */
+
+static void reg_write(struct virtio_mmio *t, uint64_t off, uint32_t v)
+{
+	virtio_mmio_bus_ops.write(t, off, (const uint8_t *)&v, 4);
+}
+
+/* A driver that does everything right, up to the rings' contents. */
+static void bring_up(struct virtio_mmio *t, uint64_t features, uint16_t num)
+{
+	reg_write(t, VIRTIO_MMIO_STATUS, 0);
+	reg_write(t, VIRTIO_MMIO_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
+	reg_write(t, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
+	reg_write(t, VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)features);
+	reg_write(t, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
+	reg_write(t, VIRTIO_MMIO_DRIVER_FEATURES, 1);
+	reg_write(t, VIRTIO_MMIO_STATUS,
+		  VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
+		      VIRTIO_CONFIG_S_FEATURES_OK);
+	for (uint32_t q = 0; q < 2; q++) {
+		reg_write(t, VIRTIO_MMIO_QUEUE_SEL, q);
+		reg_write(t, VIRTIO_MMIO_QUEUE_NUM, num);
+		reg_write(t, VIRTIO_MMIO_QUEUE_DESC_LOW, q * QSTRIDE);
+		reg_write(t, VIRTIO_MMIO_QUEUE_AVAIL_LOW, q * QSTRIDE + 0x1000);
+		reg_write(t, VIRTIO_MMIO_QUEUE_USED_LOW, q * QSTRIDE + 0x1400);
+		reg_write(t, VIRTIO_MMIO_QUEUE_READY, 1);
+	}
+	reg_write(t, VIRTIO_MMIO_STATUS,
+		  VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
+		      VIRTIO_CONFIG_S_FEATURES_OK | VIRTIO_CONFIG_S_DRIVER_OK);
+}
+
+/* The backend's side: whatever the guest sent must respect the device's bounds. */
+static void backend_pop(struct net *n, struct framering *from_guest)
+{
+	static uint8_t buf[FRAMERING_FRAME_MAX];
+	ssize_t len = framering_pop(from_guest, buf, sizeof(buf));
+
+	if (len != 0 && (len < (ssize_t)NET_ETH_HLEN || len > (ssize_t)n->max_frame))
+		abort();
+	framering_ack_space(from_guest);
+}
+
+static void backend_push(struct framering *to_guest, uint32_t v)
+{
+	static uint8_t frame[FRAMERING_FRAME_MAX];
+	size_t len = 1 + v % FRAMERING_FRAME_MAX;
+	struct iovec iov = {.iov_base = frame, .iov_len = len};
+
+	memset(frame, (int)(v >> 24), len);
+	framering_push(to_guest, &iov, 1, len); /* full: dropped, as a backend does */
+}
+
+static void drain(struct framering *r)
+{
+	while (framering_peek(r))
+		framering_discard(r);
+	framering_ack_ready(r);
+	framering_ack_space(r);
+}
+
+/* Input: [features][queue size log2 | op count][ops: 8 bytes each ...][guest RAM image].
+ * Op: kind, a byte, 2 bytes offset, 4 bytes value. */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
+{
+	static struct vm_mem mem;
+	static struct framering to_guest, from_guest;
+	static struct net *n;
+
+	if (!mem.base) {
+		n = malloc(sizeof(*n));
+		if (!n || mem_create(&mem, RAM, NULL) < 0 ||
+		    framering_init(&to_guest, 8, 2 * FRAMERING_FRAME_MAX) < 0 ||
+		    framering_init(&from_guest, 4, FRAMERING_FRAME_MAX) < 0)
+			abort();
+	}
+	if (len < 2)
+		return 0;
+	drain(&to_guest);
+	drain(&from_guest);
+	struct runstate rs;
+	runstate_init(&rs, NULL, NULL);
+	struct vmm_net cfg = {.to_guest = &to_guest,
+			      .from_guest = &from_guest,
+			      .mac = {2, 0, 0, 0, 0, 1},
+			      .mtu = data[0] & 0x80 ? 1500 : 0};
+	if (net_init(n, &mem, &rs, &cfg, NULL) < 0)
+		abort();
+	uint64_t features = (data[0] & 1 ? 1ull << VIRTIO_NET_F_MRG_RXBUF : 0) |
+			    (data[0] & 2 ? 1ull << VIRTIO_RING_F_EVENT_IDX : 0) |
+			    (data[0] & 4 ? 1ull << VIRTIO_NET_F_CSUM : 0) |
+			    1ull << VIRTIO_NET_F_MAC;
+	uint16_t num = (uint16_t)(1u << ((data[1] & 7) + 1)); /* 2..256 */
+	size_t nops = (data[1] >> 3) & 0x1f, ram_off = 2 + nops * 8;
+	if (ram_off > len)
+		ram_off = len;
+	memset(mem.base, 0, FUZZ_RAM);
+	memcpy(mem.base, data + ram_off, len - ram_off < FUZZ_RAM ? len - ram_off : FUZZ_RAM);
+	bring_up(&n->mmio, features, num);
+
+	for (size_t i = 0; 2 + i * 8 + 8 <= ram_off; i++) {
+		const uint8_t *op = data + 2 + i * 8;
+		uint32_t v;
+		uint16_t off;
+		memcpy(&off, op + 2, 2);
+		memcpy(&v, op + 4, 4);
+		switch (op[0] % 10) {
+		case 0:
+			reg_write(&n->mmio, VIRTIO_MMIO_QUEUE_NOTIFY, NET_TX_QUEUE);
+			break;
+		case 1:
+			reg_write(&n->mmio, VIRTIO_MMIO_QUEUE_NOTIFY, NET_RX_QUEUE);
+			break;
+		case 2:
+			backend_push(&to_guest, v);
+			break;
+		case 3:
+			backend_pop(n, &from_guest);
+			break;
+		case 4:
+			net_rx_ready(n);
+			break;
+		case 5:
+			net_tx_space(n);
+			break;
+		case 6:
+			net_work(n);
+			break;
+		case 7:
+			reg_write(&n->mmio, off % 0x200, v);
+			break;
+		case 8: {
+			uint8_t b[8];
+			virtio_mmio_bus_ops.read(&n->mmio, off % 0x200, b, 1u << (op[1] & 3));
+			break;
+		}
+		case 9: /* the guest rewrites one word of its RAM (rings, descriptors) */
+			memcpy((uint8_t *)mem.base + (off & ~3u) % FUZZ_RAM, &v, 4);
+			break;
+		}
+	}
+	while (framering_peek(&from_guest))
+		backend_pop(n, &from_guest);
+	net_destroy(n);
+	runstate_destroy(&rs);
+	return 0;
+}
