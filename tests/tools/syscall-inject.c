@@ -53,7 +53,7 @@ static const char usage[] =
 #define EFLAGS_RF (1ull << 16)
 
 static pid_t tid = -1;
-static int stopped; /* the thread is in a ptrace-stop with our registers in it */
+static int stopped; /* seized and stopped once: saved holds its own registers */
 static struct user_regs_struct saved;
 
 static void put_back(void);
@@ -241,13 +241,14 @@ static struct user_regs_struct run_to(uint64_t stop_at, uint64_t sp)
 			die("ptrace(PTRACE_CONT)");
 		int st = wait_stop();
 		sig = 0;
-		if (st >> 16) /* an event stop (group-stop, interrupt): just go on */
+		if (st >> 16) /* an event stop (a group-stop: SIGSTOP...): just go on */
 			continue;
 		sig = WSTOPSIG(st); /* a signal-delivery-stop: SIGSYS, SIGTRAP, others */
 		siginfo_t si;
 		if (sig != SIGTRAP || ptrace(PTRACE_GETSIGINFO, tid, NULL, &si) < 0 ||
 		    si.si_code != TRAP_HWBKPT)
 			continue; /* delivered on the next PTRACE_CONT */
+		/* a hardware breakpoint: ours, only a tracer sets them and we are it */
 		if (ptrace(PTRACE_GETREGS, tid, NULL, &r) < 0)
 			die("ptrace(PTRACE_GETREGS)");
 		sig = 0; /* our breakpoint's SIGTRAP is not the thread's business */
