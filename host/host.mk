@@ -18,10 +18,6 @@ VMM_SRCS := host/vmm/builder.c host/vmm/bus.c host/vmm/devmgr.c host/vmm/eventlo
 	$(VMM_VIRTIO_SRCS) $(VMM_ARCH_SRCS)
 HOST_SRCS += $(VMM_SRCS)
 
-# Networking: the frame rings between the virtio-net device and a backend thread.
-NET_SRCS := host/net/framering.c
-HOST_SRCS += $(NET_SRCS)
-
 # Unit tests (no /dev/kvm needed): each links only the ioctl-free modules it tests.
 VMM_X86 := host/vmm/arch/x86_64
 UNIT_TESTS += test_vmm_memory test_vmm_bootparams test_vmm_bzimage test_vmm_elf \
@@ -39,9 +35,6 @@ test_vmm_hostio_SRCS := host/vmm/devices/hostio.c host/vmm/exit.c host/vmm/bus.c
 	host/vmm/runstate.c host/vmm/fdwrite.c host/util/error.c
 test_vmm_payload_SRCS := host/vmm/payload.c host/vmm/memory.c host/util/error.c
 test_vmm_uart_LIBS := -lpthread
-UNIT_TESTS += test_net_framering
-test_net_framering_SRCS := host/net/framering.c
-test_net_framering_LIBS := -lpthread
 # seccomp: the allow-lists in a forked child's thread (libseccomp builds them).
 UNIT_TESTS += test_vmm_seccomp
 test_vmm_seccomp_SRCS := host/vmm/sysfilter.c host/util/error.c
@@ -75,11 +68,11 @@ fuzz_vmm_hostio_SRCS := tests/fuzz/fuzz_vmm_hostio.c host/vmm/devices/hostio.c \
 	host/vmm/runstate.c host/vmm/logring.c host/vmm/fdwrite.c host/util/error.c
 fuzz_vmm_loader_SRCS := tests/fuzz/fuzz_vmm_loader.c $(VMM_X86)/bzimage.c $(VMM_X86)/elf.c \
 	$(VMM_X86)/bootparams.c host/vmm/memory.c host/util/error.c
-fuzz_vmm_virtq_SRCS := tests/fuzz/fuzz_vmm_virtq.c $(VMM_VIRTIO_SRCS) $(NET_SRCS) host/vmm/eventloop.c \
+fuzz_vmm_virtq_SRCS := tests/fuzz/fuzz_vmm_virtq.c $(VMM_VIRTIO_SRCS) host/net/framering.c host/vmm/eventloop.c \
 	host/vmm/memory.c host/vmm/runstate.c host/vmm/fdwrite.c host/util/error.c
 # virtio-net: hostile TX/RX chains and backend frames of any length.
 fuzz_vmm_net_SRCS := tests/fuzz/fuzz_vmm_net.c host/vmm/virtio/net.c host/vmm/virtio/net_csum.c \
-	host/vmm/virtio/mmio.c host/vmm/virtio/virtq.c host/vmm/eventloop.c $(NET_SRCS) \
+	host/vmm/virtio/mmio.c host/vmm/virtio/virtq.c host/vmm/eventloop.c host/net/framering.c \
 	host/vmm/memory.c host/vmm/runstate.c host/util/error.c
 
 .PHONY: fuzz-host
@@ -95,7 +88,7 @@ $(foreach f,$(FUZZ_HOST),$(eval $(call fuzz_host_rule,$(f))))
 # vmm-netecho (a test tool, in the test host's PATH): the VMM with a network
 # backend that answers ARP, ICMP echo and UDP echo, to check virtio-net against
 # Linux's driver without slirp (tests/integration/cases/70-vmm-net-echo.sh).
-NETECHO_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(VMM_SRCS) $(NET_SRCS) host/util/error.c \
+NETECHO_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(VMM_SRCS) host/net/framering.c host/util/error.c \
 	tests/tools/vmm_netecho.c)
 tools: $(B)/tools/vmm-netecho
 $(B)/tools/vmm-netecho: $(NETECHO_OBJS)
