@@ -4,8 +4,11 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
+
+_Static_assert(NETOPTS_IFNAMSIZ == IFNAMSIZ, "the kernel's interface name size");
 
 const char *netopts_shown(const char *s, char buf[NETOPTS_SHOWN])
 {

@@ -2,7 +2,6 @@
 #ifndef SB_NETOPTS_H
 #define SB_NETOPTS_H
 
-#include <net/if.h>
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -29,7 +28,8 @@
 #define NETOPTS_DNS_OPTION_MAX 63	/* bytes of one, e.g. "ndots:2", "timeout:3" */
 #define NETOPTS_MAX_HOSTS 256		/* --add-host entries */
 #define NETOPTS_HOST_GATEWAY "10.0.2.2" /* --add-host NAME:host-gateway (net_config's gateway) */
-#define NETOPTS_IPV6_MTU_MIN 1280	/* Linux turns IPv6 off on a smaller link */
+#define NETOPTS_IFNAMSIZ 16	  /* IFNAMSIZ (not <net/if.h>: it clashes with <linux/if.h>) */
+#define NETOPTS_IPV6_MTU_MIN 1280 /* Linux turns IPv6 off on a smaller link */
 
 /* One published port (-p expands a range into one of these per port). */
 struct netopts_port {
@@ -51,9 +51,9 @@ struct netopts_host {
 };
 
 struct netopts {
-	enum net_mode mode; /* --network: NET_MODE_SLIRP (default), _NONE, _TAP */
-	char tap[IFNAMSIZ]; /* --network tap:NAME: the device's name */
-	unsigned mtu;	    /* --network slirp:mtu=N; 0: the backend's default */
+	enum net_mode mode;	    /* --network: NET_MODE_SLIRP (default), _NONE, _TAP */
+	char tap[NETOPTS_IFNAMSIZ]; /* --network tap:NAME: the device's name */
+	unsigned mtu;		    /* --network slirp:mtu=N; 0: the backend's default */
 	struct netopts_port port[NET_MAX_FORWARDS]; /* -p, in the order given */
 	unsigned nport;
 	bool publish_all; /* -P: the image's ExposedPorts (netopts_publish_exposed) */

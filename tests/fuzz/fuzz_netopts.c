@@ -46,7 +46,8 @@ static void check(const struct netopts *n)
 		check_word(n->host[i].addr);
 	}
 	if (n->mode == NET_MODE_TAP &&
-	    (!n->tap[0] || strlen(n->tap) >= IFNAMSIZ || strpbrk(n->tap, "/: \t\n")))
+	    (!n->tap[0] || strnlen(n->tap, sizeof(n->tap)) >= NETOPTS_IFNAMSIZ ||
+	     strpbrk(n->tap, "/: \t\n")))
 		abort();
 	if (n->mtu && (n->mtu < NET_MTU_MIN || n->mtu > NET_MTU_SLIRP))
 		abort();
