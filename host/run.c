@@ -41,6 +41,27 @@ static const char run_usage[] =
     "      --max-unpacked SIZE image limit: uncompressed layer bytes (default 8g)\n"
     "      --max-entries N     image limit: layer entries (default 2097152)\n"
     "      --max-path N        image limit: bytes of a path or link target (default 4096)\n"
+    "      --network MODE      slirp (default): user-mode networking through the host's\n"
+    "                          sockets, guest 10.0.2.15, gateway 10.0.2.2, DNS 10.0.2.3;\n"
+    "                          slirp:mtu=N sets eth0's MTU (576-65520, default 65520);\n"
+    "                          none: no network device, only lo; tap:NAME: an existing\n"
+    "                          TAP device (needs CAP_NET_ADMIN)\n"
+    "      --net MODE          same as --network\n"
+    "  -p, --publish [IP:][HOSTPORT:]GUESTPORT[/tcp|/udp]\n"
+    "                          publish a guest port on the host (IPv4; default all\n"
+    "                          addresses); no HOSTPORT: a free one, reported on stderr;\n"
+    "                          ranges 8000-8002:80-82; repeatable, up to 64 ports\n"
+    "  -P, --publish-all       publish the image's exposed ports to free host ports\n"
+    "      --dns IP            nameserver for the guest's resolv.conf instead of the\n"
+    "                          forwarder at 10.0.2.3 (repeatable, up to 3)\n"
+    "      --dns-search DOMAIN search domain in resolv.conf (repeatable; `.`: none)\n"
+    "      --dns-option OPT    option in resolv.conf, e.g. ndots:2 (repeatable)\n"
+    "      --add-host NAME:IP  a line in the guest's /etc/hosts (also NAME=IP; IP\n"
+    "                          host-gateway is 10.0.2.2, the host); repeatable\n"
+    "      --mac-address MAC   the guest's MAC (default 52:54:00:12:34:56)\n"
+    "      --ipv6              IPv6 as well (slirp: fec0::/64, DNS fec0::3)\n"
+    "      --allow-host-loopback  the guest may reach the host's loopback services\n"
+    "                          through 10.0.2.2 (denied by default, by any address)\n"
     "  -i, --interactive       keep stdin attached (else the workload's stdin is empty)\n"
     "  -t, --tty               give the workload a terminal (its stdout and stderr both\n"
     "                          arrive on ours); with -i on a terminal, ours is raw\n"
@@ -80,23 +101,63 @@ static int read_env_file(const char *path, struct strv *out, struct sb_error *er
 	return cli_env_file_parse(buf, len, path, out, err);
 }
 
+/* Long options without a short form. */
+enum {
+	OPT_ENTRYPOINT = 256,
+	OPT_CPUS,
+	OPT_PIDS,
+	OPT_HOSTNAME,
+	OPT_KERNEL,
+	OPT_DEBUG,
+	OPT_EXPORT,
+	OPT_MAX_UNPACKED,
+	OPT_MAX_ENTRIES,
+	OPT_MAX_PATH,
+	OPT_ENV_FILE,
+	OPT_NAME,
+	OPT_TIMEOUT,
+	OPT_NETWORK,
+	OPT_DNS,
+	OPT_DNS_SEARCH,
+	OPT_DNS_OPTION,
+	OPT_ADD_HOST,
+	OPT_MAC,
+	OPT_IPV6,
+	OPT_HOST_LOOPBACK
+};
+
+/* The networking options, into n (host/netopts.h). */
+static int net_opt(int c, const char *arg, struct netopts *n, struct sb_error *err)
+{
+	switch (c) {
+	case OPT_NETWORK:
+		return netopts_parse_network(arg, n, err);
+	case 'p':
+		return netopts_parse_publish(arg, n, err);
+	case OPT_DNS:
+		return netopts_parse_dns(arg, n, err);
+	case OPT_DNS_SEARCH:
+		return netopts_parse_dns_search(arg, n, err);
+	case OPT_DNS_OPTION:
+		return netopts_parse_dns_option(arg, n, err);
+	case OPT_ADD_HOST:
+		return netopts_parse_add_host(arg, n, err);
+	case OPT_MAC:
+		return netopts_parse_mac(arg, n, err);
+	case 'P':
+		n->publish_all = true;
+		return 0;
+	case OPT_IPV6:
+		n->ipv6 = true;
+		return 0;
+	default: /* OPT_HOST_LOOPBACK */
+		n->allow_host_loopback = true;
+		return 0;
+	}
+}
+
 static int parse_opts(int argc, char **argv, struct run_opts *o, struct sb_error *err)
 {
-	enum {
-		OPT_ENTRYPOINT = 256,
-		OPT_CPUS,
-		OPT_PIDS,
-		OPT_HOSTNAME,
-		OPT_KERNEL,
-		OPT_DEBUG,
-		OPT_EXPORT,
-		OPT_MAX_UNPACKED,
-		OPT_MAX_ENTRIES,
-		OPT_MAX_PATH,
-		OPT_ENV_FILE,
-		OPT_NAME,
-		OPT_TIMEOUT
-	};
 	static const struct option longopts[] = {
 	    {"env", required_argument, NULL, 'e'},
 	    {"workdir", required_argument, NULL, 'w'},
@@ -115,6 +176,18 @@ static int parse_opts(int argc, char **argv, struct run_opts *o, struct sb_error
 	    {"env-file", required_argument, NULL, OPT_ENV_FILE},
 	    {"name", required_argument, NULL, OPT_NAME},
 	    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+	    {"network", required_argument, NULL, OPT_NETWORK},
+	    {"net", required_argument, NULL, OPT_NETWORK},
+	    {"publish", required_argument, NULL, 'p'},
+	    {"publish-all", no_argument, NULL, 'P'},
+	    {"dns", required_argument, NULL, OPT_DNS},
+	    {"dns-search", required_argument, NULL, OPT_DNS_SEARCH},
+	    {"dns-option", required_argument, NULL, OPT_DNS_OPTION},
+	    {"dns-opt", required_argument, NULL, OPT_DNS_OPTION}, /* docker's older name */
+	    {"add-host", required_argument, NULL, OPT_ADD_HOST},
+	    {"mac-address", required_argument, NULL, OPT_MAC},
+	    {"ipv6", no_argument, NULL, OPT_IPV6},
+	    {"allow-host-loopback", no_argument, NULL, OPT_HOST_LOOPBACK},
 	    {"interactive", no_argument, NULL, 'i'},
 	    {"tty", no_argument, NULL, 't'},
 	    {"quiet", no_argument, NULL, 'q'},
@@ -124,7 +197,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o, struct sb_error
 	int c, r;
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+:e:w:u:m:itqh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:e:w:u:m:p:Pitqh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'e':
 			if (strv_push(&o->env_opts, optarg) < 0)
@@ -207,6 +280,19 @@ static int parse_opts(int argc, char **argv, struct run_opts *o, struct sb_error
 		case 'q':
 			o->quiet = true;
 			break;
+		case OPT_NETWORK:
+		case 'p':
+		case 'P':
+		case OPT_DNS:
+		case OPT_DNS_SEARCH:
+		case OPT_DNS_OPTION:
+		case OPT_ADD_HOST:
+		case OPT_MAC:
+		case OPT_IPV6:
+		case OPT_HOST_LOOPBACK:
+			if ((r = net_opt(c, optarg, &o->net, err)) < 0)
+				return r;
+			break;
 		case 'h':
 			fputs(run_usage, stdout);
 			return 1;
@@ -217,6 +303,8 @@ static int parse_opts(int argc, char **argv, struct run_opts *o, struct sb_error
 					 argv[optind - 1]);
 		}
 	}
+	if ((r = netopts_check(&o->net, err)) < 0)
+		return r;
 	if (optind >= argc)
 		return error_set(
 		    err, 0, "no image given (usage: sandbox run [OPTIONS] IMAGE [COMMAND...])");
@@ -248,6 +336,7 @@ int cmd_run(int argc, char **argv)
 	struct run_opts o = {0};
 	struct sb_error err = {0};
 	cleanup_close int name_fd = -1;
+	netopts_init(&o.net);
 	int r = parse_opts(argc, argv, &o, &err);
 	if (r == 0)
 		r = paths_check_image(o.image, &err);
@@ -259,5 +348,6 @@ int cmd_run(int argc, char **argv)
 		r = 0; /* --help */
 	strv_free(&o.env_opts);
 	strv_free(&o.env_file);
+	netopts_free(&o.net);
 	return r < 0 ? cmd_fail(&err) : r;
 }

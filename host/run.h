@@ -7,10 +7,11 @@
 
 #include "cli.h"
 #include "error.h"
+#include "netopts.h"
 
 struct run_opts {
 	const char *image;
-	char **args; /* command after the image, NULL-terminated */
+	char **args;	      /* command after the image, NULL-terminated */
 	struct strv env_opts; /* after parsing: --env-file entries, then -e ones */
 	struct strv env_file; /* while parsing only */
 	const char *workdir, *user, *entrypoint, *hostname, *kernel, *export_initrd;
@@ -21,6 +22,10 @@ struct run_opts {
 	bool debug, quiet;
 	bool interactive; /* -i: the workload reads our stdin */
 	bool tty;	  /* -t: the workload gets a pty; our terminal goes raw */
+	/* --network, -p, -P, --dns, --dns-search, --dns-option, --add-host,
+	 * --mac-address, --ipv6, --allow-host-loopback (host/netopts.h);
+	 * netopts_init'ed before parsing, checked by netopts_check after it. */
+	struct netopts net;
 };
 
 /* Turn o into a VM (image from the cache, guest init, run config) and run it,

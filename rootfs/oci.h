@@ -132,6 +132,11 @@ int oci_index_select(const char *json, size_t len, int top, const char *tag, con
 /* Returns 1 when the JSON document is an index ("manifests" array), 0 if not. */
 int oci_json_is_index(const char *json, size_t len);
 int oci_manifest_parse(const char *json, size_t len, struct oci_image *img, struct sb_error *err);
+/* One ExposedPorts key: PORT[-PORT][/tcp|/udp|/sctp] (protocol in any case,
+ * tcp when absent; ports 1..65535). 0, or -EINVAL. */
+int oci_port_parse(const char *key, struct image_port *out);
+/* Sort ports by protocol then port and drop repeats; returns the new count. */
+size_t oci_ports_sort(struct image_port *p, size_t n);
 /* Needs img->nlayers set (by oci_manifest_parse) to check diff_ids. */
 int oci_config_parse(const char *json, size_t len, struct oci_image *img, struct sb_error *err);
 

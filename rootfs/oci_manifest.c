@@ -135,6 +135,35 @@ static int diff_ids_fill(json_t *root, struct oci_image *img, struct sb_error *e
 	return 0;
 }
 
+/* ExposedPorts: an object whose keys are ports ({"80/tcp": {}}), or null. */
+static int exposed_fill(json_t *obj, struct image_config *cfg, struct sb_error *err)
+{
+	if (!obj || json_is_null(obj))
+		return 0;
+	if (!json_is_object(obj) || json_object_size(obj) > IMAGE_MAX_EXPOSED)
+		return error_set(err, EINVAL,
+				 "config: ExposedPorts is not an object of <= %d ports",
+				 IMAGE_MAX_EXPOSED);
+	size_t n = json_object_size(obj);
+	if (n == 0)
+		return 0;
+	if (!(cfg->exposed = calloc(n, sizeof(*cfg->exposed))))
+		return error_set(err, ENOMEM, "config: out of memory");
+	const char *key;
+	json_t *v;
+	json_object_foreach(obj, key, v)
+	{
+		if (oci_port_parse(key, &cfg->exposed[cfg->nexposed]) < 0)
+			return error_set(err, EINVAL,
+					 "config: ExposedPorts key `%.64s` is not "
+					 "PORT[-PORT][/tcp|/udp|/sctp]",
+					 key);
+		cfg->nexposed++;
+	}
+	cfg->nexposed = oci_ports_sort(cfg->exposed, cfg->nexposed);
+	return 0;
+}
+
 static int config_fill(json_t *root, struct oci_image *img, struct sb_error *err)
 {
 	const char *os = json_string_value(json_object_get(root, "os"));
@@ -155,7 +184,8 @@ static int config_fill(json_t *root, struct oci_image *img, struct sb_error *err
 	    (r = strings_dup(json_object_get(c, "Env"), "Env", &cfg->env, err)) < 0 ||
 	    (r = string_dup(json_object_get(c, "WorkingDir"), "WorkingDir", &cfg->workdir, err)) <
 		0 ||
-	    (r = string_dup(json_object_get(c, "User"), "User", &cfg->user, err)) < 0)
+	    (r = string_dup(json_object_get(c, "User"), "User", &cfg->user, err)) < 0 ||
+	    (r = exposed_fill(json_object_get(c, "ExposedPorts"), cfg, err)) < 0)
 		return r;
 	return 0;
 }
@@ -189,5 +219,6 @@ void image_config_free(struct image_config *cfg)
 	strv_free(cfg->env);
 	free(cfg->workdir);
 	free(cfg->user);
+	free(cfg->exposed);
 	memset(cfg, 0, sizeof(*cfg));
 }

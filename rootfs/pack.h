@@ -8,10 +8,23 @@
 #include "digest.h"
 #include "error.h"
 
+/* One ExposedPorts key of the image config: "80/tcp", "53/udp", "80" (tcp),
+ * or a range "8000-8010/tcp" (first < last). */
+enum image_proto { IMAGE_PROTO_TCP, IMAGE_PROTO_UDP, IMAGE_PROTO_SCTP };
+struct image_port {
+	uint16_t first, last; /* 1 <= first <= last */
+	enum image_proto proto;
+};
+#define IMAGE_MAX_EXPOSED 1024 /* ExposedPorts keys we take */
+
 /* From the image config JSON; NULL-terminated string arrays, each may be NULL. */
 struct image_config {
 	char **entrypoint, **cmd, **env;
 	char *workdir, *user;
+	/* ExposedPorts (for -P), sorted by protocol then port, duplicates
+	 * ("80" and "80/tcp") once; NULL when none. */
+	struct image_port *exposed;
+	size_t nexposed;
 	/* Set by rootfs_prepare: bytes of the uncompressed cpio inside the
 	 * initramfs (what the guest's rootfs takes in RAM once unpacked). */
 	uint64_t unpacked_bytes;

@@ -1,6 +1,7 @@
 # rootfs/: OCI image -> cpio newc -> LZ4 legacy initramfs (linked into build/sandbox).
 
 ROOTFS_SRCS += rootfs/digest.c rootfs/oci.c rootfs/oci_index.c rootfs/oci_manifest.c \
+	rootfs/oci_ports.c \
 	rootfs/tree.c rootfs/tree_path.c rootfs/tree_merge.c rootfs/tree_walk.c \
 	rootfs/layer.c rootfs/layer_entry.c rootfs/layer_read.c rootfs/feed.c \
 	rootfs/cpio.c rootfs/lz4legacy.c \
@@ -15,6 +16,7 @@ ROOTFS_SRCS += rootfs/digest.c rootfs/oci.c rootfs/oci_index.c rootfs/oci_manife
 # `sandbox cache` is the CLI face of this component (host/cli.mk is the lead's).
 
 ROOTFS_OCI_SRCS := rootfs/digest.c rootfs/oci.c rootfs/oci_index.c rootfs/oci_manifest.c \
+	rootfs/oci_ports.c \
 	rootfs/oci_src.c rootfs/oci_blob.c rootfs/oci_docker.c rootfs/oci_inflate.c \
 	rootfs/tarindex.c rootfs/tree.c rootfs/tree_path.c
 ROOTFS_TREE_SRCS := rootfs/tree.c rootfs/tree_path.c rootfs/tree_merge.c rootfs/tree_walk.c

@@ -316,6 +316,99 @@ static void bad_json(void **state)
 	free(deep);
 }
 
+/* ExposedPorts keys, and the config's list of them (for -P). */
+static void exposed_ports(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *key;
+		unsigned first, last;
+		enum image_proto proto;
+	} ok[] = {
+	    {"80/tcp", 80, 80, IMAGE_PROTO_TCP},
+	    {"53/udp", 53, 53, IMAGE_PROTO_UDP},
+	    {"80", 80, 80, IMAGE_PROTO_TCP},
+	    {"9/SCTP", 9, 9, IMAGE_PROTO_SCTP},
+	    {"8000-8010/Udp", 8000, 8010, IMAGE_PROTO_UDP},
+	    {"1-65535", 1, 65535, IMAGE_PROTO_TCP},
+	    {"00080/tcp", 80, 80, IMAGE_PROTO_TCP},
+	};
+	struct image_port p;
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		if (oci_port_parse(ok[i].key, &p) < 0)
+			fail_msg("ExposedPorts key %s refused", ok[i].key);
+		assert_int_equal(p.first, ok[i].first);
+		assert_int_equal(p.last, ok[i].last);
+		assert_int_equal(p.proto, ok[i].proto);
+	}
+	const char *bad[] = {"",       "/tcp",	     "0/tcp", "65536",	    "80/", "80/icmp",
+			     "80-79",  "80-",	     "-80",   "80 ",	    " 80", "80/tcp ",
+			     "000080", "4294967376", "80:80", "80/tcp/udp", "+80"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (oci_port_parse(bad[i], &p) == 0)
+			fail_msg("ExposedPorts key `%s` accepted", bad[i]);
+
+	struct oci_image img = {0};
+	struct oci_layer layer;
+	struct sb_error err = {0};
+	img.nlayers = 1;
+	img.layers = &layer;
+	const char *cfg = "{\"rootfs\":{\"diff_ids\":[\"sha256:" ZEROS "\"]},\"config\":{"
+			  "\"ExposedPorts\":{\"443/tcp\":{},\"53/udp\":{},\"80\":{},"
+			  "\"80/tcp\":{},\"53/tcp\":{}}}}";
+	assert_int_equal(oci_config_parse(cfg, strlen(cfg), &img, &err), 0);
+	assert_int_equal(img.cfg.nexposed, 4); /* "80" and "80/tcp" once */
+	assert_int_equal(img.cfg.exposed[0].first, 53);
+	assert_int_equal(img.cfg.exposed[0].proto, IMAGE_PROTO_TCP);
+	assert_int_equal(img.cfg.exposed[1].first, 80);
+	assert_int_equal(img.cfg.exposed[2].first, 443);
+	assert_int_equal(img.cfg.exposed[3].first, 53);
+	assert_int_equal(img.cfg.exposed[3].proto, IMAGE_PROTO_UDP);
+	image_config_free(&img.cfg);
+	assert_null(img.cfg.exposed);
+	const char *none[] = {
+	    "{\"rootfs\":{\"diff_ids\":[\"sha256:" ZEROS "\"]},\"config\":{}}",
+	    "{\"rootfs\":{\"diff_ids\":[\"sha256:" ZEROS "\"]},\"config\":{\"ExposedPorts\":null}}",
+	    "{\"rootfs\":{\"diff_ids\":[\"sha256:" ZEROS "\"]},\"config\":{\"ExposedPorts\":{}}}",
+	};
+	for (size_t i = 0; i < sizeof(none) / sizeof(none[0]); i++) {
+		assert_int_equal(oci_config_parse(none[i], strlen(none[i]), &img, &err), 0);
+		assert_int_equal(img.cfg.nexposed, 0);
+		assert_null(img.cfg.exposed);
+		image_config_free(&img.cfg);
+	}
+	const char *wrong[] = {
+	    "{\"rootfs\":{\"diff_ids\":[\"sha256:" ZEROS
+	    "\"]},\"config\":{\"ExposedPorts\":[\"80\"]}}",
+	    "{\"rootfs\":{\"diff_ids\":[\"sha256:" ZEROS "\"]},\"config\":{\"ExposedPorts\":"
+	    "{\"80/tcp\":{},\"http\":{}}}}",
+	};
+	for (size_t i = 0; i < sizeof(wrong) / sizeof(wrong[0]); i++) {
+		assert_int_equal(oci_config_parse(wrong[i], strlen(wrong[i]), &img, &err), -EINVAL);
+		assert_non_null(strstr(err.msg, "ExposedPorts"));
+		image_config_free(&img.cfg);
+	}
+	assert_non_null(strstr(err.msg, "`http`"));
+	/* bounded: IMAGE_MAX_EXPOSED keys, no more */
+	size_t cap = 200 + 16 * (IMAGE_MAX_EXPOSED + 1);
+	char *big = malloc(cap);
+	for (unsigned k = IMAGE_MAX_EXPOSED; k <= IMAGE_MAX_EXPOSED + 1; k++) {
+		size_t len = (size_t)snprintf(big, cap,
+					      "{\"rootfs\":{\"diff_ids\":[\"sha256:" ZEROS
+					      "\"]},\"config\":{\"ExposedPorts\":{");
+		for (unsigned i = 0; i < k; i++)
+			len += (size_t)snprintf(big + len, cap - len, "%s\"%u/udp\":{}",
+						i ? "," : "", i + 1);
+		len += (size_t)snprintf(big + len, cap - len, "}}}");
+		int r = oci_config_parse(big, len, &img, &err);
+		assert_int_equal(r, k == IMAGE_MAX_EXPOSED ? 0 : -EINVAL);
+		if (r == 0)
+			assert_int_equal(img.cfg.nexposed, IMAGE_MAX_EXPOSED);
+		image_config_free(&img.cfg);
+	}
+	free(big);
+}
+
 /* ---- archives ---- */
 
 struct member {
@@ -561,6 +654,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(nested_index_platforms, setup, teardown),
 	    cmocka_unit_test_setup_teardown(tampered_and_missing_blobs, setup, teardown),
 	    cmocka_unit_test(bad_json),
+	    cmocka_unit_test(exposed_ports),
 	    cmocka_unit_test_setup_teardown(docker_archives, setup, teardown),
 	    cmocka_unit_test_setup_teardown(docker_archives_hostile, setup, teardown),
 	    cmocka_unit_test_setup_teardown(oci_archives_and_detection, setup, teardown),

@@ -24,6 +24,40 @@ check "--timeout" run --timeout 5y "$IMAGES/busybox" true
 check "--name" run --name -x "$IMAGES/busybox" true
 check "--name" run --name a/b "$IMAGES/busybox" true
 check "--env-file" run --env-file /nonexistent "$IMAGES/busybox" true
+# Networking options: bad syntax and impossible combinations, before anything boots.
+B=$IMAGES/busybox
+check "invalid -p \`99999:80\`: the host port must be a number from 1 to 65535" run -p 99999:80 "$B" true
+check "invalid -p \`a:b\`: the guest port must be" run -p a:b "$B" true
+check "invalid -p \`0:80\`" run --publish 0:80 "$B" true
+check "invalid -p \`80/sctp\`: the protocol must be tcp or udp" run -p 80/sctp "$B" true
+check "invalid -p \`8000-8001:80-82\`: ranges of different lengths" run -p 8000-8001:80-82 "$B" true
+check "invalid -p \`[::]:80:80\`: IPv6 host addresses are not supported yet" run -p '[::]:80:80' "$B" true
+check "invalid -p \`1-100\`: at most 64 published ports" run -p 1-100 "$B" true
+check "invalid -p \`8080:81\`: host port 8080/tcp is published already (by -p \`8080:80\`)" \
+	run -p 8080:80 -p 8080:81 "$B" true
+check "option -p needs a value" run -p
+check "invalid --network \`bogus\`: expected slirp, none or tap:NAME" run --network bogus "$B" true
+check "invalid --network \`host\`" run --net host "$B" true
+check "invalid --network \`tap:a/b\`: not an interface name" run --network tap:a/b "$B" true
+check "invalid --network \`slirp:mtu=70000\`: mtu must be a number from 576 to 65520" \
+	run --network slirp:mtu=70000 "$B" true
+check "invalid --add-host \`x\`: expected NAME:IP or NAME=IP" run --add-host x "$B" true
+check "invalid --add-host \`x:1.2.3\`" run --add-host x:1.2.3 "$B" true
+check "invalid --mac-address \`01:00:00:00:00:00\`: a multicast address" \
+	run --mac-address 01:00:00:00:00:00 "$B" true
+check "invalid --mac-address \`00:00:00:00:00:00\`: all zero" run --mac-address 00:00:00:00:00:00 "$B" true
+check "invalid --dns \`1.2.3\`: expected an IPv4 or IPv6 address" run --dns 1.2.3 "$B" true
+check "invalid --dns \`4.4.4.4\`: at most 3 servers" \
+	run --dns 1.1.1.1 --dns 2.2.2.2 --dns 3.3.3.3 --dns 4.4.4.4 "$B" true
+check "invalid --dns-search \`-x.com\`: not a domain name" run --dns-search -x.com "$B" true
+check "invalid --dns-option \`a b\`" run --dns-option 'a b' "$B" true
+check "conflicting options: -p and --network none" run --network none -p 80 "$B" true
+check "conflicting options: -P and --network none" run -P --net none "$B" true
+check "conflicting options: -p needs --network slirp, not tap:tap0" run --network tap:tap0 -p 80 "$B" true
+check "conflicting options: --ipv6 and --network slirp:mtu=1000" \
+	run --ipv6 --network slirp:mtu=1000 "$B" true
+# a control byte in a value never splits the error line
+check "invalid -p \`80?81\`" run -p "$(printf '80\n81')" "$B" true
 check "needs a value" run --env-file
 # A registry-style name that is not a local path: say what sandbox takes.
 check "skopeo copy docker://busybox:latest" run busybox:latest true
@@ -60,7 +94,8 @@ expect_eq "run --help: status" "$rc" 0
 expect_eq "run --help: stderr" "$err" ""
 for o in "-e, --env" --env-file "-w, --workdir" "-u, --user" --entrypoint "-i, --interactive" \
 	"-t, --tty" "-m, --memory" --cpus --pids-limit --hostname --name --timeout --kernel \
-	--debug "-q, --quiet" "-h, --help"; do
+	--debug "-q, --quiet" "-h, --help" --network --net "-p, --publish" "-P, --publish-all" \
+	--dns --dns-search --dns-option --add-host --mac-address --ipv6 --allow-host-loopback; do
 	case $out in *"  $o "*) ;; *) fail "run --help lacks $o" ;; esac
 done
 run "$SANDBOX"
