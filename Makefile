@@ -103,7 +103,7 @@ integration: all
 demo: all
 	$(Q)tests/demo
 
-fuzz: deps fuzz-host fuzz-rootfs
+fuzz: deps fuzz-host fuzz-rootfs fuzz-guest
 
 # Side-by-side benchmarks (each prints its own table; see README "Figures").
 bench: all
