@@ -79,12 +79,14 @@ int netfiles_hosts(const struct config_net *net, const char *hostname, char *buf
 	put(&t, "127.0.0.1\tlocalhost\n");
 	if (net->ipv6)
 		put(&t, "::1\tlocalhost ip6-localhost ip6-loopback\n"
-			"fe00::0\tip6-localnet\n"
-			"ff00::0\tip6-mcastprefix\n"
+			"fe00::\tip6-localnet\n"
+			"ff00::\tip6-mcastprefix\n"
 			"ff02::1\tip6-allnodes\n"
 			"ff02::2\tip6-allrouters\n");
 	for (size_t i = 0; i < net->nhosts; i++)
-		put_record(&t, net->hosts[i].ip.family, &net->hosts[i].ip.u, net->hosts[i].name);
+		if (net->ipv6 || net->hosts[i].ip.family == AF_INET)
+			put_record(&t, net->hosts[i].ip.family, &net->hosts[i].ip.u,
+				   net->hosts[i].name);
 	if (net->mode == CONFIG_NET_NIC) {
 		put_self(&t, AF_INET, &net->addr, hostname);
 		if (net->has_addr6)

@@ -16,7 +16,8 @@
  *
  * hosts: 127.0.0.1 localhost (and docker's IPv6 lines when net->ipv6), the
  * extra-hosts lines, then with a NIC the guest's own addresses with the
- * hostname ("IP\tNAME", a dotted NAME also gets its first label). */
+ * hostname ("IP\tNAME", a dotted NAME also gets its first label). With IPv6
+ * off no IPv6 line at all, extra hosts included (docker's BuildNoIPv6). */
 int netfiles_hosts(const struct config_net *net, const char *hostname, char *buf, size_t size);
 /* resolv.conf: "search ..." (unless the list is just "."), one "nameserver"
  * line each, "options ...". */

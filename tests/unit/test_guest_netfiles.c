@@ -45,16 +45,19 @@ static void test_hosts_none(void **state)
 	int len = netfiles_hosts(&n, "sandbox", buf, sizeof(buf));
 	assert_string_equal(buf, "127.0.0.1\tlocalhost\n");
 	assert_int_equal(len, (int)strlen(buf));
-	/* IPv6 on: docker's lines; still no line of our own without a NIC. */
-	n.ipv6 = true;
+	/* IPv6 off: extra hosts with IPv6 addresses are left out too. */
 	struct config_host extra[] = {{"db", ip("192.168.1.9")}, {"v6", ip("2001:db8:0::1")}};
 	n.hosts = extra;
 	n.nhosts = 2;
 	netfiles_hosts(&n, "sandbox", buf, sizeof(buf));
+	assert_string_equal(buf, "127.0.0.1\tlocalhost\n192.168.1.9\tdb\n");
+	/* IPv6 on: docker's lines; still no line of our own without a NIC. */
+	n.ipv6 = true;
+	netfiles_hosts(&n, "sandbox", buf, sizeof(buf));
 	assert_string_equal(buf, "127.0.0.1\tlocalhost\n"
 				 "::1\tlocalhost ip6-localhost ip6-loopback\n"
-				 "fe00::0\tip6-localnet\n"
-				 "ff00::0\tip6-mcastprefix\n"
+				 "fe00::\tip6-localnet\n"
+				 "ff00::\tip6-mcastprefix\n"
 				 "ff02::1\tip6-allnodes\n"
 				 "ff02::2\tip6-allrouters\n"
 				 "192.168.1.9\tdb\n"

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include <arpa/inet.h>
+#include <sys/socket.h>
 #include <cmocka.h>
 #include <libfdt.h>
 
@@ -260,10 +261,11 @@ static void test_network_round_trip(void **state)
 	netfiles_hosts(&cfg.net, cfg.hostname, text, sizeof(text));
 	assert_string_equal(text, "127.0.0.1\tlocalhost\n"
 				  "10.0.2.9\tdb\n"
-				  "2001:db8::7\tv6\n"
-				  "2001:db8::8\tcolons\n"
 				  "10.0.2.2\tgw\n"
-				  "10.0.2.15\tweb-1\n");
+				  "10.0.2.15\tweb-1\n"); /* IPv6 off: no IPv6 line */
+	assert_int_equal(cfg.net.nhosts, 4);
+	assert_int_equal(cfg.net.hosts[2].ip.family, AF_INET6);
+	assert_string_equal(cfg.net.hosts[2].name, "colons");
 	netfiles_resolv(&cfg.net, text, sizeof(text));
 	assert_string_equal(text, "search example.com\nnameserver 10.0.2.3\noptions ndots:2\n");
 	config_free(&cfg);
