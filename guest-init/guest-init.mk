@@ -82,6 +82,11 @@ test_guest_netfiles_SRCS := guest-init/netfiles.c guest-init/config.c guest-init
 	host/util/error.c
 test_guest_netfiles_LIBS := -lfdt
 
+# net.c on real interfaces: each test unshares a network namespace and makes
+# a tap its eth0 (SKIPs without root or /dev/net/tun).
+UNIT_TESTS += test_guest_net
+test_guest_net_SRCS := guest-init/net.c host/util/error.c
+
 # libFuzzer: hostile run-config blobs through the parser and the /etc file renderers.
 FUZZ_GUEST := fuzz_guest_config
 fuzz_guest_config_SRCS := tests/fuzz/fuzz_guest_config.c guest-init/config.c \

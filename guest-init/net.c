@@ -118,6 +118,44 @@ static int nic_v4(int s, const char *name, const struct config_net *net, struct 
 	return 0;
 }
 
+/* Whether a (hex, as /proc/net/if_inet6 spells it) is still tentative:
+ * 1, 0, or -errno when the address is not listed. */
+static int tentative(const char hex[33])
+{
+	char line[128];
+	FILE *f = fopen("/proc/net/if_inet6", "re");
+	if (!f)
+		return -errno;
+	int r = -ENOENT;
+	unsigned idx, plen, scope, flags;
+	char addr[33];
+	while (r == -ENOENT && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%32s %x %x %x %x", addr, &idx, &plen, &scope, &flags) == 5 &&
+		    strcmp(addr, hex) == 0)
+			r = (flags & 0x40) != 0; /* IFA_F_TENTATIVE */
+	fclose(f);
+	return r;
+}
+
+/* Without duplicate detection the kernel still marks a new address tentative
+ * until its DAD work runs (soon, on a kworker); the workload must not see
+ * that window (binds fail, source selection skips the address). */
+static int wait_usable(const struct in6_addr *a, struct sb_error *err)
+{
+	char hex[33];
+	for (int i = 0; i < 16; i++)
+		snprintf(hex + 2 * i, 3, "%02x", a->s6_addr[i]);
+	for (int ms = 0; ms < 2000; ms += 2) {
+		int r = tentative(hex);
+		if (r <= 0)
+			return r < 0 ? error_set(err, -r,
+						 "find the IPv6 address in /proc/net/if_inet6")
+				     : 0;
+		usleep(2000);
+	}
+	return error_set(err, 0, "the IPv6 address is still tentative after 2 s");
+}
+
 /* The static IPv6 address (no duplicate detection: usable at once) and route. */
 static int nic_v6(const char *name, unsigned index, const struct config_net *net,
 		  struct sb_error *err)
@@ -135,8 +173,8 @@ static int nic_v6(const char *name, unsigned index, const struct config_net *net
 	struct in6_ifreq_abi req = {net->addr6, net->prefix6, (int)index};
 	if (ioctl(s, SIOCSIFADDR, &req) < 0)
 		return error_set(err, errno, "set the IPv6 address of %s", name);
-	if (!net->has_gateway6)
-		return 0;
+	if ((r = wait_usable(&net->addr6, err)) < 0 || !net->has_gateway6)
+		return r;
 	struct in6_rtmsg rt = {.rtmsg_gateway = net->gateway6,
 			       .rtmsg_flags = RTF_UP | RTF_GATEWAY,
 			       .rtmsg_metric = 1,
