@@ -39,7 +39,7 @@
  *
  *   / {
  *       compatible = "sandbox,run-config";
- *       version = <1>;                     u32, == SANDBOX_ABI_VERSION
+ *       version = <3>;                     u32, == SANDBOX_ABI_VERSION
  *       argv = "sh", "-c", "...";          string list, >= 1 entry
  *       env = "PATH=/bin", ...;            string list, may be empty
  *       cwd = "/";                         string, absolute
@@ -108,13 +108,14 @@
  * compatible, version and argv are required; every other property is
  * optional (defaults: env empty, cwd "/", user "" = root, hostname "sandbox",
  * time-ns absent = leave the clock alone, tty 0). Unknown properties or
- * subnodes are rejected. argv[0] is non-empty; each env entry is NAME=VALUE
- * with a non-empty NAME; cwd is absolute. A limits property, when present,
- * is never 0 (absent = unlimited); cpu-period-us defaults to
- * ABI_CPU_PERIOD_DEFAULT and is only allowed together with cpu-quota-us.
- * winsize is only allowed with tty = <1>, each cell in 1..ABI_WINSIZE_MAX
- * (absent: the kernel's default 0x0 until an ABI_CTL_WINSIZE frame).
- * hostname is 1..ABI_HOSTNAME_MAX bytes of letters, digits, '-', '_', '.'.
+ * subnodes are rejected; the blob is a version 17 FDT (as libfdt writes).
+ * argv[0] is non-empty; each env entry is NAME=VALUE with a non-empty NAME;
+ * cwd is absolute. A limits property, when present, is never 0 (absent =
+ * unlimited); cpu-period-us defaults to ABI_CPU_PERIOD_DEFAULT and is only
+ * allowed together with cpu-quota-us. winsize is only allowed with tty = <1>,
+ * each cell in 1..ABI_WINSIZE_MAX (absent: the kernel's default 0x0 until an
+ * ABI_CTL_WINSIZE frame). hostname is 1..ABI_HOSTNAME_MAX bytes of letters,
+ * digits, '-', '_', '.'.
  *
  * network (guest-init/config_net.c checks, guest-init/net.c applies): mode
  * is required in the node; address, prefix-length, mtu, gateway, address6,

@@ -50,7 +50,9 @@ struct runconfig_net {
 	unsigned prefix6;
 	const char *gateway6;
 	/* /etc/resolv.conf is written only when one of these three is non-NULL
-	 * (an empty list counts: an empty file). */
+	 * (an empty list counts: an empty file). docker writes one for
+	 * --network none too, from the host's; without a NIC no resolver is
+	 * reachable, so for none set these only from --dns* options. */
 	const char *const *dns;		/* IPv4/IPv6 texts (--dns) */
 	const char *const *dns_search;	/* domain names (--dns-search; "." alone: none) */
 	const char *const *dns_options; /* resolv.conf options (--dns-option), e.g. "ndots:2" */
