@@ -12,6 +12,7 @@
 
 #include "abi.h"
 #include "cleanup.h"
+#include "netcheck.h"
 
 int config_read_file(const char *path, void **blob, size_t *len, struct sb_error *err)
 {
@@ -41,22 +42,6 @@ int config_read_file(const char *path, void **blob, size_t *len, struct sb_error
 	*blob = steal_ptr(buf);
 	*len = size;
 	return 0;
-}
-
-bool config_name_ok(const char *name, size_t max, const char *extra)
-{
-	size_t n = strlen(name);
-	if (n == 0 || n > max)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = name[i];
-		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			  (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
-			  (extra && strchr(extra, c));
-		if (!ok)
-			return false;
-	}
-	return true;
 }
 
 int config_get_string(const char *name, const char *val, int len, size_t max, const char **out,
@@ -332,7 +317,7 @@ static int finish(struct config *cfg, unsigned seen, struct sb_error *err)
 		cfg->user = "";
 	if (!cfg->hostname)
 		cfg->hostname = "sandbox";
-	if (!config_name_ok(cfg->hostname, ABI_HOSTNAME_MAX, NULL))
+	if (!netcheck_name(cfg->hostname, ABI_HOSTNAME_MAX, NULL))
 		return error_set(err, 0, "hostname is not 1 to %d letters, digits, '-', '_', '.'",
 				 ABI_HOSTNAME_MAX);
 	if ((seen & SEEN_WINSIZE) && !cfg->tty)

@@ -107,8 +107,4 @@ int config_net_parse(const void *fdt, int node, struct config_net *net, struct s
 /* Free what config_net_parse() allocated (also after a failure). */
 void config_net_free(struct config_net *net);
 
-/* true when name is 1..max bytes of letters, digits, '-', '_', '.' (plus the
- * characters in extra): safe to write into /etc/hosts or resolv.conf. */
-bool config_name_ok(const char *name, size_t max, const char *extra);
-
 #endif

@@ -10,6 +10,7 @@
 #include <libfdt.h>
 
 #include "abi.h"
+#include "netcheck.h"
 
 enum {
 	NET_MODE = 1 << 0,
@@ -117,7 +118,7 @@ static int get_names(const char *name, const char *val, int len, size_t max, siz
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < *count; i++)
-		if (!config_name_ok((*out)[i], max_len, extra))
+		if (!netcheck_name((*out)[i], max_len, extra))
 			return error_set(
 			    err, 0,
 			    "property `%s`: entry %zu is not 1 to %zu letters, digits, "
@@ -148,7 +149,7 @@ static int get_hosts(const char *name, const char *val, int len, struct config_n
 		struct config_host *h = &net->hosts[i];
 		h->name = list[2 * i];
 		const char *ip = list[2 * i + 1];
-		if (!config_name_ok(h->name, ABI_NET_NAME_MAX, NULL))
+		if (!netcheck_name(h->name, ABI_NET_NAME_MAX, NULL))
 			r = error_set(err, 0, "property `%s`: name %zu is not a host name", name,
 				      i);
 		else if (strlen(ip) >= INET6_ADDRSTRLEN || !parse_ip(ip, AF_UNSPEC, &h->ip))
@@ -232,17 +233,6 @@ static unsigned prop_bit(const char *name)
 	return 0;
 }
 
-/* a and b agree on the first bits bits (both 4 or 16 bytes long). */
-static bool same_prefix(const uint8_t *a, const uint8_t *b, unsigned bits)
-{
-	for (unsigned i = 0; i < bits; i++) {
-		uint8_t m = (uint8_t)(0x80u >> (i % 8));
-		if ((a[i / 8] & m) != (b[i / 8] & m))
-			return false;
-	}
-	return true;
-}
-
 /* Unicast, not 0.0.0.0/8, loopback, multicast or class E. */
 static bool v4_usable(struct in_addr a)
 {
@@ -268,7 +258,7 @@ static int check_v4(const struct config_net *net, unsigned seen, struct sb_error
 	if (!net->has_gateway)
 		return 0;
 	if (!v4_usable(net->gateway) || net->gateway.s_addr == net->addr.s_addr ||
-	    !same_prefix((const uint8_t *)&net->addr, (const uint8_t *)&net->gateway, net->prefix))
+	    !netcheck_same_prefix(&net->addr, &net->gateway, net->prefix))
 		return error_set(err, 0, "%s is not another unicast address in the %s's /%u",
 				 ABI_PROP_NET_GATEWAY, ABI_PROP_NET_ADDRESS, net->prefix);
 	return 0;
@@ -288,7 +278,7 @@ static int check_v6(const struct config_net *net, unsigned seen, struct sb_error
 		return error_set(err, 0, "%s is not a unicast address", ABI_PROP_NET_ADDRESS6);
 	if (net->has_gateway6 &&
 	    (!v6_usable(&net->gateway6) || memcmp(&net->gateway6, &net->addr6, 16) == 0 ||
-	     !same_prefix(net->addr6.s6_addr, net->gateway6.s6_addr, net->prefix6)))
+	     !netcheck_same_prefix(&net->addr6, &net->gateway6, net->prefix6)))
 		return error_set(err, 0, "%s is not another unicast address in the %s's /%u",
 				 ABI_PROP_NET_GATEWAY6, ABI_PROP_NET_ADDRESS6, net->prefix6);
 	return 0;

@@ -10,6 +10,7 @@
 #include <libfdt.h>
 
 #include "abi.h"
+#include "netcheck.h"
 
 static const char *const slirp_dns[] = {RUNCONFIG_NET_DNS, NULL};
 static const char *const slirp_dns6[] = {RUNCONFIG_NET_DNS, RUNCONFIG_NET_DNS6, NULL};
@@ -30,34 +31,9 @@ void runconfig_net_slirp(struct runconfig_net *net, bool ipv6)
 	};
 }
 
-/* 1..max bytes of letters, digits, '-', '_', '.' and the characters in extra. */
-static bool name_ok(const char *s, size_t max, const char *extra)
-{
-	size_t n = strlen(s);
-	if (n == 0 || n > max)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
-		      (s[i] >= '0' && s[i] <= '9') || strchr("-_.", s[i]) ||
-		      (extra && strchr(extra, s[i]))))
-			return false;
-	return true;
-}
-
 bool runconfig_hostname_ok(const char *name)
 {
-	return name_ok(name, ABI_HOSTNAME_MAX, NULL);
-}
-
-/* a and b (len bytes) agree on their first bits bits. */
-static bool same_prefix(const unsigned char *a, const unsigned char *b, unsigned bits)
-{
-	for (unsigned i = 0; i < bits; i++) {
-		unsigned char m = (unsigned char)(0x80u >> (i % 8));
-		if ((a[i / 8] & m) != (b[i / 8] & m))
-			return false;
-	}
-	return true;
+	return netcheck_name(name, ABI_HOSTNAME_MAX, NULL);
 }
 
 /* addr (family, prefix bits) and, when set, a gateway inside its subnet. */
@@ -72,7 +48,7 @@ static int check_subnet(int family, const char *addr, unsigned prefix, const cha
 	if (prefix < 1 || prefix > max)
 		return error_set(err, 0, "run config: %s prefix length %u not in [1, %u]", what,
 				 prefix, max);
-	if (gw && (inet_pton(family, gw, g) != 1 || !same_prefix(a, g, prefix) ||
+	if (gw && (inet_pton(family, gw, g) != 1 || !netcheck_same_prefix(a, g, prefix) ||
 		   memcmp(a, g, max / 8) == 0))
 		return error_set(err, 0,
 				 "run config: %s gateway `%s` is not another address in %s/%u",
@@ -88,7 +64,7 @@ static int check_list(const char *const *list, size_t max, const char *what, boo
 	for (; list && list[n]; n++) {
 		bool ok = ips ? inet_pton(AF_INET, list[n], buf) == 1 ||
 				    inet_pton(AF_INET6, list[n], buf) == 1
-			      : name_ok(list[n], max_len, extra);
+			      : netcheck_name(list[n], max_len, extra);
 		if (!ok)
 			return error_set(err, 0, "run config: %s `%s` is not valid", what, list[n]);
 		if (n + 1 > max)
@@ -124,7 +100,7 @@ static int check_host(const struct runconfig_net *net, const char *entry, char *
 {
 	unsigned char buf[16];
 	if (runconfig_host_split(entry, name, ABI_NET_NAME_MAX + 1, ip, INET6_ADDRSTRLEN) < 0 ||
-	    !name_ok(name, ABI_NET_NAME_MAX, NULL))
+	    !netcheck_name(name, ABI_NET_NAME_MAX, NULL))
 		return error_set(err, 0, "run config: extra host `%s` is not NAME:IP", entry);
 	if (strcmp(ip, "host-gateway") == 0) {
 		if (net->mode != RUNCONFIG_NET_NIC || !net->gateway)

@@ -14,6 +14,7 @@
 
 #include "abi.h"
 #include "config.h"
+#include "netcheck.h"
 
 struct prop {
 	const char *name;
@@ -382,8 +383,8 @@ static void test_byte_flips(void **state)
 				assert_true(n->mtu == 0 || n->mtu >= ABI_NET_MTU_MIN);
 				assert_true(!n->has_addr6 || n->ipv6);
 				for (size_t k = 0; k < n->nhosts; k++)
-					assert_true(config_name_ok(n->hosts[k].name,
-								   ABI_NET_NAME_MAX, NULL));
+					assert_true(netcheck_name(n->hosts[k].name,
+								  ABI_NET_NAME_MAX, NULL));
 				for (size_t k = 0; k < n->nsearch; k++)
 					assert_null(strpbrk(n->search[k], " \t\n#"));
 			} else {
