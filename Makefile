@@ -110,7 +110,7 @@ integration: all
 demo: all
 	$(Q)tests/demo
 
-fuzz: deps fuzz-host fuzz-rootfs
+fuzz: deps fuzz-host fuzz-rootfs fuzz-guest
 
 # Side-by-side benchmarks (each prints its own table; see README "Figures").
 bench: all
@@ -122,4 +122,4 @@ clean:
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
--include $(shell find $(B) -name '*.d' 2>/dev/null)
+-include $(shell find $(B) -name '*.d' -type f 2>/dev/null)

@@ -4,7 +4,7 @@
 #ifndef SANDBOX_ABI_H
 #define SANDBOX_ABI_H
 
-#define SANDBOX_ABI_VERSION 2
+#define SANDBOX_ABI_VERSION 3
 
 /* Files the host puts into the initramfs. /.sandbox is hidden from the
  * workload once PID 1 has read it. */
@@ -39,7 +39,7 @@
  *
  *   / {
  *       compatible = "sandbox,run-config";
- *       version = <1>;                     u32, == SANDBOX_ABI_VERSION
+ *       version = <3>;                     u32, == SANDBOX_ABI_VERSION
  *       argv = "sh", "-c", "...";          string list, >= 1 entry
  *       env = "PATH=/bin", ...;            string list, may be empty
  *       cwd = "/";                         string, absolute
@@ -53,6 +53,22 @@
  *           pids-max = /bits/ 64 <...>;    u64, cgroup pids.max
  *           cpu-quota-us = /bits/ 64 <..>; u64, with cpu-period-us: cpu.max
  *           cpu-period-us = /bits/ 64 <..>;
+ *       };
+ *       network {                          optional node (absent: mode "none")
+ *           mode = "nic";                  "none" (lo only) or "nic" (one NIC)
+ *           mtu = <65520>;                 u32, nic only; absent: the device's
+ *           address = "10.0.2.15";         IPv4 text, required with nic
+ *           prefix-length = <24>;          u32 1..32, with address
+ *           gateway = "10.0.2.2";          IPv4 text, nic only, in the subnet;
+ *                                          absent: no default route
+ *           ipv6 = <0>;                    u32 0/1; 0: IPv6 disabled everywhere
+ *           address6 = "fec0::15";         IPv6 text, nic + ipv6 only; absent:
+ *           prefix-length6 = <64>;         (u32 1..128) autoconfiguration only
+ *           gateway6 = "fec0::2";          IPv6 text, with address6
+ *           dns-servers = "10.0.2.3", ...; string list of IPv4/IPv6 texts
+ *           dns-search = "example.com";    string list of domain names
+ *           dns-options = "ndots:2", ...;  string list of resolv.conf options
+ *           extra-hosts = "db", "10.0.2.9", ...; string list: NAME, IP pairs
  *       };
  *   };
  */
@@ -71,17 +87,47 @@
 #define ABI_PROP_PIDS_MAX "pids-max"
 #define ABI_PROP_CPU_QUOTA "cpu-quota-us"
 #define ABI_PROP_CPU_PERIOD "cpu-period-us"
+#define ABI_NODE_NETWORK "network"
+#define ABI_PROP_NET_MODE "mode"
+#define ABI_PROP_NET_MTU "mtu"
+#define ABI_PROP_NET_ADDRESS "address"
+#define ABI_PROP_NET_PREFIX "prefix-length"
+#define ABI_PROP_NET_GATEWAY "gateway"
+#define ABI_PROP_NET_IPV6 "ipv6"
+#define ABI_PROP_NET_ADDRESS6 "address6"
+#define ABI_PROP_NET_PREFIX6 "prefix-length6"
+#define ABI_PROP_NET_GATEWAY6 "gateway6"
+#define ABI_PROP_NET_DNS "dns-servers"
+#define ABI_PROP_NET_SEARCH "dns-search"
+#define ABI_PROP_NET_DNS_OPTIONS "dns-options"
+#define ABI_PROP_NET_HOSTS "extra-hosts"
+#define ABI_NET_MODE_NONE "none"
+#define ABI_NET_MODE_NIC "nic"
 
 /* Presence and values (host/runconfig.c writes, guest-init/config.c checks):
  * compatible, version and argv are required; every other property is
  * optional (defaults: env empty, cwd "/", user "" = root, hostname "sandbox",
  * time-ns absent = leave the clock alone, tty 0). Unknown properties or
- * subnodes are rejected. argv[0] is non-empty; each env entry is NAME=VALUE
- * with a non-empty NAME; cwd is absolute. A limits property, when present,
- * is never 0 (absent = unlimited); cpu-period-us defaults to
- * ABI_CPU_PERIOD_DEFAULT and is only allowed together with cpu-quota-us.
- * winsize is only allowed with tty = <1>, each cell in 1..ABI_WINSIZE_MAX
- * (absent: the kernel's default 0x0 until an ABI_CTL_WINSIZE frame). */
+ * subnodes are rejected; the blob is a version 17 FDT (as libfdt writes).
+ * argv[0] is non-empty; each env entry is NAME=VALUE with a non-empty NAME;
+ * cwd is absolute. A limits property, when present, is never 0 (absent =
+ * unlimited); cpu-period-us defaults to ABI_CPU_PERIOD_DEFAULT and is only
+ * allowed together with cpu-quota-us. winsize is only allowed with tty = <1>,
+ * each cell in 1..ABI_WINSIZE_MAX (absent: the kernel's default 0x0 until an
+ * ABI_CTL_WINSIZE frame). hostname is 1..ABI_HOSTNAME_MAX bytes of letters,
+ * digits, '-', '_', '.'.
+ *
+ * network (guest-init/config_net.c checks, guest-init/net.c applies): mode
+ * is required in the node; address, prefix-length, mtu, gateway, address6,
+ * prefix-length6 and gateway6 only with "nic" (address and prefix-length
+ * together, address6 and prefix-length6 together, the 6 ones only with
+ * ipv6 = <1>); a gateway lies inside its subnet and is not the address.
+ * Addresses are parsed with inet_pton and written back canonical. Names
+ * (dns-search, extra-hosts names) are 1..ABI_NET_NAME_MAX bytes of letters,
+ * digits, '-', '_', '.'; dns-options entries 1..ABI_NET_OPTION_MAX bytes of
+ * letters, digits, ':', '-', '_', '.'. Init always writes /etc/hosts and
+ * /etc/hostname (as docker does, also for "none"), and /etc/resolv.conf only
+ * when the node has a dns-servers, dns-search or dns-options property. */
 
 /* Bounds the guest enforces on the blob (and the host respects). */
 #define ABI_CONFIG_MAX_BYTES (1u << 20)
@@ -95,6 +141,14 @@
 #define ABI_CPU_QUOTA_MIN 1000ull
 #define ABI_CPU_QUOTA_MAX (1ull << 40)
 #define ABI_WINSIZE_MAX 65535u /* rows and cols (struct winsize has 16-bit fields) */
+#define ABI_NET_MTU_MIN 68u    /* IPv4's minimum (IPv6 needs 1280) */
+#define ABI_NET_MTU_MAX 65535u
+#define ABI_NET_MAX_DNS 16     /* dns-servers entries */
+#define ABI_NET_MAX_SEARCH 32  /* dns-search entries */
+#define ABI_NET_MAX_OPTIONS 32 /* dns-options entries */
+#define ABI_NET_MAX_HOSTS 256  /* extra-hosts NAME, IP pairs */
+#define ABI_NET_NAME_MAX 253   /* bytes of a name, excluding the NUL */
+#define ABI_NET_OPTION_MAX 64  /* bytes of a dns option, excluding the NUL */
 
 /* virtio-console ports (host/vmm/virtio/console.c). The VMM offers one
  * virtio-console device with VIRTIO_CONSOLE_F_MULTIPORT: port 0 is a plain

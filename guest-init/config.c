@@ -1,4 +1,4 @@
-/* Guest side of the run config: validates the host's FDT blob property by property. */
+/* Guest side of the run config: validates the host's FDT blob (network node: config_net.c). */
 #include "config.h"
 
 #include <errno.h>
@@ -12,6 +12,7 @@
 
 #include "abi.h"
 #include "cleanup.h"
+#include "netcheck.h"
 
 int config_read_file(const char *path, void **blob, size_t *len, struct sb_error *err)
 {
@@ -43,8 +44,7 @@ int config_read_file(const char *path, void **blob, size_t *len, struct sb_error
 	return 0;
 }
 
-/* One NUL-terminated string without embedded NULs, at most max bytes with the NUL. */
-static int get_string(const char *name, const char *val, int len, size_t max, const char **out,
+int config_get_string(const char *name, const char *val, int len, size_t max, const char **out,
 		      struct sb_error *err)
 {
 	if (len < 1 || (size_t)len > max || val[len - 1] != '\0' ||
@@ -55,8 +55,7 @@ static int get_string(const char *name, const char *val, int len, size_t max, co
 	return 0;
 }
 
-/* A NUL-separated string list of at most max entries (len 0 = empty list). */
-static int get_list(const char *name, const char *val, int len, size_t max, char ***out,
+int config_get_list(const char *name, const char *val, int len, size_t max, char ***out,
 		    size_t *count, struct sb_error *err)
 {
 	size_t n = 0;
@@ -78,7 +77,7 @@ static int get_list(const char *name, const char *val, int len, size_t max, char
 	return 0;
 }
 
-static int get_u32(const char *name, const void *val, int len, uint32_t *out, struct sb_error *err)
+int config_get_u32(const char *name, const void *val, int len, uint32_t *out, struct sb_error *err)
 {
 	if (len != 4)
 		return error_set(err, 0, "property `%s`: %d bytes, want a 32-bit cell", name, len);
@@ -128,6 +127,7 @@ enum {
 	SEEN_QUOTA = 1 << 12,
 	SEEN_PERIOD = 1 << 13,
 	SEEN_WINSIZE = 1 << 14,
+	SEEN_NETWORK = 1 << 15,
 };
 
 static const struct {
@@ -191,27 +191,27 @@ static int root_prop(struct config *cfg, int bit, const char *name, const char *
 					 ABI_FDT_COMPATIBLE);
 		return 0;
 	case SEEN_VERSION:
-		if ((r = get_u32(name, val, len, &u32, err)) < 0)
+		if ((r = config_get_u32(name, val, len, &u32, err)) < 0)
 			return r;
 		if (u32 != SANDBOX_ABI_VERSION)
 			return error_set(err, 0, "run config version %u, this init speaks %u", u32,
 					 SANDBOX_ABI_VERSION);
 		return 0;
 	case SEEN_ARGV:
-		return get_list(name, val, len, ABI_MAX_ARGS, &cfg->argv, &cfg->argc, err);
+		return config_get_list(name, val, len, ABI_MAX_ARGS, &cfg->argv, &cfg->argc, err);
 	case SEEN_ENV:
-		return get_list(name, val, len, ABI_MAX_ENV, &cfg->env, &cfg->envc, err);
+		return config_get_list(name, val, len, ABI_MAX_ENV, &cfg->env, &cfg->envc, err);
 	case SEEN_CWD:
-		return get_string(name, val, len, ABI_PATH_MAX, &cfg->cwd, err);
+		return config_get_string(name, val, len, ABI_PATH_MAX, &cfg->cwd, err);
 	case SEEN_USER:
-		return get_string(name, val, len, ABI_PATH_MAX, &cfg->user, err);
+		return config_get_string(name, val, len, ABI_PATH_MAX, &cfg->user, err);
 	case SEEN_HOSTNAME:
-		return get_string(name, val, len, ABI_HOSTNAME_MAX + 1, &cfg->hostname, err);
+		return config_get_string(name, val, len, ABI_HOSTNAME_MAX + 1, &cfg->hostname, err);
 	case SEEN_TIME:
 		cfg->has_time = true;
 		return get_u64(name, val, len, &cfg->time_ns, err);
 	case SEEN_TTY:
-		if ((r = get_u32(name, val, len, &u32, err)) < 0)
+		if ((r = config_get_u32(name, val, len, &u32, err)) < 0)
 			return r;
 		if (u32 > 1)
 			return error_set(err, 0, "property `%s`: %u is not 0 or 1", name, u32);
@@ -267,19 +267,27 @@ static int walk_props(const void *fdt, int node, unsigned allowed, unsigned *see
 	return 0;
 }
 
-static int walk_limits(const void *fdt, int root, unsigned *seen, struct config *cfg,
-		       struct sb_error *err)
+/* The subnodes of root: at most one limits node and one network node. */
+static int walk_nodes(const void *fdt, int root, unsigned *seen, struct config *cfg,
+		      struct sb_error *err)
 {
 	int node, r;
 	fdt_for_each_subnode(node, fdt, root)
 	{
 		const char *name = fdt_get_name(fdt, node, NULL);
-		if (!name || strcmp(name, ABI_NODE_LIMITS) != 0 || (*seen & SEEN_LIMITS))
+		bool limits = name && strcmp(name, ABI_NODE_LIMITS) == 0;
+		bool network = name && strcmp(name, ABI_NODE_NETWORK) == 0;
+		unsigned bit = limits ? SEEN_LIMITS : SEEN_NETWORK;
+		if ((!limits && !network) || (*seen & bit))
 			return error_set(err, 0, "unexpected node `%s`", name ? name : "?");
-		*seen |= SEEN_LIMITS;
+		*seen |= bit;
 		if (fdt_first_subnode(fdt, node) >= 0)
-			return error_set(err, 0, "unexpected node under `%s`", ABI_NODE_LIMITS);
-		if ((r = walk_props(fdt, node, LIMIT_PROPS, seen, cfg, err)) < 0)
+			return error_set(err, 0, "unexpected node under `%s`", name);
+		if (limits)
+			r = walk_props(fdt, node, LIMIT_PROPS, seen, cfg, err);
+		else
+			r = config_net_parse(fdt, node, &cfg->net, err);
+		if (r < 0)
 			return r;
 	}
 	if (node != -FDT_ERR_NOTFOUND)
@@ -309,6 +317,9 @@ static int finish(struct config *cfg, unsigned seen, struct sb_error *err)
 		cfg->user = "";
 	if (!cfg->hostname)
 		cfg->hostname = "sandbox";
+	if (!netcheck_name(cfg->hostname, ABI_HOSTNAME_MAX, NULL))
+		return error_set(err, 0, "hostname is not 1 to %d letters, digits, '-', '_', '.'",
+				 ABI_HOSTNAME_MAX);
 	if ((seen & SEEN_WINSIZE) && !cfg->tty)
 		return error_set(err, 0, "%s without %s = <1>", ABI_PROP_WINSIZE, ABI_PROP_TTY);
 	if (cfg->limits.cpu_period_us && !cfg->limits.cpu_quota_us)
@@ -324,13 +335,19 @@ static int parse(const void *blob, size_t len, struct config *cfg, struct sb_err
 		return error_set(err, 0, "%zu bytes, more than %u", len, ABI_CONFIG_MAX_BYTES);
 	if ((uintptr_t)blob % 8 != 0)
 		return error_set(err, 0, "misaligned buffer");
+	/* Only version 17 blobs, as libfdt's writer makes them: libfdt 1.6.1's
+	 * fdt_check_full() reads through NULL on some hostile older-version
+	 * blobs (found by tests/fuzz/fuzz_guest_config). */
+	if (len < sizeof(struct fdt_header) || fdt_magic(blob) != FDT_MAGIC ||
+	    fdt_version(blob) != 17)
+		return error_set(err, 0, "invalid FDT: not a version 17 device tree");
 	int r = fdt_check_full(blob, len);
 	if (r < 0)
 		return error_set(err, 0, "invalid FDT: %s", fdt_strerror(r));
 	unsigned seen = 0;
 	if ((r = walk_props(blob, 0, ROOT_PROPS, &seen, cfg, err)) < 0)
 		return r;
-	if ((r = walk_limits(blob, 0, &seen, cfg, err)) < 0)
+	if ((r = walk_nodes(blob, 0, &seen, cfg, err)) < 0)
 		return r;
 	return finish(cfg, seen, err);
 }
@@ -350,5 +367,6 @@ void config_free(struct config *cfg)
 {
 	free(cfg->argv);
 	free(cfg->env);
+	config_net_free(&cfg->net);
 	memset(cfg, 0, sizeof(*cfg));
 }

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <netinet/in.h>
+
 #include "error.h"
 
 /* cgroup limits; 0 means "not set" (unlimited). */
@@ -14,6 +16,48 @@ struct config_limits {
 	uint64_t pids_max;
 	uint64_t cpu_quota_us;
 	uint64_t cpu_period_us; /* ABI_CPU_PERIOD_DEFAULT when only a quota is given */
+};
+
+/* An IPv4 or IPv6 address. */
+struct config_ip {
+	int family; /* AF_INET or AF_INET6 */
+	union {
+		struct in_addr v4;
+		struct in6_addr v6;
+	} u;
+};
+
+/* One extra-hosts entry (docker --add-host NAME:IP). */
+struct config_host {
+	const char *name;
+	struct config_ip ip;
+};
+
+enum config_net_mode { CONFIG_NET_NONE, CONFIG_NET_NIC };
+
+/* The network node (guest-init/config_net.c); all zero = mode none, IPv6 off. */
+struct config_net {
+	enum config_net_mode mode;
+	uint32_t mtu;		/* nic: 0 = leave the device's */
+	struct in_addr addr;	/* nic: the interface's IPv4 address */
+	unsigned prefix;	/* nic: 1..32 */
+	bool has_gateway;	/* nic: a default route via gateway */
+	struct in_addr gateway; /* inside addr/prefix */
+	bool ipv6;		/* false: IPv6 disabled on every interface */
+	bool has_addr6;		/* nic + ipv6: a static address (else autoconf only) */
+	struct in6_addr addr6;
+	unsigned prefix6; /* 1..128 */
+	bool has_gateway6;
+	struct in6_addr gateway6;
+	bool has_dns; /* any dns-* property: write /etc/resolv.conf */
+	struct config_ip *dns;
+	size_t ndns;
+	char **search; /* NULL-terminated */
+	size_t nsearch;
+	char **options; /* NULL-terminated */
+	size_t noptions;
+	struct config_host *hosts;
+	size_t nhosts;
 };
 
 /* The parsed config. All strings point into the blob given to config_parse(),
@@ -31,6 +75,7 @@ struct config {
 	bool tty;
 	uint16_t rows, cols; /* the pty's first size; 0x0 = not given */
 	struct config_limits limits;
+	struct config_net net;
 };
 
 /* Read a whole config file of at most ABI_CONFIG_MAX_BYTES into a new buffer
@@ -43,5 +88,23 @@ int config_parse(const void *blob, size_t len, struct config *cfg, struct sb_err
 
 /* Free what config_parse() allocated. */
 void config_free(struct config *cfg);
+
+/* Property readers shared by config.c and config_net.c; each returns 0 or
+ * -EINVAL (-ENOMEM) with the property named in err.
+ * A NUL-terminated string without embedded NULs, at most max bytes with the NUL: */
+int config_get_string(const char *name, const char *val, int len, size_t max, const char **out,
+		      struct sb_error *err);
+/* A NUL-separated string list of at most max entries (a new NULL-terminated array): */
+int config_get_list(const char *name, const char *val, int len, size_t max, char ***out,
+		    size_t *count, struct sb_error *err);
+/* One big-endian 32-bit cell: */
+int config_get_u32(const char *name, const void *val, int len, uint32_t *out, struct sb_error *err);
+
+/* The network node at offset node of fdt into *net (zeroed by the caller).
+ * Strings point into the blob. Returns 0 or -EINVAL (-ENOMEM) with err set. */
+int config_net_parse(const void *fdt, int node, struct config_net *net, struct sb_error *err);
+
+/* Free what config_net_parse() allocated (also after a failure). */
+void config_net_free(struct config_net *net);
 
 #endif

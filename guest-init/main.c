@@ -26,6 +26,8 @@
 #include "env.h"
 #include "portio.h"
 #include "mounts.h"
+#include "net.h"
+#include "netfiles.h"
 #include "pump.h"
 #include "spawn.h"
 #include "status.h"
@@ -117,13 +119,15 @@ static void load_config(const char *path, void **blob, struct config *cfg, struc
 		fail(err);
 }
 
-/* Clock, hostname, loopback, cgroups. Returns the workload cgroup root or NULL. */
+/* Clock, hostname, network and its /etc files, cgroups. Returns the workload
+ * cgroup root or NULL. */
 static const char *setup_system(const struct config *cfg, struct sb_error *err)
 {
 	if (!in_vm)
 		return NULL;
 	if ((cfg->has_time && sysinit_clock(cfg->time_ns, err) < 0) ||
-	    sysinit_hostname(cfg->hostname, err) < 0 || sysinit_loopback(err) < 0)
+	    sysinit_hostname(cfg->hostname, err) < 0 || net_setup(&cfg->net, err) < 0 ||
+	    netfiles_write("/", &cfg->net, cfg->hostname, err) < 0)
 		fail(err);
 	const struct config_limits *l = &cfg->limits;
 	bool limited = l->memory_max || l->pids_max || l->cpu_quota_us;

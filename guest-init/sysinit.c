@@ -1,12 +1,9 @@
-/* Small one-shot guest settings: console fds, clock, hostname, loopback. */
+/* Small one-shot guest settings: console fds, clock, hostname. */
 #include "sysinit.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <net/if.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -53,22 +50,4 @@ int sysinit_hostname(const char *name, struct sb_error *err)
 	if (sethostname(name, strlen(name)) < 0)
 		return error_set(err, errno, "set hostname `%s`", name);
 	return 0;
-}
-
-int sysinit_loopback(struct sb_error *err)
-{
-	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (s < 0)
-		return 0; /* no network stack: nothing to bring up */
-	struct ifreq ifr;
-	memset(&ifr, 0, sizeof(ifr));
-	strcpy(ifr.ifr_name, "lo");
-	int r = 0;
-	if (ioctl(s, SIOCGIFFLAGS, &ifr) == 0) {
-		ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
-		if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
-			r = error_set(err, errno, "bring up lo");
-	}
-	close(s);
-	return r;
 }

@@ -1,4 +1,4 @@
-/* Small one-shot guest settings: console fds, clock, hostname, loopback. */
+/* Small one-shot guest settings: console fds, clock, hostname. */
 #ifndef GUEST_SYSINIT_H
 #define GUEST_SYSINIT_H
 
@@ -16,8 +16,5 @@ int sysinit_clock(uint64_t host_ns, struct sb_error *err);
 
 /* Set the hostname. Returns 0 or a negative errno. */
 int sysinit_hostname(const char *name, struct sb_error *err);
-
-/* Bring "lo" up; a kernel without networking is fine. Returns 0 or a negative errno. */
-int sysinit_loopback(struct sb_error *err);
 
 #endif

@@ -1,5 +1,6 @@
 # host/: the sandbox CLI (lead) and the VMM (host/vmm/). Objects linked into build/sandbox.
-HOST_SRCS += host/main.c host/run.c host/runconfig.c host/util/error.c
+HOST_SRCS += host/main.c host/run.c host/runconfig.c host/runconfig_net.c host/util/error.c \
+	host/util/netcheck.c
 
 # VMM: generic KVM objects, devices, then the x86_64 guest ABI.
 VMM_ARCH_SRCS := host/vmm/arch/x86_64/arch.c host/vmm/arch/x86_64/bootparams.c \

@@ -1,4 +1,4 @@
-/* Host side of the run config: checks a struct runconfig and writes it as an FDT blob. */
+/* Host side of the run config: checks a struct runconfig, writes it as an FDT blob. */
 #include "runconfig.h"
 
 #include <errno.h>
@@ -45,9 +45,11 @@ static int check_strings(const struct runconfig *rc, struct sb_error *err)
 		    err, 0, "run config: working directory `%s` is not an absolute path", rc->cwd);
 	if (rc->user && strlen(rc->user) >= ABI_PATH_MAX)
 		return error_set(err, 0, "run config: user name too long");
-	if (rc->hostname && strlen(rc->hostname) > ABI_HOSTNAME_MAX)
-		return error_set(err, 0, "run config: hostname longer than %d bytes",
-				 ABI_HOSTNAME_MAX);
+	if (rc->hostname && *rc->hostname && !runconfig_hostname_ok(rc->hostname))
+		return error_set(err, 0,
+				 "run config: hostname `%s` is not 1 to %d letters, digits, '-', "
+				 "'_', '.'",
+				 rc->hostname, ABI_HOSTNAME_MAX);
 	return 0;
 }
 
@@ -119,7 +121,7 @@ static int write_tree(const struct runconfig *rc, void *buf, int size)
 	r = r ?: fdt_property_string(buf, ABI_PROP_USER, rc->user ? rc->user : "");
 	r = r
 		?: fdt_property_string(buf, ABI_PROP_HOSTNAME,
-				       rc->hostname ? rc->hostname : "sandbox");
+				       rc->hostname && *rc->hostname ? rc->hostname : "sandbox");
 	if (rc->time_ns)
 		r = r ?: fdt_property_u64(buf, ABI_PROP_TIME_NS, rc->time_ns);
 	r = r ?: fdt_property_u32(buf, ABI_PROP_TTY, rc->tty ? 1 : 0);
@@ -135,6 +137,7 @@ static int write_tree(const struct runconfig *rc, void *buf, int size)
 		r = r ?: put_limit(buf, ABI_PROP_CPU_PERIOD, l->cpu_period_us);
 		r = r ?: fdt_end_node(buf);
 	}
+	r = r ?: runconfig_net_write(buf, &rc->net);
 	r = r ?: fdt_end_node(buf);
 	return r ?: fdt_finish(buf);
 }
@@ -142,7 +145,8 @@ static int write_tree(const struct runconfig *rc, void *buf, int size)
 int runconfig_build(const struct runconfig *rc, void **blob, size_t *len, struct sb_error *err)
 {
 	int r = check_strings(rc, err);
-	if (r < 0 || (r = check_winsize(rc, err)) < 0 || (r = check_limits(&rc->limits, err)) < 0)
+	if (r < 0 || (r = check_winsize(rc, err)) < 0 || (r = check_limits(&rc->limits, err)) < 0 ||
+	    (r = runconfig_net_check(&rc->net, err)) < 0)
 		return r;
 	for (size_t size = 4096; size <= ABI_CONFIG_MAX_BYTES; size *= 2) {
 		cleanup_free void *buf = calloc(1, size);

@@ -186,6 +186,11 @@ static void test_header_damage(void **state)
 	assert_int_not_equal(config_parse(blob, len, &cfg, &err), 0);
 	assert_non_null(strstr(err.msg, "invalid FDT"));
 	blob[0] ^= 0xff;
+	/* Other FDT versions (libfdt 1.6.1 crashes on some hostile old ones). */
+	fdt_set_version(blob, 16);
+	assert_int_not_equal(config_parse(blob, len, &cfg, &err), 0);
+	assert_non_null(strstr(err.msg, "not a version 17"));
+	fdt_set_version(blob, 17);
 	/* totalsize larger than the buffer. */
 	fdt_set_totalsize(blob, (uint32_t)len + 8);
 	assert_int_not_equal(config_parse(blob, len, &cfg, &err), 0);

@@ -1,4 +1,5 @@
-/* Unit tests for host/runconfig.c: round trips through the guest parser, and host-side checks. */
+/* Unit tests for host/runconfig*.c: round trips through the guest parser, and host-side checks. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -6,11 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+#include <sys/socket.h>
 #include <cmocka.h>
 #include <libfdt.h>
 
 #include "abi.h"
 #include "config.h"
+#include "netfiles.h"
 #include "runconfig.h"
 
 /* Build rc, parse it back; returns the blob (free it after config_free). */
@@ -221,12 +225,181 @@ static void test_host_checks(void **state)
 	free(blob);
 }
 
+/* The network node: slirp defaults and docker's options, host struct ->
+ * blob -> guest config -> the /etc files guest init writes. */
+static void test_network_round_trip(void **state)
+{
+	(void)state;
+	char *argv[] = {"true", NULL};
+	struct runconfig rc = {.argv = argv, .hostname = "web-1"};
+	struct config cfg;
+	static char text[NETFILES_MAX];
+	/* The zero value: mode none, IPv6 off, no resolv.conf. */
+	void *blob = round_trip(&rc, &cfg);
+	assert_int_equal(cfg.net.mode, CONFIG_NET_NONE);
+	assert_false(cfg.net.ipv6);
+	assert_false(cfg.net.has_dns);
+	netfiles_hosts(&cfg.net, cfg.hostname, text, sizeof(text));
+	assert_string_equal(text, "127.0.0.1\tlocalhost\n");
+	config_free(&cfg);
+	free(blob);
+
+	runconfig_net_slirp(&rc.net, false);
+	const char *hosts[] = {"db:10.0.2.9", "v6=[2001:db8::7]", "colons:2001:db8::8",
+			       "gw:host-gateway", NULL};
+	const char *search[] = {"example.com", NULL};
+	const char *options[] = {"ndots:2", NULL};
+	rc.net.extra_hosts = hosts;
+	rc.net.dns_search = search;
+	rc.net.dns_options = options;
+	blob = round_trip(&rc, &cfg);
+	assert_int_equal(cfg.net.mode, CONFIG_NET_NIC);
+	assert_int_equal(cfg.net.mtu, RUNCONFIG_NET_MTU);
+	assert_int_equal(cfg.net.prefix, RUNCONFIG_NET_PREFIX);
+	assert_true(cfg.net.has_gateway);
+	assert_false(cfg.net.has_addr6);
+	netfiles_hosts(&cfg.net, cfg.hostname, text, sizeof(text));
+	assert_string_equal(text, "127.0.0.1\tlocalhost\n"
+				  "10.0.2.9\tdb\n"
+				  "10.0.2.2\tgw\n"
+				  "10.0.2.15\tweb-1\n"); /* IPv6 off: no IPv6 line */
+	assert_int_equal(cfg.net.nhosts, 4);
+	assert_int_equal(cfg.net.hosts[2].ip.family, AF_INET6);
+	assert_string_equal(cfg.net.hosts[2].name, "colons");
+	netfiles_resolv(&cfg.net, text, sizeof(text));
+	assert_string_equal(text, "search example.com\nnameserver 10.0.2.3\noptions ndots:2\n");
+	config_free(&cfg);
+	free(blob);
+
+	runconfig_net_slirp(&rc.net, true);
+	rc.net.mtu = 1500;
+	blob = round_trip(&rc, &cfg);
+	assert_true(cfg.net.ipv6);
+	assert_true(cfg.net.has_addr6);
+	assert_true(cfg.net.has_gateway6);
+	assert_int_equal(cfg.net.prefix6, RUNCONFIG_NET_PREFIX6);
+	assert_int_equal(cfg.net.mtu, 1500);
+	netfiles_resolv(&cfg.net, text, sizeof(text));
+	assert_string_equal(text, "nameserver 10.0.2.3\nnameserver fec0::3\n");
+	config_free(&cfg);
+	free(blob);
+
+	/* --network none with --dns: docker writes it, so do we. */
+	const char *dns[] = {"192.0.2.53", NULL};
+	rc.net = (struct runconfig_net){.dns = dns};
+	blob = round_trip(&rc, &cfg);
+	assert_int_equal(cfg.net.mode, CONFIG_NET_NONE);
+	assert_true(cfg.net.has_dns);
+	assert_int_equal(cfg.net.ndns, 1);
+	config_free(&cfg);
+	free(blob);
+	/* An empty hostname is the default one. */
+	rc.hostname = "";
+	blob = round_trip(&rc, &cfg);
+	assert_string_equal(cfg.hostname, "sandbox");
+	config_free(&cfg);
+	free(blob);
+}
+
+static void test_network_host_checks(void **state)
+{
+	(void)state;
+	char *argv[] = {"true", NULL};
+	struct runconfig rc = {.argv = argv};
+	rc.hostname = "a b";
+	build_fails(&rc, "hostname `a b` is not");
+	rc.hostname = NULL;
+	rc.net.address = RUNCONFIG_NET_ADDRESS;
+	build_fails(&rc, "without a network device");
+	rc.net = (struct runconfig_net){.mode = RUNCONFIG_NET_NIC};
+	build_fails(&rc, "IPv4 address `(none)`");
+	runconfig_net_slirp(&rc.net, false);
+	rc.net.address = "10.0.2.300";
+	build_fails(&rc, "`10.0.2.300` is not an IPv4 address");
+	runconfig_net_slirp(&rc.net, false);
+	rc.net.prefix = 33;
+	build_fails(&rc, "prefix length 33");
+	runconfig_net_slirp(&rc.net, false);
+	rc.net.gateway = "10.0.3.2";
+	build_fails(&rc, "gateway `10.0.3.2` is not another address in 10.0.2.15/24");
+	rc.net.gateway = RUNCONFIG_NET_ADDRESS;
+	build_fails(&rc, "is not another address");
+	runconfig_net_slirp(&rc.net, false);
+	rc.net.mtu = 67;
+	build_fails(&rc, "MTU 67");
+	runconfig_net_slirp(&rc.net, false);
+	rc.net.address6 = "fec0::15";
+	build_fails(&rc, "IPv6 off");
+	runconfig_net_slirp(&rc.net, true);
+	rc.net.gateway6 = "fec1::2";
+	build_fails(&rc, "IPv6 gateway `fec1::2`");
+	runconfig_net_slirp(&rc.net, true);
+	rc.net.address6 = NULL;
+	build_fails(&rc, "without an address");
+
+	runconfig_net_slirp(&rc.net, false);
+	const char *bad_dns[] = {"10.0.2.3", "dns.example", NULL};
+	rc.net.dns = bad_dns;
+	build_fails(&rc, "nameserver `dns.example` is not valid");
+	runconfig_net_slirp(&rc.net, false);
+	const char *bad_search[] = {"a b", NULL};
+	rc.net.dns_search = bad_search;
+	build_fails(&rc, "search domain `a b`");
+	runconfig_net_slirp(&rc.net, false);
+	const char *bad_opt[] = {"ndots 1", NULL};
+	rc.net.dns_options = bad_opt;
+	build_fails(&rc, "DNS option `ndots 1`");
+	const char *bad_hosts[][2] = {{"noseparator", NULL}, {":1.2.3.4", NULL}, {"a:", NULL},
+				      {"a b:1.2.3.4", NULL}, {"a:1.2.3", NULL},	 {"a:[]", NULL}};
+	for (size_t i = 0; i < sizeof(bad_hosts) / sizeof(bad_hosts[0]); i++) {
+		runconfig_net_slirp(&rc.net, false);
+		rc.net.extra_hosts = bad_hosts[i];
+		build_fails(&rc, "extra host");
+	}
+	const char *gw_host[] = {"gw:host-gateway", NULL};
+	rc.net = (struct runconfig_net){.extra_hosts = gw_host};
+	build_fails(&rc, "no gateway");
+	static const char *many[ABI_NET_MAX_HOSTS + 2];
+	for (size_t i = 0; i <= ABI_NET_MAX_HOSTS; i++)
+		many[i] = "h:1.2.3.4";
+	rc.net.extra_hosts = many;
+	build_fails(&rc, "more than 256 extra hosts");
+	many[ABI_NET_MAX_HOSTS] = NULL;
+	struct config cfg;
+	void *blob = round_trip(&rc, &cfg);
+	assert_int_equal(cfg.net.nhosts, ABI_NET_MAX_HOSTS);
+	config_free(&cfg);
+	free(blob);
+}
+
+static void test_host_split(void **state)
+{
+	(void)state;
+	char name[8], ip[INET6_ADDRSTRLEN];
+	assert_int_equal(runconfig_host_split("a:1.2.3.4", name, sizeof(name), ip, sizeof(ip)), 0);
+	assert_string_equal(name, "a");
+	assert_string_equal(ip, "1.2.3.4");
+	assert_int_equal(runconfig_host_split("b=::1", name, sizeof(name), ip, sizeof(ip)), 0);
+	assert_string_equal(ip, "::1");
+	assert_int_equal(runconfig_host_split("c:[::2]", name, sizeof(name), ip, sizeof(ip)), 0);
+	assert_string_equal(ip, "::2");
+	assert_int_equal(
+	    runconfig_host_split("toolongname:1.2.3.4", name, sizeof(name), ip, sizeof(ip)),
+	    -EINVAL);
+	assert_int_equal(runconfig_host_split("x", name, sizeof(name), ip, sizeof(ip)), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_full_round_trip), cmocka_unit_test(test_defaults_round_trip),
-	    cmocka_unit_test(test_large),	    cmocka_unit_test(test_host_checks),
+	    cmocka_unit_test(test_full_round_trip),
+	    cmocka_unit_test(test_defaults_round_trip),
+	    cmocka_unit_test(test_large),
+	    cmocka_unit_test(test_host_checks),
 	    cmocka_unit_test(test_winsize),
+	    cmocka_unit_test(test_network_round_trip),
+	    cmocka_unit_test(test_network_host_checks),
+	    cmocka_unit_test(test_host_split),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
