@@ -405,6 +405,7 @@ void netopts_apply(const struct netopts *n, struct net_config *c,
 		    .proto = n->port[i].proto,
 		    .host_addr = n->port[i].host_addr[0] ? n->port[i].host_addr : NULL,
 		    .host_port = n->port[i].host_port,
+		    .host_port_last = n->port[i].host_port_last,
 		    .guest_port = n->port[i].guest_port,
 		};
 	c->fwd = fwd;

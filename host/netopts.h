@@ -117,7 +117,7 @@ int netopts_publish_exposed(struct netopts *n, enum net_proto proto, uint16_t gu
 /* Fill c (already net_config_default'ed) from n: mode, mtu (when set), mac
  * (when set), ipv6, allow_host_loopback and the forwards, written to fwd
  * (NET_MAX_FORWARDS entries, pointing into n: keep n alive). A host range
- * becomes its first port. */
+ * with one guest port keeps its range: the backend binds its first free port. */
 void netopts_apply(const struct netopts *n, struct net_config *c,
 		   struct net_forward fwd[NET_MAX_FORWARDS]);
 

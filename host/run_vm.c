@@ -19,6 +19,7 @@
 #include "pack.h"
 #include "paths.h"
 #include "run.h"
+#include "run_net.h"
 #include "run_signals.h"
 #include "runconfig.h"
 #include "tty.h"
@@ -36,14 +37,16 @@ static uint64_t now_ns(clockid_t clk)
 }
 
 /* The per-run archive: /.sandbox/config.dtb built from options + image config. */
-static int build_run_archive(const struct run_opts *o, const struct image_config *img,
+static int build_run_archive(const struct run_opts *o, const struct image_config *img, bool nic,
 			     uint8_t **out, size_t *out_len, struct sb_error *err)
 {
 	struct strv argv = {0}, env = {0};
+	struct run_net_guest netg = {0};
+	struct runconfig_net net;
 	void *blob = NULL;
 	size_t blob_len = 0;
 	int r = cli_compose_argv(&argv, o->entrypoint, img->entrypoint, o->args, img->cmd, err);
-	if (r < 0)
+	if (r < 0 || (r = run_net_guest(&o->net, nic, &netg, &net, err)) < 0)
 		goto out;
 	if ((r = strv_push_all(&env, img->env)) < 0) {
 		r = error_set(err, -r, "environment");
@@ -61,6 +64,7 @@ static int build_run_archive(const struct run_opts *o, const struct image_config
 	    .time_ns = now_ns(CLOCK_REALTIME),
 	    .tty = o->tty,
 	    .limits = {.memory_max = o->memory, .pids_max = o->pids},
+	    .net = net,
 	};
 	struct tty_size ws;
 	if (o->tty && tty_host_size(&ws) == 0) { /* else the guest pty keeps 0x0 */
@@ -80,6 +84,7 @@ static int build_run_archive(const struct run_opts *o, const struct image_config
 	r = cpio_build(files, 2, out, out_len, err);
 out:
 	free(blob);
+	run_net_guest_free(&netg);
 	strv_free(&argv);
 	strv_free(&env);
 	return r;
@@ -235,20 +240,12 @@ static void print_timings(const struct vmm_stats *st, uint64_t t0, uint64_t t1, 
 		(unsigned long long)(mem >> 20));
 }
 
-int run_vm(const struct run_opts *o, struct sb_error *err)
+/* The image from the cache, the run archive, the VM's size, and the network
+ * backend when -P needs the image first; then boot. */
+static int run_image(const struct run_opts *o, const char *kernel, const char *init,
+		     const char *cache, struct run_net *rn, struct sb_error *err)
 {
-	char kernel[PATH_MAX], init[PATH_MAX], cache[PATH_MAX];
 	int r;
-	/* What the user can fix in the project or on the command line (the
-	 * kernel and init files) is reported first, whatever the host; then the
-	 * host itself (no /dev/kvm, no permission, PVM), still before the image
-	 * is packed, so a host that cannot run the VM costs no pack. */
-	if ((!o->export_initrd && (r = paths_kernel(o->kernel, kernel, sizeof(kernel), err)) < 0) ||
-	    (r = paths_init_archive(init, sizeof(init), err)) < 0 ||
-	    (r = paths_cache_dir(cache, sizeof(cache), err)) < 0 ||
-	    (!o->export_initrd && (r = kvm_check_host(err)) < 0))
-		return r;
-
 	uint64_t t0 = now_ns(CLOCK_MONOTONIC);
 	struct image_config img = {0};
 	cleanup_free char *image_path = NULL;
@@ -256,9 +253,14 @@ int run_vm(const struct run_opts *o, struct sb_error *err)
 		return r;
 	uint64_t t1 = now_ns(CLOCK_MONOTONIC);
 
+	if (!o->export_initrd && run_net_needs_image(rn) && (r = run_net_open(rn, &img, err)) < 0) {
+		image_config_free(&img);
+		return r;
+	}
 	cleanup_free uint8_t *run_cpio = NULL;
 	size_t run_len = 0;
-	r = build_run_archive(o, &img, &run_cpio, &run_len, err);
+	/* A NIC only when we boot it with one: an exported initrd's VMM may have none. */
+	r = build_run_archive(o, &img, run_net_vmm(rn) != NULL, &run_cpio, &run_len, err);
 	uint64_t unpacked = img.guest_ram_bytes;
 	image_config_free(&img);
 	if (r < 0)
@@ -280,6 +282,7 @@ int run_vm(const struct run_opts *o, struct sb_error *err)
 	};
 	if (o->export_initrd)
 		return initrd_export(o->export_initrd, initrd, 3, err);
+	run_net_report(rn, o->debug);
 	struct vmm_config cfg = {
 	    .kernel = kernel,
 	    .initrd = initrd,
@@ -292,13 +295,48 @@ int run_vm(const struct run_opts *o, struct sb_error *err)
 	    .stdout_fd = STDOUT_FILENO,
 	    .stderr_fd = STDERR_FILENO,
 	    .stats = o->debug ? VMM_STATS_ON : VMM_STATS_OFF,
+	    .net = run_net_vmm(rn),
 	};
 	struct vmm_result res = {0};
 	r = run_attached(o, &cfg, &res, err);
 	uint64_t t2 = now_ns(CLOCK_MONOTONIC);
-	if (o->debug)
+	if (o->debug) {
 		print_timings(&res.stats, t0, t1, t2, cfg.vcpus, mem);
+		run_net_stats(rn, true);
+	}
 	if (r < 0)
 		return r;
 	return report(o, r, &res, mem, unpacked);
+}
+
+int run_vm(const struct run_opts *o, struct sb_error *err)
+{
+	char kernel[PATH_MAX], init[PATH_MAX], cache[PATH_MAX];
+	int r;
+	if (o->net.mode == NET_MODE_TAP) /* an option, fixable: before the host checks */
+		return error_set(
+		    err, 0,
+		    "--network tap:%s: TAP devices are not supported yet (use --network "
+		    "slirp or none)",
+		    o->net.tap);
+	/* What the user can fix in the project or on the command line (the
+	 * kernel and init files) is reported first, whatever the host; then the
+	 * host itself (no /dev/kvm, no permission, PVM), still before the image
+	 * is packed, so a host that cannot run the VM costs no pack. */
+	if ((!o->export_initrd && (r = paths_kernel(o->kernel, kernel, sizeof(kernel), err)) < 0) ||
+	    (r = paths_init_archive(init, sizeof(init), err)) < 0 ||
+	    (r = paths_cache_dir(cache, sizeof(cache), err)) < 0 ||
+	    (!o->export_initrd && (r = kvm_check_host(err)) < 0))
+		return r;
+	/* Then the network: every published host port is bound now, so a taken
+	 * one fails before the pack and the boot (with -P, after the pack: the
+	 * image names the ports). --export-initrd boots nothing: no backend. */
+	struct run_net rn;
+	run_net_init(&rn, &o->net);
+	if (!o->export_initrd && !run_net_needs_image(&rn) &&
+	    (r = run_net_open(&rn, NULL, err)) < 0)
+		return r;
+	r = run_image(o, kernel, init, cache, &rn, err);
+	run_net_close(&rn);
+	return r;
 }

@@ -62,6 +62,8 @@ static int check_config(const struct net_config *c, struct sb_error *err)
 			return error_set(err, EINVAL, "published port %u: bad protocol", i);
 		if (!f->guest_port)
 			return error_set(err, EINVAL, "published port %u: guest port 0", i);
+		if (f->host_port_last && (!f->host_port || f->host_port_last < f->host_port))
+			return error_set(err, EINVAL, "published port %u: bad host port range", i);
 		if (f->host_addr && f->host_addr[0] && inet_pton(AF_INET, f->host_addr, &a) != 1)
 			return error_set(err, EAFNOSUPPORT,
 					 "published port %u: host address `%s` is not an IPv4 "
@@ -159,6 +161,11 @@ int net_backend_start(struct net_backend *b, const struct sysfilter *filter, str
 		return error_set(err, EALREADY, "network thread already started");
 	b->sysfilter = filter;
 	return slirp_stack_start(b, err);
+}
+
+void net_backend_stop(struct net_backend *b)
+{
+	slirp_stack_stop(b);
 }
 
 void net_backend_close(struct net_backend *b)

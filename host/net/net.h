@@ -53,7 +53,10 @@ struct net_forward {
 	enum net_proto proto;
 	const char *host_addr; /* IPv4 literal to bind on the host; NULL or "": 0.0.0.0 */
 	uint16_t host_port;    /* 0: a free one (net_backend_host_port tells which) */
-	uint16_t guest_port;   /* 1..65535 */
+	/* > host_port: the first free one of host_port..host_port_last (docker's
+	 * "-p 8000-8010:80"); 0 or host_port: that port only */
+	uint16_t host_port_last;
+	uint16_t guest_port; /* 1..65535 */
 };
 
 #define NET_MTU_SLIRP 65520 /* per-packet cost dominates in slirp: the largest it takes */
@@ -111,6 +114,11 @@ struct framering *net_backend_from_guest(struct net_backend *b);
  * NULL runs it unfiltered (tests). Returns once the filter is in place:
  * 0, or -errno with err filled. */
 int net_backend_start(struct net_backend *b, const struct sysfilter *filter, struct sb_error *err);
+
+/* Stop the thread (if started) and wait for it; the sockets and rings stay
+ * until net_backend_close. For a VMM that must see the thread gone before it
+ * disarms its SIGSYS handler. */
+void net_backend_stop(struct net_backend *b);
 
 /* Stop the thread (if started) and free everything. NULL is fine. */
 void net_backend_close(struct net_backend *b);

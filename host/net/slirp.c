@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -122,11 +123,11 @@ static const SlirpCb callbacks = {
 
 /* --- open: the stack and the port forwards ----------------------------- */
 
-static int add_forward(struct net_backend *b, unsigned i, struct sb_error *err)
+/* Bind one host port of forward f: 0, or -errno (errno-style, not set in err). */
+static int bind_forward(struct net_backend *b, const struct net_forward *f, uint16_t port)
 {
-	const struct net_forward *f = &b->fwd[i];
 	int udp = f->proto == NET_PROTO_UDP;
-	struct sockaddr_in h = {.sin_family = AF_INET, .sin_port = htons(f->host_port)};
+	struct sockaddr_in h = {.sin_family = AF_INET, .sin_port = htons(port)};
 	struct sockaddr_in g = {
 	    .sin_family = AF_INET, .sin_port = htons(f->guest_port), .sin_addr = b->cfg.guest};
 
@@ -135,8 +136,26 @@ static int add_forward(struct net_backend *b, unsigned i, struct sb_error *err)
 	errno = 0;
 	if (slirp_add_hostxfwd(b->slirp, (struct sockaddr *)&h, sizeof(h), (struct sockaddr *)&g,
 			       sizeof(g), udp ? SLIRP_HOSTFWD_UDP : 0) < 0)
-		return error_set(err, errno ? errno : EINVAL, "publish %s:%u -> guest port %u/%s",
-				 f->host_addr, f->host_port, f->guest_port, udp ? "udp" : "tcp");
+		return errno ? -errno : -EINVAL;
+	return 0;
+}
+
+static int add_forward(struct net_backend *b, unsigned i, struct sb_error *err)
+{
+	const struct net_forward *f = &b->fwd[i];
+	int udp = f->proto == NET_PROTO_UDP;
+	unsigned last = f->host_port_last > f->host_port ? f->host_port_last : f->host_port;
+	int r = -EADDRINUSE;
+
+	/* a host range: the first port of it that is free */
+	for (unsigned p = f->host_port; p <= last && r == -EADDRINUSE; p++)
+		r = bind_forward(b, f, (uint16_t)p);
+	if (r < 0 && last > f->host_port)
+		return error_set(err, -r, "publish %s:%u-%u -> guest port %u/%s", f->host_addr,
+				 f->host_port, last, f->guest_port, udp ? "udp" : "tcp");
+	if (r < 0)
+		return error_set(err, -r, "publish %s:%u -> guest port %u/%s", f->host_addr,
+				 f->host_port, f->guest_port, udp ? "udp" : "tcp");
 	/* the port the kernel chose for 0 (or the one asked for) */
 	struct sockaddr_in got;
 	socklen_t len = sizeof(got);
@@ -346,6 +365,7 @@ static void *net_thread(void *arg)
 	/* no process signal lands here; sysfilter_enter unblocks SIGSYS */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	prctl(PR_SET_NAME, "vmm-net", 0, 0, 0); /* beside vcpuN and vmm-io in /proc/PID/task */
 	int r = b->sysfilter ? sysfilter_enter(b->sysfilter, SYSFILTER_NET) : 0;
 	started(b, r < 0 ? r : 1);
 	if (r == 0)

@@ -41,6 +41,7 @@ struct machine {
 	struct rng rng;
 	struct console con;
 	struct net *net; /* NULL: no network device */
+	int net_started; /* its backend's thread (vmm_net.start) runs */
 	char *cmdline;	 /* the virtio_mmio.device= pieces + cfg->cmdline */
 	struct kernel_image kernel;
 	uint64_t initrd_gpa, initrd_size;
@@ -190,6 +191,19 @@ static int add_filter(struct machine *m, struct sb_error *err)
 	return sysfilter_arm(m->trapfd, err);
 }
 
+/* The network backend's thread, once the filters are armed (it installs
+ * SYSFILTER_NET) and before the guest runs. */
+static int start_net(struct machine *m, struct sb_error *err)
+{
+	const struct vmm_net *n = &m->net->cfg;
+	if (!n->start)
+		return 0;
+	int r = n->start(n->ctx, &m->filter, err);
+	if (r == 0)
+		m->net_started = 1;
+	return r;
+}
+
 static int add_vcpus(struct machine *m, unsigned n, int cfg_stats, struct sb_error *err)
 {
 	struct exit_ctx exits = {.pio = &m->pio, .mmio = &m->mmio, .rs = &m->rs};
@@ -301,6 +315,9 @@ static int add_net(struct machine *m, const struct vmm_net *cfg, struct sb_error
 static void machine_destroy(struct machine *m)
 {
 	eventloop_destroy(&m->loop); /* no device callbacks after this */
+	/* The backend's thread is filtered too: gone before SIGSYS is disarmed. */
+	if (m->net_started && m->net->cfg.stop)
+		m->net->cfg.stop(m->net->cfg.ctx);
 	sysfilter_disarm();
 	if (m->trapfd >= 0)
 		close(m->trapfd);
@@ -364,6 +381,8 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *res, struct sb_erro
 		r = add_devices(m, cfg, err); /* they extend the command line */
 	if (r == 0)
 		r = add_filter(m, err);
+	if (r == 0 && m->net)
+		r = start_net(m, err);
 	if (r == 0)
 		r = arch_write_boot_info(&m->vm.mem, &m->kernel, m->cmdline, m->initrd_gpa,
 					 m->initrd_size, cfg->vcpus, err);

@@ -32,11 +32,22 @@ struct vmm_blob {
  * backend's own thread; the VMM only pushes and pops frames. Both rings must
  * outlive vmm_run. */
 struct framering;
+struct sysfilter;
 struct vmm_net {
 	struct framering *to_guest;   /* frames for the guest (the backend pushes) */
 	struct framering *from_guest; /* frames the guest sent (the backend pops) */
 	uint8_t mac[6];		      /* the guest's eth0 address */
 	uint16_t mtu;		      /* VMM_NET_MTU_MIN..65535; 0 = VMM_NET_MTU_DEFAULT */
+	/* The backend's thread, if it has one (NULL: none to start). vmm_run
+	 * calls start once the seccomp programs are built and the SIGSYS
+	 * handler armed, before any vCPU runs: the thread installs its own
+	 * allow-list (SYSFILTER_NET) from filter, and a forbidden call there
+	 * ends the VM like one on a vCPU. stop is called before the handler is
+	 * disarmed (after the vCPUs ended): the thread must be gone when it
+	 * returns. The VMM knows nothing else of the backend. */
+	int (*start)(void *ctx, const struct sysfilter *filter, struct sb_error *err);
+	void (*stop)(void *ctx);
+	void *ctx;
 };
 
 #define VMM_NET_MTU_MIN 68u

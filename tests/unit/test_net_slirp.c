@@ -508,7 +508,7 @@ static void test_port_forward_udp(void **state)
 	down(b);
 }
 
-/* A taken host port fails net_backend_open, naming the port. */
+/* A taken host port fails net_backend_open, naming the port; a range moves on. */
 static void test_port_taken(void **state)
 {
 	uint16_t port, uport = 0;
@@ -536,6 +536,21 @@ static void test_port_taken(void **state)
 	snprintf(want, sizeof(want), ":%u ", uport);
 	assert_non_null(strstr(err.msg, want));
 	assert_null(strchr(err.msg, '\n'));
+	/* a host range (docker's -p 8000-8010:80) skips the taken port: it gets
+	 * the next one, or, should that be taken too, fails naming the range */
+	if (port < 65535) {
+		fw[0].host_port_last = (uint16_t)(port + 1);
+		c.fwd = &fw[0];
+		int r = net_backend_open(&c, &b, &err);
+		if (r == 0) {
+			assert_int_equal(net_backend_host_port(b, 0), port + 1);
+			net_backend_close(b);
+		} else {
+			assert_int_equal(r, -EADDRINUSE);
+			snprintf(want, sizeof(want), ":%u-%u ", port, port + 1);
+			assert_non_null(strstr(err.msg, want));
+		}
+	}
 	close(l);
 	close(u);
 }
