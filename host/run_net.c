@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "run_net.h"
@@ -51,7 +52,7 @@ int run_net_open(struct run_net *rn, const struct image_config *img, struct sb_e
 	if (rn->opts.mode == NET_MODE_NONE)
 		return 0;
 	if (rn->opts.mode == NET_MODE_TAP)
-		return error_set(err, ENOTSUP,
+		return error_set(err, 0,
 				 "--network tap:%s: TAP devices are not supported yet (use "
 				 "--network slirp or none)",
 				 rn->opts.tap);
@@ -135,4 +136,51 @@ void run_net_close(struct run_net *rn)
 {
 	net_backend_close(rn->backend);
 	rn->backend = NULL;
+}
+
+int run_net_guest(const struct netopts *n, bool nic, struct run_net_guest *g,
+		  struct runconfig_net *out, struct sb_error *err)
+{
+	memset(g, 0, sizeof(*g));
+	*out = (struct runconfig_net){.mode = RUNCONFIG_NET_NONE};
+	if (nic) {
+		runconfig_net_slirp(out, n->ipv6);
+		out->mtu = n->mtu ? n->mtu : NET_MTU_SLIRP;
+	}
+	for (unsigned i = 0; i < n->ndns; i++)
+		g->dns[i] = n->dns[i];
+	if (n->ndns)
+		out->dns = g->dns;
+	if (n->dns_search_set) { /* `.` (no domain given): a search line of none */
+		for (unsigned i = 0; i < n->ndns_search; i++)
+			g->search[i] = n->dns_search[i];
+		if (!n->ndns_search)
+			g->search[0] = ".";
+		out->dns_search = g->search;
+	}
+	for (unsigned i = 0; i < n->ndns_option; i++)
+		g->options[i] = n->dns_option[i];
+	if (n->ndns_option)
+		out->dns_options = g->options;
+	if (!n->nhost)
+		return 0;
+	g->hosts = calloc(n->nhost + 1, sizeof(*g->hosts));
+	if (!g->hosts)
+		return error_set(err, ENOMEM, "--add-host");
+	for (unsigned i = 0; i < n->nhost; i++) {
+		size_t len = strlen(n->host[i].name) + strlen(n->host[i].addr) + 2;
+		if (!(g->hosts[i] = malloc(len)))
+			return error_set(err, ENOMEM, "--add-host");
+		snprintf(g->hosts[i], len, "%s:%s", n->host[i].name, n->host[i].addr);
+	}
+	out->extra_hosts = (const char *const *)g->hosts;
+	return 0;
+}
+
+void run_net_guest_free(struct run_net_guest *g)
+{
+	for (size_t i = 0; g->hosts && g->hosts[i]; i++)
+		free(g->hosts[i]);
+	free(g->hosts);
+	g->hosts = NULL;
 }

@@ -9,6 +9,7 @@
 #include "net/net.h"
 #include "netopts.h"
 #include "pack.h"
+#include "runconfig.h"
 #include "vmm.h"
 
 /* The order run_vm follows:
@@ -55,5 +56,21 @@ const struct vmm_net *run_net_vmm(struct run_net *rn);
 void run_net_stats(const struct run_net *rn, bool debug);
 
 void run_net_close(struct run_net *rn);
+
+/* The guest's side (the run config's network node), pointing into n and g:
+ * keep both until the config is built. nic: the slirp NIC (10.0.2.15/24,
+ * gateway .2, MTU, resolv.conf naming the forwarder .3 unless --dns); else
+ * lo only, with a resolv.conf only from --dns* options (as docker's none
+ * network, but without the host's servers: nothing could reach them).
+ * --dns-search, --dns-option and --add-host apply either way. 0 or -errno. */
+struct run_net_guest {
+	const char *dns[NETOPTS_MAX_DNS + 1];
+	const char *search[NETOPTS_MAX_SEARCH + 2];
+	const char *options[NETOPTS_MAX_DNS_OPTIONS + 1];
+	char **hosts; /* "NAME:IP" each, NULL-terminated; run_net_guest_free */
+};
+int run_net_guest(const struct netopts *n, bool nic, struct run_net_guest *g,
+		  struct runconfig_net *out, struct sb_error *err);
+void run_net_guest_free(struct run_net_guest *g);
 
 #endif

@@ -37,14 +37,16 @@ static uint64_t now_ns(clockid_t clk)
 }
 
 /* The per-run archive: /.sandbox/config.dtb built from options + image config. */
-static int build_run_archive(const struct run_opts *o, const struct image_config *img,
+static int build_run_archive(const struct run_opts *o, const struct image_config *img, bool nic,
 			     uint8_t **out, size_t *out_len, struct sb_error *err)
 {
 	struct strv argv = {0}, env = {0};
+	struct run_net_guest netg = {0};
+	struct runconfig_net net;
 	void *blob = NULL;
 	size_t blob_len = 0;
 	int r = cli_compose_argv(&argv, o->entrypoint, img->entrypoint, o->args, img->cmd, err);
-	if (r < 0)
+	if (r < 0 || (r = run_net_guest(&o->net, nic, &netg, &net, err)) < 0)
 		goto out;
 	if ((r = strv_push_all(&env, img->env)) < 0) {
 		r = error_set(err, -r, "environment");
@@ -62,6 +64,7 @@ static int build_run_archive(const struct run_opts *o, const struct image_config
 	    .time_ns = now_ns(CLOCK_REALTIME),
 	    .tty = o->tty,
 	    .limits = {.memory_max = o->memory, .pids_max = o->pids},
+	    .net = net,
 	};
 	struct tty_size ws;
 	if (o->tty && tty_host_size(&ws) == 0) { /* else the guest pty keeps 0x0 */
@@ -81,6 +84,7 @@ static int build_run_archive(const struct run_opts *o, const struct image_config
 	r = cpio_build(files, 2, out, out_len, err);
 out:
 	free(blob);
+	run_net_guest_free(&netg);
 	strv_free(&argv);
 	strv_free(&env);
 	return r;
@@ -255,7 +259,8 @@ static int run_image(const struct run_opts *o, const char *kernel, const char *i
 	}
 	cleanup_free uint8_t *run_cpio = NULL;
 	size_t run_len = 0;
-	r = build_run_archive(o, &img, &run_cpio, &run_len, err);
+	/* A NIC only when we boot it with one: an exported initrd's VMM may have none. */
+	r = build_run_archive(o, &img, run_net_vmm(rn) != NULL, &run_cpio, &run_len, err);
 	uint64_t unpacked = img.guest_ram_bytes;
 	image_config_free(&img);
 	if (r < 0)
@@ -308,6 +313,12 @@ int run_vm(const struct run_opts *o, struct sb_error *err)
 {
 	char kernel[PATH_MAX], init[PATH_MAX], cache[PATH_MAX];
 	int r;
+	if (o->net.mode == NET_MODE_TAP) /* an option, fixable: before the host checks */
+		return error_set(
+		    err, 0,
+		    "--network tap:%s: TAP devices are not supported yet (use --network "
+		    "slirp or none)",
+		    o->net.tap);
 	/* What the user can fix in the project or on the command line (the
 	 * kernel and init files) is reported first, whatever the host; then the
 	 * host itself (no /dev/kvm, no permission, PVM), still before the image

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -364,6 +365,7 @@ static void *net_thread(void *arg)
 	/* no process signal lands here; sysfilter_enter unblocks SIGSYS */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	prctl(PR_SET_NAME, "vmm-net", 0, 0, 0); /* beside vcpuN and vmm-io in /proc/PID/task */
 	int r = b->sysfilter ? sysfilter_enter(b->sysfilter, SYSFILTER_NET) : 0;
 	started(b, r < 0 ? r : 1);
 	if (r == 0)

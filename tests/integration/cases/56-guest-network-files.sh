@@ -1,4 +1,4 @@
-# The guest's network without a NIC (--network none, today's default): lo up
+# The guest's network without a NIC (--network none): lo up
 # with 127.0.0.1 that answers ping and carries TCP, IPv6 disabled (no ::1),
 # no other interface, and the files init writes as docker does: /etc/hosts
 # with localhost only (no own address without a NIC), /etc/hostname; the
@@ -25,7 +25,7 @@ wait
 echo "tcp over lo: $(cat /tmp/got)"
 echo "route: $(grep -vc "^Iface" /proc/net/route) entries"'
 
-run sandbox run --hostname web-1 "$IMAGES/busybox" sh -c "$probe"
+run sandbox run --network none --hostname web-1 "$IMAGES/busybox" sh -c "$probe"
 expect_eq "exit status" "$rc" 0
 expect_eq stderr "$err" ""
 hosts_tab=$(printf '127.0.0.1\tlocalhost')
