@@ -27,7 +27,8 @@ static const char usage[] =
     "reached: connected, or a SYN-ACK came back; refused: an error, RST or ICMP\n"
     "unreachable came back (for connect(), the guest's own stack may be the one\n"
     "refusing); silent: nothing came back. Exit 0 when nothing reached, 1 when\n"
-    "something did, 2 on its own failures.\n"
+    "something did, 2 on its own failures (a frame that could not be sent\n"
+    "included).\n"
     "listen (on the host): accepts TCP connections on 0.0.0.0:PORT and [::]:PORT\n"
     "(so every loopback address) for SECS (default 60), prints `listening` once\n"
     "ready, `accepted LOCAL from PEER` per connection and `listener: N\n"
@@ -41,7 +42,7 @@ struct
 try {
 	char name[96];
 	int fd; /* connect() attempts: the socket; raw ones: -1 */
-	int reached, refused;
+	int reached, refused, unsent;
 	char detail[48];
 };
 static struct try tries[MAX_TRIES];
@@ -296,6 +297,7 @@ static int send_frame(const struct link *l, const uint8_t *f, size_t len, struct
 	memcpy(a.sll_addr, f, 6);
 	if (sendto(l->fd, f, len, 0, (struct sockaddr *)&a, sizeof(a)) < 0) {
 		snprintf(t->detail, sizeof(t->detail), "not sent: %s", strerror(errno));
+		t->unsent = 1;
 		return -1;
 	}
 	return 0;
@@ -509,6 +511,32 @@ static int link_open(struct link *l, const char *ifname)
 /* The gateway's MAC from the ARP cache (the connect() attempts filled it),
  * else libslirp's (52:55 and the address); the guest's IPv6 address on
  * ifname: global first, else link-local, else fec0::15. */
+/* The best usable IPv6 address of ifname into l->src6: 2 global or site, 1
+ * link-local, 0 none (src6 untouched). Tentative or failed ones skipped. */
+static int src6_pick(struct link *l, const char *ifname)
+{
+	char line[256], dev[64], hex[33];
+	unsigned scope, flags;
+	int best = 0;
+	FILE *f = fopen("/proc/net/if_inet6", "re");
+	while (f && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%32s %*x %*x %x %x %63s", hex, &scope, &flags, dev) != 4 ||
+		    strcmp(dev, ifname) || flags & 0x48 /* IFA_F_TENTATIVE, IFA_F_DADFAILED */)
+			continue;
+		/* scope: 0x10 host, 0x20 link; global (0) and site-local (0x40, fec0::) rank first
+		 */
+		int rank = scope == 0x10 ? 0 : scope == 0x20 ? 1 : 2;
+		if (rank <= best)
+			continue;
+		best = rank;
+		for (int i = 0; i < 16; i++)
+			sscanf(hex + 2 * i, "%2hhx", &l->src6[i]);
+	}
+	if (f)
+		fclose(f);
+	return best;
+}
+
 static void link_neighbours(struct link *l, const char *ifname)
 {
 	static const uint8_t slirp_gw[6] = {0x52, 0x55, 10, 0, 2, 2};
@@ -523,23 +551,19 @@ static void link_neighbours(struct link *l, const char *ifname)
 	if (f)
 		fclose(f);
 	inet_pton(AF_INET6, "fec0::15", l->src6);
-	f = fopen("/proc/net/if_inet6", "re");
-	int best = 0; /* 2: global, 1: link-local */
-	unsigned scope;
-	char hex[33];
-	while (f && fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%32s %*x %*x %x %*x %63s", hex, &scope, dev) != 3 ||
-		    strcmp(dev, ifname))
-			continue;
-		int rank = scope == 0 ? 2 : scope == 0x20 ? 1 : 0;
-		if (rank <= best)
-			continue;
-		best = rank;
-		for (int i = 0; i < 16; i++)
-			sscanf(hex + 2 * i, "%2hhx", &l->src6[i]);
-	}
+	/* with IPv6 on, wait (up to 5 s) for a global address past DAD: a
+	 * source the guest does not own gets no neighbour answer, so libslirp's
+	 * replies to it would never arrive */
+	char path[128];
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", ifname);
+	f = fopen(path, "re");
+	int v6on = f && fgetc(f) == '0';
 	if (f)
 		fclose(f);
+	for (uint64_t end = now_ms() + 5000;; usleep(100000)) {
+		if (src6_pick(l, ifname) == 2 || !v6on || now_ms() > end)
+			break;
+	}
 }
 
 /* --- the attempts --------------------------------------------------------- */
@@ -695,6 +719,11 @@ static int cmd_probe(const char *ifname, uint16_t port, int secs)
 	if (s >= 0)
 		close(s);
 	link_neighbours(&l, ifname);
+	char a4[INET_ADDRSTRLEN], a6[INET6_ADDRSTRLEN];
+	inet_ntop(AF_INET, l.src4, a4, sizeof(a4));
+	inet_ntop(AF_INET6, l.src6, a6, sizeof(a6));
+	printf("rawprobe: from %s and %s, gateway MAC %02x:%02x:%02x:%02x:%02x:%02x\n", a4, a6,
+	       l.gw_mac[0], l.gw_mac[1], l.gw_mac[2], l.gw_mac[3], l.gw_mac[4], l.gw_mac[5]);
 	for (unsigned i = 0; i < sizeof(raw4_addrs) / sizeof(raw4_addrs[0]); i++)
 		raw4_tries(&l, raw4_addrs[i],
 			   !strcmp(raw4_addrs[i], "10.0.2.2") ||
@@ -718,11 +747,17 @@ static int cmd_probe(const char *ifname, uint16_t port, int secs)
 	close(l.fd);
 
 	int reached = 0;
+	unsigned unsent = 0;
 	for (unsigned i = 0; i < ntries; i++) {
 		struct try *t = &tries[i];
 		const char *r = t->reached ? "reached" : t->refused ? "refused" : "silent";
 		reached |= t->reached;
+		unsent += (unsigned)t->unsent;
 		printf("%s %s%s%s\n", t->name, r, t->detail[0] ? " " : "", t->detail);
+	}
+	if (unsent) { /* a frame that never left proves nothing */
+		fprintf(stderr, "rawprobe: %u frames could not be sent\n", unsent);
+		return 2;
 	}
 	printf("rawprobe: %u attempts (%u raw), %s\n", ntries, nraw,
 	       reached ? "SOMETHING REACHED" : "nothing reached");

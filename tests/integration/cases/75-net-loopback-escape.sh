@@ -67,7 +67,7 @@ common() {
 		fail "$1: libslirp never answered the raw SYN-ACK to 10.0.2.2: is the raw path dead?"
 	grep -q '^raw4:syn:10.0.2.3 refused' "$tmp/$1" ||
 		fail "$1: libslirp never refused the raw SYN to 10.0.2.3:$port: is the raw path dead?"
-	grep '^raw' "$tmp/$1" | grep -v ' silent$' | while read -r line; do
+	grep '^raw[46]:' "$tmp/$1" | grep -v ' silent$' | while read -r line; do
 		case $(dest "$line") in
 		10.0.2.2 | 10.0.2.3 | fec0::2 | fec0::3 | fec0::1234) ;;
 		*) echo "$line" ;;
