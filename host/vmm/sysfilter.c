@@ -93,6 +93,10 @@ static const struct allow net_only[] = {
     ARG(fcntl, 1, ~0ull, F_GETFD), ARG(fcntl, 1, ~0ull, F_SETFD),
     /* the size of a pending UDP datagram */
     IOCTL(FIONREAD),
+    /* glibc's realloc of a chunk it mmapped (>= 128 KiB: libslirp's socket
+     * buffers and mbufs at a 65520 MTU) moves it with mremap; no
+     * MREMAP_FIXED or MREMAP_DONTUNMAP, and mremap never changes protection */
+    ARG(mremap, 3, ~0ull, MREMAP_MAYMOVE), ARG(mremap, 3, ~0ull, 0),
 #ifdef __SANITIZE_ADDRESS__
     /* AddressSanitizer (unit tests) removes its alternate signal stack and
      * remaps the stack's shadow when the thread exits */

@@ -52,6 +52,8 @@ enum call {
 	C_SOCKET_NETLINK,
 	C_BIND,
 	C_POLL,
+	C_MREMAP,	/* MREMAP_MAYMOVE, as glibc's realloc of an mmapped chunk */
+	C_MREMAP_FIXED, /* anywhere we say: not on any list */
 };
 
 /* Results, in memory shared with the parent (the child only _exits). */
@@ -132,6 +134,19 @@ static long try_call(const struct child *c)
 	case C_POLL: {
 		struct pollfd p = {.fd = c->pipe_w, .events = POLLOUT};
 		return syscall(SYS_poll, &p, 1, 0);
+	}
+	case C_MREMAP:
+	case C_MREMAP_FIXED: {
+		void *p =
+		    mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			return -1;
+		long q = c->call == C_MREMAP
+			     ? syscall(SYS_mremap, p, 4096, 8192, MREMAP_MAYMOVE)
+			     : syscall(SYS_mremap, p, 4096, 8192, MREMAP_MAYMOVE | MREMAP_FIXED,
+				       (char *)p + (1 << 20));
+		munmap(q == -1 ? p : (void *)q, q == -1 ? 4096 : 8192);
+		return q == -1 ? -1 : 0;
 	}
 	case C_I386_GETPID: {
 		/* The i386 ABI (int 0x80) is another "arch" for the filter: its
@@ -319,6 +334,9 @@ static void test_net_kind(void **state)
 	expect_allowed(SYSFILTER_NET, C_SOCKET_UDP6, 0);
 	expect_allowed(SYSFILTER_NET, C_POLL, 0);
 	expect_allowed(SYSFILTER_NET, C_IOCTL_FIONREAD, 0);
+	expect_allowed(SYSFILTER_NET, C_MREMAP, 0);
+	expect_denied(SYSFILTER_NET, C_MREMAP_FIXED, SYS_mremap);
+	expect_denied(SYSFILTER_VCPU, C_MREMAP, SYS_mremap);
 	expect_denied(SYSFILTER_NET, C_SOCKET, SYS_socket); /* AF_UNIX */
 	expect_denied(SYSFILTER_NET, C_SOCKET_RAW, SYS_socket);
 	expect_denied(SYSFILTER_NET, C_SOCKET_NETLINK, SYS_socket);
@@ -447,14 +465,10 @@ static void test_programs(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_programs),
-	    cmocka_unit_test(test_denied_everywhere),
-	    cmocka_unit_test(test_allowed_everywhere),
-	    cmocka_unit_test(test_per_kind),
-	    cmocka_unit_test(test_net_kind),
-	    cmocka_unit_test(test_reason),
-	    cmocka_unit_test(test_reason_i386),
-	    cmocka_unit_test(test_enter_needs_arm),
+	    cmocka_unit_test(test_programs),	       cmocka_unit_test(test_denied_everywhere),
+	    cmocka_unit_test(test_allowed_everywhere), cmocka_unit_test(test_per_kind),
+	    cmocka_unit_test(test_net_kind),	       cmocka_unit_test(test_reason),
+	    cmocka_unit_test(test_reason_i386),	       cmocka_unit_test(test_enter_needs_arm),
 	    cmocka_unit_test(test_outside_sigsys),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

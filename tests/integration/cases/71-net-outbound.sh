@@ -40,13 +40,13 @@ echo "eth0: mtu $(cat /sys/class/net/eth0/mtu) $(ip -4 addr show eth0 | grep -o 
 echo "default route: $(ip route | grep ^default)"
 echo "resolv.conf: $(tr "\n" ";" </etc/resolv.conf)"
 echo "hosts: $(tr "\t\n" " ;" </etc/hosts)"
-echo "by address: $(wget -q -T 20 -O - http://10.77.0.1:8080/page 2>&1)"
-echo "by name: $(wget -q -T 20 -O - http://web.test:8080/page 2>&1)"
-echo "by added host: $(wget -q -T 20 -O - http://outside:8080/page 2>&1)"
+echo "by address: $(timeout 20 wget -q -O - http://10.77.0.1:8080/page 2>&1)"
+echo "by name: $(timeout 20 wget -q -O - http://web.test:8080/page 2>&1)"
+echo "by added host: $(timeout 20 wget -q -O - http://outside:8080/page 2>&1)"
 nslookup web.test 2>&1 | grep -q "10.77.0.1" && echo "nslookup (UDP): ok"
 ping -c 1 -W 5 10.0.2.2 >/dev/null && echo "ping gateway: ok"
 ping -c 1 -W 10 10.77.0.1 >/dev/null && echo "ping server: ok"
-wget -q -T 5 -O - http://10.0.2.2:9090/page >/dev/null 2>&1 && echo "host loopback via gateway: REACHED" || echo "host loopback via gateway: refused"'
+timeout 5 wget -q -O - http://10.0.2.2:9090/page >/dev/null 2>&1 && echo "host loopback via gateway: REACHED" || echo "host loopback via gateway: refused"'
 
 run sandbox run --hostname web-1 --dns-search corp.test --dns-option ndots:2 \
 	--add-host outside:10.77.0.1 "$IMAGES/busybox" sh -c "$probe"

@@ -7,7 +7,7 @@
 . "$TESTS_DIR/lib.sh"
 tmp=$(mktemp -d)
 pids=
-trap 'for p in $pids; do kill $p 2>/dev/null; done; rm -rf "$tmp"' EXIT
+trap 'for p in $pids; do kill $p 2>/dev/null; done; echo "--- stdout:"; cat "$tmp/out" 2>/dev/null; echo "--- stderr:"; cat "$tmp/err" 2>/dev/null; rm -rf "$tmp"' EXIT
 ip link set lo up
 mkdir -p "$tmp/www"
 echo loopback-secret >"$tmp/www/page"
@@ -29,7 +29,7 @@ mkdir -p /tmp/w80 /tmp/w81
 echo guest-80 >/tmp/w80/index.html
 echo guest-81 >/tmp/w81/index.html
 httpd -p 80 -h /tmp/w80 && httpd -p 81 -h /tmp/w81
-echo "host loopback allowed: $(wget -q -T 20 -O - http://10.0.2.2:9090/page 2>&1)"
+echo "host loopback allowed: $(timeout 20 wget -q -O - http://10.0.2.2:9090/page 2>&1)"
 echo ready
 nc -l -p 99 </dev/null >/tmp/bye
 echo "bye: $(cat /tmp/bye)"'
@@ -42,7 +42,7 @@ port81=$(sed -n 's|^sandbox: published 127.0.0.1:\([0-9]*\) -> 81/tcp$|\1|p' "$t
 [ -n "$port81" ] || fail "no published port reported for -p 127.0.0.1::81: $(cat "$tmp/err")"
 get() { # URL: the page, retried while the guest's server starts
 	_i=0
-	until _p=$(wget -q -T 10 -O - "$1" 2>/dev/null) && [ -n "$_p" ]; do
+	until _p=$(timeout 10 wget -q -O - "$1" 2>/dev/null) && [ -n "$_p" ]; do
 		_i=$((_i + 1)); [ $_i -lt 30 ] || { echo "no answer from $1"; return; }
 		sleep 1
 	done
