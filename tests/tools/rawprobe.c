@@ -21,7 +21,8 @@ static const char usage[] =
     "probe (in the guest): tries to open a TCP connection to PORT on the host's\n"
     "loopback through every encoding it knows: plain connect() to each address,\n"
     "then hand-built Ethernet frames (AF_PACKET on IF, default eth0): TCP SYNs\n"
-    "with IP options, fragments, odd flags, bad headers, IPv6 extension headers.\n"
+    "with IP options, fragments, odd flags, bad headers, IPv6 extension headers,\n"
+    "and a UDP datagram (payload: the attempt's name) to each raw destination.\n"
     "It waits SECS (default 4) for answers and prints one line per attempt:\n"
     "  NAME reached|refused|silent [DETAIL]\n"
     "reached: connected, or a SYN-ACK came back; refused: an error, RST or ICMP\n"
@@ -30,9 +31,10 @@ static const char usage[] =
     "something did, 2 on its own failures (a frame that could not be sent\n"
     "included).\n"
     "listen (on the host): accepts TCP connections on 0.0.0.0:PORT and [::]:PORT\n"
-    "(so every loopback address) for SECS (default 60), prints `listening` once\n"
-    "ready, `accepted LOCAL from PEER` per connection and `listener: N\n"
-    "connections` at the end; exit 0.\n";
+    "and takes UDP datagrams on the same (so every loopback address) for SECS\n"
+    "(default 60); prints `listening` once ready, `accepted LOCAL from PEER` per\n"
+    "connection, `datagram from PEER: NAME` per datagram (NAME: the attempt\n"
+    "that sent it) and `listener: done` at the end; exit 0.\n";
 
 #define MAX_TRIES 160
 #define SPORT_BASE 61100 /* above Linux's ephemeral ports (32768-60999) */
@@ -69,11 +71,11 @@ static struct try *new_try(const char *fmt, const char *a)
 
 /* --- listen ------------------------------------------------------------ */
 
-static int listen_on(int family, uint16_t port)
+static int listen_on(int family, int type, uint16_t port)
 {
 	struct sockaddr_storage ss = {0};
 	socklen_t len;
-	int one = 1, fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int one = 1, fd = socket(family, type | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -89,7 +91,8 @@ static int listen_on(int family, uint16_t port)
 		s->sin6_port = htons(port);
 		len = sizeof(*s);
 	}
-	if (bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, 64) < 0) {
+	if (bind(fd, (struct sockaddr *)&ss, len) < 0 ||
+	    (type == SOCK_STREAM && listen(fd, 64) < 0)) {
 		close(fd);
 		return -1;
 	}
@@ -113,43 +116,62 @@ static void addr_str(const struct sockaddr_storage *ss, char *buf, size_t len)
 	}
 }
 
+/* One datagram on fd: printed with its sender and its payload (the name of
+ * the attempt that sent it). */
+static void take_datagram(int fd)
+{
+	char buf[128], ps[80];
+	struct sockaddr_storage peer;
+	socklen_t pl = sizeof(peer);
+	ssize_t n = recvfrom(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT, (struct sockaddr *)&peer, &pl);
+	if (n < 0)
+		return;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	addr_str(&peer, ps, sizeof(ps));
+	printf("datagram from %s: %s\n", ps, buf);
+}
+
+static void take_connection(int fd)
+{
+	struct sockaddr_storage peer, local;
+	socklen_t pl = sizeof(peer), ll = sizeof(local);
+	int c = accept(fd, (struct sockaddr *)&peer, &pl);
+	if (c < 0)
+		return;
+	char ps[80], ls[80];
+	getsockname(c, (struct sockaddr *)&local, &ll);
+	addr_str(&local, ls, sizeof(ls));
+	addr_str(&peer, ps, sizeof(ps));
+	printf("accepted %s from %s\n", ls, ps);
+	close(c);
+}
+
 static int cmd_listen(uint16_t port, int secs)
 {
-	struct pollfd p[2] = {{.fd = listen_on(AF_INET, port), .events = POLLIN},
-			      {.fd = listen_on(AF_INET6, port), .events = POLLIN}};
-	unsigned n = 0;
+	struct pollfd p[4] = {{.fd = listen_on(AF_INET, SOCK_STREAM, port), .events = POLLIN},
+			      {.fd = listen_on(AF_INET6, SOCK_STREAM, port), .events = POLLIN},
+			      {.fd = listen_on(AF_INET, SOCK_DGRAM, port), .events = POLLIN},
+			      {.fd = listen_on(AF_INET6, SOCK_DGRAM, port), .events = POLLIN}};
 
-	if (p[0].fd < 0) {
+	if (p[0].fd < 0 || p[2].fd < 0) {
 		fprintf(stderr, "rawprobe: listen on 0.0.0.0:%u: %s\n", port, strerror(errno));
 		return 2;
 	}
-	if (p[1].fd < 0) /* a host without IPv6: say so, keep the IPv4 side */
+	if (p[1].fd < 0 || p[3].fd < 0) /* a host without IPv6: say so, keep IPv4 */
 		printf("no IPv6 listener: %s\n", strerror(errno));
 	printf("listening\n");
 	fflush(stdout);
 	uint64_t end = now_ms() + (uint64_t)secs * 1000;
 	for (uint64_t t; (t = now_ms()) < end;) {
-		if (poll(p, 2, (int)(end - t)) <= 0)
+		if (poll(p, 4, (int)(end - t)) <= 0)
 			continue;
-		for (int i = 0; i < 2; i++) {
-			if (!(p[i].revents & POLLIN))
-				continue;
-			struct sockaddr_storage peer, local;
-			socklen_t pl = sizeof(peer), ll = sizeof(local);
-			int c = accept(p[i].fd, (struct sockaddr *)&peer, &pl);
-			if (c < 0)
-				continue;
-			char ps[80], ls[80];
-			getsockname(c, (struct sockaddr *)&local, &ll);
-			addr_str(&local, ls, sizeof(ls));
-			addr_str(&peer, ps, sizeof(ps));
-			printf("accepted %s from %s\n", ls, ps);
-			fflush(stdout);
-			n++;
-			close(c);
-		}
+		for (int i = 0; i < 4; i++)
+			if (p[i].revents & POLLIN)
+				i < 2 ? take_connection(p[i].fd) : take_datagram(p[i].fd);
+		fflush(stdout);
 	}
-	printf("listener: %u connections\n", n);
+	printf("listener: done\n");
 	return 0;
 }
 
@@ -402,6 +424,46 @@ static void send6(const struct link *l, struct try *t, uint16_t sport, const uin
 	send_frame(l, f, 14 + 40 + ext + 20, t);
 }
 
+/* A UDP datagram carrying t's name to dst (alen 4 or 16) from sport: the
+ * listener prints the name of whatever reaches it. */
+static void send_udp(const struct link *l, struct try *t, uint16_t sport, const uint8_t *dst,
+		     size_t alen)
+{
+	uint8_t f[256], *ip = f + 14, *udp;
+	size_t plen = strlen(t->name), ulen = 8 + plen, hl = alen == 4 ? 20 : 40;
+	const uint8_t *src = alen == 4 ? l->src4 : l->src6;
+
+	eth_build(f, l->gw_mac, l->mac, alen == 4 ? 0x0800 : 0x86dd);
+	memset(ip, 0, hl);
+	if (alen == 4) {
+		ip[0] = 0x45;
+		put16(ip + 2, (uint16_t)(hl + ulen));
+		put16(ip + 4, sport);
+		ip[8] = 64;
+		ip[9] = 17;
+		memcpy(ip + 12, src, 4);
+		memcpy(ip + 16, dst, 4);
+		put16(ip + 10, fold(sum16(ip, 20, 0)));
+	} else {
+		ip[0] = 0x60;
+		put16(ip + 4, (uint16_t)ulen);
+		ip[6] = 17;
+		ip[7] = 64;
+		memcpy(ip + 8, src, 16);
+		memcpy(ip + 24, dst, 16);
+	}
+	udp = ip + hl;
+	put16(udp, sport);
+	put16(udp + 2, l->port);
+	put16(udp + 4, (uint16_t)ulen);
+	put16(udp + 6, 0);
+	memcpy(udp + 8, t->name, plen);
+	uint32_t sum = sum16(dst, alen, sum16(src, alen, 0)) + 17 + (uint32_t)ulen;
+	uint16_t c = fold(sum16(udp, ulen, sum));
+	put16(udp + 6, c ? c : 0xffff);
+	send_frame(l, f, 14 + hl + ulen, t);
+}
+
 /* --- what comes back ------------------------------------------------------ */
 
 static struct try *by_sport(uint16_t sport)
@@ -433,7 +495,8 @@ static void note_tcp(const uint8_t *tcp, size_t len, const char *from)
 static void note_icmp(const uint8_t *inner, size_t len, int v6, const char *from)
 {
 	size_t hl = v6 ? 40 : (size_t)(inner[0] & 15) * 4;
-	if (len < hl + 4 || (v6 ? inner[6] : inner[9]) != 6)
+	uint8_t proto = v6 ? inner[6] : inner[9];
+	if (len < hl + 4 || (proto != 6 && proto != 17))
 		return;
 	struct try *t = by_sport((uint16_t)(inner[hl] << 8 | inner[hl + 1]));
 	if (t && !t->reached) {
@@ -731,6 +794,18 @@ static int cmd_probe(const char *ifname, uint16_t port, int secs)
 	for (unsigned i = 0; i < sizeof(raw6_addrs) / sizeof(raw6_addrs[0]); i++)
 		raw6_tries(&l, raw6_addrs[i],
 			   !strcmp(raw6_addrs[i], "::1") || !strcmp(raw6_addrs[i], "fec0::2"));
+	for (unsigned i = 0; i < sizeof(raw4_addrs) / sizeof(raw4_addrs[0]); i++) {
+		struct try *t = new_try("rawudp4:%s", raw4_addrs[i]);
+		uint8_t d[4];
+		inet_pton(AF_INET, raw4_addrs[i], d);
+		send_udp(&l, t, (uint16_t)(SPORT_BASE + (t - tries)), d, 4);
+	}
+	for (unsigned i = 0; i < sizeof(raw6_addrs) / sizeof(raw6_addrs[0]); i++) {
+		struct try *t = new_try("rawudp6:%s", raw6_addrs[i]);
+		uint8_t d[16];
+		inet_pton(AF_INET6, raw6_addrs[i], d);
+		send_udp(&l, t, (uint16_t)(SPORT_BASE + (t - tries)), d, 16);
+	}
 	unsigned nraw = ntries;
 	for (unsigned i = 0; i < sizeof(connect_addrs) / sizeof(connect_addrs[0]); i++) {
 		char a[64];

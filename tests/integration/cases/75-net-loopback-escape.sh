@@ -3,12 +3,14 @@
 # 0.0.0.0:P and [::]:P, so every loopback address (127/8, ::1) lands there;
 # rawprobe runs in the guest and tries P through connect() to 20 addresses and
 # ~85 hand-built Ethernet frames (IPv4 options, fragments, odd flags and
-# headers, IPv6 extension headers; see tests/tools/rawprobe.c).
-#  1. default network: nothing reached, the listener saw nothing, and every
-#     raw frame to a host-local address was dropped unanswered;
+# headers, IPv6 extension headers; see tests/tools/rawprobe.c), and sends a
+# UDP datagram naming itself to each raw destination (the listener takes UDP
+# on 0.0.0.0:P and [::]:P too and prints what arrives).
+#  1. default network: nothing reached, the listener saw no connection and no
+#     datagram, and every raw frame to a host-local address went unanswered;
 #  2. --ipv6: the same with the IPv6 rules live;
 #  3. --ipv6 --allow-host-loopback: the gateway (10.0.2.2, fec0::2) reaches P
-#     by connect() and by a raw SYN, and the listener sees those connections
+#     by connect(), by a raw SYN and by UDP, and the listener sees them
 #     (so the probe and this case can fail), while 127/8, ::1, 0/8, mapped,
 #     NAT64 and 6to4 forms stay unreachable.
 # The raw path is proven to reach libslirp in every run: the SYN-ACK sent to
@@ -33,13 +35,13 @@ wait_line "$tmp/listen" listening "$lpid" 30
 guest() {
 	_name=$1
 	shift
-	_before=$(grep -c '^accepted' "$tmp/listen")
+	_before=$(grep -c '^accepted\|^datagram' "$tmp/listen")
 	sandbox run -i "$@" "$img" sh -c \
 		"cat >/tmp/rawprobe && chmod +x /tmp/rawprobe && exec /tmp/rawprobe probe -t 5 $port" \
 		<"$probe" >"$tmp/$_name" 2>"$tmp/$_name.err"
 	rc=$?
 	sleep 1
-	grep '^accepted' "$tmp/listen" | sed "1,${_before}d" >"$tmp/$_name.l"
+	grep '^accepted\|^datagram' "$tmp/listen" | sed "1,${_before}d" >"$tmp/$_name.l"
 	echo "--- $_name (sandbox run $*): exit $rc"
 	grep -v ' silent$' "$tmp/$_name"
 	sed 's/^/listener: /' "$tmp/$_name.l"
@@ -55,6 +57,7 @@ dest() {
 	_f=${1%% *}
 	case $_f in
 	connect:*) echo "${_f#connect:}" ;;
+	rawudp?:*) echo "${_f#rawudp?:}" ;;
 	raw?:*) _f=${_f#raw?:} && echo "${_f#*:}" ;;
 	esac
 }
@@ -67,7 +70,7 @@ common() {
 		fail "$1: libslirp never answered the raw SYN-ACK to 10.0.2.2: is the raw path dead?"
 	grep -q '^raw4:syn:10.0.2.3 refused' "$tmp/$1" ||
 		fail "$1: libslirp never refused the raw SYN to 10.0.2.3:$port: is the raw path dead?"
-	grep '^raw[46]:' "$tmp/$1" | grep -v ' silent$' | while read -r line; do
+	grep -E '^raw(udp)?[46]:' "$tmp/$1" | grep -v ' silent$' | while read -r line; do
 		case $(dest "$line") in
 		10.0.2.2 | 10.0.2.3 | fec0::2 | fec0::3 | fec0::1234) ;;
 		*) echo "$line" ;;
@@ -108,4 +111,11 @@ grep -q '^accepted 127\.0\.0\.1:' "$tmp/allow.l" ||
 	fail "--allow-host-loopback: the listener saw no connection on 127.0.0.1"
 grep -q '^accepted \[::1\]:' "$tmp/allow.l" ||
 	fail "--allow-host-loopback: the listener saw no connection on ::1"
+grep -q '^datagram from 127\.0\.0\.1:[0-9]*: rawudp4:10\.0\.2\.2$' "$tmp/allow.l" ||
+	fail "--allow-host-loopback: the UDP datagram to 10.0.2.2 did not arrive from 127.0.0.1"
+grep -q '^datagram from \[::1\]:[0-9]*: rawudp6:fec0::2$' "$tmp/allow.l" ||
+	fail "--allow-host-loopback: the UDP datagram to fec0::2 did not arrive from ::1"
+grep '^datagram' "$tmp/allow.l" | grep -v ': rawudp[46]:\(10\.0\.2\.2\|fec0::2\|fec0::1234\)$' >"$tmp/allow.dbad"
+[ ! -s "$tmp/allow.dbad" ] ||
+	fail "--allow-host-loopback: datagrams to more than the gateway arrived: $(cat "$tmp/allow.dbad")"
 echo "ok: $(grep -c . "$tmp/default") attempts per run; host loopback reached only through --allow-host-loopback"
