@@ -6,7 +6,9 @@ NET_SRCS := host/net/framering.c host/net/net.c host/net/netdns.c host/net/netfi
 HOST_SRCS += $(NET_SRCS)
 
 # Only these see libslirp's and glib's headers; they wait for the library.
-GLIB_CFLAGS := $(shell pkg-config --cflags glib-2.0 2>/dev/null)
+# GLIB_CFLAGS is expanded at compile time: on a fresh machine deps installs
+# glib only after this file is read.
+GLIB_CFLAGS = $(shell pkg-config --cflags glib-2.0 2>/dev/null)
 SLIRP_INC := -I$(B)/slirp/include
 NET_SLIRP_OBJS := $(B)/obj/host/net/slirp.o $(B)/san/host/net/slirp.o
 NET_GLIB_OBJS := $(B)/obj/host/net/slirphooks.o $(B)/san/host/net/slirphooks.o
