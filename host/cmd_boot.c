@@ -28,8 +28,7 @@ static const char boot_usage[] =
     "resident, peak RSS); SANDBOX_STATS=first-run\n"
     "also ends the VM at its first KVM_RUN (for bench/startup).\n";
 
-/* SANDBOX_STATS: unset/0 off, 1 on, first-run. */
-static int stats_mode(void)
+int stats_mode(void)
 {
 	const char *s = getenv("SANDBOX_STATS");
 
@@ -46,8 +45,7 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/* Times on CLOCK_MONOTONIC: end_ns is when vmm_run returned (VM torn down). */
-static void print_stats(const struct vmm_stats *st, uint64_t end_ns)
+void stats_print(const struct vmm_stats *st, uint64_t end_ns)
 {
 	fprintf(stderr,
 		"sandbox-stats: first_kvm_run_ns=%llu stop_ns=%llu end_ns=%llu guest_rss_kib=%llu "
@@ -133,7 +131,7 @@ int cmd_boot(int argc, char **argv)
 	if (r < 0)
 		return cmd_fail(&err);
 	if (cfg.stats)
-		print_stats(&res.stats, mono_ns());
+		stats_print(&res.stats, mono_ns());
 	if (r == 1) {
 		fprintf(stderr, "sandbox: the VM ended without an exit status: %s\n", res.reason);
 		return EXIT_SANDBOX;

@@ -3,6 +3,8 @@
 #ifndef SB_COMMANDS_H
 #define SB_COMMANDS_H
 
+#include <stdint.h>
+
 #include "error.h"
 
 #define EXIT_SANDBOX 125
@@ -12,6 +14,15 @@ int cmd_pack(int argc, char **argv);
 int cmd_boot(int argc, char **argv);
 int cmd_cache(int argc, char **argv);
 int cmd_version(void);
+
+struct vmm_stats;
+/* SANDBOX_STATS (for benchmarks, `boot` and `run`): unset/0 VMM_STATS_OFF,
+ * first-run VMM_STATS_FIRST_RUN (the VM ends at its first KVM_RUN), else
+ * VMM_STATS_ON. */
+int stats_mode(void);
+/* One "sandbox-stats: first_kvm_run_ns=... " line on stderr (CLOCK_MONOTONIC;
+ * end_ns: when vmm_run returned). */
+void stats_print(const struct vmm_stats *st, uint64_t end_ns);
 
 /* Print "sandbox: MSG" on stderr and return EXIT_SANDBOX. */
 int cmd_fail(const struct sb_error *err);

@@ -294,12 +294,16 @@ static int run_image(const struct run_opts *o, const char *kernel, const char *i
 	    .stdin_fd = o->interactive ? STDIN_FILENO : -1,
 	    .stdout_fd = STDOUT_FILENO,
 	    .stderr_fd = STDERR_FILENO,
-	    .stats = o->debug ? VMM_STATS_ON : VMM_STATS_OFF,
+	    .stats = stats_mode() == VMM_STATS_FIRST_RUN ? VMM_STATS_FIRST_RUN
+			: o->debug			 ? VMM_STATS_ON
+							 : VMM_STATS_OFF,
 	    .net = run_net_vmm(rn),
 	};
 	struct vmm_result res = {0};
 	r = run_attached(o, &cfg, &res, err);
 	uint64_t t2 = now_ns(CLOCK_MONOTONIC);
+	if (cfg.stats == VMM_STATS_FIRST_RUN) /* bench/startup: no workload ran */
+		return stats_print(&res.stats, t2), r < 0 ? r : 0;
 	if (o->debug) {
 		print_timings(&res.stats, t0, t1, t2, cfg.vcpus, mem);
 		run_net_stats(rn, true);
