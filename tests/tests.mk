@@ -7,7 +7,7 @@ images: tools
 # $(B)/tools/name from tests/tools/name.c.
 TEST_TOOLS :=
 # (add tools here, before the rule below expands the list)
-TEST_TOOLS += ptyrun syscall-inject dnsanswer rawprobe
+TEST_TOOLS += ptyrun syscall-inject dnsanswer rawprobe netrr
 TOOL_BINS = $(addprefix $(B)/tools/,$(TEST_TOOLS))
 .PHONY: tools
 tools: $(TOOL_BINS)
