@@ -97,6 +97,7 @@ static int slirp_options(const char *s, const char *opts, struct netopts *n, str
 int netopts_parse_network(const char *s, struct netopts *n, struct sb_error *err)
 {
 	char b[NETOPTS_SHOWN];
+	n->mode_set = true;
 	if (!strcmp(s, "slirp") || !strncmp(s, "slirp:", 6)) {
 		n->mode = NET_MODE_SLIRP;
 		n->mtu = 0;

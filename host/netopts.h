@@ -52,6 +52,7 @@ struct netopts_host {
 
 struct netopts {
 	enum net_mode mode;	    /* --network: NET_MODE_SLIRP (default), _NONE, _TAP */
+	bool mode_set;		    /* --network given (--export-initrd: keep its NIC) */
 	char tap[NETOPTS_IFNAMSIZ]; /* --network tap:NAME: the device's name */
 	unsigned mtu;		    /* --network slirp:mtu=N; 0: the backend's default */
 	struct netopts_port port[NET_MAX_FORWARDS]; /* -p, in the order given */

@@ -38,6 +38,7 @@ static const char run_usage[] =
     "      --debug             show the guest kernel log and timings on stderr\n"
     "      --export-initrd FILE  write the VM's initrd (image + init + run config)\n"
     "                          to FILE instead of booting, to boot it on another VMM\n"
+    "                          (with a NIC only if --network slirp is given)\n"
     "      --max-unpacked SIZE image limit: uncompressed layer bytes (default 8g)\n"
     "      --max-entries N     image limit: layer entries (default 2097152)\n"
     "      --max-path N        image limit: bytes of a path or link target (default 4096)\n"
