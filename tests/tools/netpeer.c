@@ -16,7 +16,7 @@
 
 static const char usage[] =
     "usage: netpeer serve [-i ID] tcp:PORT|udp:PORT...\n"
-    "       netpeer ask [-b SRC] [-t SECS] tcp|udp HOST PORT TOKEN\n"
+    "       netpeer ask [-b SRC[:PORT]] [-t SECS] tcp|udp HOST PORT TOKEN\n"
     "       netpeer burst [-t SECS] HOST PORT N\n"
     "       netpeer flood [-s BYTES] -n COUNT HOST PORT\n"
     "       netpeer hold tcp:HOST:PORT|udp:PORT...\n"
@@ -27,8 +27,9 @@ static const char usage[] =
     "  `ID PEERADDR:PEERPORT TOKEN` (TOKEN: what the peer sent, up to its first\n"
     "  newline); a TCP connection is closed after its answer. Prints `ready` once\n"
     "  every port is bound; a token `quit` ends it after the answer (exit 0).\n"
-    "ask: sends TOKEN to HOST:PORT (from address SRC), prints the answer; UDP is\n"
-    "  resent every second until one comes; exit 1 if none came in SECS (30).\n"
+    "ask: sends TOKEN to HOST:PORT (from address SRC, port PORT), prints the\n"
+    "  answer; UDP is resent every second until one comes; exit 1 if none came\n"
+    "  in SECS (30).\n"
     "burst: opens N connections to HOST:PORT at once, sends `bK` on the K-th,\n"
     "  counts the answers ending in ` bK`; prints `burst: N connections, A\n"
     "  answered, F failed` (and one line per failure kind); exit 0 iff A == N.\n"
@@ -235,9 +236,15 @@ static int connect_from(int type, const char *src, const struct sockaddr_in *to)
 	int fd = socket(AF_INET, type, 0);
 	if (fd < 0)
 		return -1;
-	if (src) {
+	if (src) { /* ADDR or ADDR:PORT */
 		struct sockaddr_in a;
-		if (addr_of(src, 0, &a) < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		char host[64];
+		const char *colon = strchr(src, ':');
+		int port = colon ? parse_port(colon + 1) : 0, one = 1;
+		snprintf(host, sizeof(host), "%.*s", colon ? (int)(colon - src) : 63, src);
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (port < 0 || addr_of(host, port, &a) < 0 ||
+		    bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
 			fprintf(stderr, "netpeer: bind to %s: %s\n", src, strerror(errno));
 			close(fd);
 			return -1;
