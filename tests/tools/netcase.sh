@@ -75,10 +75,14 @@ netpeer_image() {
 	cp "$_base/oci-layout" "$_d/"
 }
 
-# vmm_own_kib PID: the resident memory of sandbox process PID that is not the
-# guest's RAM (its largest mapping), in KiB: what the VMM itself holds.
-vmm_own_kib() {
+# vmm_mem PID: "OWN GUEST" for sandbox process PID, in KiB: OWN is its
+# resident memory outside the guest's RAM (what the VMM itself holds), GUEST
+# the size of the guest's RAM mapping, the one mapping the VMM advises for
+# huge pages (host/vmm/memory.c: VmFlags "hg"). Prints nothing (and returns
+# 1) when that mapping is not there exactly once.
+vmm_mem() {
 	awk '/^[0-9a-f]+-[0-9a-f]+ / { split($1, a, "-"); size = ("0x" a[2]) - ("0x" a[1]) }
-	/^Rss:/ { total += $2; if (size > max) { max = size; guest = $2 } }
-	END { print total - guest }' "/proc/$1/smaps"
+	/^Rss:/ { rss = $2; total += $2 }
+	/^VmFlags:/ && / hg( |$)/ { guest += rss; gsize += size; n++ }
+	END { if (n != 1) exit 1; print total - guest, gsize / 1024 }' "/proc/$1/smaps"
 }
