@@ -50,8 +50,10 @@ static uint64_t now_ms(void)
  * SLIRP_HOSTFWD_UDP and _V6ONLY), so the frame is corrected here: a UDP
  * datagram for the guest from 127/8 or 0/8 gets the gateway as its source,
  * as libslirp means it to; the guest's answer to the gateway goes to
- * 127.0.0.1, the client's port (libslirp's sotranslate_out). (Outbound flows
- * to 127/8 and 0/8 never exist: netfilter.c drops them.) */
+ * 127.0.0.1, the client's port (libslirp's sotranslate_out: so a client on
+ * another 127/8 address now reaches the guest, but hears its answer only if
+ * it also receives on 127.0.0.1). Outbound flows to 127/8 and 0/8 never
+ * exist: netfilter.c drops them. */
 #define ETH_HLEN_ 14
 
 /* The IPv4 header length of a frame that needs it, else 0. */

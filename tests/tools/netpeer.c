@@ -160,6 +160,24 @@ static int serve_udp(int fd, const char *id)
 	return strcmp(buf, "quit") ? 0 : 2;
 }
 
+/* A new connection on listener fd, as slot *n (which grows). */
+static void serve_accept(int fd, struct pollfd *p, struct slot *s, int *n)
+{
+	struct sockaddr_in peer;
+	socklen_t pl = sizeof(peer);
+	int c = accept(fd, (struct sockaddr *)&peer, &pl);
+
+	if (c < 0)
+		return;
+	if (*n == SERVE_MAX) {
+		close(c); /* over the limit: the peer sees its failure */
+		return;
+	}
+	fcntl(c, F_SETFL, O_NONBLOCK);
+	p[*n] = (struct pollfd){.fd = c, .events = POLLIN};
+	s[(*n)++] = (struct slot){.kind = 3, .peer = peer};
+}
+
 static int cmd_serve(const char *id, char **spec, int nspec)
 {
 	static struct pollfd p[SERVE_MAX];
@@ -193,19 +211,7 @@ static int cmd_serve(const char *id, char **spec, int nspec)
 			if (s[i].kind == 2) {
 				quit |= serve_udp(p[i].fd, id) == 2;
 			} else if (s[i].kind == 1) {
-				struct sockaddr_in peer;
-				socklen_t pl = sizeof(peer);
-				int c = accept(p[i].fd, (struct sockaddr *)&peer, &pl);
-				if (c < 0)
-					continue;
-				int slot = n < SERVE_MAX ? n++ : -1;
-				if (slot < 0) {
-					close(c); /* over the limit: the peer sees its failure */
-					continue;
-				}
-				fcntl(c, F_SETFL, O_NONBLOCK);
-				p[slot] = (struct pollfd){.fd = c, .events = POLLIN};
-				s[slot] = (struct slot){.kind = 3, .peer = peer};
+				serve_accept(p[i].fd, p, s, &n);
 			} else {
 				int r = serve_conn(p[i].fd, &s[i], id);
 				if (r) {
@@ -313,85 +319,89 @@ static const char *const b_what[] = {
     "still connecting", "no full answer", "answered", "connect failed",
     "reset or error",	"wrong answer",	  "hung"};
 
+struct bconn {
+	int state;
+	char buf[LINE_MAX_];
+	size_t len;
+};
+
+/* Connection i became ready: send its token, or read (part of) its answer.
+ * 1 when it is done. */
+static int burst_step(struct pollfd *p, struct bconn *c, int i)
+{
+	if (c->state == B_CONNECTING) {
+		int e = 0, k;
+		socklen_t el = sizeof(e);
+		char tok[32];
+		getsockopt(p->fd, SOL_SOCKET, SO_ERROR, &e, &el);
+		if (e) {
+			c->state = B_REFUSED;
+			return 1;
+		}
+		k = snprintf(tok, sizeof(tok), "b%d\n", i);
+		c->state = write(p->fd, tok, (size_t)k) == k ? B_READING : B_RESET;
+		p->events = POLLIN;
+		return c->state == B_RESET;
+	}
+	ssize_t n = read(p->fd, c->buf + c->len, LINE_MAX_ - 1 - c->len);
+	if (n > 0) {
+		c->len += (size_t)n;
+		if (c->len < LINE_MAX_ - 1)
+			return 0;
+	} else if (n < 0 && errno == EAGAIN) {
+		return 0;
+	} else if (n < 0) {
+		c->state = B_RESET;
+		return 1;
+	}
+	/* the end of the answer (or of what a line may hold): is it ours? */
+	char want[32];
+	int k = snprintf(want, sizeof(want), " b%d\n", i);
+	c->buf[c->len] = '\0';
+	if (c->len >= (size_t)k && !strcmp(c->buf + c->len - (size_t)k, want))
+		c->state = B_OK;
+	else if (c->len)
+		c->state = B_WRONG;
+	return 1;
+}
+
 static int cmd_burst(int secs, const char *host, int port, int count)
 {
 	struct sockaddr_in to;
 	struct pollfd *p = calloc((size_t)count, sizeof(*p));
-	int *state = calloc((size_t)count, sizeof(*state));
-	char(*buf)[LINE_MAX_] = calloc((size_t)count, LINE_MAX_);
-	size_t *len = calloc((size_t)count, sizeof(*len));
+	struct bconn *c = calloc((size_t)count, sizeof(*c));
 	int64_t end = now_ms() + secs * 1000;
-	int open_n = 0;
+	int open_n = 0, kinds[7] = {0};
 
-	if (!p || !state || !buf || !len || addr_of(host, port, &to) < 0)
+	if (!p || !c || addr_of(host, port, &to) < 0)
 		return bad_usage();
-	for (int i = 0; i < count; i++) {
+	for (int i = 0; i < count; i++) { /* all connects first: the burst */
 		int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 		p[i] = (struct pollfd){.fd = fd, .events = POLLOUT};
-		if (fd < 0 ||
-		    (connect(fd, (struct sockaddr *)&to, sizeof(to)) < 0 && errno != EINPROGRESS)) {
-			state[i] = B_REFUSED;
-			if (fd >= 0)
-				close(fd);
-			p[i].fd = -1;
+		if (fd >= 0 && (connect(fd, (struct sockaddr *)&to, sizeof(to)) == 0 ||
+				errno == EINPROGRESS)) {
+			open_n++;
 			continue;
 		}
-		open_n++;
+		c[i].state = B_REFUSED;
+		if (fd >= 0)
+			close(fd);
+		p[i].fd = -1;
 	}
 	while (open_n > 0 && now_ms() < end) {
 		int r = poll(p, (nfds_t)count, 1000);
 		if (r < 0 && errno != EINTR)
 			break;
 		for (int i = 0; i < count && r > 0; i++) {
-			if (p[i].fd < 0 || !p[i].revents)
-				continue;
-			int done = 0;
-			if (state[i] == B_CONNECTING) {
-				int e = 0;
-				socklen_t el = sizeof(e);
-				getsockopt(p[i].fd, SOL_SOCKET, SO_ERROR, &e, &el);
-				if (e) {
-					state[i] = B_REFUSED;
-					done = 1;
-				} else {
-					char tok[32];
-					int k = snprintf(tok, sizeof(tok), "b%d\n", i);
-					state[i] = write(p[i].fd, tok, (size_t)k) == k ? B_READING
-										       : B_RESET;
-					done = state[i] == B_RESET;
-					p[i].events = POLLIN;
-				}
-			} else {
-				ssize_t n = read(p[i].fd, buf[i] + len[i], LINE_MAX_ - 1 - len[i]);
-				if (n > 0) {
-					len[i] += (size_t)n;
-					done = len[i] == LINE_MAX_ - 1;
-				} else if (n == 0 || errno != EAGAIN) {
-					done = 1;
-					if (n < 0)
-						state[i] = B_RESET;
-				}
-				if (done && state[i] == B_READING) {
-					char want[32];
-					buf[i][len[i]] = '\0';
-					int k = snprintf(want, sizeof(want), " b%d\n", i);
-					state[i] =
-					    len[i] >= (size_t)k &&
-						    !strcmp(buf[i] + len[i] - (size_t)k, want)
-						? B_OK
-						: (len[i] ? B_WRONG : B_READING);
-				}
-			}
-			if (done) {
+			if (p[i].fd >= 0 && p[i].revents && burst_step(&p[i], &c[i], i)) {
 				close(p[i].fd);
 				p[i].fd = -1;
 				open_n--;
 			}
 		}
 	}
-	int kinds[7] = {0};
 	for (int i = 0; i < count; i++)
-		kinds[p[i].fd >= 0 ? B_HUNG : state[i]]++;
+		kinds[p[i].fd >= 0 ? B_HUNG : c[i].state]++;
 	printf("burst: %d connections, %d answered, %d failed\n", count, kinds[B_OK],
 	       count - kinds[B_OK]);
 	for (int k = 0; k < 7; k++)
