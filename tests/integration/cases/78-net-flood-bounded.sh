@@ -22,6 +22,9 @@
 . "$TESTS_DIR/lib.sh"
 . "$TESTS_DIR/../tools/netcase.sh"
 command -v netpeer >/dev/null || fail "no netpeer on PATH (make tools)"
+# vmm_mem tells the guest's RAM by its huge-page advice, which needs THP
+[ -d /sys/kernel/mm/transparent_hugepage ] ||
+	skip "no transparent huge pages here: cannot tell the guest's RAM from the VMM's own memory"
 ring_kib=4096      # NET_RING_BYTES (host/net/net.h), each way
 allowance_kib=4096 # libslirp: TCP socket buffers (128 KiB each way), mbufs of up to 64 KiB
 tmp=$(mktemp -d)
