@@ -38,11 +38,81 @@ static uint64_t now_ms(void)
 
 /* --- libslirp's callbacks (all on the network thread, or in open) ------- */
 
-/* A frame for the guest: into the ring, or dropped when it is full (a
- * guest that does not read cannot make us buffer; TCP retransmits). */
-static ssize_t on_send(const void *buf, size_t len, void *opaque)
+/* The client address of a UDP port forward, as the guest sees it. libslirp
+ * gives the guest the client's real address, and shows a client on the host's
+ * loopback as the gateway; but it decides that from the forward socket's last
+ * peer on the guest's side (so_faddr, which every datagram the guest sends
+ * through the forward overwrites): once the guest has answered a client at
+ * another address, a client on 127.0.0.1 reaches the guest as 127.0.0.1
+ * itself, and one on 127.0.0.2 always does. The guest drops such a datagram
+ * (a loopback source on eth0 is a martian), so that client gets no answer.
+ * libslirp 4.7 has no call or flag for this (slirp_add_hostxfwd takes only
+ * SLIRP_HOSTFWD_UDP and _V6ONLY), so the frame is corrected here: a UDP
+ * datagram for the guest from 127/8 or 0/8 gets the gateway as its source,
+ * as libslirp means it to; the guest's answer to the gateway goes to
+ * 127.0.0.1, the client's port (libslirp's sotranslate_out: so a client on
+ * another 127/8 address now reaches the guest, but hears its answer only if
+ * it also receives on 127.0.0.1). Outbound flows to 127/8 and 0/8 never
+ * exist: netfilter.c drops them. */
+#define ETH_HLEN_ 14
+
+/* The IPv4 header length of a frame that needs it, else 0. */
+static size_t loopback_udp(const uint8_t *f, size_t len)
 {
-	struct net_backend *b = opaque;
+	if (len < ETH_HLEN_ + 20 || f[12] != 0x08 || f[13] != 0x00 || f[ETH_HLEN_] >> 4 != 4)
+		return 0;
+	const uint8_t *ip = f + ETH_HLEN_;
+	size_t ihl = (size_t)(ip[0] & 15) * 4;
+	if (ihl < 20 || len < ETH_HLEN_ + ihl || ip[9] != 17)
+		return 0;
+	return ip[12] == 127 || ip[12] == 0 ? ihl : 0;
+}
+
+/* RFC 1624: a ones' complement sum after a 16-bit word went from old to new. */
+static uint16_t csum_update(uint16_t sum, uint16_t old, uint16_t new)
+{
+	uint32_t s = (uint16_t)~sum + (uint32_t)(uint16_t)~old + new;
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)~s;
+}
+
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+/* Frame f (len bytes, IPv4 header length ihl, per loopback_udp) rewritten in
+ * place: the gateway as its source, the header checksum updated, and the UDP
+ * checksum too where the UDP header is (not in a later fragment; a checksum
+ * of 0 means none and stays so). */
+static void to_gateway_source(const struct net_backend *b, uint8_t *f, size_t len, size_t ihl)
+{
+	uint8_t *ip = f + ETH_HLEN_, *udp = ip + ihl, gw[4];
+	int has_udp = !(get16(ip + 6) & 0x1fff) && len >= ETH_HLEN_ + ihl + 8;
+	uint16_t ipsum = get16(ip + 10), udpsum = has_udp ? get16(udp + 6) : 0;
+
+	memcpy(gw, &b->cfg.gateway.s_addr, 4);
+	for (int w = 0; w < 4; w += 2) {
+		uint16_t old = get16(ip + 12 + w), new = get16(gw + w);
+		ipsum = csum_update(ipsum, old, new);
+		if (udpsum)
+			udpsum = csum_update(udpsum, old, new);
+	}
+	memcpy(ip + 12, gw, 4);
+	put16(ip + 10, ipsum);
+	if (has_udp && get16(udp + 6))
+		put16(udp + 6, udpsum ? udpsum : 0xffff);
+}
+
+static void push_to_guest(struct net_backend *b, const void *buf, size_t len)
+{
 	struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
 
 	netfilter_note_to_guest(&b->filter, buf, len, now_ms());
@@ -50,6 +120,34 @@ static ssize_t on_send(const void *buf, size_t len, void *opaque)
 		atomic_fetch_add(&b->to_guest_dropped, 1);
 	else
 		atomic_fetch_add(&b->to_guest_n, 1);
+}
+
+/* The rare path: a copy to rewrite (on the thread's 1 MiB stack). */
+static __attribute__((noinline)) void push_from_gateway(struct net_backend *b, const void *buf,
+							size_t len, size_t ihl)
+{
+	uint8_t copy[FRAMERING_FRAME_MAX];
+
+	if (len > sizeof(copy)) {
+		atomic_fetch_add(&b->to_guest_dropped, 1);
+		return;
+	}
+	memcpy(copy, buf, len);
+	to_gateway_source(b, copy, len, ihl);
+	push_to_guest(b, copy, len);
+}
+
+/* A frame for the guest: into the ring, or dropped when it is full (a
+ * guest that does not read cannot make us buffer; TCP retransmits). */
+static ssize_t on_send(const void *buf, size_t len, void *opaque)
+{
+	struct net_backend *b = opaque;
+	size_t ihl = loopback_udp(buf, len);
+
+	if (ihl)
+		push_from_gateway(b, buf, len, ihl);
+	else
+		push_to_guest(b, buf, len);
 	return (ssize_t)len;
 }
 
