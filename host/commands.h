@@ -12,6 +12,10 @@ int cmd_pack(int argc, char **argv);
 int cmd_boot(int argc, char **argv);
 int cmd_cache(int argc, char **argv);
 int cmd_version(void);
+/* host/registry/: pull from registries, list and remove pulled images. */
+int cmd_pull(int argc, char **argv);
+int cmd_images(int argc, char **argv);
+int cmd_rmi(int argc, char **argv);
 
 /* Print "sandbox: MSG" on stderr and return EXIT_SANDBOX. */
 int cmd_fail(const struct sb_error *err);

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #define REF_INPUT_MAX 1024
 
@@ -260,7 +261,21 @@ bool registry_ref_is_loopback(const struct registry_ref *r)
 		n = strcspn(d, ":");
 	}
 	snprintf(host, sizeof(host), "%.*s", (int)n, d);
-	if (!strcmp(host, "localhost"))
+	return registry_host_is_loopback(host);
+}
+
+bool registry_host_is_loopback(const char *host)
+{
+	char h[REF_NAME_MAX + 1];
+	size_t n = strlen(host);
+	if (n >= 2 && host[0] == '[' && host[n - 1] == ']')
+		host++, n -= 2;
+	if (n > REF_NAME_MAX)
+		return false;
+	memcpy(h, host, n);
+	h[n] = '\0';
+	host = h;
+	if (!strcasecmp(host, "localhost"))
 		return true;
 	struct in_addr a4;
 	struct in6_addr a6;

@@ -38,6 +38,8 @@ const char *registry_ref_host(const struct registry_ref *r);
 /* The domain's host is a loopback address ("localhost", 127.0.0.0/8, [::1]):
  * plain HTTP is allowed there, as docker allows it. */
 bool registry_ref_is_loopback(const struct registry_ref *r);
+/* The same for a bare host or [IPv6] (no port). */
+bool registry_host_is_loopback(const char *host);
 
 /* What the manifest request names: the digest if there is one, else the tag. */
 const char *registry_ref_object(const struct registry_ref *r);
