@@ -8,6 +8,7 @@ images: tools
 TEST_TOOLS :=
 # (add tools here, before the rule below expands the list)
 TEST_TOOLS += ptyrun syscall-inject dnsanswer rawprobe
+TEST_TOOLS += registry-proxy
 TOOL_BINS = $(addprefix $(B)/tools/,$(TEST_TOOLS))
 .PHONY: tools
 tools: $(TOOL_BINS)

@@ -139,9 +139,12 @@ int cmd_rmi(int argc, char **argv)
 	struct store_gc_stats st;
 	if (store_gc(&s, &st, &err) < 0)
 		status = cmd_fail(&err);
-	else if (st.files)
-		printf("Deleted: %llu blob%s, %.1f MB\n", (unsigned long long)st.files,
-		       st.files == 1 ? "" : "s", (double)st.bytes / 1e6);
+	else if (st.files) {
+		char size[32];
+		human(st.bytes, size, sizeof(size));
+		printf("Deleted: %llu blob%s, %s\n", (unsigned long long)st.files,
+		       st.files == 1 ? "" : "s", size);
+	}
 	store_close(&s);
 	return status;
 }

@@ -72,6 +72,10 @@ int registry_resolve(const char *arg, enum pull_policy policy, bool quiet, char 
 int registry_cache_prune(const char *cache_dir, bool all, uint64_t *files, uint64_t *bytes,
 			 struct sb_error *err)
 {
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof(dir), "%s/%s", cache_dir, STORE_SUBDIR);
+	if (access(dir, F_OK) < 0)
+		return 0; /* nothing ever pulled */
 	struct store s;
 	int r = store_open(&s, cache_dir, err);
 	if (r < 0)
