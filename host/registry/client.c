@@ -242,9 +242,15 @@ static int open_at(struct registry *reg, const char *host, struct http_conn *c,
 	if (r == 0)
 		r = ping(reg, c, err);
 	if (r == -EPROTO && reg->plain_ok) {
+		/* not TLS at all: plain http; if that fails too, the TLS error says more */
+		struct sb_error tls_err = *err;
 		snprintf(base, sizeof(base), "http://%s", host);
 		if ((r = setup(reg, base, err)) == 0)
 			r = ping(reg, c, err);
+		if (r < 0 && r != -EACCES) {
+			*err = tls_err;
+			r = -tls_err.code;
+		}
 	}
 	return r < 0 ? error_prefix(err, "registry %s", reg->host) : 0;
 }

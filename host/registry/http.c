@@ -233,11 +233,13 @@ static int curl_error(struct http_conn *c, CURLcode rc, const char *url, struct 
 		code = ETIMEDOUT;
 		break;
 	case CURLE_SSL_CONNECT_ERROR:
+		code = EPROTO;
+		break;
 	case CURLE_PEER_FAILED_VERIFICATION:
 	case CURLE_SSL_CERTPROBLEM:
 	case CURLE_SSL_CIPHER:
 	case CURLE_SSL_CACERT_BADFILE:
-		code = EPROTO;
+		code = EKEYREJECTED;
 		break;
 	case CURLE_PARTIAL_FILE:
 	case CURLE_RECV_ERROR:
@@ -252,6 +254,9 @@ static int curl_error(struct http_conn *c, CURLcode rc, const char *url, struct 
 	}
 	if (rc == CURLE_OPERATION_TIMEDOUT && strstr(why, "Operation too slow"))
 		why = "too slow (stalled)";
+	/* no TLS answer at all (a plain-http server waiting for a request line) */
+	if (rc == CURLE_OPERATION_TIMEDOUT && strstr(why, "SSL connection timeout"))
+		code = EPROTO;
 	error_set(err, 0, "%s: %s", where, why);
 	err->code = code;
 	return -code;

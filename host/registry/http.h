@@ -59,8 +59,9 @@ void http_conn_close(struct http_conn *c);
 /* Perform rq. 0 when a response arrived (any status: see rs), else a
  * negative errno with err naming the host: -ECONNRESET (cut: worth a
  * retry, see http_retryable), -ETIMEDOUT, -ECONNREFUSED, -EHOSTUNREACH (name
- * not resolved), -EPROTO (TLS failed), -EFBIG (body over max_body), or what
- * the sink returned. */
+ * not resolved), -EPROTO (no TLS handshake: maybe a plain-http server),
+ * -EKEYREJECTED (the certificate is not trusted), -EFBIG (body over
+ * max_body), or what the sink returned. */
 int http_do(struct http_conn *c, const struct http_request *rq, struct http_response *rs,
 	    struct sb_error *err);
 

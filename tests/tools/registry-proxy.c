@@ -8,7 +8,8 @@
  *
  * usage: registry-proxy --upstream PORT --port-file FILE [--log FILE] [OPTION...]
  *   --second            also listen on 127.0.0.2 (the redirect target)
- *   --bearer TOKEN      /v2/ wants "Authorization: Bearer TOKEN"; GET /token hands it out
+ *   --bearer TOKEN      /v2/ on 127.0.0.1 wants "Authorization: Bearer TOKEN"; GET /token
+ *                       hands it out
  *   --token-user U:P    /token wants Basic U:P
  *   --token-body TEXT   /token answers TEXT instead of a token
  *   --always-401        every /v2/ request: 401 with a Bearer challenge
@@ -104,6 +105,13 @@ static int read_request(int fd, struct request *rq)
 			return -1;
 		n += (size_t)k;
 		buf[n] = '\0';
+		/* not HTTP (a TLS hello): answer 400 at once, as Go's server does */
+		if ((unsigned char)buf[0] < 'A' || (unsigned char)buf[0] > 'Z') {
+			static const char bad[] = "HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP "
+						  "request to an HTTPS server.\n";
+			write_all(fd, bad, sizeof(bad) - 1);
+			return -1;
+		}
 		if (strstr(buf, "\r\n\r\n"))
 			break;
 	}
@@ -261,8 +269,8 @@ static void forward(int fd, const struct request *rq, bool blob)
 	if (write_all(up, req, (size_t)n) < 0)
 		die("write upstream");
 	bool get = !strcmp(rq->method, "GET");
-	bool cut = blob && get && !rq->range[0] && opt.cut_blob >= 0 &&
-		   !__atomic_exchange_n(&shared->cut_done, 1, __ATOMIC_SEQ_CST);
+	/* only the first body that gets that far is cut */
+	bool cut = blob && get && !rq->range[0] && opt.cut_blob >= 0;
 	char buf[65536];
 	size_t head = 0; /* bytes of the head still to pass before the body */
 	bool in_body = false;
@@ -291,7 +299,8 @@ static void forward(int fd, const struct request *rq, bool blob)
 		for (size_t i = off; i < (size_t)k; i++, body++) {
 			if (blob && opt.flip && body == 10)
 				buf[i] ^= 0x55;
-			if (cut && body == opt.cut_blob) {
+			if (cut && body == opt.cut_blob &&
+			    !__atomic_exchange_n(&shared->cut_done, 1, __ATOMIC_SEQ_CST)) {
 				write_all(fd, buf + off, i - off);
 				close(up);
 				return; /* the client sees the connection end mid-body */
@@ -318,7 +327,8 @@ static void handle(int fd, int which)
 	if (v2 && opt.always_401)
 		return challenge(fd, &rq);
 	snprintf(want, sizeof(want), "Bearer %s", opt.bearer ? opt.bearer : "");
-	if (v2 && opt.bearer && strcmp(rq.auth, want))
+	/* 127.0.0.2 is the redirect target (a CDN with signed URLs): no token asked */
+	if (v2 && opt.bearer && which == 1 && strcmp(rq.auth, want))
 		return challenge(fd, &rq);
 	if (manifest && __atomic_fetch_add(&shared->n429, 1, __ATOMIC_SEQ_CST) < opt.fail_429)
 		return respond(fd, "429 Too Many Requests", "Retry-After: 1\r\nContent-Type: application/json\r\n",
