@@ -16,6 +16,8 @@ int cmd_version(void);
 int cmd_pull(int argc, char **argv);
 int cmd_images(int argc, char **argv);
 int cmd_rmi(int argc, char **argv);
+int cmd_login(int argc, char **argv);
+int cmd_logout(int argc, char **argv);
 
 /* Print "sandbox: MSG" on stderr and return EXIT_SANDBOX. */
 int cmd_fail(const struct sb_error *err);

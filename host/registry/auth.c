@@ -53,6 +53,11 @@ static int creds(struct registry *reg, struct sb_error *err)
 	if (reg->creds_state)
 		return 0;
 	reg->creds_state = -1;
+	if (reg->opts->creds) {
+		reg->creds = *reg->opts->creds;
+		reg->creds_state = 1;
+		return 0;
+	}
 	if (reg->opts->no_credentials)
 		return 0;
 	int r = authfile_find(reg->ref.domain, reg->ref.path, &reg->creds, err);
@@ -107,9 +112,9 @@ static int token_url(const struct auth_challenge *ch, const char *scope, char **
 	char *sc = curl_easy_escape(NULL, scope, 0);
 	int n = -1;
 	if (svc && sc)
-		n = asprintf(out, "%s%s%s%s%sscope=%s", ch->realm, strchr(ch->realm, '?') ? "&" : "?",
+		n = asprintf(out, "%s%s%s%s%s%s", ch->realm, strchr(ch->realm, '?') ? "&" : "?",
 			     ch->service[0] ? "service=" : "", ch->service[0] ? svc : "",
-			     ch->service[0] ? "&" : "", sc);
+			     ch->service[0] && *scope ? "&scope=" : *scope ? "scope=" : "", sc);
 	curl_free(svc);
 	curl_free(sc);
 	return n < 0 ? registry_fail(err, ENOMEM, "out of memory") : 0;

@@ -306,3 +306,27 @@ void registry_close(struct registry *reg)
 	reg->token = NULL;
 	pthread_mutex_destroy(&reg->lock);
 }
+
+int registry_login_check(const char *domain, const struct registry_opts *o, struct sb_error *err)
+{
+	struct registry_ref ref;
+	char probe[REF_NAME_MAX + 8];
+	snprintf(probe, sizeof(probe), "%s/x", domain);
+	int r = registry_ref_parse(probe, &ref, err);
+	if (r < 0)
+		return r;
+	struct registry reg;
+	struct http_conn *c = NULL;
+	if ((r = registry_open(&reg, &ref, o, &c, err)) < 0)
+		return r;
+	reg.scope[0] = '\0'; /* a login token is for no repository in particular */
+	struct http_response *rs = malloc(sizeof(*rs));
+	struct registry_get g = {.path = "/v2/", .max_body = PING_MAX, .timeout_s = REGISTRY_DOC_TIMEOUT};
+	r = rs ? registry_request(&reg, c, &g, rs, err) : registry_fail(err, ENOMEM, "out of memory");
+	if (r == 0 && rs->status != 200)
+		r = registry_status_error(&reg, rs, "login refused", err);
+	free(rs);
+	http_conn_close(c);
+	registry_close(&reg);
+	return r;
+}

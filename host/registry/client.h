@@ -30,6 +30,7 @@ struct registry_opts {
 	long stall_timeout_s;	 /* 0: 30 (SANDBOX_REGISTRY_STALL_TIMEOUT overrides) */
 	const char *mirror;	 /* for docker.io: "http(s)://host[:port]", tried first */
 	bool no_credentials;	 /* do not look in the credential files */
+	const struct auth_creds *creds; /* these instead of the files' (sandbox login) */
 };
 
 struct registry {
@@ -91,6 +92,11 @@ int registry_status_error(const struct registry *reg, const struct http_response
 int auth_header(struct registry *reg, char **out, struct sb_error *err);
 int auth_answer(struct registry *reg, struct http_conn *c, const char *challenge,
 		struct sb_error *err);
+
+/* `sandbox login`: whether the registry takes o->creds (GET /v2/ with them:
+ * a token for no particular repository, or Basic). 0, or -EACCES with err
+ * saying the registry refused them. */
+int registry_login_check(const char *domain, const struct registry_opts *o, struct sb_error *err);
 /* Drop the cached token (after a 401 with one). */
 void auth_forget(struct registry *reg);
 

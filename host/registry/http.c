@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "version.h"
 
@@ -279,8 +280,15 @@ static void set_common(struct http_conn *c, const struct http_request *rq)
 	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, c->o.tls_verify ? 1L : 0L);
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, c->o.tls_verify ? 2L : 0L);
-	if (c->o.ca_file)
+	const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
+	if (c->o.ca_file) {
 		curl_easy_setopt(h, CURLOPT_CAINFO, c->o.ca_file);
+	} else if (v->cainfo && access(v->cainfo, R_OK) != 0) {
+		/* no system store (a minimal root): TLS then trusts nothing, but
+		 * a plain-http loopback registry is still found by its handshake */
+		curl_easy_setopt(h, CURLOPT_CAINFO, NULL);
+		curl_easy_setopt(h, CURLOPT_CAPATH, NULL);
+	}
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, c);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);

@@ -19,7 +19,8 @@ REGISTRY_CURL_SRCS := host/registry/http.c host/registry/client.c host/registry/
 REGISTRY_SRCS := $(REGISTRY_PURE_SRCS) $(REGISTRY_CURL_SRCS) host/registry/authfile_io.c \
 	host/registry/blob.c host/registry/store.c host/registry/store_index.c \
 	host/registry/store_gc.c host/registry/pull.c host/registry/progress.c \
-	host/registry/resolve.c host/registry/cmd_pull.c host/registry/cmd_images.c
+	host/registry/resolve.c host/registry/cmd_pull.c host/registry/cmd_images.c \
+	host/registry/cmd_login.c
 HOST_SRCS += $(REGISTRY_SRCS)
 # Every object may include this folder's headers (run.c and cmd_pack.c use
 # registry.h); only the libcurl users see curl's, and wait for the library.

@@ -6,7 +6,11 @@
  * One request per connection (it answers Connection: close), one forked child
  * per connection. Loopback only.
  *
- * usage: registry-proxy --upstream PORT --port-file FILE [--log FILE] [OPTION...]
+ * With --serve DIR instead of --upstream it is a small read-only registry
+ * itself: DIR/NAME is an OCI layout served as repository NAME (a tag is the
+ * ref.name of an index.json entry; the test host has no docker-registry).
+ *
+ * usage: registry-proxy --upstream PORT|--serve DIR --port-file FILE [--log FILE] [OPTION...]
  *   --second            also listen on 127.0.0.2 (the redirect target)
  *   --bearer TOKEN      /v2/ on 127.0.0.1 wants "Authorization: Bearer TOKEN"; GET /token
  *                       hands it out
@@ -42,7 +46,7 @@
 
 static struct {
 	int upstream;
-	const char *port_file, *log, *bearer, *token_user, *token_body, *manifest, *manifest_type;
+	const char *port_file, *serve, *log, *bearer, *token_user, *token_body, *manifest, *manifest_type;
 	bool second, always_401, flip, redirect, endless, redirect_loop;
 	long fail_429, cut_blob;
 	int port[2];
@@ -312,6 +316,93 @@ static void forward(int fd, const struct request *rq, bool blob)
 	close(up);
 }
 
+/* The last `"KEY":"` value in text[0, end) (KEY's string, up to its quote). */
+static int last_value(const char *text, const char *end, const char *key, char *out, size_t cap)
+{
+	char pat[64];
+	snprintf(pat, sizeof(pat), "\"%s\":\"", key);
+	const char *found = NULL;
+	for (const char *p = text; (p = strstr(p, pat)) && p < end; p++)
+		found = p + strlen(pat);
+	const char *q = found ? strchr(found, '"') : NULL;
+	if (!q || (size_t)(q - found) >= cap)
+		return -1;
+	snprintf(out, cap, "%.*s", (int)(q - found), found);
+	return 0;
+}
+
+static int read_file(const char *path, char *buf, size_t cap)
+{
+	int f = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = f < 0 ? -1 : read(f, buf, cap - 1);
+	if (f >= 0)
+		close(f);
+	if (n < 0)
+		return -1;
+	buf[n] = '\0';
+	return 0;
+}
+
+/* Send DIR/NAME/blobs/sha256/HEX with its content type. */
+static void send_blob(int fd, const struct request *rq, const char *repo, const char *hex,
+		      const char *type)
+{
+	char path[8192], head[1024];
+	snprintf(path, sizeof(path), "%s/%s/blobs/sha256/%s", opt.serve, repo, hex);
+	int f = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	if (f < 0 || fstat(f, &st) < 0) {
+		respond(fd, "404 Not Found", "Content-Type: application/json\r\n",
+			"{\"errors\":[{\"code\":\"BLOB_UNKNOWN\",\"message\":\"blob unknown\"}]}");
+		return;
+	}
+	int n = snprintf(head, sizeof(head),
+			 "HTTP/1.1 200 OK\r\nContent-Type: %s\r\nContent-Length: %lld\r\n"
+			 "Docker-Content-Digest: sha256:%s\r\nConnection: close\r\n\r\n",
+			 type, (long long)st.st_size, hex);
+	write_all(fd, head, (size_t)n);
+	char buf[65536];
+	ssize_t k;
+	while (strcmp(rq->method, "HEAD") && (k = read(f, buf, sizeof(buf))) > 0)
+		if (write_all(fd, buf, (size_t)k) < 0)
+			break;
+	close(f);
+}
+
+/* --serve: /v2/, manifests by tag (index.json's ref.name) or digest, blobs. */
+static void serve_layout(int fd, const struct request *rq, bool manifest, bool blob)
+{
+	const char *v2 = rq->path + 4, *mid = manifest ? strstr(v2, "/manifests/") : blob ? strstr(v2, "/blobs/") : NULL;
+	if (!strcmp(rq->path, "/v2/"))
+		return respond(fd, "200 OK", "Content-Type: application/json\r\n", "{}");
+	char repo[4096], ref[256], hex[80] = "", type[128] = "application/octet-stream";
+	const char *obj = mid ? strchr(mid + 1, '/') + 1 : NULL;
+	if (!mid || strstr(rq->path, "..") || (size_t)(mid - v2) >= sizeof(repo) || strlen(obj) >= sizeof(ref))
+		return respond(fd, "404 Not Found", "", "");
+	snprintf(repo, sizeof(repo), "%.*s", (int)(mid - v2), v2);
+	snprintf(ref, sizeof(ref), "%s", obj);
+	static char text[1 << 20];
+	char path[8300];
+	if (!strncmp(ref, "sha256:", 7)) {
+		snprintf(hex, sizeof(hex), "%.64s", ref + 7);
+		snprintf(path, sizeof(path), "%s/%s/blobs/sha256/%s", opt.serve, repo, hex);
+		if (manifest && read_file(path, text, sizeof(text)) == 0)
+			last_value(text, text + strlen(text), "mediaType", type, sizeof(type));
+	} else if (manifest) {
+		snprintf(path, sizeof(path), "%s/%s/index.json", opt.serve, repo);
+		char pat[300];
+		snprintf(pat, sizeof(pat), "\"org.opencontainers.image.ref.name\":\"%s\"", ref);
+		const char *at = read_file(path, text, sizeof(text)) == 0 ? strstr(text, pat) : NULL;
+		char digest[80];
+		if (!at || last_value(text, at, "digest", digest, sizeof(digest)) < 0 ||
+		    last_value(text, at, "mediaType", type, sizeof(type)) < 0)
+			return respond(fd, "404 Not Found", "Content-Type: application/json\r\n",
+				       "{\"errors\":[{\"code\":\"MANIFEST_UNKNOWN\",\"message\":\"manifest unknown\"}]}");
+		snprintf(hex, sizeof(hex), "%.64s", digest + 7);
+	}
+	send_blob(fd, rq, repo, hex, type);
+}
+
 static void handle(int fd, int which)
 {
 	struct request rq;
@@ -345,7 +436,10 @@ static void handle(int fd, int which)
 	}
 	if (blob && opt.endless && !strcmp(rq.method, "GET"))
 		return endless(fd);
-	forward(fd, &rq, blob);
+	if (opt.serve)
+		serve_layout(fd, &rq, manifest, blob);
+	else
+		forward(fd, &rq, blob);
 }
 
 static void parse(int argc, char **argv)
@@ -355,6 +449,8 @@ static void parse(int argc, char **argv)
 #define VAL(name) (!strcmp(a, name) && v && (i++, 1))
 		if (VAL("--upstream"))
 			opt.upstream = atoi(v);
+		else if (VAL("--serve"))
+			opt.serve = v;
 		else if (VAL("--port-file"))
 			opt.port_file = v;
 		else if (VAL("--log"))
@@ -391,8 +487,8 @@ static void parse(int argc, char **argv)
 		}
 #undef VAL
 	}
-	if (!opt.upstream || !opt.port_file) {
-		fprintf(stderr, "usage: registry-proxy --upstream PORT --port-file FILE [OPTION...]\n");
+	if ((!opt.upstream && !opt.serve) || !opt.port_file) {
+		fprintf(stderr, "usage: registry-proxy --upstream PORT|--serve DIR --port-file FILE [OPTION...]\n");
 		exit(2);
 	}
 }

@@ -33,6 +33,29 @@ run "$SANDBOX" pull -q "$R/busybox"
 expect_eq "pull with a wrong password" "$rc" 125
 case $err in "sandbox: registry $R: access denied after authenticating: 401 unauthorized"*) ;;
 *) fail "wrong password said [$err]" ;; esac
+# sandbox login: checked against the registry, then kept in $REGISTRY_AUTH_FILE
+rm -f "$REGISTRY_AUTH_FILE"
+rm -rf "$SANDBOX_CACHE"
+run sh -c "printf 'wrong\n' | '$SANDBOX' login -u alice --password-stdin $R"
+expect_eq "login with a wrong password" "$rc" 125
+case $err in "sandbox: login to $R failed: registry $R: access denied after authenticating: 401"*) ;;
+*) fail "wrong login said [$err]" ;; esac
+[ ! -e "$REGISTRY_AUTH_FILE" ] || fail "a refused login was kept"
+run sh -c "printf 'pa:ss w0rd\n' | '$SANDBOX' login -u alice --password-stdin $R"
+expect_eq "login ($err)" "$rc" 0
+expect_eq "login output" "$out" "Login Succeeded"
+expect_eq "auth file mode" "$(stat -c %a "$REGISTRY_AUTH_FILE")" 600
+run "$SANDBOX" pull -q "$R/busybox"
+expect_eq "pull after login ($err)" "$rc" 0
+run "$SANDBOX" logout "$R"
+expect_eq "logout" "$out" "Removed login credentials for $R"
+rm -rf "$SANDBOX_CACHE"
+run "$SANDBOX" pull -q "$R/busybox"
+expect_eq "pull after logout" "$rc" 125
+run "$SANDBOX" logout "$R"
+expect_eq "second logout" "$rc" 125
+rm -f "$REGISTRY_AUTH_FILE"
+
 # docker's config.json, through a credential helper on PATH
 rm -f "$REGISTRY_AUTH_FILE"
 mkdir -p "$DOCKER_CONFIG" "$work/bin"
@@ -80,6 +103,13 @@ run "$SANDBOX" pull -q "$P/app:1"
 expect_eq "token with credentials ($err)" "$rc" 0
 expect_eq "the token request carried Basic credentials" "$(proxy_count 'GET /token.* auth=basic')" 1
 expect_eq "no request to the registry carried them" "$(proxy_count '/v2/.* auth=basic')" 0
+rm -f "$REGISTRY_AUTH_FILE"
+run sh -c "printf 'hunter2\n' | '$SANDBOX' login -u bob --password-stdin $P"
+expect_eq "login to a token service ($err)" "$rc" 0
+expect_eq "the login asked for a token without a scope" "$(proxy_count 'GET /token?service=test auth=basic')" 1
+run sh -c "printf 'hunter3\n' | '$SANDBOX' login -u bob --password-stdin $P"
+expect_eq "login with a wrong password to a token service" "$rc" 125
+case $err in *"the token service refused the credentials (401)"*) ;; *) fail "wrong token login said [$err]" ;; esac
 rm -f "$REGISTRY_AUTH_FILE"
 proxy_stop
 
