@@ -332,6 +332,13 @@ static int pull_locked(struct store *s, struct registry *reg, struct http_conn *
 	}
 	if (r == 0 && (r = manifest_image_parse(man.json, man.len, &img, err)) < 0)
 		error_prefix(err, "registry %s: %s", reg->host, reg->ref.path);
+	uint64_t total = 0;
+	for (size_t i = 0; r == 0 && i < img.nlayers; i++)
+		total += img.layers[i].blob.size;
+	if (r == 0 && total > PULL_MAX_BYTES)
+		r = registry_fail(err, EFBIG, "registry %s: %s: layers of %llu bytes, more than %llu",
+				  reg->host, reg->ref.path, (unsigned long long)total,
+				  (unsigned long long)PULL_MAX_BYTES);
 	if (r == 0)
 		r = blob_fetch_small(reg, c, s, img.config.digest, img.config.size,
 				     OCI_MAX_CONFIG_JSON, &config, err);

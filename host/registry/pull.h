@@ -14,6 +14,7 @@
 
 #define PULL_JOBS_DEFAULT 3
 #define PULL_JOBS_MAX 16
+#define PULL_MAX_BYTES (8ull << 30) /* blobs of one image, as the packer's default bound */
 
 struct pull_opts {
 	struct registry_opts reg;

@@ -22,6 +22,7 @@
  *   --flip-blob         blob bodies: byte 10 flipped
  *   --redirect-blobs    blob GETs (on 127.0.0.1): 307 to the same path on 127.0.0.2
  *   --endless-blob      blob GETs: 200 and zeros until the client leaves
+ *   --slow-blob         blob bodies: 10 bytes every 100 ms
  *   --manifest FILE --manifest-type TYPE   manifest requests: FILE's bytes
  *   --redirect-loop     manifest requests: 302 to themselves
  * Writes "PORT1 [PORT2]" to the port file once it listens. Log lines:
@@ -47,7 +48,7 @@
 static struct {
 	int upstream;
 	const char *port_file, *serve, *log, *bearer, *token_user, *token_body, *manifest, *manifest_type;
-	bool second, always_401, flip, redirect, endless, redirect_loop;
+	bool second, always_401, flip, redirect, endless, redirect_loop, slow;
 	long fail_429, cut_blob;
 	int port[2];
 } opt = {.cut_blob = -1};
@@ -310,6 +311,14 @@ static void forward(int fd, const struct request *rq, bool blob)
 				return; /* the client sees the connection end mid-body */
 			}
 		}
+		if (blob && opt.slow) {
+			for (size_t i = off; i < (size_t)k; i += 10) {
+				if (write_all(fd, buf + i, (size_t)k - i < 10 ? (size_t)k - i : 10) < 0)
+					break;
+				usleep(100 * 1000);
+			}
+			continue;
+		}
 		if (write_all(fd, buf + off, (size_t)k - off) < 0)
 			break;
 	}
@@ -477,6 +486,8 @@ static void parse(int argc, char **argv)
 			opt.flip = true;
 		else if (!strcmp(a, "--redirect-blobs"))
 			opt.redirect = opt.second = true;
+		else if (!strcmp(a, "--slow-blob"))
+			opt.slow = true;
 		else if (!strcmp(a, "--endless-blob"))
 			opt.endless = true;
 		else if (!strcmp(a, "--redirect-loop"))

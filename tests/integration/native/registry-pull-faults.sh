@@ -68,6 +68,19 @@ expect_nothing_stored "endless blob"
 proxy_stop
 clean_store
 
+# a server that trickles (100 bytes/s): under 1 KiB/s for 2 s is a stall; each
+# blob is tried at most 5 times (resumed where it stopped)
+proxy_start --slow-blob
+run env SANDBOX_REGISTRY_STALL_TIMEOUT=2 "$SANDBOX" pull "127.0.0.1:$PROXY_PORT/app:1"
+expect_eq "pull from a trickling server" "$rc" 125
+one_line "trickle"
+case $err in *"too slow (stalled)"*) ;; *) fail "trickle said [$err]" ;; esac
+most=$(grep 'GET /v2/app/blobs/' "$work/proxy.log" | cut -d' ' -f3 | sort | uniq -c | sort -n | tail -n 1)
+[ "${most% *}" -le 5 ] || fail "more than 5 attempts at one blob: $most"
+expect_nothing_stored "trickle"
+proxy_stop
+clean_store
+
 # manifests of our own making
 bad_manifest() { # WHAT FILE TYPE MESSAGE
 	proxy_start --manifest "$2" --manifest-type "$3"
