@@ -98,11 +98,13 @@ static int realm_check(const struct registry *reg, const char *realm, struct sb_
 		snprintf(host, sizeof(host), "%.*s", (int)n, h);
 		if (registry_host_is_loopback(host) || !reg->http.tls_verify)
 			return 0;
-		return registry_fail(err, EACCES,
-				 "registry %s: token service `%.200s` is plain http on another host",
-				 reg->host, realm);
+		return registry_fail(
+		    err, EACCES,
+		    "registry %s: token service `%.200s` is plain http on another host", reg->host,
+		    realm);
 	}
-	return registry_fail(err, EINVAL, "registry %s: bad token realm `%.200s`", reg->host, realm);
+	return registry_fail(err, EINVAL, "registry %s: bad token realm `%.200s`", reg->host,
+			     realm);
 }
 
 static int token_url(const struct auth_challenge *ch, const char *scope, char **out,
@@ -114,15 +116,18 @@ static int token_url(const struct auth_challenge *ch, const char *scope, char **
 	if (svc && sc)
 		n = asprintf(out, "%s%s%s%s%s%s", ch->realm, strchr(ch->realm, '?') ? "&" : "?",
 			     ch->service[0] ? "service=" : "", ch->service[0] ? svc : "",
-			     ch->service[0] && *scope ? "&scope=" : *scope ? "scope=" : "", sc);
+			     ch->service[0] && *scope ? "&scope="
+			     : *scope		      ? "scope="
+						      : "",
+			     sc);
 	curl_free(svc);
 	curl_free(sc);
 	return n < 0 ? registry_fail(err, ENOMEM, "out of memory") : 0;
 }
 
 /* {"token": T} or {"access_token": T}, "expires_in": seconds. */
-static int token_parse(struct registry *reg, const char *body, size_t len, char **value,
-		       long *ttl, struct sb_error *err)
+static int token_parse(struct registry *reg, const char *body, size_t len, char **value, long *ttl,
+		       struct sb_error *err)
 {
 	json_t *root = json_loadb(body, len, 0, NULL);
 	const char *t = json_string_value(json_object_get(root, "token"));
@@ -132,10 +137,10 @@ static int token_parse(struct registry *reg, const char *body, size_t len, char 
 	int r = 0;
 	if (!json_is_object(root))
 		r = registry_fail(err, EBADMSG, "registry %s: token response is not a JSON object",
-			      reg->host);
+				  reg->host);
 	else if (!t || !*t || strlen(t) > TOKEN_VALUE_MAX || strpbrk(t, "\r\n"))
 		r = registry_fail(err, EBADMSG, "registry %s: token response holds no usable token",
-			      reg->host);
+				  reg->host);
 	else if (asprintf(value, "Bearer %s", t) < 0)
 		r = registry_fail(err, ENOMEM, "out of memory");
 	*ttl = json_is_integer(exp) && json_integer_value(exp) >= TOKEN_DEFAULT_TTL
@@ -161,8 +166,12 @@ static int fetch_token(struct registry *reg, struct http_conn *c, const struct a
 	struct http_response *rs = malloc(sizeof(*rs));
 	if (!rs)
 		return registry_fail(err, ENOMEM, "out of memory");
-	struct http_request rq = {.url = url, .authorization = basic, .max_body = REGISTRY_TOKEN_MAX,
-				  .timeout_s = REGISTRY_DOC_TIMEOUT, .sink = http_membuf_sink, .ctx = &body};
+	struct http_request rq = {.url = url,
+				  .authorization = basic,
+				  .max_body = REGISTRY_TOKEN_MAX,
+				  .timeout_s = REGISTRY_DOC_TIMEOUT,
+				  .sink = http_membuf_sink,
+				  .ctx = &body};
 	for (int attempt = 1;; attempt++) {
 		http_membuf_free(&body);
 		r = http_do(c, &rq, rs, err);
@@ -174,12 +183,12 @@ static int fetch_token(struct registry *reg, struct http_conn *c, const struct a
 	if (r < 0)
 		error_prefix(err, "registry %s: token service", reg->host);
 	else if (rs->status == 401 || rs->status == 403)
-		r = registry_fail(err, EACCES, "registry %s: the token service refused %s (%ld)", reg->host,
-			      reg->creds_state == 1 ? "the credentials" : "an anonymous token",
-			      rs->status);
+		r = registry_fail(
+		    err, EACCES, "registry %s: the token service refused %s (%ld)", reg->host,
+		    reg->creds_state == 1 ? "the credentials" : "an anonymous token", rs->status);
 	else if (rs->status != 200)
 		r = registry_fail(err, EIO, "registry %s: token service answered %ld", reg->host,
-			      rs->status);
+				  rs->status);
 	char *value = NULL;
 	long ttl = 0;
 	if (r == 0)
@@ -201,8 +210,8 @@ int auth_answer(struct registry *reg, struct http_conn *c, const char *challenge
 	struct auth_challenge ch;
 	int r = challenge_parse(challenge, &ch, err);
 	if (r == -ENOTSUP)
-		return registry_fail(err, EACCES, "registry %s: needs an authentication we do not speak",
-				 reg->host);
+		return registry_fail(
+		    err, EACCES, "registry %s: needs an authentication we do not speak", reg->host);
 	if (r < 0)
 		return error_prefix(err, "registry %s", reg->host);
 	pthread_mutex_lock(&reg->lock);
@@ -211,9 +220,9 @@ int auth_answer(struct registry *reg, struct http_conn *c, const char *challenge
 	if (r == 0 && ch.scheme == AUTH_BASIC) {
 		if (reg->creds_state != 1)
 			r = registry_fail(err, EACCES,
-				      "registry %s requires a login (sandbox login %s, or an "
-				      "auth file: see sandbox pull --help)",
-				      reg->host, reg->host);
+					  "registry %s requires a login (sandbox login %s, or an "
+					  "auth file: see sandbox pull --help)",
+					  reg->host, reg->host);
 		char *v = NULL;
 		if (r == 0 && (r = basic_value(&reg->creds, &v, err)) == 0) {
 			free(reg->token);

@@ -120,8 +120,9 @@ static json_t *best(json_t *obj, const char *domain, const char *path)
 static int set_helper(struct auth_creds *out, const char *name, struct sb_error *err)
 {
 	size_t n = strlen(name);
-	if (n == 0 || n >= sizeof(out->helper) || strspn(name, "abcdefghijklmnopqrstuvwxyz"
-							   "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") != n)
+	if (n == 0 || n >= sizeof(out->helper) ||
+	    strspn(name, "abcdefghijklmnopqrstuvwxyz"
+			 "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") != n)
 		return registry_fail(err, EINVAL, "bad credential helper name `%.64s`", name);
 	memcpy(out->helper, name, n + 1);
 	return 1;
@@ -167,8 +168,9 @@ int authfile_lookup(const char *json, size_t len, const char *domain, const char
 	if (json_is_object(helpers) && (h = best(helpers, domain, path)) && json_is_string(h))
 		r = set_helper(out, json_string_value(h), err);
 	if (r == 0 && json_is_object(auths) && (a = best(auths, domain, path)))
-		r = json_is_object(a) ? auth_entry(a, out, err)
-				      : registry_fail(err, EINVAL, "an \"auths\" entry is not an object");
+		r = json_is_object(a)
+			? auth_entry(a, out, err)
+			: registry_fail(err, EINVAL, "an \"auths\" entry is not an object");
 	if (r == 0 && store && *store)
 		r = set_helper(out, store, err);
 	json_decref(root);

@@ -18,7 +18,7 @@
 struct auth_creds {
 	char user[256];
 	char secret[4096];
-	char helper[64]; /* found a credential helper instead: docker-credential-HELPER */
+	char helper[64];  /* found a credential helper instead: docker-credential-HELPER */
 	char source[256]; /* the file it came from, for messages */
 };
 

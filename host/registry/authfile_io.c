@@ -31,7 +31,8 @@ static int read_small(const char *path, size_t max, char **out, size_t *len, str
 {
 	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
-		return errno == ENOENT || errno == ENOTDIR ? -ENOENT : error_set(err, errno, "`%s`", path);
+		return errno == ENOENT || errno == ENOTDIR ? -ENOENT
+							   : error_set(err, errno, "`%s`", path);
 	cleanup_free char *buf = malloc(max + 1);
 	if (!buf)
 		return registry_fail(err, ENOMEM, "out of memory");
@@ -46,7 +47,8 @@ static int read_small(const char *path, size_t max, char **out, size_t *len, str
 			break;
 		n += (size_t)got;
 		if (n > max)
-			return registry_fail(err, EFBIG, "`%s` is larger than %zu bytes", path, max);
+			return registry_fail(err, EFBIG, "`%s` is larger than %zu bytes", path,
+					     max);
 	}
 	buf[n] = '\0';
 	*out = steal_ptr(buf);
@@ -108,7 +110,8 @@ static int reap(pid_t pid, int ms)
 }
 
 /* Feed `in` to the helper and collect its stdout (bounded, time-limited). */
-static int helper_talk(pid_t pid, int to, int from, const char *in, char *out, size_t cap, size_t *n)
+static int helper_talk(pid_t pid, int to, int from, const char *in, char *out, size_t cap,
+		       size_t *n)
 {
 	size_t inlen = strlen(in), sent = 0;
 	*n = 0;
@@ -274,7 +277,8 @@ int authfile_store(const char *path, const char *key, const char *user, const ch
 		return -ENOENT;
 	}
 	cleanup_free char *tmp = NULL;
-	if ((r = mkdir_parent(path, err)) < 0 || asprintf(&tmp, "%s.tmp.%d", path, (int)getpid()) < 0) {
+	if ((r = mkdir_parent(path, err)) < 0 ||
+	    asprintf(&tmp, "%s.tmp.%d", path, (int)getpid()) < 0) {
 		json_decref(root);
 		return r < 0 ? r : registry_fail(err, ENOMEM, "out of memory");
 	}

@@ -48,10 +48,10 @@ static int check_start(struct fetch *f, const struct http_response *rs, struct s
 	if (rs->status == 200 && f->off > 0)
 		return restart(f, err); /* the server ignored Range: from the start */
 	if (rs->status == 206 && rs->range_start != (int64_t)f->off)
-		return registry_fail(err, EBADMSG,
-				 "registry %s: blob sha256:%.12s: resumed at byte %lld, asked for %llu",
-				 f->reg->host, f->hex, (long long)rs->range_start,
-				 (unsigned long long)f->off);
+		return registry_fail(
+		    err, EBADMSG,
+		    "registry %s: blob sha256:%.12s: resumed at byte %lld, asked for %llu",
+		    f->reg->host, f->hex, (long long)rs->range_start, (unsigned long long)f->off);
 	return 0;
 }
 
@@ -63,14 +63,16 @@ static int sink(void *ctx, const struct http_response *rs, const void *buf, size
 	if (!f->started && (r = check_start(f, rs, err)) < 0)
 		return r;
 	if (len > f->size - f->off)
-		return registry_fail(err, EBADMSG, "registry %s: blob sha256:%.12s is longer than %llu bytes",
-				 f->reg->host, f->hex, (unsigned long long)f->size);
+		return registry_fail(err, EBADMSG,
+				     "registry %s: blob sha256:%.12s is longer than %llu bytes",
+				     f->reg->host, f->hex, (unsigned long long)f->size);
 	for (size_t done = 0; done < len;) {
 		ssize_t n = write(f->fd, (const char *)buf + done, len - done);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			return error_set(err, n < 0 ? errno : EIO, "write blob sha256:%.12s", f->hex);
+			return error_set(err, n < 0 ? errno : EIO, "write blob sha256:%.12s",
+					 f->hex);
 		done += (size_t)n;
 	}
 	digest_update(&f->d, buf, len);
@@ -88,8 +90,8 @@ static int transfer(struct registry *reg, struct http_conn *c, struct fetch *f,
 	struct http_response *rs = malloc(sizeof(*rs));
 	if (!rs)
 		return registry_fail(err, ENOMEM, "out of memory");
-	struct registry_get g = {.path = path, .max_body = f->size, .sink = sink, .ctx = f,
-				 .before = before};
+	struct registry_get g = {
+	    .path = path, .max_body = f->size, .sink = sink, .ctx = f, .before = before};
 	int r = 0;
 	/* a body that ends early without an error is resumed too, a bounded number of times */
 	for (int attempt = 1; r == 0 && f->off < f->size; attempt++) {
@@ -99,10 +101,12 @@ static int transfer(struct registry *reg, struct http_conn *c, struct fetch *f,
 			char what[100];
 			snprintf(what, sizeof(what), "blob sha256:%.12s", f->hex);
 			r = registry_status_error(reg, rs, what, err);
-		} else if (r == 0 && f->off < f->size && (attempt >= REGISTRY_ATTEMPTS || f->off == was)) {
-			r = registry_fail(err, EBADMSG, "registry %s: blob sha256:%.12s ended at %llu of %llu bytes",
-				      reg->host, f->hex, (unsigned long long)f->off,
-				      (unsigned long long)f->size);
+		} else if (r == 0 && f->off < f->size &&
+			   (attempt >= REGISTRY_ATTEMPTS || f->off == was)) {
+			r = registry_fail(
+			    err, EBADMSG,
+			    "registry %s: blob sha256:%.12s ended at %llu of %llu bytes", reg->host,
+			    f->hex, (unsigned long long)f->off, (unsigned long long)f->size);
 		}
 	}
 	free(rs);
@@ -117,7 +121,8 @@ int blob_fetch(struct registry *reg, struct http_conn *c, struct store *s, const
 			progress(ctx, size);
 		return 1;
 	}
-	struct fetch f = {.reg = reg, .hex = hex, .size = size, .fd = -1, .progress = progress, .ctx = ctx};
+	struct fetch f = {
+	    .reg = reg, .hex = hex, .size = size, .fd = -1, .progress = progress, .ctx = ctx};
 	char tmp[PATH_MAX];
 	int r = store_blob_create(s, hex, &f.fd, tmp, err);
 	if (r < 0)
@@ -131,8 +136,9 @@ int blob_fetch(struct registry *reg, struct http_conn *c, struct store *s, const
 	if (f.d.ctx)
 		digest_final(&f.d, got);
 	if (r == 0 && strcmp(got, hex))
-		r = registry_fail(err, EBADMSG, "registry %s: blob sha256:%s has the wrong digest (sha256:%s)",
-			      reg->host, hex, got);
+		r = registry_fail(err, EBADMSG,
+				  "registry %s: blob sha256:%s has the wrong digest (sha256:%s)",
+				  reg->host, hex, got);
 	if (r < 0) {
 		store_blob_abort(f.fd, tmp);
 		return r;
@@ -145,8 +151,9 @@ int blob_fetch_small(struct registry *reg, struct http_conn *c, struct store *s,
 {
 	size_t len;
 	if (size > max)
-		return registry_fail(err, EFBIG, "registry %s: blob sha256:%.12s is %llu bytes (limit %zu)",
-				 reg->host, hex, (unsigned long long)size, max);
+		return registry_fail(err, EFBIG,
+				     "registry %s: blob sha256:%.12s is %llu bytes (limit %zu)",
+				     reg->host, hex, (unsigned long long)size, max);
 	if (!store_has_blob(s, hex, size)) {
 		int r = blob_fetch(reg, c, s, hex, size, NULL, NULL, err);
 		if (r < 0)

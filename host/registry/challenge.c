@@ -94,7 +94,8 @@ static int read_params(struct cursor *c, struct auth_challenge *ch, struct sb_er
 			return 0;
 		size_t n = token_len(c->p);
 		if (n == 0)
-			return registry_fail(err, EINVAL, "WWW-Authenticate: unexpected `%c`", *c->p);
+			return registry_fail(err, EINVAL, "WWW-Authenticate: unexpected `%c`",
+					     *c->p);
 		/* token68 ("abc==", then the end or a comma) belongs to this challenge */
 		struct cursor look = {c->p + n};
 		while (*look.p == '=')
@@ -118,11 +119,12 @@ static int read_params(struct cursor *c, struct auth_challenge *ch, struct sb_er
 		char *dst = ch ? field(ch, name, n, &cap) : NULL;
 		int r = read_value(c, dst, cap);
 		if (r == -ENAMETOOLONG)
-			return registry_fail(err, EINVAL, "WWW-Authenticate: %.*s longer than %zu bytes",
-					 (int)(n > 32 ? 32 : n), name, cap - 1);
+			return registry_fail(err, EINVAL,
+					     "WWW-Authenticate: %.*s longer than %zu bytes",
+					     (int)(n > 32 ? 32 : n), name, cap - 1);
 		if (r < 0)
 			return registry_fail(err, EINVAL, "WWW-Authenticate: bad value for `%.*s`",
-					 (int)(n > 32 ? 32 : n), name);
+					     (int)(n > 32 ? 32 : n), name);
 	}
 }
 
@@ -130,7 +132,8 @@ int challenge_parse(const char *value, struct auth_challenge *out, struct sb_err
 {
 	memset(out, 0, sizeof(*out));
 	if (strnlen(value, CHALLENGE_MAX + 1) > CHALLENGE_MAX)
-		return registry_fail(err, EINVAL, "WWW-Authenticate longer than %d bytes", CHALLENGE_MAX);
+		return registry_fail(err, EINVAL, "WWW-Authenticate longer than %d bytes",
+				     CHALLENGE_MAX);
 	struct cursor c = {value};
 	struct auth_challenge basic = {0}, tmp;
 	bool have_basic = false;
@@ -140,7 +143,8 @@ int challenge_parse(const char *value, struct auth_challenge *out, struct sb_err
 			break;
 		size_t n = token_len(c.p);
 		if (n == 0)
-			return registry_fail(err, EINVAL, "WWW-Authenticate: unexpected `%c`", *c.p);
+			return registry_fail(err, EINVAL, "WWW-Authenticate: unexpected `%c`",
+					     *c.p);
 		enum auth_scheme s = AUTH_NONE;
 		if (n == 6 && !strncasecmp(c.p, "bearer", 6))
 			s = AUTH_BEARER;
@@ -148,7 +152,8 @@ int challenge_parse(const char *value, struct auth_challenge *out, struct sb_err
 			s = AUTH_BASIC;
 		c.p += n;
 		/* another challenge of the same kind does not overwrite the first */
-		bool keep = (s == AUTH_BEARER && out->scheme == AUTH_NONE) || (s == AUTH_BASIC && !have_basic);
+		bool keep = (s == AUTH_BEARER && out->scheme == AUTH_NONE) ||
+			    (s == AUTH_BASIC && !have_basic);
 		memset(&tmp, 0, sizeof(tmp));
 		tmp.scheme = s;
 		int r = read_params(&c, keep ? &tmp : NULL, err);
@@ -163,7 +168,8 @@ int challenge_parse(const char *value, struct auth_challenge *out, struct sb_err
 	}
 	if (out->scheme == AUTH_BEARER) {
 		if (!out->realm[0])
-			return registry_fail(err, EINVAL, "WWW-Authenticate: Bearer challenge without realm");
+			return registry_fail(err, EINVAL,
+					     "WWW-Authenticate: Bearer challenge without realm");
 		return 0;
 	}
 	if (have_basic) {

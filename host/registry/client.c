@@ -31,18 +31,30 @@ int registry_conn(const struct registry *reg, struct http_conn **c, struct sb_er
 static const char *status_text(long s)
 {
 	switch (s) {
-	case 400: return "bad request";
-	case 401: return "unauthorized";
-	case 403: return "denied";
-	case 404: return "not found";
-	case 405: return "method not allowed";
-	case 416: return "range not satisfiable";
-	case 429: return "too many requests";
-	case 500: return "internal server error";
-	case 502: return "bad gateway";
-	case 503: return "service unavailable";
-	case 504: return "gateway timeout";
-	default: return "unexpected status";
+	case 400:
+		return "bad request";
+	case 401:
+		return "unauthorized";
+	case 403:
+		return "denied";
+	case 404:
+		return "not found";
+	case 405:
+		return "method not allowed";
+	case 416:
+		return "range not satisfiable";
+	case 429:
+		return "too many requests";
+	case 500:
+		return "internal server error";
+	case 502:
+		return "bad gateway";
+	case 503:
+		return "service unavailable";
+	case 504:
+		return "gateway timeout";
+	default:
+		return "unexpected status";
 	}
 }
 
@@ -55,7 +67,8 @@ static void registry_says(const char *body, char *out, size_t cap)
 	const char *code = json_string_value(json_object_get(e, "code"));
 	const char *msg = json_string_value(json_object_get(e, "message"));
 	if (code || msg)
-		snprintf(out, cap, "%s%s%s", code ? code : "", code && msg ? ": " : "", msg ? msg : "");
+		snprintf(out, cap, "%s%s%s", code ? code : "", code && msg ? ": " : "",
+			 msg ? msg : "");
 	json_decref(root);
 	for (char *p = out; *p; p++)
 		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
@@ -67,7 +80,9 @@ int registry_status_error(const struct registry *reg, const struct http_response
 {
 	char says[200];
 	registry_says(rs->errbody, says, sizeof(says));
-	int code = rs->status == 404 ? ENOENT : (rs->status == 401 || rs->status == 403) ? EACCES : EIO;
+	int code = rs->status == 404			      ? ENOENT
+		   : (rs->status == 401 || rs->status == 403) ? EACCES
+							      : EIO;
 	error_set(err, 0, "registry %s: %s: %ld %s%s%s%s", reg->host, what, rs->status,
 		  status_text(rs->status), says[0] ? " (" : "", says, says[0] ? ")" : "");
 	err->code = code;
@@ -110,18 +125,19 @@ static int redirect(const struct registry *reg, const char *from, const struct h
 		    int *hops, char **url, struct sb_error *err)
 {
 	if (!rs->location[0])
-		return registry_fail(err, EPROTO, "registry %s: %ld redirect without Location", reg->host,
-				 rs->status);
+		return registry_fail(err, EPROTO, "registry %s: %ld redirect without Location",
+				     reg->host, rs->status);
 	if (++*hops > REGISTRY_REDIRECTS)
 		return registry_fail(err, ELOOP, "registry %s: more than %d redirects", reg->host,
-				 REGISTRY_REDIRECTS);
+				     REGISTRY_REDIRECTS);
 	char o[600];
 	http_origin(rs->location, o, sizeof(o));
 	if (strncmp(o, "https://", 8) && strncmp(o, "http://", 7))
 		return registry_fail(err, EPROTO, "registry %s: redirect to a bad URL", reg->host);
 	if (!strncmp(from, "https://", 8) && !strncmp(o, "http://", 7))
-		return registry_fail(err, EPROTO, "registry %s: redirect from https to plain http refused",
-				 reg->host);
+		return registry_fail(err, EPROTO,
+				     "registry %s: redirect from https to plain http refused",
+				     reg->host);
 	char *next = strdup(rs->location);
 	if (!next)
 		return registry_fail(err, ENOMEM, "out of memory");
@@ -138,9 +154,13 @@ int registry_request(struct registry *reg, struct http_conn *c, const struct reg
 		return registry_fail(err, ENOMEM, "out of memory");
 	int attempt = 1, hops = 0, auths = 0;
 	for (;;) {
-		struct http_request rq = {.head = g->head, .url = url, .accept = g->accept,
-					  .max_body = g->max_body, .timeout_s = g->timeout_s,
-					  .sink = g->sink, .ctx = g->ctx};
+		struct http_request rq = {.head = g->head,
+					  .url = url,
+					  .accept = g->accept,
+					  .max_body = g->max_body,
+					  .timeout_s = g->timeout_s,
+					  .sink = g->sink,
+					  .ctx = g->ctx};
 		int r = g->before ? g->before(g->ctx, &rq.range_from, err) : 0;
 		cleanup_free char *auth = NULL;
 		bool home = same_origin(url, reg->origin);
@@ -153,7 +173,8 @@ int registry_request(struct registry *reg, struct http_conn *c, const struct reg
 		r = http_do(c, &rq, rs, err);
 		long wait;
 		if (r < 0) {
-			if (!http_retryable(r) || (wait = backoff_ms(reg, rs, attempt, false, err)) < 0)
+			if (!http_retryable(r) ||
+			    (wait = backoff_ms(reg, rs, attempt, false, err)) < 0)
 				return error_prefix(err, "registry %s", reg->host);
 			sleep_ms(wait);
 			attempt++;
@@ -161,8 +182,8 @@ int registry_request(struct registry *reg, struct http_conn *c, const struct reg
 		}
 		if (rs->status == 401 && home && rs->challenge[0]) {
 			if (++auths > 2)
-				return registry_status_error(reg, rs, "access denied after authenticating",
-							     err);
+				return registry_status_error(
+				    reg, rs, "access denied after authenticating", err);
 			if (auth)
 				auth_forget(reg);
 			if ((r = auth_answer(reg, c, rs->challenge, err)) < 0)
@@ -178,7 +199,8 @@ int registry_request(struct registry *reg, struct http_conn *c, const struct reg
 			if ((wait = backoff_ms(reg, rs, attempt, true, err)) < 0)
 				return err->msg[0] && strstr(err->msg, "more than we wait")
 					   ? -EAGAIN
-					   : registry_status_error(reg, rs, "gave up after retries", err);
+					   : registry_status_error(reg, rs, "gave up after retries",
+								   err);
 			sleep_ms(wait);
 			attempt++;
 			continue;
@@ -194,8 +216,11 @@ static int ping(struct registry *reg, struct http_conn *c, struct sb_error *err)
 	if (!rs)
 		return registry_fail(err, ENOMEM, "out of memory");
 	cleanup_free char *url = NULL;
-	int r = asprintf(&url, "%s/v2/", reg->base) < 0 ? registry_fail(err, ENOMEM, "out of memory") : 0;
-	struct http_request rq = {.url = url, .max_body = PING_MAX, .timeout_s = REGISTRY_DOC_TIMEOUT};
+	int r = asprintf(&url, "%s/v2/", reg->base) < 0
+		    ? registry_fail(err, ENOMEM, "out of memory")
+		    : 0;
+	struct http_request rq = {
+	    .url = url, .max_body = PING_MAX, .timeout_s = REGISTRY_DOC_TIMEOUT};
 	for (int attempt = 1; r == 0; attempt++) {
 		r = http_do(c, &rq, rs, err);
 		bool again = r < 0 ? http_retryable(r) : (rs->status == 429 || rs->status >= 500);
@@ -283,8 +308,9 @@ int registry_open(struct registry *reg, const struct registry_ref *ref,
 	reg->http = (struct http_opts){
 	    .tls_verify = o->tls_verify,
 	    .ca_file = o->ca_file ? o->ca_file : getenv("SSL_CERT_FILE"),
-	    .stall_timeout_s = o->stall_timeout_s ? o->stall_timeout_s
-						  : env_long("SANDBOX_REGISTRY_STALL_TIMEOUT", 30, 1, 3600),
+	    .stall_timeout_s = o->stall_timeout_s
+				   ? o->stall_timeout_s
+				   : env_long("SANDBOX_REGISTRY_STALL_TIMEOUT", 30, 1, 3600),
 	};
 	if (reg->http.ca_file && !*reg->http.ca_file)
 		reg->http.ca_file = NULL;
@@ -321,8 +347,10 @@ int registry_login_check(const char *domain, const struct registry_opts *o, stru
 		return r;
 	reg.scope[0] = '\0'; /* a login token is for no repository in particular */
 	struct http_response *rs = malloc(sizeof(*rs));
-	struct registry_get g = {.path = "/v2/", .max_body = PING_MAX, .timeout_s = REGISTRY_DOC_TIMEOUT};
-	r = rs ? registry_request(&reg, c, &g, rs, err) : registry_fail(err, ENOMEM, "out of memory");
+	struct registry_get g = {
+	    .path = "/v2/", .max_body = PING_MAX, .timeout_s = REGISTRY_DOC_TIMEOUT};
+	r = rs ? registry_request(&reg, c, &g, rs, err)
+	       : registry_fail(err, ENOMEM, "out of memory");
 	if (r == 0 && rs->status != 200)
 		r = registry_status_error(&reg, rs, "login refused", err);
 	free(rs);

@@ -18,7 +18,7 @@
 #include "http.h"
 #include "ref.h"
 
-#define REGISTRY_ATTEMPTS 5	    /* per request, for 429/5xx and cut connections */
+#define REGISTRY_ATTEMPTS 5 /* per request, for 429/5xx and cut connections */
 #define REGISTRY_REDIRECTS 5
 #define REGISTRY_RETRY_AFTER_MAX 60 /* seconds we wait when told to; more is an error */
 #define REGISTRY_TOKEN_MAX (1u << 20)
@@ -26,10 +26,10 @@
 
 struct registry_opts {
 	bool tls_verify;
-	const char *ca_file;	 /* NULL: $SSL_CERT_FILE if set, else the system store */
-	long stall_timeout_s;	 /* 0: 30 (SANDBOX_REGISTRY_STALL_TIMEOUT overrides) */
-	const char *mirror;	 /* for docker.io: "http(s)://host[:port]", tried first */
-	bool no_credentials;	 /* do not look in the credential files */
+	const char *ca_file;		/* NULL: $SSL_CERT_FILE if set, else the system store */
+	long stall_timeout_s;		/* 0: 30 (SANDBOX_REGISTRY_STALL_TIMEOUT overrides) */
+	const char *mirror;		/* for docker.io: "http(s)://host[:port]", tried first */
+	bool no_credentials;		/* do not look in the credential files */
 	const struct auth_creds *creds; /* these instead of the files' (sandbox login) */
 };
 

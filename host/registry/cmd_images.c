@@ -46,8 +46,9 @@ static void ago(const char *rfc3339, char *buf, size_t len)
 	static const struct {
 		double secs;
 		const char *unit;
-	} units[] = {{365.25 * 86400, "year"}, {30 * 86400, "month"}, {7 * 86400, "week"},
-		     {86400, "day"}, {3600, "hour"}, {60, "minute"}, {1, "second"}};
+	} units[] = {
+	    {365.25 * 86400, "year"}, {30 * 86400, "month"}, {7 * 86400, "week"}, {86400, "day"},
+	    {3600, "hour"},	      {60, "minute"},	     {1, "second"}};
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
 		long n = (long)(s / units[i].secs);
 		if (n >= 1 || i + 1 == sizeof(units) / sizeof(units[0])) {
@@ -65,7 +66,8 @@ static void split_name(const char *name, char *repo, size_t rlen, char *tag, siz
 	size_t end = colon ? (size_t)(colon - name) : at ? (size_t)(at - name) : strlen(name);
 	snprintf(repo, rlen, "%.*s", (int)end, name);
 	if (colon)
-		snprintf(tag, tlen, "%.*s", (int)((at ? at : name + strlen(name)) - colon - 1), colon + 1);
+		snprintf(tag, tlen, "%.*s", (int)((at ? at : name + strlen(name)) - colon - 1),
+			 colon + 1);
 	else
 		snprintf(tag, tlen, "<none>");
 }
@@ -96,7 +98,8 @@ int cmd_images(int argc, char **argv)
 	if (r < 0)
 		return cmd_fail(&err);
 	if (!quiet)
-		printf("%-40s %-16s %-19s %-10s %s\n", "REPOSITORY", "TAG", "DIGEST", "SIZE", "CREATED");
+		printf("%-40s %-16s %-19s %-10s %s\n", "REPOSITORY", "TAG", "DIGEST", "SIZE",
+		       "CREATED");
 	for (size_t i = 0; i < n; i++) {
 		char repo[STORE_NAME_MAX + 1], tag[REF_TAG_MAX + 1], size[32], when[48];
 		if (quiet) {

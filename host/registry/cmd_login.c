@@ -54,7 +54,8 @@ static int ask(const char *prompt, bool echo, char *buf, size_t len, struct sb_e
 {
 	FILE *tty = fopen("/dev/tty", "r+");
 	if (!tty)
-		return error_set(err, 0, "no terminal to ask for the %s (use -u and --password-stdin)",
+		return error_set(err, 0,
+				 "no terminal to ask for the %s (use -u and --password-stdin)",
 				 echo ? "user name" : "password");
 	struct termios old, t;
 	bool raw = !echo && tcgetattr(fileno(tty), &old) == 0;
@@ -110,18 +111,21 @@ int cmd_login(int argc, char **argv)
 			break;
 		case OPT_TLS:
 			if (strcmp(optarg, "false") && strcmp(optarg, "true"))
-				return error_set(&err, 0, "invalid --tls-verify `%s`", optarg), cmd_fail(&err);
+				return error_set(&err, 0, "invalid --tls-verify `%s`", optarg),
+				       cmd_fail(&err);
 			o.tls_verify = !strcmp(optarg, "true");
 			break;
 		case 'h':
 			return fputs(login_usage, stdout), 0;
 		default:
-			return error_set(&err, 0, "login: bad option `%s`", argv[optind - 1]), cmd_fail(&err);
+			return error_set(&err, 0, "login: bad option `%s`", argv[optind - 1]),
+			       cmd_fail(&err);
 		}
 	}
 	char domain[REF_NAME_MAX + 1], file[PATH_MAX], key[REF_NAME_MAX + 32];
 	if (optind + 1 < argc)
-		return error_set(&err, 0, "usage: sandbox login [-u USER] [--password-stdin] [REGISTRY]"),
+		return error_set(&err, 0,
+				 "usage: sandbox login [-u USER] [--password-stdin] [REGISTRY]"),
 		       cmd_fail(&err);
 	int r = registry_arg(optind < argc ? argv[optind] : NULL, domain, sizeof(domain), &err);
 	if (r == 0 && !creds.user[0])

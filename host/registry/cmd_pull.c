@@ -118,7 +118,7 @@ int cmd_pull(int argc, char **argv)
 		printf("Digest: sha256:%s\n", img.index_digest[0] ? img.index_digest : img.digest);
 		printf("Status: %s %s\n",
 		       had == 1 && !strcmp(before.digest, img.digest) ? "Image is up to date for"
-								       : "Downloaded image for",
+								      : "Downloaded image for",
 		       img.name);
 	}
 	printf("%s\n", img.name);

@@ -100,7 +100,10 @@ static size_t on_header(char *buf, size_t size, size_t nmemb, void *ud)
 		vn--;
 #define IS(h) (name == sizeof(h) - 1 && !strncasecmp(buf, h, name))
 	if (IS("content-type")) {
-		copy_value(rs->content_type, sizeof(rs->content_type), v, strcspn(v, ";") < vn ? strcspn(v, ";") : vn);
+		/* the header is not NUL-terminated: stay within vn */
+		const char *semi = memchr(v, ';', vn);
+		copy_value(rs->content_type, sizeof(rs->content_type), v,
+			   semi ? (size_t)(semi - v) : vn);
 		for (size_t i = strlen(rs->content_type); i && rs->content_type[i - 1] == ' '; i--)
 			rs->content_type[i - 1] = '\0';
 	} else if (IS("docker-content-digest")) {
@@ -122,7 +125,8 @@ static size_t on_header(char *buf, size_t size, size_t nmemb, void *ud)
 		char tmp[64];
 		copy_value(tmp, sizeof(tmp), v, vn);
 		unsigned long long a, b;
-		rs->range_start = sscanf(tmp, "bytes %llu-%llu", &a, &b) == 2 && a <= b ? (int64_t)a : -1;
+		rs->range_start =
+		    sscanf(tmp, "bytes %llu-%llu", &a, &b) == 2 && a <= b ? (int64_t)a : -1;
 	}
 #undef IS
 	return len;

@@ -16,7 +16,7 @@
 
 struct http_opts {
 	bool tls_verify;
-	const char *ca_file;   /* extra trust: a PEM bundle (NULL: the system store) */
+	const char *ca_file;	/* extra trust: a PEM bundle (NULL: the system store) */
 	long connect_timeout_s; /* 0: 30 */
 	long stall_timeout_s;	/* fail a transfer under 1 KiB/s for this long; 0: 30 */
 };
@@ -24,14 +24,14 @@ struct http_opts {
 struct http_response {
 	long status;
 	char content_type[128];
-	char docker_digest[80];		     /* Docker-Content-Digest */
-	char challenge[CHALLENGE_MAX + 1];   /* WWW-Authenticate (several joined by ", ") */
-	char location[HTTP_URL_MAX];	     /* absolute target of a 3xx */
-	long retry_after;		     /* seconds, -1 when absent */
-	int64_t content_length;		     /* -1 when unknown */
-	int64_t range_start;		     /* 206: first byte of Content-Range, else -1 */
-	char errbody[HTTP_ERRBODY_MAX + 1];  /* the start of a non-2xx body, NUL-terminated */
-	uint64_t body_bytes;		     /* 2xx body bytes handed to the sink */
+	char docker_digest[80];		    /* Docker-Content-Digest */
+	char challenge[CHALLENGE_MAX + 1];  /* WWW-Authenticate (several joined by ", ") */
+	char location[HTTP_URL_MAX];	    /* absolute target of a 3xx */
+	long retry_after;		    /* seconds, -1 when absent */
+	int64_t content_length;		    /* -1 when unknown */
+	int64_t range_start;		    /* 206: first byte of Content-Range, else -1 */
+	char errbody[HTTP_ERRBODY_MAX + 1]; /* the start of a non-2xx body, NUL-terminated */
+	uint64_t body_bytes;		    /* 2xx body bytes handed to the sink */
 };
 
 /* Takes 2xx body bytes; returns 0, or a negative errno with err filled to

@@ -43,9 +43,11 @@ int platform_parse(const char *s, struct platform *p, struct sb_error *err)
 	memset(p, 0, sizeof(*p));
 	const char *a = strchr(s, '/'), *v = a ? strchr(a + 1, '/') : NULL;
 	size_t on = a ? (size_t)(a - s) : 0, an = a ? (v ? (size_t)(v - a - 1) : strlen(a + 1)) : 0;
-	if (!a || !word_ok(s, on) || !word_ok(a + 1, an) || (v && (!word_ok(v + 1, strlen(v + 1)) ||
-								   strchr(v + 1, '/'))))
-		return registry_fail(err, EINVAL, "invalid --platform `%.64s` (want os/arch[/variant], e.g. linux/amd64)", s);
+	if (!a || !word_ok(s, on) || !word_ok(a + 1, an) ||
+	    (v && (!word_ok(v + 1, strlen(v + 1)) || strchr(v + 1, '/'))))
+		return registry_fail(
+		    err, EINVAL,
+		    "invalid --platform `%.64s` (want os/arch[/variant], e.g. linux/amd64)", s);
 	memcpy(p->os, s, on);
 	char arch[32] = {0};
 	memcpy(arch, a + 1, an);
@@ -69,8 +71,8 @@ static enum manifest_kind type_kind(const char *t)
 	return 0;
 }
 
-int manifest_kind(const char *content_type, const char *json, size_t len,
-		  enum manifest_kind *kind, char media_type[MANIFEST_MT_MAX], struct sb_error *err)
+int manifest_kind(const char *content_type, const char *json, size_t len, enum manifest_kind *kind,
+		  char media_type[MANIFEST_MT_MAX], struct sb_error *err)
 {
 	json_error_t jerr;
 	json_t *root = json_loadb(json, len, 0, &jerr);
@@ -82,16 +84,22 @@ int manifest_kind(const char *content_type, const char *json, size_t len,
 	const char *type = type_kind(content_type) ? content_type : type_kind(field) ? field : NULL;
 	int r = 0;
 	if (!type && json_integer_value(json_object_get(root, "schemaVersion")) == 1)
-		r = registry_fail(err, ENOTSUP, "docker schema 1 manifest: not supported (push the image again with a current tool)");
+		r = registry_fail(err, ENOTSUP,
+				  "docker schema 1 manifest: not supported (push the image again "
+				  "with a current tool)");
 	else if (!type && !field && json_is_array(json_object_get(root, "manifests")))
 		type = MT_OCI_INDEX;
 	else if (!type && !field && json_is_object(json_object_get(root, "config")))
 		type = MT_OCI_MANIFEST;
 	if (r == 0 && !type)
 		r = registry_fail(err, ENOTSUP, "unsupported manifest type `%.100s`",
-			      field ? field : content_type && *content_type ? content_type : "(none)");
+				  field				  ? field
+				  : content_type && *content_type ? content_type
+								  : "(none)");
 	if (r == 0 && field && type_kind(field) && type_kind(field) != type_kind(type))
-		r = registry_fail(err, EBADMSG, "manifest says it is `%.100s` but was served as `%.100s`", field, type);
+		r = registry_fail(err, EBADMSG,
+				  "manifest says it is `%.100s` but was served as `%.100s`", field,
+				  type);
 	if (r == 0) {
 		*kind = type_kind(type);
 		snprintf(media_type, MANIFEST_MT_MAX, "%s", type);
@@ -154,7 +162,8 @@ int manifest_index_pick(const char *json, size_t len, const struct platform *p,
 	if (!json_is_array(arr))
 		r = registry_fail(err, EBADMSG, "index has no manifests array");
 	else if (json_array_size(arr) > INDEX_MAX_ENTRIES)
-		r = registry_fail(err, E2BIG, "index lists more than %d manifests", INDEX_MAX_ENTRIES);
+		r = registry_fail(err, E2BIG, "index lists more than %d manifests",
+				  INDEX_MAX_ENTRIES);
 	json_t *best = NULL, *m;
 	int best_score = 0;
 	char seen[400] = "";
@@ -174,8 +183,9 @@ int manifest_index_pick(const char *json, size_t len, const struct platform *p,
 			}
 		}
 	if (r == 0 && !best)
-		r = registry_fail(err, ENOENT, "no %s/%s%s%s image in the index (platforms: %s)", p->os,
-			      p->arch, p->variant[0] ? "/" : "", p->variant, seen[0] ? seen : "none");
+		r = registry_fail(err, ENOENT, "no %s/%s%s%s image in the index (platforms: %s)",
+				  p->os, p->arch, p->variant[0] ? "/" : "", p->variant,
+				  seen[0] ? seen : "none");
 	if (r == 0)
 		r = desc_fill(best, out, err);
 	if (r == 0 && type_kind(out->media_type) == MANIFEST_INDEX)
@@ -193,17 +203,18 @@ void manifest_image_free(struct oci_image *img)
 	img->src.fd = -1;
 }
 
-int manifest_image_parse(const char *json, size_t len, struct oci_image *img,
-			 struct sb_error *err)
+int manifest_image_parse(const char *json, size_t len, struct oci_image *img, struct sb_error *err)
 {
 	memset(img, 0, sizeof(*img));
 	img->src.fd = -1;
 	json_t *root = json_loadb(json, len, 0, NULL);
-	const char *cmt = json_string_value(json_object_get(json_object_get(root, "config"), "mediaType"));
+	const char *cmt =
+	    json_string_value(json_object_get(json_object_get(root, "config"), "mediaType"));
 	int r = 0;
 	if (cmt && strcmp(cmt, "application/vnd.oci.image.config.v1+json") &&
 	    strcmp(cmt, "application/vnd.docker.container.image.v1+json"))
-		r = registry_fail(err, ENOTSUP, "not a container image (config media type `%.100s`)", cmt);
+		r = registry_fail(err, ENOTSUP,
+				  "not a container image (config media type `%.100s`)", cmt);
 	json_decref(root);
 	if (r == 0)
 		r = oci_manifest_parse(json, len, img, err);

@@ -16,7 +16,8 @@
 #define MT_DOCKER_LIST "application/vnd.docker.distribution.manifest.list.v2+json"
 #define MT_DOCKER_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
 /* Every type we take: some registries answer 404 when the stored one is missing. */
-#define MANIFEST_ACCEPT MT_OCI_INDEX ", " MT_OCI_MANIFEST ", " MT_DOCKER_LIST ", " MT_DOCKER_MANIFEST
+#define MANIFEST_ACCEPT                                                                            \
+	MT_OCI_INDEX ", " MT_OCI_MANIFEST ", " MT_DOCKER_LIST ", " MT_DOCKER_MANIFEST
 #define MANIFEST_MT_MAX 128
 
 enum manifest_kind { MANIFEST_IMAGE = 1, MANIFEST_INDEX };
@@ -39,8 +40,8 @@ void platform_default(struct platform *p); /* linux/amd64 */
 /* What a manifest document is: its Content-Type when that is one of the
  * four, else its mediaType field, else its shape. media_type gets the type to
  * record. Docker schema 1 and other types (artifacts, ...) are errors. */
-int manifest_kind(const char *content_type, const char *json, size_t len,
-		  enum manifest_kind *kind, char media_type[MANIFEST_MT_MAX], struct sb_error *err);
+int manifest_kind(const char *content_type, const char *json, size_t len, enum manifest_kind *kind,
+		  char media_type[MANIFEST_MT_MAX], struct sb_error *err);
 
 /* The manifest for platform p in an index (attestation entries, platform
  * unknown/unknown, skipped). The error lists the platforms there are. */
@@ -49,8 +50,7 @@ int manifest_index_pick(const char *json, size_t len, const struct platform *p,
 
 /* An image manifest's config (which must be an image config) and layers,
  * into img (rootfs's oci_manifest_parse; free with manifest_image_free). */
-int manifest_image_parse(const char *json, size_t len, struct oci_image *img,
-			 struct sb_error *err);
+int manifest_image_parse(const char *json, size_t len, struct oci_image *img, struct sb_error *err);
 /* What manifest_image_parse (and oci_config_parse) filled in; img has no source. */
 void manifest_image_free(struct oci_image *img);
 

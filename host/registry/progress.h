@@ -9,7 +9,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum progress_state { PROGRESS_WAITING, PROGRESS_ACTIVE, PROGRESS_DONE, PROGRESS_HAD, PROGRESS_FAILED };
+enum progress_state {
+	PROGRESS_WAITING,
+	PROGRESS_ACTIVE,
+	PROGRESS_DONE,
+	PROGRESS_HAD,
+	PROGRESS_FAILED
+};
 
 struct progress_slot {
 	char label[16];

@@ -48,8 +48,10 @@ static int doc_accept(struct registry *reg, struct store *s, const char *want_he
 	if (r < 0)
 		return r;
 	if (want_hex && strcmp(want_hex, d->hex))
-		return registry_fail(err, EBADMSG, "registry %s: manifest sha256:%s has the wrong digest (sha256:%s)",
-				 reg->host, want_hex, d->hex);
+		return registry_fail(
+		    err, EBADMSG,
+		    "registry %s: manifest sha256:%s has the wrong digest (sha256:%s)", reg->host,
+		    want_hex, d->hex);
 	if ((r = manifest_kind(content_type, d->json, d->len, &d->kind, d->media_type, err)) < 0)
 		return error_prefix(err, "registry %s", reg->host);
 	return store_blob_put(s, d->hex, d->json, d->len, err);
@@ -58,7 +60,8 @@ static int doc_accept(struct registry *reg, struct store *s, const char *want_he
 /* GET a manifest by tag or digest; want_hex (or the Docker-Content-Digest
  * header) must match its bytes. */
 static int manifest_get(struct registry *reg, struct http_conn *c, struct store *s,
-			const char *object, const char *want_hex, struct doc *d, struct sb_error *err)
+			const char *object, const char *want_hex, struct doc *d,
+			struct sb_error *err)
 {
 	char path[REF_NAME_MAX + REF_DIGEST_LEN + 32];
 	snprintf(path, sizeof(path), "/v2/%s/manifests/%s", reg->ref.path, object);
@@ -66,21 +69,26 @@ static int manifest_get(struct registry *reg, struct http_conn *c, struct store 
 	struct http_response *rs = malloc(sizeof(*rs));
 	if (!rs)
 		return registry_fail(err, ENOMEM, "out of memory");
-	struct registry_get g = {.path = path, .accept = MANIFEST_ACCEPT,
-				 .max_body = OCI_MAX_MANIFEST_JSON, .timeout_s = REGISTRY_DOC_TIMEOUT,
-				 .sink = http_membuf_sink, .ctx = &body};
+	struct registry_get g = {.path = path,
+				 .accept = MANIFEST_ACCEPT,
+				 .max_body = OCI_MAX_MANIFEST_JSON,
+				 .timeout_s = REGISTRY_DOC_TIMEOUT,
+				 .sink = http_membuf_sink,
+				 .ctx = &body};
 	int r = registry_request(reg, c, &g, rs, err);
 	char what[REF_NAME_MAX + 100];
 	snprintf(what, sizeof(what), "manifest %s:%.80s", reg->ref.path, object);
 	if (r == -EFBIG)
-		r = registry_fail(err, EFBIG, "registry %s: %s is larger than %u bytes", reg->host, what,
-			      OCI_MAX_MANIFEST_JSON);
+		r = registry_fail(err, EFBIG, "registry %s: %s is larger than %u bytes", reg->host,
+				  what, OCI_MAX_MANIFEST_JSON);
 	else if (r == 0 && rs->status != 200)
 		r = registry_status_error(reg, rs, what, err);
 	char header_hex[DIGEST_HEX_LEN + 1];
 	if (r == 0 && !want_hex && rs->docker_digest[0]) {
 		if (digest_parse(rs->docker_digest, header_hex, NULL) < 0)
-			r = registry_fail(err, EBADMSG, "registry %s: %s: bad Docker-Content-Digest", reg->host, what);
+			r = registry_fail(err, EBADMSG,
+					  "registry %s: %s: bad Docker-Content-Digest", reg->host,
+					  what);
 		want_hex = header_hex;
 	}
 	if (r == 0) {
@@ -119,8 +127,11 @@ static int manifest_head(struct registry *reg, struct http_conn *c, const char *
 	struct http_response *rs = malloc(sizeof(*rs));
 	if (!rs)
 		return registry_fail(err, ENOMEM, "out of memory");
-	struct registry_get g = {.head = true, .path = path, .accept = MANIFEST_ACCEPT,
-				 .max_body = 0, .timeout_s = REGISTRY_DOC_TIMEOUT};
+	struct registry_get g = {.head = true,
+				 .path = path,
+				 .accept = MANIFEST_ACCEPT,
+				 .max_body = 0,
+				 .timeout_s = REGISTRY_DOC_TIMEOUT};
 	int r = registry_request(reg, c, &g, rs, err);
 	hex[0] = '\0';
 	if (r == 0 && rs->status == 404) {
@@ -135,8 +146,8 @@ static int manifest_head(struct registry *reg, struct http_conn *c, const char *
 }
 
 /* The top document: by digest, or by tag (HEAD first, the store if it has it). */
-static int top_manifest(struct registry *reg, struct http_conn *c, struct store *s,
-			struct doc *d, struct sb_error *err)
+static int top_manifest(struct registry *reg, struct http_conn *c, struct store *s, struct doc *d,
+			struct sb_error *err)
 {
 	const struct registry_ref *ref = &reg->ref;
 	char hex[DIGEST_HEX_LEN + 1];
@@ -169,11 +180,14 @@ static int platform_manifest(struct registry *reg, struct http_conn *c, struct s
 		r = manifest_get(reg, c, s, object, m.digest, out, err);
 	}
 	if (r >= 0 && out->len != m.size)
-		r = registry_fail(err, EBADMSG, "registry %s: manifest sha256:%.12s is %zu bytes, the index says %llu",
-			      reg->host, m.digest, out->len, (unsigned long long)m.size);
+		r = registry_fail(
+		    err, EBADMSG,
+		    "registry %s: manifest sha256:%.12s is %zu bytes, the index says %llu",
+		    reg->host, m.digest, out->len, (unsigned long long)m.size);
 	if (r >= 0 && out->kind != MANIFEST_IMAGE)
-		r = registry_fail(err, EBADMSG, "registry %s: index entry sha256:%.12s is not an image manifest",
-			      reg->host, m.digest);
+		r = registry_fail(err, EBADMSG,
+				  "registry %s: index entry sha256:%.12s is not an image manifest",
+				  reg->host, m.digest);
 	return r < 0 ? r : 0;
 }
 
@@ -218,8 +232,12 @@ static void *layer_worker(void *arg)
 		const struct oci_layer *l = &L->img->layers[i];
 		struct slot_ctx sc = {L->pr, i};
 		progress_set(L->pr, i, PROGRESS_ACTIVE);
-		r = blob_fetch(L->reg, c, L->s, l->blob.digest, l->blob.size, on_progress, &sc, &err);
-		progress_set(L->pr, i, r == 1 ? PROGRESS_HAD : r == 0 ? PROGRESS_DONE : PROGRESS_FAILED);
+		r = blob_fetch(L->reg, c, L->s, l->blob.digest, l->blob.size, on_progress, &sc,
+			       &err);
+		progress_set(L->pr, i,
+			     r == 1   ? PROGRESS_HAD
+			     : r == 0 ? PROGRESS_DONE
+				      : PROGRESS_FAILED);
 		if (r > 0)
 			r = 0;
 		if (r < 0)
@@ -243,7 +261,8 @@ static int fetch_layers(struct registry *reg, struct store *s, const struct oci_
 	if (progress_init(&pr, img->nlayers, o->progress && isatty(2)) < 0)
 		return registry_fail(err, ENOMEM, "out of memory");
 	for (size_t i = 0; i < img->nlayers; i++) {
-		snprintf(pr.slot[i].label, sizeof(pr.slot[i].label), "%.12s", img->layers[i].blob.digest);
+		snprintf(pr.slot[i].label, sizeof(pr.slot[i].label), "%.12s",
+			 img->layers[i].blob.digest);
 		pr.slot[i].total = img->layers[i].blob.size;
 	}
 	struct layers L = {.reg = reg, .s = s, .img = img, .pr = &pr};
@@ -302,11 +321,12 @@ static int config_check(struct registry *reg, const char *json, size_t len,
 		r = registry_fail(err, EBADMSG, "image config is not a JSON object");
 	else if (!json_is_array(ids) || json_array_size(ids) != img->nlayers)
 		r = registry_fail(err, EBADMSG, "image config lists %zu diff_ids for %zu layers",
-			      json_array_size(ids), img->nlayers);
+				  json_array_size(ids), img->nlayers);
 	if (r == 0 && created)
 		snprintf(out->created, sizeof(out->created), "%.39s", created);
-	snprintf(out->platform, sizeof(out->platform), "%.31s/%.31s%s%.31s", os ? os : o->platform.os,
-		 arch ? arch : o->platform.arch, variant ? "/" : "", variant ? variant : "");
+	snprintf(out->platform, sizeof(out->platform), "%.31s/%.31s%s%.31s",
+		 os ? os : o->platform.os, arch ? arch : o->platform.arch, variant ? "/" : "",
+		 variant ? variant : "");
 	json_decref(root);
 	/* linux/amd64 (what we run): held to the packer's rules right away */
 	if (r == 0 && !strcmp(o->platform.os, "linux") && !strcmp(o->platform.arch, "amd64"))
@@ -336,9 +356,9 @@ static int pull_locked(struct store *s, struct registry *reg, struct http_conn *
 	for (size_t i = 0; r == 0 && i < img.nlayers; i++)
 		total += img.layers[i].blob.size;
 	if (r == 0 && total > PULL_MAX_BYTES)
-		r = registry_fail(err, EFBIG, "registry %s: %s: layers of %llu bytes, more than %llu",
-				  reg->host, reg->ref.path, (unsigned long long)total,
-				  (unsigned long long)PULL_MAX_BYTES);
+		r = registry_fail(
+		    err, EFBIG, "registry %s: %s: layers of %llu bytes, more than %llu", reg->host,
+		    reg->ref.path, (unsigned long long)total, (unsigned long long)PULL_MAX_BYTES);
 	if (r == 0)
 		r = blob_fetch_small(reg, c, s, img.config.digest, img.config.size,
 				     OCI_MAX_CONFIG_JSON, &config, err);

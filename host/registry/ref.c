@@ -129,12 +129,15 @@ static int digest_check(const char *in, const char *d, struct sb_error *err)
 				n = 0;
 		if (n == 64)
 			return 0;
-		return error_set(err, 0, "invalid reference `%s`: a sha256 digest is 64 lowercase hex digits", in);
+		return error_set(
+		    err, 0, "invalid reference `%s`: a sha256 digest is 64 lowercase hex digits",
+		    in);
 	}
 	const char *colon = strchr(d, ':');
 	if (colon && colon > d && colon[1])
-		return error_set(err, 0, "invalid reference `%s`: unsupported digest algorithm `%.*s`",
-				 in, (int)(colon - d > 32 ? 32 : colon - d), d);
+		return error_set(err, 0,
+				 "invalid reference `%s`: unsupported digest algorithm `%.*s`", in,
+				 (int)(colon - d > 32 ? 32 : colon - d), d);
 	return error_set(err, 0, "invalid reference `%s`: bad digest `%s`", in, d);
 }
 
@@ -180,19 +183,23 @@ static int fill_name(const char *in, const char *name, struct registry_ref *out,
 	split_domain(name, &dom, &dlen, &path);
 	bool hub = dlen == strlen(REF_DOCKER_HUB) && !strncmp(dom, REF_DOCKER_HUB, dlen);
 	int n = snprintf(out->domain, sizeof(out->domain), "%.*s", (int)dlen, dom);
-	int m = snprintf(out->path, sizeof(out->path), "%s%s", hub && !strchr(path, '/') ? "library/" : "",
-			 path);
+	int m = snprintf(out->path, sizeof(out->path), "%s%s",
+			 hub && !strchr(path, '/') ? "library/" : "", path);
 	if (n < 0 || m < 0 || (size_t)n + 1 + (size_t)m > REF_NAME_MAX)
-		return error_set(err, 0, "invalid reference `%s`: repository name longer than %d bytes", in,
+		return error_set(err, 0,
+				 "invalid reference `%s`: repository name longer than %d bytes", in,
 				 REF_NAME_MAX);
 	if (!domain_ok(out->domain))
-		return error_set(err, 0, "invalid reference `%s`: bad registry host `%s`", in, out->domain);
+		return error_set(err, 0, "invalid reference `%s`: bad registry host `%s`", in,
+				 out->domain);
 	for (const char *p = out->path; *p; p++)
 		if (*p >= 'A' && *p <= 'Z')
-			return error_set(err, 0, "invalid reference `%s`: repository name must be lowercase",
-					 in);
+			return error_set(
+			    err, 0, "invalid reference `%s`: repository name must be lowercase",
+			    in);
 	if (!path_ok(out->path))
-		return error_set(err, 0, "invalid reference `%s`: bad repository name `%s`", in, out->path);
+		return error_set(err, 0, "invalid reference `%s`: bad repository name `%s`", in,
+				 out->path);
 	return 0;
 }
 
@@ -208,8 +215,9 @@ int registry_ref_parse(const char *s, struct registry_ref *out, struct sb_error 
 	if (len > REF_INPUT_MAX)
 		return error_set(err, 0, "invalid reference: longer than %d bytes", REF_INPUT_MAX);
 	if (is_hex64(s))
-		return error_set(err, 0, "invalid reference `%s`: a name cannot be 64 hex digits (an image ID)",
-				 in);
+		return error_set(
+		    err, 0, "invalid reference `%s`: a name cannot be 64 hex digits (an image ID)",
+		    in);
 	char buf[REF_INPUT_MAX + 1];
 	memcpy(buf, s, len + 1);
 	char *at = strchr(buf, '@');
@@ -239,8 +247,8 @@ int registry_ref_parse(const char *s, struct registry_ref *out, struct sb_error 
 
 int registry_ref_format(const struct registry_ref *r, char *buf, size_t len)
 {
-	int n = snprintf(buf, len, "%s/%s%s%s%s%s", r->domain, r->path, r->tag[0] ? ":" : "", r->tag,
-			 r->digest[0] ? "@" : "", r->digest);
+	int n = snprintf(buf, len, "%s/%s%s%s%s%s", r->domain, r->path, r->tag[0] ? ":" : "",
+			 r->tag, r->digest[0] ? "@" : "", r->digest);
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : n;
 }
 
@@ -291,8 +299,8 @@ const char *registry_ref_object(const struct registry_ref *r)
 
 bool registry_ref_is_local(const char *arg, bool (*exists)(const char *path))
 {
-	static const char *const local[] = {"oci:", "oci-archive:", "docker-archive:",
-					    "docker-daemon:", "/", "./", "../", "~"};
+	static const char *const local[] = {
+	    "oci:", "oci-archive:", "docker-archive:", "docker-daemon:", "/", "./", "../", "~"};
 	if (!strncmp(arg, "docker://", 9))
 		return false;
 	for (size_t i = 0; i < sizeof(local) / sizeof(local[0]); i++)

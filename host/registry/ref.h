@@ -10,9 +10,9 @@
 
 #include "error.h"
 
-#define REF_NAME_MAX 255   /* docker: domain + "/" + path */
-#define REF_TAG_MAX 128	   /* docker: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127} */
-#define REF_DIGEST_LEN 71  /* "sha256:" + 64 hex */
+#define REF_NAME_MAX 255  /* docker: domain + "/" + path */
+#define REF_TAG_MAX 128	  /* docker: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127} */
+#define REF_DIGEST_LEN 71 /* "sha256:" + 64 hex */
 #define REF_DOCKER_HUB "docker.io"
 #define REF_DOCKER_HUB_HOST "registry-1.docker.io"
 

@@ -46,7 +46,8 @@ int registry_resolve(const char *arg, enum pull_policy policy, bool quiet, char 
 		return r;
 	char cache[PATH_MAX];
 	struct store s;
-	if ((r = paths_cache_dir(cache, sizeof(cache), err)) < 0 || (r = store_open(&s, cache, err)) < 0)
+	if ((r = paths_cache_dir(cache, sizeof(cache), err)) < 0 ||
+	    (r = store_open(&s, cache, err)) < 0)
 		return r;
 	struct store_image img;
 	if (registry_ref_format(&ref, img.name, sizeof(img.name)) < 0)
@@ -55,7 +56,8 @@ int registry_resolve(const char *arg, enum pull_policy policy, bool quiet, char 
 	if (have < 0)
 		r = have;
 	else if (!have && policy == PULL_NEVER)
-		r = error_set(err, 0, "image %s is not in the store and --pull is never (sandbox pull %s)",
+		r = error_set(err, 0,
+			      "image %s is not in the store and --pull is never (sandbox pull %s)",
 			      img.name, arg);
 	else if (!have) {
 		struct pull_opts o;

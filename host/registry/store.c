@@ -181,7 +181,8 @@ int store_blob_read(const struct store *s, const char *hex, size_t max, char **o
 	if (fd < 0 || fstat(fd, &st) < 0)
 		return error_set(err, errno, "blob sha256:%s", hex);
 	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > max)
-		return registry_fail(err, EFBIG, "blob sha256:%s: not a file of at most %zu bytes", hex, max);
+		return registry_fail(err, EFBIG, "blob sha256:%s: not a file of at most %zu bytes",
+				     hex, max);
 	cleanup_free char *buf = malloc((size_t)st.st_size + 1);
 	if (!buf)
 		return registry_fail(err, ENOMEM, "out of memory");
@@ -200,8 +201,9 @@ int store_blob_read(const struct store *s, const char *hex, size_t max, char **o
 	if (r < 0)
 		return r;
 	if (strcmp(got, hex))
-		return registry_fail(err, EBADMSG, "blob sha256:%s in the store is damaged (its digest is sha256:%s)",
-				 hex, got);
+		return registry_fail(
+		    err, EBADMSG,
+		    "blob sha256:%s in the store is damaged (its digest is sha256:%s)", hex, got);
 	*out = steal_ptr(buf);
 	*len = n;
 	return 0;
@@ -209,8 +211,9 @@ int store_blob_read(const struct store *s, const char *hex, size_t max, char **o
 
 int store_image_ref(const struct store *s, const char *hex, char **out, struct sb_error *err)
 {
-	return asprintf(out, "oci:%s:sha256-%s", s->dir, hex) < 0 ? registry_fail(err, ENOMEM, "out of memory")
-								    : 0;
+	return asprintf(out, "oci:%s:sha256-%s", s->dir, hex) < 0
+		   ? registry_fail(err, ENOMEM, "out of memory")
+		   : 0;
 }
 
 void store_fsync_dir(const struct store *s)

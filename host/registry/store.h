@@ -33,15 +33,15 @@ struct store {
 };
 
 struct store_image {
-	char name[STORE_NAME_MAX + 1];		  /* full reference */
-	char digest[DIGEST_HEX_LEN + 1];	  /* the image manifest */
-	char media_type[128];			  /* of the manifest */
+	char name[STORE_NAME_MAX + 1];	 /* full reference */
+	char digest[DIGEST_HEX_LEN + 1]; /* the image manifest */
+	char media_type[128];		 /* of the manifest */
 	uint64_t manifest_size;
-	char index_digest[DIGEST_HEX_LEN + 1];	  /* the index it was picked from, or "" */
-	char platform[100];			  /* "linux/amd64" */
-	uint64_t size;				  /* manifest + config + layers, compressed */
-	char created[40];			  /* the config's, RFC 3339, or "" */
-	int64_t pulled;				  /* seconds since the epoch */
+	char index_digest[DIGEST_HEX_LEN + 1]; /* the index it was picked from, or "" */
+	char platform[100];		       /* "linux/amd64" */
+	uint64_t size;			       /* manifest + config + layers, compressed */
+	char created[40];		       /* the config's, RFC 3339, or "" */
+	int64_t pulled;			       /* seconds since the epoch */
 };
 
 /* Open (creating) <cache_dir>/registry. */

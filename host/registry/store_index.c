@@ -146,7 +146,8 @@ static json_t *entry_new(const struct store_image *img)
 	json_t *ann = json_pack("{s:s,s:s,s:s}", REF_NAME_KEY, img->name, "sandbox.size", size,
 				"sandbox.pulled", pulled);
 	if (img->created[0])
-		json_object_set_new(ann, "org.opencontainers.image.created", json_string(img->created));
+		json_object_set_new(ann, "org.opencontainers.image.created",
+				    json_string(img->created));
 	if (img->index_digest[0])
 		json_object_set_new(ann, "sandbox.index", json_string(index));
 	json_t *e = json_pack("{s:s,s:s,s:I,s:o}", "mediaType", img->media_type, "digest", digest,

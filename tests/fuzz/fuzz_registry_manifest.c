@@ -31,7 +31,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	platform_default(&p);
 	if (manifest_index_pick(json, size, &p, &d, &err) == 0)
 		check_hex(d.digest);
-	if (platform_parse("linux/arm/v7", &p, NULL) == 0 && manifest_index_pick(json, size, &p, &d, &err) == 0)
+	if (platform_parse("linux/arm/v7", &p, NULL) == 0 &&
+	    manifest_index_pick(json, size, &p, &d, &err) == 0)
 		check_hex(d.digest);
 	struct oci_image img;
 	if (manifest_image_parse(json, size, &img, &err) == 0) {
@@ -44,8 +45,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	manifest_image_free(&img);
 	struct auth_creds c;
-	if (authfile_lookup(json, size, "docker.io", "library/alpine", &c, &err) == 1 && !c.helper[0] &&
-	    !c.user[0])
+	if (authfile_lookup(json, size, "docker.io", "library/alpine", &c, &err) == 1 &&
+	    !c.helper[0] && !c.user[0])
 		abort();
 	authfile_lookup(json, size, "127.0.0.1:5000", "a/b", &c, &err);
 	return 0;

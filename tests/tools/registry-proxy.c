@@ -47,7 +47,8 @@
 
 static struct {
 	int upstream;
-	const char *port_file, *serve, *log, *bearer, *token_user, *token_body, *manifest, *manifest_type;
+	const char *port_file, *serve, *log, *bearer, *token_user, *token_body, *manifest,
+	    *manifest_type;
 	bool second, always_401, flip, redirect, endless, redirect_loop, slow;
 	long fail_429, cut_blob;
 	int port[2];
@@ -56,7 +57,7 @@ static struct {
 static struct shared {
 	long n429;
 	int cut_done;
-} *shared;
+} * shared;
 
 static void die(const char *what)
 {
@@ -112,8 +113,9 @@ static int read_request(int fd, struct request *rq)
 		buf[n] = '\0';
 		/* not HTTP (a TLS hello): answer 400 at once, as Go's server does */
 		if ((unsigned char)buf[0] < 'A' || (unsigned char)buf[0] > 'Z') {
-			static const char bad[] = "HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP "
-						  "request to an HTTPS server.\n";
+			static const char bad[] =
+			    "HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP "
+			    "request to an HTTPS server.\n";
 			write_all(fd, bad, sizeof(bad) - 1);
 			return -1;
 		}
@@ -145,10 +147,10 @@ static void log_request(int which, const struct request *rq)
 {
 	if (!opt.log)
 		return;
-	const char *auth = !rq->auth[0]			       ? "none"
-			   : !strncmp(rq->auth, "Basic ", 6)   ? "basic"
+	const char *auth = !rq->auth[0]			      ? "none"
+			   : !strncmp(rq->auth, "Basic ", 6)  ? "basic"
 			   : !strncmp(rq->auth, "Bearer ", 7) ? "bearer"
-							       : "other";
+							      : "other";
 	char line[4400];
 	int n = snprintf(line, sizeof(line), "%d %s %s auth=%s range=%s\n", which, rq->method,
 			 rq->path, auth, rq->range[0] ? rq->range : "-");
@@ -163,8 +165,8 @@ static void respond(int fd, const char *status, const char *headers, const char 
 {
 	char head[8192];
 	int n = snprintf(head, sizeof(head),
-			 "HTTP/1.1 %s\r\n%sContent-Length: %zu\r\nConnection: close\r\n\r\n", status,
-			 headers, strlen(body));
+			 "HTTP/1.1 %s\r\n%sContent-Length: %zu\r\nConnection: close\r\n\r\n",
+			 status, headers, strlen(body));
 	write_all(fd, head, (size_t)n);
 	write_all(fd, body, strlen(body));
 }
@@ -178,18 +180,22 @@ static void challenge(int fd, const struct request *rq)
 	if (cut)
 		snprintf(repo, sizeof(repo), "%.*s", (int)(cut - v2), v2);
 	snprintf(h, sizeof(h),
-		 "WWW-Authenticate: Bearer realm=\"http://127.0.0.1:%d/token\",service=\"test\"%s%s%s\r\n"
+		 "WWW-Authenticate: Bearer "
+		 "realm=\"http://127.0.0.1:%d/token\",service=\"test\"%s%s%s\r\n"
 		 "Content-Type: application/json\r\n",
-		 opt.port[0], repo[0] ? ",scope=\"repository:" : "", repo, repo[0] ? ":pull\"" : "");
-	respond(fd, "401 Unauthorized", h,
-		"{\"errors\":[{\"code\":\"UNAUTHORIZED\",\"message\":\"authentication required\"}]}");
+		 opt.port[0], repo[0] ? ",scope=\"repository:" : "", repo,
+		 repo[0] ? ":pull\"" : "");
+	respond(
+	    fd, "401 Unauthorized", h,
+	    "{\"errors\":[{\"code\":\"UNAUTHORIZED\",\"message\":\"authentication required\"}]}");
 }
 
 static void token(int fd, const struct request *rq)
 {
 	if (opt.token_user) {
 		/* the header a client with U:P sends: "Basic " base64(U:P) */
-		static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+		static const char b64[] =
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 		char want[512] = "Basic ";
 		size_t len = strlen(opt.token_user), o = 6;
 		const unsigned char *s = (const unsigned char *)opt.token_user;
@@ -226,7 +232,8 @@ static void serve_manifest(int fd, const struct request *rq)
 	int n = snprintf(head, sizeof(head),
 			 "HTTP/1.1 200 OK\r\nContent-Type: %s\r\nContent-Length: %lld\r\n"
 			 "Connection: close\r\n\r\n",
-			 opt.manifest_type ? opt.manifest_type : "application/vnd.oci.image.manifest.v1+json",
+			 opt.manifest_type ? opt.manifest_type
+					   : "application/vnd.oci.image.manifest.v1+json",
 			 (long long)st.st_size);
 	write_all(fd, head, (size_t)n);
 	if (strcmp(rq->method, "HEAD")) {
@@ -264,7 +271,8 @@ static void forward(int fd, const struct request *rq, bool blob)
 {
 	int up = connect_upstream();
 	char req[16384];
-	int n = snprintf(req, sizeof(req), "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n",
+	int n = snprintf(req, sizeof(req),
+			 "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n",
 			 rq->method, rq->path, opt.upstream);
 	if (rq->accept[0])
 		n += snprintf(req + n, sizeof(req) - (size_t)n, "Accept: %s\r\n", rq->accept);
@@ -313,7 +321,8 @@ static void forward(int fd, const struct request *rq, bool blob)
 		}
 		if (blob && opt.slow) {
 			for (size_t i = off; i < (size_t)k; i += 10) {
-				if (write_all(fd, buf + i, (size_t)k - i < 10 ? (size_t)k - i : 10) < 0)
+				if (write_all(fd, buf + i,
+					      (size_t)k - i < 10 ? (size_t)k - i : 10) < 0)
 					break;
 				usleep(100 * 1000);
 			}
@@ -381,12 +390,15 @@ static void send_blob(int fd, const struct request *rq, const char *repo, const 
 /* --serve: /v2/, manifests by tag (index.json's ref.name) or digest, blobs. */
 static void serve_layout(int fd, const struct request *rq, bool manifest, bool blob)
 {
-	const char *v2 = rq->path + 4, *mid = manifest ? strstr(v2, "/manifests/") : blob ? strstr(v2, "/blobs/") : NULL;
+	const char *v2 = rq->path + 4, *mid = manifest ? strstr(v2, "/manifests/")
+					      : blob   ? strstr(v2, "/blobs/")
+						       : NULL;
 	if (!strcmp(rq->path, "/v2/"))
 		return respond(fd, "200 OK", "Content-Type: application/json\r\n", "{}");
 	char repo[4096], ref[256], hex[80] = "", type[128] = "application/octet-stream";
 	const char *obj = mid ? strchr(mid + 1, '/') + 1 : NULL;
-	if (!mid || strstr(rq->path, "..") || (size_t)(mid - v2) >= sizeof(repo) || strlen(obj) >= sizeof(ref))
+	if (!mid || strstr(rq->path, "..") || (size_t)(mid - v2) >= sizeof(repo) ||
+	    strlen(obj) >= sizeof(ref))
 		return respond(fd, "404 Not Found", "", "");
 	snprintf(repo, sizeof(repo), "%.*s", (int)(mid - v2), v2);
 	snprintf(ref, sizeof(ref), "%s", obj);
@@ -401,12 +413,14 @@ static void serve_layout(int fd, const struct request *rq, bool manifest, bool b
 		snprintf(path, sizeof(path), "%s/%s/index.json", opt.serve, repo);
 		char pat[300];
 		snprintf(pat, sizeof(pat), "\"org.opencontainers.image.ref.name\":\"%s\"", ref);
-		const char *at = read_file(path, text, sizeof(text)) == 0 ? strstr(text, pat) : NULL;
+		const char *at =
+		    read_file(path, text, sizeof(text)) == 0 ? strstr(text, pat) : NULL;
 		char digest[80];
 		if (!at || last_value(text, at, "digest", digest, sizeof(digest)) < 0 ||
 		    last_value(text, at, "mediaType", type, sizeof(type)) < 0)
 			return respond(fd, "404 Not Found", "Content-Type: application/json\r\n",
-				       "{\"errors\":[{\"code\":\"MANIFEST_UNKNOWN\",\"message\":\"manifest unknown\"}]}");
+				       "{\"errors\":[{\"code\":\"MANIFEST_UNKNOWN\",\"message\":"
+				       "\"manifest unknown\"}]}");
 		snprintf(hex, sizeof(hex), "%.64s", digest + 7);
 	}
 	send_blob(fd, rq, repo, hex, type);
@@ -431,8 +445,10 @@ static void handle(int fd, int which)
 	if (v2 && opt.bearer && which == 1 && strcmp(rq.auth, want))
 		return challenge(fd, &rq);
 	if (manifest && __atomic_fetch_add(&shared->n429, 1, __ATOMIC_SEQ_CST) < opt.fail_429)
-		return respond(fd, "429 Too Many Requests", "Retry-After: 1\r\nContent-Type: application/json\r\n",
-			       "{\"errors\":[{\"code\":\"TOOMANYREQUESTS\",\"message\":\"slow down\"}]}");
+		return respond(
+		    fd, "429 Too Many Requests",
+		    "Retry-After: 1\r\nContent-Type: application/json\r\n",
+		    "{\"errors\":[{\"code\":\"TOOMANYREQUESTS\",\"message\":\"slow down\"}]}");
 	if (manifest && opt.redirect_loop) {
 		snprintf(h, sizeof(h), "Location: http://127.0.0.1:%d%s\r\n", opt.port[0], rq.path);
 		return respond(fd, "302 Found", h, "");
@@ -499,7 +515,8 @@ static void parse(int argc, char **argv)
 #undef VAL
 	}
 	if ((!opt.upstream && !opt.serve) || !opt.port_file) {
-		fprintf(stderr, "usage: registry-proxy --upstream PORT|--serve DIR --port-file FILE [OPTION...]\n");
+		fprintf(stderr, "usage: registry-proxy --upstream PORT|--serve DIR --port-file "
+				"FILE [OPTION...]\n");
 		exit(2);
 	}
 }
@@ -510,7 +527,8 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	struct sigaction sa = {.sa_handler = SIG_DFL, .sa_flags = SA_NOCLDWAIT};
 	sigaction(SIGCHLD, &sa, NULL);
-	shared = mmap(NULL, sizeof(*shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	shared =
+	    mmap(NULL, sizeof(*shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (shared == MAP_FAILED)
 		die("mmap");
 	struct pollfd p[2] = {{listen_on("127.0.0.1", &opt.port[0]), POLLIN, 0}, {-1, POLLIN, 0}};

@@ -26,7 +26,8 @@ static void test_base64(void **state)
 		size_t n;
 		auth_base64_encode(plain[i], strlen(plain[i]), out);
 		assert_string_equal(out, enc[i]);
-		assert_int_equal(auth_base64_decode(enc[i], strlen(enc[i]), dec, sizeof(dec), &n), 0);
+		assert_int_equal(auth_base64_decode(enc[i], strlen(enc[i]), dec, sizeof(dec), &n),
+				 0);
 		assert_int_equal(n, strlen(plain[i]));
 		assert_memory_equal(dec, plain[i], n);
 	}
@@ -79,17 +80,25 @@ static void test_lookup(void **state)
 	assert_int_equal(look(file, "quay.io:443", "a", &c), 0);
 	assert_int_equal(look(file, "empty.example", "a", &c), 0);
 	/* credsStore is the default for the rest */
-	assert_int_equal(look("{\"auths\":{\"x.io\":{}},\"credsStore\":\"desktop\"}", "x.io", "a", &c), 1);
+	assert_int_equal(
+	    look("{\"auths\":{\"x.io\":{}},\"credsStore\":\"desktop\"}", "x.io", "a", &c), 1);
 	assert_string_equal(c.helper, "desktop");
 	/* podman's docker.io key and registry-1.docker.io mean Docker Hub too */
-	assert_int_equal(look("{\"auths\":{\"registry-1.docker.io\":{\"auth\":\"aHViOng=\"}}}", "docker.io", "a/b", &c), 1);
-	assert_int_equal(look("{\"auths\":{\"docker.io/library\":{\"auth\":\"aHViOng=\"}}}", "docker.io", "library/alpine", &c), 1);
+	assert_int_equal(look("{\"auths\":{\"registry-1.docker.io\":{\"auth\":\"aHViOng=\"}}}",
+			      "docker.io", "a/b", &c),
+			 1);
+	assert_int_equal(look("{\"auths\":{\"docker.io/library\":{\"auth\":\"aHViOng=\"}}}",
+			      "docker.io", "library/alpine", &c),
+			 1);
 	/* malformed */
 	struct sb_error err = {0};
-	static const char *bad[] = {"[]", "{", "{\"auths\":{\"x.io\":{\"auth\":\"!!\"}}}",
-				    "{\"auths\":{\"x.io\":{\"auth\":\"bm9jb2xvbg==\"}}}", /* "nocolon" */
-				    "{\"auths\":{\"x.io\":\"str\"}}",
-				    "{\"credHelpers\":{\"x.io\":\"../../bin/sh\"}}"};
+	static const char *bad[] = {
+	    "[]",
+	    "{",
+	    "{\"auths\":{\"x.io\":{\"auth\":\"!!\"}}}",
+	    "{\"auths\":{\"x.io\":{\"auth\":\"bm9jb2xvbg==\"}}}", /* "nocolon" */
+	    "{\"auths\":{\"x.io\":\"str\"}}",
+	    "{\"credHelpers\":{\"x.io\":\"../../bin/sh\"}}"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		if (authfile_lookup(bad[i], strlen(bad[i]), "x.io", "a", &c, &err) >= 0)
 			fail_msg("accepted: %s", bad[i]);
@@ -154,8 +163,10 @@ static void test_files(void **state)
 	char helper[300];
 	snprintf(helper, sizeof(helper), "%s/docker-credential-fake", dir);
 	f = fopen(helper, "w");
-	fputs("#!/bin/sh\nread server\n[ \"$1\" = get ] && [ \"$server\" = 127.0.0.1:5000 ] || exit 3\n"
-	      "echo '{\"ServerURL\":\"x\",\"Username\":\"helped\",\"Secret\":\"tok\"}'\n", f);
+	fputs("#!/bin/sh\nread server\n[ \"$1\" = get ] && [ \"$server\" = 127.0.0.1:5000 ] || "
+	      "exit 3\n"
+	      "echo '{\"ServerURL\":\"x\",\"Username\":\"helped\",\"Secret\":\"tok\"}'\n",
+	      f);
 	fclose(f);
 	chmod(helper, 0700);
 	f = fopen(cfg, "w");

@@ -17,15 +17,23 @@ static void test_bearer(void **state)
 	struct auth_challenge c;
 	struct sb_error err = {0};
 	/* Docker Hub's, byte for byte */
-	assert_int_equal(challenge_parse("Bearer realm=\"https://auth.docker.io/token\",service=\"registry.docker.io\",scope=\"repository:library/alpine:pull\"",
-					 &c, &err), 0);
+	assert_int_equal(
+	    challenge_parse(
+		"Bearer "
+		"realm=\"https://auth.docker.io/"
+		"token\",service=\"registry.docker.io\",scope=\"repository:library/alpine:pull\"",
+		&c, &err),
+	    0);
 	assert_int_equal(c.scheme, AUTH_BEARER);
 	assert_string_equal(c.realm, "https://auth.docker.io/token");
 	assert_string_equal(c.service, "registry.docker.io");
 	assert_string_equal(c.scope, "repository:library/alpine:pull");
 	/* names and scheme in any case, spaces, unknown params, token values */
-	assert_int_equal(challenge_parse("bearer  Realm = \"https://a/t\" , Service=reg.io, error=\"insufficient_scope\"",
-					 &c, &err), 0);
+	assert_int_equal(
+	    challenge_parse(
+		"bearer  Realm = \"https://a/t\" , Service=reg.io, error=\"insufficient_scope\"",
+		&c, &err),
+	    0);
 	assert_string_equal(c.realm, "https://a/t");
 	assert_string_equal(c.service, "reg.io");
 	assert_string_equal(c.scope, "");
@@ -40,7 +48,10 @@ static void test_several(void **state)
 	struct auth_challenge c;
 	struct sb_error err = {0};
 	/* Bearer wins over Basic, whatever the order */
-	assert_int_equal(challenge_parse("Basic realm=\"Registry\", Bearer realm=\"https://t/\",service=\"s\"", &c, &err), 0);
+	assert_int_equal(
+	    challenge_parse("Basic realm=\"Registry\", Bearer realm=\"https://t/\",service=\"s\"",
+			    &c, &err),
+	    0);
 	assert_int_equal(c.scheme, AUTH_BEARER);
 	assert_string_equal(c.realm, "https://t/");
 	assert_string_equal(c.service, "s");
@@ -49,7 +60,10 @@ static void test_several(void **state)
 	assert_int_equal(c.scheme, AUTH_BASIC);
 	assert_string_equal(c.realm, "R");
 	/* a second Bearer does not overwrite the first */
-	assert_int_equal(challenge_parse("Bearer realm=\"https://one/\", Bearer realm=\"https://two/\"", &c, &err), 0);
+	assert_int_equal(
+	    challenge_parse("Bearer realm=\"https://one/\", Bearer realm=\"https://two/\"", &c,
+			    &err),
+	    0);
 	assert_string_equal(c.realm, "https://one/");
 	/* Basic without parameters */
 	assert_int_equal(challenge_parse("Basic", &c, &err), 0);

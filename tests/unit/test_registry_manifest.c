@@ -11,8 +11,8 @@
 
 #include "manifest.h"
 
-#define H(c) #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c \
-	     #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c
+#define H(c)                                                                                       \
+#c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c #c
 #define DA "sha256:" H(a)
 #define DB "sha256:" H(b)
 #define DC "sha256:" H(c)
@@ -30,8 +30,9 @@ static void test_platform(void **state)
 	assert_string_equal(p.variant, "v8");
 	assert_int_equal(platform_parse("linux/x86_64", &p, NULL), 0);
 	assert_string_equal(p.arch, "amd64");
-	static const char *bad[] = {"", "linux", "linux/", "/amd64", "linux/amd64/", "a/b/c/d",
-				    "Linux/amd64", "linux/amd 64"};
+	static const char *bad[] = {
+	    "",	       "linux",	      "linux/",	     "/amd64", "linux/amd64/",
+	    "a/b/c/d", "Linux/amd64", "linux/amd 64"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		if (platform_parse(bad[i], &p, NULL) == 0)
 			fail_msg("`%s` accepted", bad[i]);
@@ -63,11 +64,14 @@ static void test_kind(void **state)
 	(void)state;
 	kind_is(MT_DOCKER_MANIFEST, "{\"schemaVersion\":2}", MANIFEST_IMAGE, MT_DOCKER_MANIFEST);
 	kind_is(MT_DOCKER_LIST, "{}", MANIFEST_INDEX, MT_DOCKER_LIST);
-	kind_is("application/json", "{\"mediaType\":\"" MT_OCI_INDEX "\"}", MANIFEST_INDEX, MT_OCI_INDEX);
-	kind_is(NULL, "{\"schemaVersion\":2,\"config\":{},\"layers\":[]}", MANIFEST_IMAGE, MT_OCI_MANIFEST);
+	kind_is("application/json", "{\"mediaType\":\"" MT_OCI_INDEX "\"}", MANIFEST_INDEX,
+		MT_OCI_INDEX);
+	kind_is(NULL, "{\"schemaVersion\":2,\"config\":{},\"layers\":[]}", MANIFEST_IMAGE,
+		MT_OCI_MANIFEST);
 	kind_is("", "{\"schemaVersion\":2,\"manifests\":[]}", MANIFEST_INDEX, MT_OCI_INDEX);
 	kind_bad(NULL, "{\"schemaVersion\":1,\"fsLayers\":[]}", "schema 1");
-	kind_bad("application/vnd.oci.artifact.manifest.v1+json", "{\"mediaType\":\"application/vnd.oci.artifact.manifest.v1+json\"}",
+	kind_bad("application/vnd.oci.artifact.manifest.v1+json",
+		 "{\"mediaType\":\"application/vnd.oci.artifact.manifest.v1+json\"}",
 		 "unsupported manifest type");
 	kind_bad(MT_OCI_MANIFEST, "{\"mediaType\":\"" MT_OCI_INDEX "\"}", "served as");
 	kind_bad(MT_OCI_MANIFEST, "[1,2]", "not a JSON object");
@@ -76,10 +80,14 @@ static void test_kind(void **state)
 
 static const char index_json[] =
     "{\"schemaVersion\":2,\"manifests\":["
-    "{\"mediaType\":\"" MT_OCI_MANIFEST "\",\"digest\":\"" DA "\",\"size\":10,\"platform\":{\"os\":\"linux\",\"architecture\":\"arm\",\"variant\":\"v7\"}},"
-    "{\"mediaType\":\"" MT_OCI_MANIFEST "\",\"digest\":\"" DB "\",\"size\":11,\"platform\":{\"os\":\"unknown\",\"architecture\":\"unknown\"}},"
-    "{\"mediaType\":\"" MT_OCI_MANIFEST "\",\"digest\":\"" DC "\",\"size\":12,\"platform\":{\"os\":\"linux\",\"architecture\":\"amd64\"}},"
-    "{\"mediaType\":\"" MT_OCI_MANIFEST "\",\"digest\":\"" DB "\",\"size\":13,\"platform\":{\"os\":\"linux\",\"architecture\":\"arm64\",\"variant\":\"v8\"}}"
+    "{\"mediaType\":\"" MT_OCI_MANIFEST "\",\"digest\":\"" DA
+    "\",\"size\":10,\"platform\":{\"os\":\"linux\",\"architecture\":\"arm\",\"variant\":\"v7\"}},"
+    "{\"mediaType\":\"" MT_OCI_MANIFEST "\",\"digest\":\"" DB
+    "\",\"size\":11,\"platform\":{\"os\":\"unknown\",\"architecture\":\"unknown\"}},"
+    "{\"mediaType\":\"" MT_OCI_MANIFEST "\",\"digest\":\"" DC
+    "\",\"size\":12,\"platform\":{\"os\":\"linux\",\"architecture\":\"amd64\"}},"
+    "{\"mediaType\":\"" MT_OCI_MANIFEST "\",\"digest\":\"" DB
+    "\",\"size\":13,\"platform\":{\"os\":\"linux\",\"architecture\":\"arm64\",\"variant\":\"v8\"}}"
     "]}";
 
 static void test_index_pick(void **state)
@@ -101,21 +109,30 @@ static void test_index_pick(void **state)
 	assert_int_equal(d.size, 10);
 	/* not there: the error lists what is, attestations left out */
 	assert_int_equal(platform_parse("linux/s390x", &p, NULL), 0);
-	assert_int_equal(manifest_index_pick(index_json, strlen(index_json), &p, &d, &err), -ENOENT);
-	assert_non_null(strstr(err.msg, "no linux/s390x image in the index (platforms: linux/arm/v7, linux/amd64, linux/arm64/v8)"));
+	assert_int_equal(manifest_index_pick(index_json, strlen(index_json), &p, &d, &err),
+			 -ENOENT);
+	assert_non_null(strstr(err.msg, "no linux/s390x image in the index (platforms: "
+					"linux/arm/v7, linux/amd64, linux/arm64/v8)"));
 	/* an entry without variant wins when none is asked for */
-	static const char two[] = "{\"manifests\":["
-		"{\"digest\":\"" DA "\",\"size\":1,\"platform\":{\"os\":\"linux\",\"architecture\":\"amd64\",\"variant\":\"v3\"}},"
-		"{\"digest\":\"" DB "\",\"size\":2,\"platform\":{\"os\":\"linux\",\"architecture\":\"amd64\"}}]}";
+	static const char two[] =
+	    "{\"manifests\":["
+	    "{\"digest\":\"" DA "\",\"size\":1,\"platform\":{\"os\":\"linux\",\"architecture\":"
+				"\"amd64\",\"variant\":\"v3\"}},"
+	    "{\"digest\":\"" DB
+	    "\",\"size\":2,\"platform\":{\"os\":\"linux\",\"architecture\":\"amd64\"}}]}";
 	platform_default(&p);
 	assert_int_equal(manifest_index_pick(two, strlen(two), &p, &d, &err), 0);
 	assert_int_equal(d.size, 2);
 	/* hostile entries */
 	static const char *bad[] = {
-	    "{}", "{\"manifests\":{}}",
-	    "{\"manifests\":[{\"digest\":\"" DA "\",\"size\":-1,\"platform\":{\"os\":\"linux\",\"architecture\":\"amd64\"}}]}",
-	    "{\"manifests\":[{\"digest\":\"sha256:../../etc\",\"size\":1,\"platform\":{\"os\":\"linux\",\"architecture\":\"amd64\"}}]}",
-	    "{\"manifests\":[{\"mediaType\":\"" MT_OCI_INDEX "\",\"digest\":\"" DA "\",\"size\":1,\"platform\":{\"os\":\"linux\",\"architecture\":\"amd64\"}}]}",
+	    "{}",
+	    "{\"manifests\":{}}",
+	    "{\"manifests\":[{\"digest\":\"" DA
+	    "\",\"size\":-1,\"platform\":{\"os\":\"linux\",\"architecture\":\"amd64\"}}]}",
+	    "{\"manifests\":[{\"digest\":\"sha256:../../"
+	    "etc\",\"size\":1,\"platform\":{\"os\":\"linux\",\"architecture\":\"amd64\"}}]}",
+	    "{\"manifests\":[{\"mediaType\":\"" MT_OCI_INDEX "\",\"digest\":\"" DA
+	    "\",\"size\":1,\"platform\":{\"os\":\"linux\",\"architecture\":\"amd64\"}}]}",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		if (manifest_index_pick(bad[i], strlen(bad[i]), &p, &d, &err) == 0)
@@ -127,20 +144,26 @@ static void test_image(void **state)
 	(void)state;
 	struct oci_image img;
 	struct sb_error err = {0};
-	static const char good[] = "{\"schemaVersion\":2,\"mediaType\":\"" MT_OCI_MANIFEST "\","
-		"\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"" DA "\",\"size\":5},"
-		"\"layers\":[{\"mediaType\":\"application/vnd.docker.image.rootfs.diff.tar.gzip\",\"digest\":\"" DB "\",\"size\":7}]}";
+	static const char good[] =
+	    "{\"schemaVersion\":2,\"mediaType\":\"" MT_OCI_MANIFEST "\","
+	    "\"config\":{\"mediaType\":\"application/"
+	    "vnd.oci.image.config.v1+json\",\"digest\":\"" DA "\",\"size\":5},"
+	    "\"layers\":[{\"mediaType\":\"application/"
+	    "vnd.docker.image.rootfs.diff.tar.gzip\",\"digest\":\"" DB "\",\"size\":7}]}";
 	assert_int_equal(manifest_image_parse(good, strlen(good), &img, &err), 0);
 	assert_string_equal(img.config.digest, H(a));
 	assert_int_equal(img.nlayers, 1);
 	assert_int_equal(img.layers[0].blob.size, 7);
 	manifest_image_free(&img);
-	static const char helm[] = "{\"schemaVersion\":2,\"config\":{\"mediaType\":\"application/vnd.cncf.helm.config.v1+json\",\"digest\":\"" DA "\",\"size\":5},\"layers\":[]}";
+	static const char helm[] =
+	    "{\"schemaVersion\":2,\"config\":{\"mediaType\":\"application/"
+	    "vnd.cncf.helm.config.v1+json\",\"digest\":\"" DA "\",\"size\":5},\"layers\":[]}";
 	assert_int_equal(manifest_image_parse(helm, strlen(helm), &img, &err), -ENOTSUP);
 	assert_non_null(strstr(err.msg, "not a container image"));
 	manifest_image_free(&img);
-	static const char weird_layer[] = "{\"schemaVersion\":2,\"config\":{\"digest\":\"" DA "\",\"size\":5},"
-		"\"layers\":[{\"mediaType\":\"application/x-evil\",\"digest\":\"" DB "\",\"size\":7}]}";
+	static const char weird_layer[] =
+	    "{\"schemaVersion\":2,\"config\":{\"digest\":\"" DA "\",\"size\":5},"
+	    "\"layers\":[{\"mediaType\":\"application/x-evil\",\"digest\":\"" DB "\",\"size\":7}]}";
 	assert_true(manifest_image_parse(weird_layer, strlen(weird_layer), &img, &err) < 0);
 	assert_non_null(strstr(err.msg, "unsupported media type"));
 	manifest_image_free(&img);

@@ -83,7 +83,8 @@ static void test_invalid(void **state)
 	bad("alpine:-x", "bad tag");
 	bad(":tag", "empty name");
 	bad("alpine@sha256:abc", "64 lowercase hex");
-	bad("alpine@sha256:" "0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef",
+	bad("alpine@sha256:"
+	    "0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef",
 	    "64 lowercase hex");
 	bad("alpine@sha512:" D64, "unsupported digest algorithm `sha512`");
 	bad("alpine@", "bad digest");
@@ -150,9 +151,18 @@ static bool exists_busybox(const char *path)
 static void test_is_local(void **state)
 {
 	(void)state;
-	static const char *local[] = {"oci:x", "oci-archive:a.tar", "docker-archive:a.tar:n:t",
-				      "/abs/path", "./rel", "../up", "~/img", ".", "busybox",
-				      "build/images/busybox", "Has/Upper/../x", "a b"};
+	static const char *local[] = {"oci:x",
+				      "oci-archive:a.tar",
+				      "docker-archive:a.tar:n:t",
+				      "/abs/path",
+				      "./rel",
+				      "../up",
+				      "~/img",
+				      ".",
+				      "busybox",
+				      "build/images/busybox",
+				      "Has/Upper/../x",
+				      "a b"};
 	for (size_t i = 0; i < sizeof(local) / sizeof(local[0]); i++)
 		if (!registry_ref_is_local(local[i], exists_busybox))
 			fail_msg("`%s` should be local", local[i]);

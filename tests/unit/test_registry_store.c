@@ -43,16 +43,19 @@ struct image {
 static void image_make(struct image *im, const char *layer_text)
 {
 	blob_make(&im->layer, "%s", layer_text);
-	blob_make(&im->config,
-		  "{\"architecture\":\"amd64\",\"os\":\"linux\",\"created\":\"2024-01-02T03:04:05Z\","
-		  "\"config\":{\"Cmd\":[\"sh\"]},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"sha256:%s\"]}}",
-		  im->layer.hex);
-	blob_make(&im->manifest,
-		  "{\"schemaVersion\":2,\"mediaType\":\"" MT_OCI_MANIFEST "\",\"config\":{\"mediaType\":"
-		  "\"application/vnd.oci.image.config.v1+json\",\"digest\":\"sha256:%s\",\"size\":%zu},"
-		  "\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\",\"digest\":"
-		  "\"sha256:%s\",\"size\":%zu}]}",
-		  im->config.hex, im->config.len, im->layer.hex, im->layer.len);
+	blob_make(
+	    &im->config,
+	    "{\"architecture\":\"amd64\",\"os\":\"linux\",\"created\":\"2024-01-02T03:04:05Z\","
+	    "\"config\":{\"Cmd\":[\"sh\"]},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"sha256:%"
+	    "s\"]}}",
+	    im->layer.hex);
+	blob_make(
+	    &im->manifest,
+	    "{\"schemaVersion\":2,\"mediaType\":\"" MT_OCI_MANIFEST "\",\"config\":{\"mediaType\":"
+	    "\"application/vnd.oci.image.config.v1+json\",\"digest\":\"sha256:%s\",\"size\":%zu},"
+	    "\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\",\"digest\":"
+	    "\"sha256:%s\",\"size\":%zu}]}",
+	    im->config.hex, im->config.len, im->layer.hex, im->layer.len);
 }
 
 static void image_free(struct image *im)
