@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "pack.h"
 #include "paths.h"
+#include "registry.h"
 
 static const char cache_usage[] =
     "Usage: sandbox cache ls\n"
@@ -16,7 +17,8 @@ static const char cache_usage[] =
     "\n"
     "ls     one line per packed image: key (manifest digest), size, last used\n"
     "prune  remove images of older pack formats and stale temp files (over 1 h,\n"
-    "       not being written); --all removes every packed image too\n";
+    "       not being written), and registry blobs no pulled image uses; --all\n"
+    "       removes every packed and every pulled image too\n";
 
 static void human(uint64_t n, char *buf, size_t len)
 {
@@ -54,6 +56,9 @@ static int cache_prune(const char *dir, int all, struct sb_error *err)
 {
 	struct pack_prune_stats st;
 	int r = pack_cache_prune(dir, all, &st, err);
+	/* the registry blob store: blobs no pulled image names (--all: every image) */
+	if (r == 0)
+		r = registry_cache_prune(dir, all, &st.files, &st.bytes, err);
 	if (r < 0)
 		return r;
 	char size[32];

@@ -12,30 +12,34 @@
 #include "commands.h"
 #include "pack.h"
 #include "paths.h"
+#include "registry.h"
 
 static const char pack_usage[] =
     "Usage: sandbox pack [OPTIONS] IMAGE -o FILE\n"
     "\n"
     "Pack an image into an LZ4 initramfs (cpio newc). IMAGE: oci:DIR[:TAG],\n"
-    "oci-archive:FILE[:TAG], docker-archive:FILE[:NAME:TAG] or a path.\n"
+    "oci-archive:FILE[:TAG], docker-archive:FILE[:NAME:TAG], a path, or a\n"
+    "registry name (pulled into the blob store first, per --pull).\n"
     "\n"
     "Options:\n"
     "  -o, --output FILE       where to write (replaced atomically)\n"
     "      --max-unpacked SIZE uncompressed layer bytes in all (default 8g)\n"
     "      --max-entries N     layer entries in all (default 2097152)\n"
     "      --max-path N        bytes of a path or link target (default 4096)\n"
+    "      --pull POLICY       a registry image: missing (default), always, never\n"
     "  -q, --quiet             no progress line\n"
     "  -h, --help              this help\n";
 
 static int parse_opts(int argc, char **argv, struct pack_limits *lim, const char **image,
-		      const char **out, struct sb_error *err)
+		      const char **out, enum pull_policy *pull, struct sb_error *err)
 {
-	enum { OPT_UNPACKED = 256, OPT_ENTRIES, OPT_PATH };
+	enum { OPT_UNPACKED = 256, OPT_ENTRIES, OPT_PATH, OPT_PULL };
 	static const struct option longopts[] = {
 	    {"output", required_argument, NULL, 'o'},
 	    {"max-unpacked", required_argument, NULL, OPT_UNPACKED},
 	    {"max-entries", required_argument, NULL, OPT_ENTRIES},
 	    {"max-path", required_argument, NULL, OPT_PATH},
+	    {"pull", required_argument, NULL, OPT_PULL},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -63,6 +67,9 @@ static int parse_opts(int argc, char **argv, struct pack_limits *lim, const char
 			if ((r = cli_parse_uint(optarg, "--max-path", 1, PACK_PATH_LIMIT, &v,
 						err)) == 0)
 				lim->max_path = (uint32_t)v;
+			break;
+		case OPT_PULL:
+			r = registry_pull_policy(optarg, pull, err);
 			break;
 		case 'q':
 			lim->progress = NULL;
@@ -94,11 +101,14 @@ int cmd_pack(int argc, char **argv)
 	struct pack_limits lim;
 	pack_limits_default(&lim);
 	lim.progress = pack_progress_tty;
-	int r = parse_opts(argc, argv, &lim, &image, &out, &err);
+	enum pull_policy pull = PULL_MISSING;
+	int r = parse_opts(argc, argv, &lim, &image, &out, &pull, &err);
 	if (r != 0)
 		return r > 0 ? 0 : cmd_fail(&err);
-	if (paths_check_image(image, &err) < 0)
+	cleanup_free char *resolved = NULL;
+	if (registry_resolve(image, pull, !lim.progress, &resolved, &err) < 0)
 		return cmd_fail(&err);
+	image = resolved;
 	cleanup_free char *tmp = NULL;
 	if (asprintf(&tmp, "%s.tmp.%d", out, (int)getpid()) < 0)
 		return error_set(&err, ENOMEM, "pack"), cmd_fail(&err);

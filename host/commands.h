@@ -14,6 +14,12 @@ int cmd_pack(int argc, char **argv);
 int cmd_boot(int argc, char **argv);
 int cmd_cache(int argc, char **argv);
 int cmd_version(void);
+/* host/registry/: pull from registries, list and remove pulled images. */
+int cmd_pull(int argc, char **argv);
+int cmd_images(int argc, char **argv);
+int cmd_rmi(int argc, char **argv);
+int cmd_login(int argc, char **argv);
+int cmd_logout(int argc, char **argv);
 
 struct vmm_stats;
 /* SANDBOX_STATS (for benchmarks, `boot` and `run`): unset/0 VMM_STATS_OFF,

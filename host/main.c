@@ -17,6 +17,9 @@ static const char usage[] =
     "Commands:\n"
     "  run      run a command in a new sandbox (sandbox run --help)\n"
     "  pack     pack an image into an initramfs: sandbox pack IMAGE -o FILE\n"
+    "  pull     pull an image from a registry: sandbox pull NAME[:TAG]\n"
+    "  images   list pulled images; rmi NAME... removes them\n"
+    "  login    keep registry credentials: sandbox login [-u USER] REGISTRY; logout\n"
     "  boot     boot a kernel + initrd on the VMM: sandbox boot --help\n"
     "  cache    list or prune packed images: sandbox cache ls | prune [--all]\n"
     "  version  print the versions of sandbox, its guest kernel and guest init\n";
@@ -47,6 +50,16 @@ int main(int argc, char **argv)
 		return cmd_pack(argc - 1, argv + 1);
 	if (!strcmp(cmd, "boot"))
 		return cmd_boot(argc - 1, argv + 1);
+	if (!strcmp(cmd, "pull"))
+		return cmd_pull(argc - 1, argv + 1);
+	if (!strcmp(cmd, "images"))
+		return cmd_images(argc - 1, argv + 1);
+	if (!strcmp(cmd, "rmi"))
+		return cmd_rmi(argc - 1, argv + 1);
+	if (!strcmp(cmd, "login"))
+		return cmd_login(argc - 1, argv + 1);
+	if (!strcmp(cmd, "logout"))
+		return cmd_logout(argc - 1, argv + 1);
 	if (!strcmp(cmd, "cache"))
 		return cmd_cache(argc - 1, argv + 1);
 	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version"))

@@ -13,6 +13,7 @@
 #include "names.h"
 #include "paths.h"
 #include "pack.h"
+#include "registry.h"
 #include "run.h"
 #include "vmm.h"
 
@@ -67,8 +68,13 @@ static const char run_usage[] =
     "  -i, --interactive       keep stdin attached (else the workload's stdin is empty)\n"
     "  -t, --tty               give the workload a terminal (its stdout and stderr both\n"
     "                          arrive on ours); with -i on a terminal, ours is raw\n"
+    "      --pull POLICY       a registry image: missing (pull it if not stored,\n"
+    "                          the default), always, never\n"
     "  -q, --quiet             no progress output\n"
     "  -h, --help              this help\n"
+    "\n"
+    "IMAGE: a local image (oci:DIR[:TAG], oci-archive:FILE, docker-archive:FILE, a\n"
+    "path) or a registry name (alpine, user/app:tag, host:port/path@sha256:...).\n"
     "\n"
     "SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 go to the workload; a second\n"
     "SIGINT or SIGTERM stops the VM at once (exit status 128 + the signal number).\n";
@@ -125,7 +131,8 @@ enum {
 	OPT_ADD_HOST,
 	OPT_MAC,
 	OPT_IPV6,
-	OPT_HOST_LOOPBACK
+	OPT_HOST_LOOPBACK,
+	OPT_PULL
 };
 
 /* The networking options, into n (host/netopts.h). */
@@ -193,6 +200,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o, struct sb_error
 	    {"interactive", no_argument, NULL, 'i'},
 	    {"tty", no_argument, NULL, 't'},
 	    {"quiet", no_argument, NULL, 'q'},
+	    {"pull", required_argument, NULL, OPT_PULL},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -282,6 +290,13 @@ static int parse_opts(int argc, char **argv, struct run_opts *o, struct sb_error
 		case 'q':
 			o->quiet = true;
 			break;
+		case OPT_PULL: {
+			enum pull_policy p;
+			if ((r = registry_pull_policy(optarg, &p, err)) < 0)
+				return r;
+			o->pull = (int)p;
+			break;
+		}
 		case OPT_NETWORK:
 		case 'p':
 		case 'P':
@@ -338,10 +353,13 @@ int cmd_run(int argc, char **argv)
 	struct run_opts o = {0};
 	struct sb_error err = {0};
 	cleanup_close int name_fd = -1;
+	cleanup_free char *image = NULL;
 	netopts_init(&o.net);
 	int r = parse_opts(argc, argv, &o, &err);
-	if (r == 0)
-		r = paths_check_image(o.image, &err);
+	/* a registry name is pulled (per --pull) and run from the blob store */
+	if (r == 0 && (r = registry_resolve(o.image, (enum pull_policy)o.pull, o.quiet, &image,
+					    &err)) == 0)
+		o.image = image;
 	if (r == 0 && o.name)
 		r = claim_name(o.name, &name_fd, &err);
 	if (r == 0)

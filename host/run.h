@@ -19,6 +19,7 @@ struct run_opts {
 	uint64_t memory, pids, millicpus;
 	uint64_t timeout_ms; /* --timeout: end the VM after this long, exit 124; 0 none */
 	uint64_t max_unpacked, max_entries, max_path; /* 0: pack_limits_default */
+	int pull; /* --pull: enum pull_policy (host/registry/registry.h), missing by default */
 	bool debug, quiet;
 	bool interactive; /* -i: the workload reads our stdin */
 	bool tty;	  /* -t: the workload gets a pty; our terminal goes raw */

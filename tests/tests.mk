@@ -9,6 +9,7 @@ TEST_TOOLS :=
 # (add tools here, before the rule below expands the list)
 TEST_TOOLS += ptyrun syscall-inject dnsanswer rawprobe netrr
 TEST_TOOLS += netpeer
+TEST_TOOLS += registry-proxy
 TOOL_BINS = $(addprefix $(B)/tools/,$(TEST_TOOLS))
 .PHONY: tools
 tools: $(TOOL_BINS)

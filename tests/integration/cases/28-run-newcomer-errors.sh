@@ -36,7 +36,8 @@ fi
 
 check "missing image" "image \`$tmp/nothing\` not found: no such file or directory" \
 	sandbox run "$tmp/nothing" true
-check "registry name" "skopeo copy docker://debian:12 oci:DIR:TAG" sandbox run debian:12 true
+check "registry name" "image docker.io/library/debian:12 is not in the store and --pull is never" \
+	sandbox run --pull never debian:12 true
 check "a directory, not an image" "\`$TESTS_DIR\` is a directory without oci-layout or index.json" \
 	sandbox run "$TESTS_DIR" true
 check "a file, not an image" "\`$img/index.json\` is not a readable tar" \

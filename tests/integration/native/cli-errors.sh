@@ -60,12 +60,14 @@ check "conflicting options: --ipv6 and --network slirp:mtu=1000" \
 # a control byte in a value never splits the error line
 check "invalid -p \`80?81\`" run -p "$(printf '80\n81')" "$B" true
 check "needs a value" run --env-file
-# A registry-style name that is not a local path: say what sandbox takes.
-check "skopeo copy docker://busybox:latest" run busybox:latest true
+# A registry name that is not a local path is pulled (tests/integration/native/
+# registry-pull*.sh); --pull never keeps this check off the network.
+check "image docker.io/library/busybox:latest is not in the store and --pull is never (sandbox pull busybox:latest)" \
+	run --pull never busybox:latest true
 check "image \`/nonexistent/img\` not found: no such file or directory" run /nonexistent/img true
 run "$SANDBOX" run /nonexistent/img true
 case $err in *skopeo*) fail "a missing path got the registry hint [$err]" ;; esac
-check "skopeo copy docker://alpine" pack alpine -o /tmp/sandbox-cli-errors.$$
+check "image docker.io/library/alpine:latest is not in the store" pack --pull never alpine -o /tmp/sandbox-cli-errors.$$
 [ ! -e /tmp/sandbox-cli-errors.$$ ] || fail "pack wrote its output after an error"
 # A name held by a running sandbox is refused (a holder process keeps the lock).
 cache=$(mktemp -d)
