@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "atomicfile.h"
 #include "cleanup.h"
 #include "lz4legacy.h"
 
@@ -39,15 +40,9 @@ int pack_meta_write(const char *dir, const char *path, const struct pack_stats *
 	if (fd < 0)
 		return error_set(err, errno, "create `%s`", tmp);
 	int r = 0;
-	if (write(fd, buf, (size_t)len) != len || fchmod(fd, 0600) < 0 || fsync(fd) < 0)
+	if (write(fd, buf, (size_t)len) != len || fchmod(fd, 0600) < 0)
 		r = error_set(err, errno ? errno : EIO, "write `%s`", tmp);
-	if (close(fd) < 0 && r == 0)
-		r = error_set(err, errno, "close `%s`", tmp);
-	if (r == 0 && rename(tmp, path) < 0)
-		r = error_set(err, errno, "rename to `%s`", path);
-	if (r < 0)
-		unlink(tmp);
-	return r;
+	return atomicfile_commit(r, fd, tmp, path, err);
 }
 
 int pack_meta_read(const char *path, struct pack_stats *st)

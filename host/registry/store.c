@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "atomicfile.h"
 #include "cleanup.h"
 
 static const char layout[] = "{\"imageLayoutVersion\":\"1.0.0\"}\n";
@@ -60,15 +61,9 @@ static int write_atomic(const char *path, const void *buf, size_t len, struct sb
 		else
 			off += (size_t)n;
 	}
-	if (r == 0 && (fchmod(fd, 0600) < 0 || fsync(fd) < 0))
-		r = error_set(err, errno, "fsync `%s`", tmp);
-	if (close(fd) < 0 && r == 0)
-		r = error_set(err, errno, "close `%s`", tmp);
-	if (r == 0 && rename(tmp, path) < 0)
-		r = error_set(err, errno, "rename to `%s`", path);
-	if (r < 0)
-		unlink(tmp);
-	return r;
+	if (r == 0 && fchmod(fd, 0600) < 0)
+		r = error_set(err, errno, "chmod `%s`", tmp);
+	return atomicfile_commit(r, fd, tmp, path, err);
 }
 
 int store_open(struct store *s, const char *cache_dir, struct sb_error *err)
@@ -151,14 +146,7 @@ int store_blob_commit(const struct store *s, int fd, const char *tmp, const char
 {
 	char path[PATH_MAX + 100];
 	blob_path(s, hex, path, sizeof(path));
-	int r = fsync(fd) < 0 ? error_set(err, errno, "fsync `%s`", tmp) : 0;
-	if (close(fd) < 0 && r == 0)
-		r = error_set(err, errno, "close `%s`", tmp);
-	if (r == 0 && rename(tmp, path) < 0)
-		r = error_set(err, errno, "rename to `%s`", path);
-	if (r < 0)
-		unlink(tmp);
-	return r;
+	return atomicfile_commit(0, fd, tmp, path, err);
 }
 
 int store_blob_put(const struct store *s, const char *hex, const void *buf, size_t len,
