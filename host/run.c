@@ -13,6 +13,7 @@
 #include "names.h"
 #include "paths.h"
 #include "pack.h"
+#include "readall.h"
 #include "registry.h"
 #include "run.h"
 #include "vmm.h"
@@ -93,20 +94,12 @@ static int read_env_file(const char *path, struct strv *out, struct sb_error *er
 	cleanup_free char *buf = malloc(ENV_FILE_MAX + 1);
 	if (!buf)
 		return error_set(err, ENOMEM, "--env-file");
-	size_t len = 0;
-	for (;;) {
-		ssize_t n = read(fd, buf + len, ENV_FILE_MAX + 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return error_set(err, errno, "--env-file `%s`", path);
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len > ENV_FILE_MAX)
-			return error_set(err, 0, "--env-file `%s`: larger than 1 MiB", path);
-	}
-	return cli_env_file_parse(buf, len, path, out, err);
+	ssize_t len = readall_bounded(fd, buf, ENV_FILE_MAX);
+	if (len == -EFBIG)
+		return error_set(err, 0, "--env-file `%s`: larger than 1 MiB", path);
+	if (len < 0)
+		return error_set(err, (int)-len, "--env-file `%s`", path);
+	return cli_env_file_parse(buf, (size_t)len, path, out, err);
 }
 
 /* Long options without a short form. */

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "readall.h"
 #include "ref.h"
 
 extern char **environ;
@@ -36,23 +37,14 @@ static int read_small(const char *path, size_t max, char **out, size_t *len, str
 	cleanup_free char *buf = malloc(max + 1);
 	if (!buf)
 		return registry_fail(err, ENOMEM, "out of memory");
-	size_t n = 0;
-	for (;;) {
-		ssize_t got = read(fd, buf + n, max + 1 - n);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0)
-			return error_set(err, errno, "read `%s`", path);
-		if (got == 0)
-			break;
-		n += (size_t)got;
-		if (n > max)
-			return registry_fail(err, EFBIG, "`%s` is larger than %zu bytes", path,
-					     max);
-	}
+	ssize_t n = readall_bounded(fd, buf, max);
+	if (n == -EFBIG)
+		return registry_fail(err, EFBIG, "`%s` is larger than %zu bytes", path, max);
+	if (n < 0)
+		return error_set(err, (int)-n, "read `%s`", path);
 	buf[n] = '\0';
 	*out = steal_ptr(buf);
-	*len = n;
+	*len = (size_t)n;
 	return 0;
 }
 
