@@ -1,0 +1,74 @@
+/* The virtio-fs file server: one confined process per shared host directory,
+ * speaking FUSE with the VMM over a SOCK_SEQPACKET socket. */
+#ifndef SB_FSD_FSD_H
+#define SB_FSD_FSD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+/* How it fits:
+ *
+ *   guest virtio-fs driver --virtqueue--> VMM (host/vmm/virtio/fs.c)
+ *        --one request per message--> file server (this folder, its own
+ *        process) --one reply per message--> VMM --used ring--> guest
+ *
+ * The VMM never touches a host file on the guest's behalf and the file server
+ * never sees guest memory: they share only the socket.
+ *
+ * Wire protocol on the socket (SOCK_SEQPACKET, so message boundaries hold):
+ * - VMM -> server: one message is one FUSE request, the bytes of the chain's
+ *   device-readable descriptors in order: struct fuse_in_header, whose len
+ *   equals the message's length, then the opcode's arguments. At most
+ *   FSD_MSG_MAX bytes. Before sending, the VMM replaces in_header.unique
+ *   with its own token (the guest's value is not trusted to be unique) and
+ *   puts the guest's value back into the reply.
+ * - server -> VMM: one message is one reply: struct fuse_out_header (len =
+ *   the message's length, unique = the request's token, error = 0 or a
+ *   negative errno) then the payload. At most FSD_MSG_MAX bytes. Replies
+ *   may come in any order. The VMM copies it into the chain's
+ *   device-writable descriptors; a reply that does not fit becomes -EIO.
+ * - FUSE_FORGET and FUSE_BATCH_FORGET get no reply (the VMM completes their
+ *   chains with 0 bytes once sent); neither does FUSE_INTERRUPT.
+ * - The server exits when the socket reaches end of file (the VMM closed it
+ *   or died); it also dies with its parent (PR_SET_PDEATHSIG).
+ *
+ * Every name in a request is untrusted: resolved beneath the held directory
+ * fd only, host symlinks never followed, no FIFO/socket/device ever opened,
+ * setuid/setgid bits stripped, no security.* or trusted.* xattrs, bounded
+ * inodes and handles. README's "Volumes" section states the rules.
+ */
+
+#define FSD_MSG_MAX ((1u << 20) + 4096u) /* max_write/max_read 1 MiB + headers */
+
+enum fsd_cache {
+	FSD_CACHE_AUTO,	  /* the guest caches attributes, entries and data (default) */
+	FSD_CACHE_STRICT, /* no caching: the host may change the tree while the guest runs */
+};
+
+struct fsd_config {
+	const char *host_path; /* the share, for messages only */
+	int dir_fd;	       /* the share's directory (O_PATH | O_DIRECTORY); dup'ed */
+	bool readonly;	       /* every write opcode fails with EROFS, on the host side */
+	enum fsd_cache cache;
+	unsigned max_inodes;  /* 0: FSD_DEFAULT_MAX_INODES */
+	unsigned max_handles; /* 0: FSD_DEFAULT_MAX_HANDLES */
+};
+
+#define FSD_DEFAULT_MAX_INODES 65536u
+#define FSD_DEFAULT_MAX_HANDLES 4096u
+
+struct fsd_proc {
+	pid_t pid;
+	int sock; /* the VMM's end of the socket, close-on-exec */
+};
+
+/* Start the file server for c (forked; call before the VMM starts any
+ * thread). 0 or -errno with err filled. */
+int fsd_spawn(const struct fsd_config *c, struct fsd_proc *p, struct sb_error *err);
+/* Close the socket, then reap the server (killing it if it lingers). */
+void fsd_stop(struct fsd_proc *p);
+
+#endif
