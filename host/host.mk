@@ -56,6 +56,9 @@ UNIT_TESTS += test_vmm_net
 test_vmm_net_SRCS := host/vmm/virtio/net.c host/vmm/virtio/net_csum.c host/vmm/virtio/mmio.c \
 	host/vmm/virtio/virtq.c host/vmm/eventloop.c host/net/framering.c $(VDRV)
 test_vmm_net_LIBS := -lpthread
+UNIT_TESTS += test_vmm_net_tap
+test_vmm_net_tap_SRCS := $(test_vmm_net_SRCS)
+test_vmm_net_tap_LIBS := -lpthread
 test_vmm_virtq_LIBS := -lpthread
 test_vmm_console_LIBS := -lpthread
 test_vmm_devmgr_LIBS := -lpthread

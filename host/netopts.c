@@ -94,6 +94,64 @@ static int slirp_options(const char *s, const char *opts, struct netopts *n, str
 	}
 }
 
+/* One IPv4 literal of len bytes into out (canonical text); 0 or -1. */
+static int ip4_text(const char *p, size_t len, char out[INET_ADDRSTRLEN])
+{
+	char buf[INET_ADDRSTRLEN];
+	struct in_addr a;
+	if (len >= sizeof(buf))
+		return -1;
+	memcpy(buf, p, len);
+	buf[len] = '\0';
+	if (inet_pton(AF_INET, buf, &a) != 1)
+		return -1;
+	inet_ntop(AF_INET, &a, out, INET_ADDRSTRLEN);
+	return 0;
+}
+
+/* "ip=ADDR/PREFIX,gateway=ADDR,mtu=N" after "tap:NAME,", any order. */
+static int tap_options(const char *s, const char *opts, struct netopts *n, struct sb_error *err)
+{
+	char b[NETOPTS_SHOWN];
+	const char *p = opts;
+	for (;;) {
+		size_t len = strcspn(p, ",");
+		unsigned v;
+		if (len >= 3 && !strncmp(p, "ip=", 3)) {
+			const char *slash = memchr(p, '/', len);
+			if (!slash || ip4_text(p + 3, (size_t)(slash - p - 3), n->tap_addr) < 0 ||
+			    parse_num(slash + 1, (size_t)(p + len - slash - 1), 1, 32, &v) < 0)
+				return error_set(err, 0,
+						 "invalid --network `%s`: ip must be an IPv4 "
+						 "address with a prefix length, e.g. ip=10.0.0.2/24",
+						 netopts_shown(s, b));
+			n->tap_prefix = v;
+		} else if (len >= 8 && !strncmp(p, "gateway=", 8)) {
+			if (ip4_text(p + 8, len - 8, n->tap_gateway) < 0)
+				return error_set(err, 0,
+						 "invalid --network `%s`: gateway must be an IPv4 "
+						 "address",
+						 netopts_shown(s, b));
+		} else if (len >= 4 && !strncmp(p, "mtu=", 4)) {
+			if (parse_num(p + 4, len - 4, NET_MTU_MIN, NET_MTU_SLIRP, &v) < 0)
+				return error_set(err, 0,
+						 "invalid --network `%s`: mtu must be a number "
+						 "from %u to %u",
+						 netopts_shown(s, b), NET_MTU_MIN, NET_MTU_SLIRP);
+			n->mtu = v;
+		} else {
+			return error_set(err, 0,
+					 "invalid --network `%s`: tap takes ip=ADDR/PREFIX, "
+					 "gateway=ADDR and mtu=N (e.g. "
+					 "tap:tap0,ip=10.0.0.2/24,gateway=10.0.0.1)",
+					 netopts_shown(s, b));
+		}
+		if (!p[len])
+			return 0;
+		p += len + 1;
+	}
+}
+
 int netopts_parse_network(const char *s, struct netopts *n, struct sb_error *err)
 {
 	char b[NETOPTS_SHOWN];
@@ -111,15 +169,21 @@ int netopts_parse_network(const char *s, struct netopts *n, struct sb_error *err
 		return 0;
 	}
 	if (!strncmp(s, "tap:", 4)) {
-		if (!ifname_valid(s + 4))
+		size_t len = strcspn(s + 4, ",");
+		char name[NETOPTS_IFNAMSIZ] = "";
+		if (len < sizeof(name))
+			memcpy(name, s + 4, len);
+		if (len >= sizeof(name) || !ifname_valid(name))
 			return error_set(err, 0,
 					 "invalid --network `%s`: not an interface name (1 to %d "
 					 "bytes, no '/', ':' or blanks)",
 					 netopts_shown(s, b), IFNAMSIZ - 1);
 		n->mode = NET_MODE_TAP;
 		n->mtu = 0;
-		strcpy(n->tap, s + 4);
-		return 0;
+		n->tap_addr[0] = n->tap_gateway[0] = '\0';
+		n->tap_prefix = 0;
+		strcpy(n->tap, name);
+		return s[4 + len] ? tap_options(s, s + 5 + len, n, err) : 0;
 	}
 	if (!strcmp(s, "host"))
 		return error_set(
@@ -383,9 +447,25 @@ int netopts_check(const struct netopts *n, struct sb_error *err)
 				 "conflicting options: %s needs --network slirp, not tap:%s (the "
 				 "TAP device's own network decides what reaches the guest)",
 				 opt, n->tap);
+	if (n->mode == NET_MODE_TAP && !n->tap_addr[0])
+		return error_set(err, 0,
+				 "--network tap:%s needs the guest's address: add "
+				 "ip=ADDR/PREFIX (e.g. tap:%s,ip=10.0.0.2/24,gateway=10.0.0.1)",
+				 n->tap, n->tap);
+	if (n->mode == NET_MODE_TAP && n->tap_gateway[0]) {
+		struct in_addr a, g;
+		uint32_t mask = htonl(0xffffffffu << (32 - n->tap_prefix));
+		inet_pton(AF_INET, n->tap_addr, &a);
+		inet_pton(AF_INET, n->tap_gateway, &g);
+		if ((a.s_addr & mask) != (g.s_addr & mask) || a.s_addr == g.s_addr)
+			return error_set(err, 0,
+					 "invalid --network tap:%s: gateway %s is not another "
+					 "address in %s/%u",
+					 n->tap, n->tap_gateway, n->tap_addr, n->tap_prefix);
+	}
 	if (n->ipv6 && n->mtu && n->mtu < NETOPTS_IPV6_MTU_MIN)
 		return error_set(err, 0,
-				 "conflicting options: --ipv6 and --network slirp:mtu=%u (IPv6 "
+				 "conflicting options: --ipv6 and --network mtu=%u (IPv6 "
 				 "needs an MTU of at least %d)",
 				 n->mtu, NETOPTS_IPV6_MTU_MIN);
 	return 0;

@@ -54,7 +54,12 @@ struct netopts {
 	enum net_mode mode;	    /* --network: NET_MODE_SLIRP (default), _NONE, _TAP */
 	bool mode_set;		    /* --network given (--export-initrd: keep its NIC) */
 	char tap[NETOPTS_IFNAMSIZ]; /* --network tap:NAME: the device's name */
-	unsigned mtu;		    /* --network slirp:mtu=N; 0: the backend's default */
+	/* tap:NAME,ip=ADDR/PREFIX[,gateway=ADDR]: the guest's eth0 (the TAP
+	 * device's network has no slirp to hand out addresses). */
+	char tap_addr[INET_ADDRSTRLEN];
+	unsigned tap_prefix;
+	char tap_gateway[INET_ADDRSTRLEN]; /* "": no default route */
+	unsigned mtu; /* slirp:mtu=N or tap:NAME,mtu=N; 0: the backend's / device's */
 	struct netopts_port port[NET_MAX_FORWARDS]; /* -p, in the order given */
 	unsigned nport;
 	bool publish_all; /* -P: the image's ExposedPorts (netopts_publish_exposed) */
@@ -81,7 +86,8 @@ const char *netopts_shown(const char *s, char buf[NETOPTS_SHOWN]);
 void netopts_init(struct netopts *n);
 void netopts_free(struct netopts *n);
 
-/* --network slirp | slirp:mtu=N | none | tap:NAME (the last one given wins).
+/* --network slirp | slirp:mtu=N | none |
+ * tap:NAME,ip=ADDR/PREFIX[,gateway=ADDR][,mtu=N] (the last one given wins).
  * host, bridge, default and container:ID are refused saying what to use. */
 int netopts_parse_network(const char *s, struct netopts *n, struct sb_error *err);
 /* -p [IP:][HOSTPORT[-END]:]GUESTPORT[-END][/tcp|/udp], -p IP::GUESTPORT: docker's
@@ -104,7 +110,8 @@ int netopts_parse_mac(const char *s, struct netopts *n, struct sb_error *err);
  * none: -p, -P, --mac-address, --ipv6, --allow-host-loopback and
  * --add-host NAME:host-gateway (the --dns* and other --add-host options
  * still shape the guest's resolv.conf and hosts, as docker writes them).
- * With tap:NAME: -p, -P, --allow-host-loopback, host-gateway (slirp's).
+ * With tap:NAME: -p, -P, --allow-host-loopback, host-gateway (slirp's), and
+ * no ip= (the guest needs an address).
  * --ipv6 with an MTU below 1280. */
 int netopts_check(const struct netopts *n, struct sb_error *err);
 

@@ -1,17 +1,22 @@
 /* `sandbox run`'s network: options + ExposedPorts -> net_config, the backend, the VMM's NIC hooks.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "net/netdns.h"
+#include "net/tap.h"
 #include "run_net.h"
 
 void run_net_init(struct run_net *rn, const struct netopts *opts)
 {
 	memset(rn, 0, sizeof(*rn));
 	rn->opts = *opts;
+	rn->tap_fd = -1;
 }
 
 bool run_net_needs_image(const struct run_net *rn)
@@ -51,11 +56,16 @@ int run_net_open(struct run_net *rn, const struct image_config *img, struct sb_e
 {
 	if (rn->opts.mode == NET_MODE_NONE)
 		return 0;
-	if (rn->opts.mode == NET_MODE_TAP)
-		return error_set(err, 0,
-				 "--network tap:%s: TAP devices are not supported yet (use "
-				 "--network slirp or none)",
-				 rn->opts.tap);
+	if (rn->opts.mode == NET_MODE_TAP) {
+		struct tap_info info;
+		rn->tap_fd = tap_open(rn->opts.tap, &info, err);
+		if (rn->tap_fd < 0)
+			return rn->tap_fd;
+		rn->tap_mtu = rn->opts.mtu ? rn->opts.mtu : info.mtu;
+		net_config_default(&rn->cfg); /* for the MAC (default or --mac-address) */
+		netopts_apply(&rn->opts, &rn->cfg, rn->fwd);
+		return 0;
+	}
 	int r = 0;
 	if (img && rn->opts.publish_all && (r = publish_exposed(rn, img, err)) < 0)
 		return r;
@@ -74,6 +84,10 @@ static const char *proto_name(enum net_proto p)
 
 void run_net_report(const struct run_net *rn, bool debug)
 {
+	if (rn->tap_fd >= 0 && debug)
+		fprintf(stderr, "sandbox: network: tap:%s, guest %s/%u on eth0%s%s, MTU %u\n",
+			rn->opts.tap, rn->opts.tap_addr, rn->opts.tap_prefix,
+			rn->opts.tap_gateway[0] ? " via " : "", rn->opts.tap_gateway, rn->tap_mtu);
 	if (!rn->backend)
 		return;
 	if (debug)
@@ -106,6 +120,13 @@ static void stop_backend(void *ctx)
 
 const struct vmm_net *run_net_vmm(struct run_net *rn)
 {
+	if (rn->tap_fd >= 0) {
+		rn->vmm = (struct vmm_net){.tap = true,
+					   .tap_fd = rn->tap_fd,
+					   .mtu = (uint16_t)(rn->tap_mtu < 65535 ? rn->tap_mtu : 65535)};
+		memcpy(rn->vmm.mac, rn->cfg.mac, sizeof(rn->vmm.mac));
+		return &rn->vmm;
+	}
 	if (!rn->backend)
 		return NULL;
 	rn->vmm = (struct vmm_net){
@@ -136,6 +157,30 @@ void run_net_close(struct run_net *rn)
 {
 	net_backend_close(rn->backend);
 	rn->backend = NULL;
+	if (rn->tap_fd >= 0)
+		close(rn->tap_fd);
+	rn->tap_fd = -1;
+}
+
+/* --network tap without --dns: the host's nameservers, as docker copies
+ * them for its own networks; a host-local stub (127.0.0.53) is unreachable
+ * from the guest, so none then. */
+static void host_dns(struct run_net_guest *g, struct runconfig_net *out)
+{
+	static const char *const paths[] = NETDNS_PATHS;
+	struct netdns d;
+	struct sb_error e = {0};
+	unsigned k = 0;
+	if (netdns_pick(paths, 2, &d, &e) < 0 || d.local)
+		return;
+	if (d.have_v4)
+		inet_ntop(AF_INET, &d.v4, g->host_dns[k++], INET6_ADDRSTRLEN);
+	if (d.have_v6 && out->ipv6)
+		inet_ntop(AF_INET6, &d.v6, g->host_dns[k++], INET6_ADDRSTRLEN);
+	for (unsigned i = 0; i < k; i++)
+		g->dns[i] = g->host_dns[i];
+	if (k)
+		out->dns = g->dns;
 }
 
 int run_net_guest(const struct netopts *n, bool nic, struct run_net_guest *g,
@@ -143,7 +188,17 @@ int run_net_guest(const struct netopts *n, bool nic, struct run_net_guest *g,
 {
 	memset(g, 0, sizeof(*g));
 	*out = (struct runconfig_net){.mode = RUNCONFIG_NET_NONE};
-	if (nic) {
+	if (nic && n->mode == NET_MODE_TAP) {
+		/* The device's MTU (the TAP's, or mtu=) reaches the guest through
+		 * virtio-net's config space; IPv6 from the link's router adverts. */
+		*out = (struct runconfig_net){.mode = RUNCONFIG_NET_NIC,
+					      .address = n->tap_addr,
+					      .prefix = n->tap_prefix,
+					      .gateway = n->tap_gateway[0] ? n->tap_gateway : NULL,
+					      .ipv6 = n->ipv6};
+		if (!n->ndns)
+			host_dns(g, out);
+	} else if (nic) {
 		runconfig_net_slirp(out, n->ipv6);
 		out->mtu = n->mtu ? n->mtu : NET_MTU_SLIRP;
 	}

@@ -29,7 +29,9 @@ struct run_net {
 	char exposed[NET_MAX_FORWARDS][16]; /* "80/tcp": the -P ports' names for messages */
 	struct net_config cfg;
 	struct net_forward fwd[NET_MAX_FORWARDS];
-	struct net_backend *backend; /* NULL: not opened, or --network none */
+	struct net_backend *backend; /* NULL: not opened, or --network none or tap */
+	int tap_fd;		     /* --network tap:NAME, once opened; else -1 */
+	unsigned tap_mtu;	     /* the guest's: mtu=, else the TAP device's */
 	struct vmm_net vmm;
 };
 
@@ -38,8 +40,9 @@ void run_net_init(struct run_net *rn, const struct netopts *opts);
 /* true when the backend must wait for the image config (-P). */
 bool run_net_needs_image(const struct run_net *rn);
 
-/* Open the backend for --network slirp (nothing for none; -ENOTSUP for
- * tap), binding every published port; img: the image config for -P, or NULL.
+/* Open the backend for --network slirp (nothing for none; for tap:NAME,
+ * attach to the device), binding every published port; img: the image
+ * config for -P, or NULL.
  * 0 or -errno with err filled (one line, e.g. a taken host port). */
 int run_net_open(struct run_net *rn, const struct image_config *img, struct sb_error *err);
 
@@ -59,12 +62,15 @@ void run_net_close(struct run_net *rn);
 
 /* The guest's side (the run config's network node), pointing into n and g:
  * keep both until the config is built. nic: the slirp NIC (10.0.2.15/24,
- * gateway .2, MTU, resolv.conf naming the forwarder .3 unless --dns); else
+ * gateway .2, MTU, resolv.conf naming the forwarder .3 unless --dns), or
+ * with tap:NAME its ip= and gateway= (resolv.conf: --dns, else the host's
+ * nameservers unless they are a host-local stub); else
  * lo only, with a resolv.conf only from --dns* options (as docker's none
  * network, but without the host's servers: nothing could reach them).
  * --dns-search, --dns-option and --add-host apply either way. 0 or -errno. */
 struct run_net_guest {
 	const char *dns[NETOPTS_MAX_DNS + 1];
+	char host_dns[2][INET6_ADDRSTRLEN]; /* tap without --dns: the host's servers */
 	const char *search[NETOPTS_MAX_SEARCH + 2];
 	const char *options[NETOPTS_MAX_DNS_OPTIONS + 1];
 	char **hosts; /* "NAME:IP" each, NULL-terminated; run_net_guest_free */

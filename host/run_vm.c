@@ -321,12 +321,6 @@ int run_vm(const struct run_opts *o, struct sb_error *err)
 {
 	char kernel[PATH_MAX], init[PATH_MAX], cache[PATH_MAX];
 	int r;
-	if (o->net.mode == NET_MODE_TAP) /* an option, fixable: before the host checks */
-		return error_set(
-		    err, 0,
-		    "--network tap:%s: TAP devices are not supported yet (use --network "
-		    "slirp or none)",
-		    o->net.tap);
 	/* What the user can fix in the project or on the command line (the
 	 * kernel and init files) is reported first, whatever the host; then the
 	 * host itself (no /dev/kvm, no permission, PVM), still before the image

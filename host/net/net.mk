@@ -2,7 +2,7 @@
 # and the frame rings it shares with the virtio-net device. Objects linked
 # into build/sandbox; libslirp itself comes from host/net/slirp-build.
 NET_SRCS := host/net/framering.c host/net/net.c host/net/netdns.c host/net/netfilter.c \
-	host/net/slirp.c host/net/slirphooks.c
+	host/net/slirp.c host/net/slirphooks.c host/net/tap.c
 HOST_SRCS += $(NET_SRCS)
 
 # Only these see libslirp's and glib's headers; they wait for the library.
@@ -19,8 +19,10 @@ $(NET_GLIB_OBJS): CFLAGS_SAN += $(GLIB_CFLAGS)
 $(NET_SLIRP_OBJS) $(NET_GLIB_OBJS): | $(SLIRP_A)
 
 # Unit tests (no VM): the rings; the filter and the DNS choice (pure); the
-# whole backend driven with hand-made frames through its rings.
-UNIT_TESTS += test_net_framering test_net_filter test_net_dns test_net_slirp
+# whole backend driven with hand-made frames through its rings; attaching to
+# TAP devices the test creates (skipped without CAP_NET_ADMIN).
+UNIT_TESTS += test_net_framering test_net_filter test_net_dns test_net_slirp test_net_tap
+test_net_tap_SRCS := host/net/tap.c host/util/error.c
 test_net_framering_SRCS := host/net/framering.c
 test_net_framering_LIBS := -lpthread
 test_net_filter_SRCS := host/net/netfilter.c tests/unit/test_net_frames.c

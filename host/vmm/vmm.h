@@ -2,6 +2,7 @@
 #ifndef SB_VMM_H
 #define SB_VMM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,6 +37,12 @@ struct sysfilter;
 struct vmm_net {
 	struct framering *to_guest;   /* frames for the guest (the backend pushes) */
 	struct framering *from_guest; /* frames the guest sent (the backend pops) */
+	/* Or, with tap, no rings: the device reads and writes tap_fd (a TAP
+	 * device opened by host/net/tap.h: non-blocking, 12-byte virtio-net
+	 * header, offloads on) itself, and offers the guest checksum and TSO
+	 * offloads both ways. */
+	bool tap;
+	int tap_fd;
 	uint8_t mac[6];		      /* the guest's eth0 address */
 	uint16_t mtu;		      /* VMM_NET_MTU_MIN..65535; 0 = VMM_NET_MTU_DEFAULT */
 	/* The backend's thread, if it has one (NULL: none to start). vmm_run

@@ -96,6 +96,56 @@ static void test_network(void **state)
 			     "tap:a\nb", "tap:\xc3\xa9"};
 	for (size_t i = 0; i < N(tap); i++)
 		refused(netopts_parse_network, "--network", tap[i], "not an interface name");
+	const char *tap_ip[] = {"tap:t0,ip=",	      "tap:t0,ip=10.0.0.2",  "tap:t0,ip=10.0.0.2/",
+				"tap:t0,ip=10.0.0.2/0", "tap:t0,ip=10.0.0.2/33", "tap:t0,ip=fe80::1/64",
+				"tap:t0,ip=10.0.0/24",  "tap:t0,ip=/24",	     "tap:t0,ip=10.0.0.2/2x"};
+	for (size_t i = 0; i < N(tap_ip); i++)
+		refused(netopts_parse_network, "--network", tap_ip[i], "ip must be an IPv4 address");
+	refused(netopts_parse_network, "--network", "tap:t0,gateway=x", "gateway must be an IPv4");
+	refused(netopts_parse_network, "--network", "tap:t0,mtu=70000", "mtu must be a number");
+	const char *tap_opts[] = {"tap:t0,", "tap:t0,ip", "tap:t0,dhcp", "tap:t0,,mtu=1500"};
+	for (size_t i = 0; i < N(tap_opts); i++)
+		refused(netopts_parse_network, "--network", tap_opts[i], "tap takes ip=ADDR/PREFIX");
+}
+
+static void test_network_tap_options(void **state)
+{
+	(void)state;
+	struct netopts n;
+	struct sb_error err = {0};
+	netopts_init(&n);
+	assert_int_equal(netopts_parse_network("tap:tap0,mtu=9000,gateway=10.1.0.1,"
+					       "ip=010.1.0.2/16",
+					       &n, &err),
+			 -EINVAL); /* inet_pton refuses leading zeros */
+	assert_int_equal(
+	    netopts_parse_network("tap:tap0,mtu=9000,gateway=10.1.0.1,ip=10.1.0.2/16", &n, &err), 0);
+	assert_int_equal(n.mode, NET_MODE_TAP);
+	assert_string_equal(n.tap, "tap0");
+	assert_string_equal(n.tap_addr, "10.1.0.2");
+	assert_int_equal(n.tap_prefix, 16);
+	assert_string_equal(n.tap_gateway, "10.1.0.1");
+	assert_int_equal(n.mtu, 9000);
+	assert_int_equal(netopts_check(&n, &err), 0);
+	/* the gateway must be another address of the subnet */
+	assert_int_equal(netopts_parse_network("tap:t1,ip=10.1.0.2/24,gateway=10.2.0.1", &n, &err),
+			 0);
+	assert_int_equal(netopts_check(&n, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "gateway 10.2.0.1 is not another address in 10.1.0.2/24"));
+	assert_int_equal(netopts_parse_network("tap:t1,ip=10.1.0.2/24,gateway=10.1.0.2", &n, &err),
+			 0);
+	assert_int_equal(netopts_check(&n, &err), -EINVAL);
+	/* no gateway: no default route, fine; a later --network wins whole */
+	assert_int_equal(netopts_parse_network("tap:t1,ip=10.1.0.2/32", &n, &err), 0);
+	assert_string_equal(n.tap_gateway, "");
+	assert_int_equal(n.mtu, 0);
+	assert_int_equal(netopts_check(&n, &err), 0);
+	/* without ip= the guest would have no address */
+	assert_int_equal(netopts_parse_network("tap:t1", &n, &err), 0);
+	assert_int_equal(netopts_check(&n, &err), -EINVAL);
+	assert_string_equal(err.msg, "--network tap:t1 needs the guest's address: add "
+				     "ip=ADDR/PREFIX (e.g. tap:t1,ip=10.0.0.2/24,gateway=10.0.0.1)");
+	netopts_free(&n);
 }
 
 /* One -p; its ports as "PROTO ADDR HOST-LAST GUEST" lines into out. */
@@ -562,12 +612,12 @@ static void test_check(void **state)
 	/* tap: slirp's host side conflicts; MAC and IPv6 are the guest's own */
 	const char *tap_bad[] = {"-p", "-P", "--allow-host-loopback", "host-gateway"};
 	for (size_t i = 0; i < N(tap_bad); i++) {
-		assert_int_equal(check_after("tap:tap0", tap_bad[i], &err), -EINVAL);
+		assert_int_equal(check_after("tap:tap0,ip=10.0.0.2/24", tap_bad[i], &err), -EINVAL);
 		assert_non_null(strstr(err.msg, "needs --network slirp, not tap:tap0"));
 	}
-	assert_int_equal(check_after("tap:tap0", "--mac-address", &err), 0);
-	assert_int_equal(check_after("tap:tap0", "--ipv6", &err), 0);
-	assert_int_equal(check_after("tap:tap0", "--dns", &err), 0);
+	assert_int_equal(check_after("tap:tap0,ip=10.0.0.2/24", "--mac-address", &err), 0);
+	assert_int_equal(check_after("tap:tap0,ip=10.0.0.2/24", "--ipv6", &err), 0);
+	assert_int_equal(check_after("tap:tap0,ip=10.0.0.2/24", "--dns", &err), 0);
 	/* IPv6 needs a 1280-byte link */
 	assert_int_equal(check_after("slirp:mtu=1279", "--ipv6", &err), -EINVAL);
 	assert_non_null(strstr(err.msg, "IPv6 needs an MTU of at least 1280"));
@@ -643,6 +693,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_defaults),	    cmocka_unit_test(test_network),
+	    cmocka_unit_test(test_network_tap_options),
 	    cmocka_unit_test(test_publish_forms),   cmocka_unit_test(test_publish_bad),
 	    cmocka_unit_test(test_publish_many),    cmocka_unit_test(test_publish_clash),
 	    cmocka_unit_test(test_publish_exposed), cmocka_unit_test(test_dns),

@@ -20,7 +20,7 @@ static void set_tx_blocked(struct net *n, int on)
 	if (on && !n->tx_blocked)
 		n->stats.tx_blocked++;
 	n->tx_blocked = on;
-	if (n->loop)
+	if (n->loop && n->space_src >= 0)
 		eventloop_enable(n->loop, n->space_src, on);
 }
 
@@ -63,6 +63,22 @@ static int skip_iov(const struct virtq_chain *c, size_t skip, struct iovec *out)
 	return k;
 }
 
+/* One TX chain to the TAP device, header and all, straight from guest
+ * memory: the kernel checks the header (GSO type, checksum offsets) and
+ * segments or sums as it says. A frame the TAP refuses (malformed, or its
+ * queue full: tun's default send buffer is unlimited) is dropped. */
+static int tx_tap(struct net *n, const struct virtq_chain *c)
+{
+	if (c->out_len < NET_HDR_LEN + NET_ETH_HLEN || c->out_len - NET_HDR_LEN > n->max_frame ||
+	    writev(n->cfg.tap_fd, c->iov, (int)c->n_out) != (ssize_t)c->out_len) {
+		n->stats.tx_dropped++;
+		return 0;
+	}
+	n->stats.tx_frames++;
+	n->stats.tx_bytes += c->out_len - NET_HDR_LEN;
+	return 0;
+}
+
 /* One TX chain: 0 when handed on or dropped (counted), -ENOSPC when
  * from_guest is full (nothing consumed). */
 static int tx_one(struct net *n, const struct virtq_chain *c)
@@ -71,6 +87,8 @@ static int tx_one(struct net *n, const struct virtq_chain *c)
 	struct iovec iov[VIRTQ_MAX_IOV];
 	int cnt, csum = 0;
 
+	if (n->cfg.tap)
+		return tx_tap(n, c);
 	if (c->out_len < NET_HDR_LEN + NET_ETH_HLEN || c->out_len - NET_HDR_LEN > n->max_frame)
 		goto drop;
 	size_t len = (size_t)c->out_len - NET_HDR_LEN;
@@ -242,8 +260,123 @@ static int rx_one(struct net *n, struct virtq *q, size_t len, unsigned *budget, 
 	return RX_DONE;
 }
 
+/* Copy len bytes of src into the iovs. */
+static void scatter(const struct iovec *iov, unsigned niov, const uint8_t *src, size_t len)
+{
+	for (unsigned i = 0; i < niov && len; i++) {
+		size_t k = iov[i].iov_len < len ? iov[i].iov_len : len;
+		memcpy(iov[i].iov_base, src, k);
+		src += k;
+		len -= k;
+	}
+}
+
+/* The TAP's frame in n->frame (n->tap_len bytes, header n->tap_hdr) as the
+ * driver negotiated it: a partial checksum completed when it lacks
+ * GUEST_CSUM; false when it cannot take the frame (a TSO segment it did not
+ * ask for). */
+static bool tap_fit_features(struct net *n)
+{
+	struct virtio_net_hdr_v1 *h = &n->tap_hdr;
+	unsigned want = 0;
+
+	switch (h->gso_type & ~VIRTIO_NET_HDR_GSO_ECN) {
+	case VIRTIO_NET_HDR_GSO_NONE:
+		break;
+	case VIRTIO_NET_HDR_GSO_TCPV4:
+		want = VIRTIO_NET_F_GUEST_TSO4;
+		break;
+	case VIRTIO_NET_HDR_GSO_TCPV6:
+		want = VIRTIO_NET_F_GUEST_TSO6;
+		break;
+	default:
+		return false;
+	}
+	if (want && !virtio_mmio_has_feature(&n->mmio, want))
+		return false;
+	if ((h->gso_type & VIRTIO_NET_HDR_GSO_ECN) &&
+	    !virtio_mmio_has_feature(&n->mmio, VIRTIO_NET_F_GUEST_ECN))
+		return false;
+	if ((h->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
+	    !virtio_mmio_has_feature(&n->mmio, VIRTIO_NET_F_GUEST_CSUM)) {
+		if (want || net_csum_complete(n->frame, n->tap_len, le16toh(h->csum_start),
+					      le16toh(h->csum_offset)) < 0)
+			return false;
+		h->flags &= (uint8_t)~VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	}
+	return true;
+}
+
+/* The TAP's next frame: read one when none waits, then into guest buffers.
+ * RX_DONE (delivered, dropped, or nothing to read: *idle), RX_WAIT (no
+ * buffers yet: the frame waits in n->frame), RX_AGAIN, -EIO. */
+static int rx_tap_one(struct net *n, struct virtq *q, unsigned *budget, int *pushed, int *idle)
+{
+	if (!n->tap_len) {
+		struct iovec v[2] = {{&n->tap_hdr, NET_HDR_LEN}, {n->frame, sizeof(n->frame)}};
+		ssize_t k = readv(n->cfg.tap_fd, v, 2);
+		if (k < 0) {
+			*idle = 1; /* EAGAIN; or the device went away: nothing to deliver */
+			return RX_DONE;
+		}
+		if ((size_t)k < NET_HDR_LEN + NET_ETH_HLEN) {
+			n->stats.rx_dropped++;
+			return RX_DONE;
+		}
+		n->tap_len = (size_t)k - NET_HDR_LEN;
+		if (!tap_fit_features(n)) {
+			n->tap_len = 0;
+			n->stats.rx_dropped++;
+			return RX_DONE;
+		}
+	}
+	struct virtq_chain first;
+	unsigned niov;
+	size_t len = n->tap_len;
+	int nch = rx_gather(n, q, NET_HDR_LEN + len, budget, &first, &niov, pushed);
+	if (nch == -ENOBUFS) {
+		n->tap_len = 0;
+		n->stats.rx_dropped++;
+		return RX_DONE;
+	}
+	if (nch <= 0)
+		return nch;
+	scatter(n->rx_iov, niov, n->frame, len);
+	struct virtio_net_hdr_v1 h = n->tap_hdr;
+	h.num_buffers = htole16((uint16_t)nch);
+	virtq_chain_write(&first, 0, &h, NET_HDR_LEN);
+	for (int i = 0; i < nch; i++)
+		virtq_push(q, n->rx_head[i], n->rx_len[i]);
+	*pushed = 1;
+	n->tap_len = 0;
+	n->stats.rx_frames++;
+	n->stats.rx_bytes += len;
+	return RX_DONE;
+}
+
+static int rx_tap(struct net *n, struct virtq *q)
+{
+	unsigned budget = 2u * q->size, frames = 0;
+	int r = RX_DONE, pushed = 0, idle = 0;
+
+	for (; frames < q->size && !idle; frames++) {
+		r = rx_tap_one(n, q, &budget, &pushed, &idle);
+		if (r != RX_DONE)
+			break;
+	}
+	if (pushed)
+		virtio_mmio_used(&n->mmio, q);
+	if (r == -EIO)
+		return -EIO;
+	set_rx_starved(n, r == RX_WAIT);
+	if (r == RX_AGAIN || frames == q->size)
+		more_work(n);
+	return 0;
+}
+
 /* At most one queue's worth of frames and two of chains; frames without
- * buffers stay in to_guest (bounded: the backend drops) until the RX kick. */
+ * buffers stay in to_guest (bounded: the backend drops) or the TAP's queue
+ * (bounded by the kernel) until the RX kick. */
 static int rx(struct net *n)
 {
 	struct virtq *q = virtio_mmio_queue(&n->mmio, NET_RX_QUEUE);
@@ -253,6 +386,8 @@ static int rx(struct net *n)
 		set_rx_starved(n, 1); /* the driver's first RX kick starts us */
 		return 0;
 	}
+	if (n->cfg.tap)
+		return rx_tap(n, q);
 	unsigned budget = 2u * q->size, frames = 0;
 	for (; frames < q->size; frames++) {
 		size_t len = framering_peek(n->cfg.to_guest);
@@ -295,7 +430,8 @@ static void check(struct net *n, int r, unsigned qi)
 
 void net_rx_ready(struct net *n)
 {
-	framering_ack_ready(n->cfg.to_guest); /* before popping: a later push signals again */
+	if (!n->cfg.tap) /* before popping: a later push signals again */
+		framering_ack_ready(n->cfg.to_guest);
 	pthread_mutex_lock(&n->mmio.lock);
 	if (!n->rx_starved)
 		check(n, rx(n), NET_RX_QUEUE);
@@ -361,6 +497,8 @@ static void net_reset(void *dev)
 {
 	struct net *n = dev;
 
+	n->tap_len = 0; /* a frame read for the old queues */
+
 	set_tx_blocked(n, 0);
 	set_rx_starved(n, 0); /* frames waiting find the queue gone and wait again */
 	n->work_pending = 0;
@@ -388,6 +526,29 @@ const struct virtio_dev_ops net_ops = {
     .reset = net_reset,
 };
 
+/* With a TAP device (kernel backend), the offloads it can use: the guest
+ * may hand it partial checksums and TSO segments (the kernel checks and
+ * finishes them), and takes the same from it (GUEST_CSUM: the host kernel
+ * checked or built those frames). What the TAP sends is cut to what the
+ * driver accepted (tap_fit_features). */
+const struct virtio_dev_ops net_tap_ops = {
+    .name = "net",
+    .device_id = VIRTIO_ID_NET,
+    .features = 1ull << VIRTIO_NET_F_CSUM | 1ull << VIRTIO_NET_F_GUEST_CSUM |
+		1ull << VIRTIO_NET_F_HOST_TSO4 | 1ull << VIRTIO_NET_F_HOST_TSO6 |
+		1ull << VIRTIO_NET_F_HOST_ECN | 1ull << VIRTIO_NET_F_GUEST_TSO4 |
+		1ull << VIRTIO_NET_F_GUEST_TSO6 | 1ull << VIRTIO_NET_F_GUEST_ECN |
+		1ull << VIRTIO_NET_F_MTU | 1ull << VIRTIO_NET_F_MAC |
+		1ull << VIRTIO_NET_F_MRG_RXBUF | 1ull << VIRTIO_NET_F_STATUS |
+		VIRTIO_FEATURE_EVENT_IDX,
+    .num_queues = 2,
+    .queue_size = NET_QUEUE_SIZE,
+    .config_size = NET_CONFIG_SIZE,
+    .read_config = net_read_config,
+    .queue_notify = net_notify,
+    .reset = net_reset,
+};
+
 int net_init(struct net *n, const struct vm_mem *mem, struct runstate *rs,
 	     const struct vmm_net *cfg, struct sb_error *err)
 {
@@ -396,6 +557,16 @@ int net_init(struct net *n, const struct vm_mem *mem, struct runstate *rs,
 	n->cfg = *cfg;
 	if (!n->cfg.mtu)
 		n->cfg.mtu = VMM_NET_MTU_DEFAULT;
+	if (cfg->tap) {
+		if (cfg->tap_fd < 0)
+			return error_set(err, EINVAL, "virtio-net: no TAP device");
+		if (n->cfg.mtu < VMM_NET_MTU_MIN)
+			return error_set(err, EINVAL, "virtio-net: MTU %u is below %u",
+					 n->cfg.mtu, VMM_NET_MTU_MIN);
+		n->max_frame = FRAMERING_FRAME_MAX; /* TSO segments, up to 64 KiB */
+		virtio_mmio_init(&n->mmio, &net_tap_ops, n, mem, rs);
+		return 0;
+	}
 	if (!cfg->to_guest || !cfg->from_guest)
 		return error_set(err, EINVAL, "virtio-net: no frame rings");
 	if (n->cfg.mtu < VMM_NET_MTU_MIN)
@@ -420,11 +591,14 @@ int net_attach(struct net *n, struct eventloop *loop, struct sb_error *err)
 	n->work_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (n->work_fd < 0)
 		return error_set(err, errno, "virtio-net: eventfd");
-	int rx_src = eventloop_add(loop, n->cfg.to_guest->ready_fd, on_rx_ready, n, 1, err);
+	int rx_fd = n->cfg.tap ? n->cfg.tap_fd : n->cfg.to_guest->ready_fd;
+	int rx_src = eventloop_add(loop, rx_fd, on_rx_ready, n, 1, err);
 	if (rx_src < 0)
 		return error_prefix(err, "virtio-net");
-	int space_src = eventloop_add(loop, n->cfg.from_guest->space_fd, on_tx_space, n, 0, err);
-	if (space_src < 0)
+	int space_src = -1; /* TX to a TAP never waits: nothing to resume */
+	if (!n->cfg.tap &&
+	    (space_src = eventloop_add(loop, n->cfg.from_guest->space_fd, on_tx_space, n, 0,
+				       err)) < 0)
 		return error_prefix(err, "virtio-net");
 	int work_src = eventloop_add(loop, n->work_fd, on_work, n, 1, err);
 	if (work_src < 0)

@@ -3,6 +3,7 @@
 #ifndef SB_VMM_VIRTIO_NET_H
 #define SB_VMM_VIRTIO_NET_H
 
+#include <linux/virtio_net.h>
 #include <stdint.h>
 #include <sys/uio.h>
 
@@ -46,13 +47,16 @@ struct net {
 	int work_pending;		 /* a bounded turn left work behind */
 	struct net_stats stats;
 	/* Scratch (here, not on the event loop's 256 KiB stack): */
-	uint8_t frame[FRAMERING_FRAME_MAX]; /* a TX frame whose checksum we complete */
+	uint8_t frame[FRAMERING_FRAME_MAX]; /* a TX frame whose checksum we complete; with a
+					     * TAP, the RX frame read (tap_len bytes, 0: none) */
+	size_t tap_len;
+	struct virtio_net_hdr_v1 tap_hdr; /* its header */
 	uint16_t rx_head[NET_QUEUE_SIZE];   /* the chains one received frame spans */
 	uint32_t rx_len[NET_QUEUE_SIZE];
 	struct iovec rx_iov[NET_RX_IOV_MAX];
 };
 
-extern const struct virtio_dev_ops net_ops;
+extern const struct virtio_dev_ops net_ops, net_tap_ops;
 
 /* cfg is copied; its rings must outlive n. 0, or -EINVAL (no rings, MTU out
  * of range) with err filled. */
