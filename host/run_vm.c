@@ -260,10 +260,11 @@ static int run_image(const struct run_opts *o, const char *kernel, const char *i
 	cleanup_free uint8_t *run_cpio = NULL;
 	size_t run_len = 0;
 	/* A NIC when we boot it with one. An exported initrd's VMM may have
-	 * none: it asks for one only when --network slirp was given (then the
-	 * other VMM must give it a virtio-net device on slirp's addresses). */
+	 * none: it asks for one only when --network slirp or tap:... was given
+	 * (then the other VMM must give it a virtio-net device on that
+	 * network's addresses). */
 	bool nic = run_net_vmm(rn) != NULL ||
-		   (o->export_initrd && o->net.mode_set && o->net.mode == NET_MODE_SLIRP);
+		   (o->export_initrd && o->net.mode_set && o->net.mode != NET_MODE_NONE);
 	r = build_run_archive(o, &img, nic, &run_cpio, &run_len, err);
 	uint64_t unpacked = img.guest_ram_bytes;
 	image_config_free(&img);
