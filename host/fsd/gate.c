@@ -87,7 +87,7 @@ static int names_ok(const char *p, size_t len, int n)
 		len -= (size_t)(nul - p) + 1;
 		p = nul + 1;
 	}
-	return 1;
+	return len == 0;
 }
 
 static int tail_ok(const struct rule *r, const char *arg, size_t len)

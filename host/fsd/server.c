@@ -190,6 +190,7 @@ int server_new(const struct fsd_config *c, const struct server_env *env, struct 
 	}
 	fuse_set_log_func(quiet);
 	s->se = fuse_session_new(&args, &ops, sizeof(ops), s);
+	fuse_opt_free_args(&args);
 	if (!s->se) {
 		server_free(s);
 		return error_set(err, ENOMEM, "file server for `%s`: libfuse session", c->host_path);
