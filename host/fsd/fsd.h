@@ -71,21 +71,32 @@ struct fsd_proc {
 	 * send() with EMSGSIZE and the VMM answers it -EIO itself. */
 	size_t msg_max;
 	unsigned confinement; /* FSD_CONFINED_* bits: what the host allowed */
+	int ready_fd;	      /* start-up report pipe until fsd_ready has read it, else -1 */
 };
 
-#define FSD_CONFINED_USERNS (1u << 0)  /* own user namespace (not as root) */
-#define FSD_CONFINED_MOUNTNS (1u << 1) /* own mount namespace */
-#define FSD_CONFINED_NETNS (1u << 2)   /* own network namespace */
-#define FSD_CONFINED_PIVOT (1u << 3)   /* the share is its "/" (pivot_root) */
-#define FSD_CONFINED_CHROOT (1u << 4)  /* else chroot'ed into the share */
+#define FSD_CONFINED_USERNS (1u << 0)	/* own user namespace (not as root) */
+#define FSD_CONFINED_MOUNTNS (1u << 1)	/* own mount namespace */
+#define FSD_CONFINED_NETNS (1u << 2)	/* own network namespace */
+#define FSD_CONFINED_PIVOT (1u << 3)	/* the share is its "/" (pivot_root) */
+#define FSD_CONFINED_CHROOT (1u << 4)	/* else chroot'ed into the share */
 #define FSD_CONFINED_RO_MOUNT (1u << 5) /* read-only share: the mount is read-only too */
 
 /* Start the file server for c (forked; call before the VMM starts any
  * thread, from the thread that lives as long as the server should: the
  * server dies with it, PR_SET_PDEATHSIG). Returns once the server is
- * confined and ready for FUSE_INIT. 0 or -errno with err filled. */
+ * confined and ready for FUSE_INIT. 0 or -errno with err filled.
+ * fsd_spawn is fsd_start then fsd_ready. */
 int fsd_spawn(const struct fsd_config *c, struct fsd_proc *p, struct sb_error *err);
-/* Close the socket, then reap the server (killing it if it lingers). */
+/* Added: the two halves, so that the server confines itself while the VMM
+ * builds the guest. fsd_start returns right after fork (p->sock is usable at
+ * once: requests wait in the socket); fsd_ready waits for the server's
+ * start-up report (0, or -errno with err filled and the server reaped) and
+ * then returns 0 at once on later calls. msg_max is known after fsd_start,
+ * confinement after fsd_ready. */
+int fsd_start(const struct fsd_config *c, struct fsd_proc *p, struct sb_error *err);
+int fsd_ready(struct fsd_proc *p, struct sb_error *err);
+/* Close the socket, then reap the server (killing it if it lingers after
+ * 2 s). Safe on a stopped or never started fsd_proc (pid -1). */
 void fsd_stop(struct fsd_proc *p);
 
 #endif

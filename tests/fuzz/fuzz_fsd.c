@@ -47,7 +47,8 @@ static void drain(uint64_t unique, int noreply)
 		if (n < (ssize_t)sizeof(out) || (size_t)n > msg_max)
 			abort();
 		memcpy(&out, reply, sizeof(out));
-		if (out.len != (size_t)n || out.unique != unique || out.error > 0 || out.error <= -4096)
+		if (out.len != (size_t)n || out.unique != unique || out.error > 0 ||
+		    out.error <= -4096)
 			abort();
 		if (out.error && n != (ssize_t)sizeof(out))
 			abort();
@@ -125,11 +126,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	getsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &got, &gl);
 	msg_max = (size_t)got - 64 < FSD_MSG_MAX ? (size_t)got - 64 : FSD_MSG_MAX;
 	peer = sv[0];
-	struct fsd_config c = {.host_path = share, .cache = FSD_CACHE_AUTO, .max_inodes = 64,
-			       .max_handles = 16};
+	struct fsd_config c = {
+	    .host_path = share, .cache = FSD_CACHE_AUTO, .max_inodes = 64, .max_handles = 16};
 	struct server_env env = {.root_fd = open(share, O_PATH | O_DIRECTORY | O_CLOEXEC),
 				 .proc_fd = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC),
-				 .sock = sv[1], .msg_max = msg_max, .guest_owner = geteuid() == 0};
+				 .sock = sv[1],
+				 .msg_max = msg_max,
+				 .guest_owner = geteuid() == 0};
 	struct sb_error err;
 	if (server_new(&c, &env, &srv, &err) < 0) {
 		fprintf(stderr, "fuzz_fsd: %s\n", err.msg);
@@ -139,7 +142,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		struct fuse_in_header h;
 		struct fuse_init_in i;
 	} init = {{.len = sizeof(init), .opcode = FUSE_INIT, .unique = 1},
-		  {.major = 7, .minor = 36, .max_readahead = 65536,
+		  {.major = 7,
+		   .minor = 36,
+		   .max_readahead = 65536,
 		   .flags = FUSE_MAX_PAGES | FUSE_INIT_EXT | FUSE_DO_READDIRPLUS}};
 	handle((const uint8_t *)&init, sizeof(init));
 	return 0;

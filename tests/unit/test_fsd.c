@@ -22,7 +22,7 @@
 #include "test_fsd_client.h"
 
 struct t {
-	char top[64];	/* temp dir holding share/ and outside/ */
+	char top[64]; /* temp dir holding share/ and outside/ */
 	char share[96];
 	char outside[96];
 	int dirfd;
@@ -99,8 +99,12 @@ static int teardown(void **state)
 
 static void start_with(struct t *t, bool ro, enum fsd_cache cache, unsigned ni, unsigned nh)
 {
-	struct fsd_config cfg = {.host_path = t->share, .dir_fd = t->dirfd, .readonly = ro,
-				 .cache = cache, .max_inodes = ni, .max_handles = nh};
+	struct fsd_config cfg = {.host_path = t->share,
+				 .dir_fd = t->dirfd,
+				 .readonly = ro,
+				 .cache = cache,
+				 .max_inodes = ni,
+				 .max_handles = nh};
 	struct sb_error err = {0};
 	int r = fsd_spawn(&cfg, &t->p, &err);
 	if (r < 0)
@@ -109,15 +113,17 @@ static void start_with(struct t *t, bool ro, enum fsd_cache cache, unsigned ni, 
 	t->c->sock = t->p.sock;
 	t->c->uid = getuid();
 	t->c->gid = getgid();
-	struct fuse_init_in in = {.major = 7, .minor = 36, .max_readahead = 128 * 1024,
+	struct fuse_init_in in = {.major = 7,
+				  .minor = 36,
+				  .max_readahead = 128 * 1024,
 				  .flags = FUSE_MAX_PAGES | FUSE_INIT_EXT | FUSE_DO_READDIRPLUS |
 					   FUSE_ASYNC_READ | FUSE_BIG_WRITES};
 	fm_begin(t->c, FUSE_INIT, 0);
 	fm_add(t->c, &in, sizeof(in));
 	assert_int_equal(fm_call(t->c), 0);
 	assert_true(t->c->reply_len >= 24);
-	memcpy(&t->init, t->c->reply, t->c->reply_len < sizeof(t->init) ? t->c->reply_len
-									  : sizeof(t->init));
+	memcpy(&t->init, t->c->reply,
+	       t->c->reply_len < sizeof(t->init) ? t->c->reply_len : sizeof(t->init));
 	assert_int_equal(t->init.major, 7);
 	/* a WRITE of max_write and a READ reply of max_pages fit one message */
 	assert_true(t->init.max_write + 80 <= t->p.msg_max);
@@ -512,7 +518,8 @@ static void test_fifo_and_device(void **state)
 	assert_int_equal(lookup(t, 1, "null", &e), 0);
 	assert_true(S_ISCHR(e.attr.mode));
 	assert_int_equal(fopen_(t, e.nodeid, O_RDWR, &fh, NULL), -EACCES);
-	assert_int_equal(fcreate(t, 1, "null", O_WRONLY | O_CREAT | O_TRUNC, 0644, &e, &fh), -EACCES);
+	assert_int_equal(fcreate(t, 1, "null", O_WRONLY | O_CREAT | O_TRUNC, 0644, &e, &fh),
+			 -EACCES);
 }
 
 /* ls -lR-like fingerprint of the share: names, modes, sizes, contents. */

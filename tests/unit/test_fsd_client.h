@@ -25,8 +25,12 @@ struct fclient {
 
 static inline void fm_begin(struct fclient *c, uint32_t op, uint64_t nodeid)
 {
-	struct fuse_in_header h = {.opcode = op, .nodeid = nodeid, .unique = ++c->unique,
-				   .uid = c->uid, .gid = c->gid, .pid = 1};
+	struct fuse_in_header h = {.opcode = op,
+				   .nodeid = nodeid,
+				   .unique = ++c->unique,
+				   .uid = c->uid,
+				   .gid = c->gid,
+				   .pid = 1};
 	memcpy(c->m.buf, &h, sizeof(h));
 	c->m.len = sizeof(h);
 }

@@ -52,10 +52,13 @@ static void test_well_formed_pass(void **state)
 	struct fuse_read_in ri = {0};
 	(void)state;
 
-	assert_int_equal(check(req(FUSE_INIT, &init, sizeof(init), NULL, NULL), false, &err), GATE_PASS);
+	assert_int_equal(check(req(FUSE_INIT, &init, sizeof(init), NULL, NULL), false, &err),
+			 GATE_PASS);
 	assert_int_equal(check(req(FUSE_LOOKUP, NULL, 0, "a", NULL), false, &err), GATE_PASS);
-	assert_int_equal(check(req(FUSE_CREATE, &ci, sizeof(ci), "f", NULL), false, &err), GATE_PASS);
-	assert_int_equal(check(req(FUSE_RENAME2, &r2, sizeof(r2), "a", "b"), false, &err), GATE_PASS);
+	assert_int_equal(check(req(FUSE_CREATE, &ci, sizeof(ci), "f", NULL), false, &err),
+			 GATE_PASS);
+	assert_int_equal(check(req(FUSE_RENAME2, &r2, sizeof(r2), "a", "b"), false, &err),
+			 GATE_PASS);
 	assert_int_equal(check(req(FUSE_SYMLINK, NULL, 0, "a", "/x/y"), false, &err), GATE_PASS);
 	assert_int_equal(check(req(FUSE_READ, &ri, sizeof(ri), NULL, NULL), true, &err), GATE_PASS);
 	struct fuse_write_in wi = {.size = 3};
@@ -119,12 +122,15 @@ static void test_unsupported_enosys(void **state)
 	struct fuse_getxattr_in gx = {0};
 	(void)state;
 
-	const uint32_t ops[] = {FUSE_GETXATTR, FUSE_SETXATTR, FUSE_LISTXATTR, FUSE_REMOVEXATTR,
-				FUSE_GETLK, FUSE_SETLK, FUSE_IOCTL, FUSE_POLL, FUSE_BMAP,
-				FUSE_NOTIFY_REPLY, FUSE_COPY_FILE_RANGE, FUSE_SETUPMAPPING, 9999};
+	const uint32_t ops[] = {
+	    FUSE_GETXATTR, FUSE_SETXATTR,     FUSE_LISTXATTR,	    FUSE_REMOVEXATTR,
+	    FUSE_GETLK,	   FUSE_SETLK,	      FUSE_IOCTL,	    FUSE_POLL,
+	    FUSE_BMAP,	   FUSE_NOTIFY_REPLY, FUSE_COPY_FILE_RANGE, FUSE_SETUPMAPPING,
+	    9999};
 	for (unsigned i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
-		assert_int_equal(check(req(ops[i], &gx, sizeof(gx), "security.x", NULL), false, &err),
-				 GATE_REPLY);
+		assert_int_equal(
+		    check(req(ops[i], &gx, sizeof(gx), "security.x", NULL), false, &err),
+		    GATE_REPLY);
 		assert_int_equal(err, -ENOSYS);
 	}
 }
@@ -135,29 +141,33 @@ static void test_readonly_refuses_writes(void **state)
 	char zero[128] = {0};
 	(void)state;
 
-	const uint32_t named[] = {FUSE_MKNOD, FUSE_MKDIR, FUSE_UNLINK, FUSE_RMDIR, FUSE_CREATE,
-				  FUSE_LINK};
+	const uint32_t named[] = {FUSE_MKNOD, FUSE_MKDIR,  FUSE_UNLINK,
+				  FUSE_RMDIR, FUSE_CREATE, FUSE_LINK};
 	for (unsigned i = 0; i < sizeof(named) / sizeof(named[0]); i++) {
 		size_t fixed = named[i] == FUSE_MKNOD || named[i] == FUSE_CREATE ? 16
 			       : named[i] == FUSE_MKDIR || named[i] == FUSE_LINK ? 8
 										 : 0;
-		assert_int_equal(check(req(named[i], zero, fixed, "a", NULL), true, &err), GATE_REPLY);
+		assert_int_equal(check(req(named[i], zero, fixed, "a", NULL), true, &err),
+				 GATE_REPLY);
 		assert_int_equal(err, -EROFS);
 	}
 	assert_int_equal(check(req(FUSE_RENAME, zero, 8, "a", "b"), true, &err), GATE_REPLY);
 	assert_int_equal(check(req(FUSE_SYMLINK, NULL, 0, "a", "b"), true, &err), GATE_REPLY);
-	assert_int_equal(check(req(FUSE_SETATTR, zero, sizeof(struct fuse_setattr_in), NULL, NULL),
-			       true, &err),
-			 GATE_REPLY);
+	assert_int_equal(
+	    check(req(FUSE_SETATTR, zero, sizeof(struct fuse_setattr_in), NULL, NULL), true, &err),
+	    GATE_REPLY);
 	assert_int_equal(check(req(FUSE_FALLOCATE, zero, 32, NULL, NULL), true, &err), GATE_REPLY);
 	struct fuse_open_in oi = {.flags = O_RDWR};
-	assert_int_equal(check(req(FUSE_OPEN, &oi, sizeof(oi), NULL, NULL), true, &err), GATE_REPLY);
+	assert_int_equal(check(req(FUSE_OPEN, &oi, sizeof(oi), NULL, NULL), true, &err),
+			 GATE_REPLY);
 	assert_int_equal(err, -EROFS);
 	oi.flags = O_RDONLY | O_TRUNC;
-	assert_int_equal(check(req(FUSE_OPEN, &oi, sizeof(oi), NULL, NULL), true, &err), GATE_REPLY);
+	assert_int_equal(check(req(FUSE_OPEN, &oi, sizeof(oi), NULL, NULL), true, &err),
+			 GATE_REPLY);
 	oi.flags = O_RDONLY;
 	assert_int_equal(check(req(FUSE_OPEN, &oi, sizeof(oi), NULL, NULL), true, &err), GATE_PASS);
-	assert_int_equal(check(req(FUSE_OPEN, &oi, sizeof(oi), NULL, NULL), false, &err), GATE_PASS);
+	assert_int_equal(check(req(FUSE_OPEN, &oi, sizeof(oi), NULL, NULL), false, &err),
+			 GATE_PASS);
 }
 
 static void test_names(void **state)
@@ -168,7 +178,7 @@ static void test_names(void **state)
 	memset(longname, 'x', sizeof(longname) - 1);
 	longname[sizeof(longname) - 1] = '\0';
 	assert_int_equal(gate_name("ok"), 0);
-	assert_int_equal(gate_name("...") , 0);
+	assert_int_equal(gate_name("..."), 0);
 	assert_int_equal(gate_name(""), -EINVAL);
 	assert_int_equal(gate_name("."), -EINVAL);
 	assert_int_equal(gate_name(".."), -EINVAL);
