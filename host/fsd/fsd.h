@@ -34,6 +34,16 @@
  *   chains with 0 bytes once sent); neither does FUSE_INTERRUPT.
  * - The server exits when the socket reaches end of file (the VMM closed it
  *   or died); it also dies with its parent (PR_SET_PDEATHSIG).
+ * - Added precisions (the protocol above is unchanged): a message shorter
+ *   than struct fuse_in_header, and a malformed FORGET/BATCH_FORGET, get no
+ *   reply (no token to answer, or an opcode that never answers): the VMM
+ *   answers such a chain -EIO itself rather than waiting. Any other request
+ *   gets exactly one reply: -EIO when in_header.len differs from the
+ *   message's length, -EINVAL for a malformed one, -ENOSYS for an opcode the
+ *   server does not implement (xattrs, locks, ioctl, poll, DAX mappings,
+ *   SYNCFS, COPY_FILE_RANGE...), -EROFS for a write on a read-only share.
+ *   Replies never exceed msg_max (below). The server handles one request
+ *   at a time, in order.
  *
  * Every name in a request is untrusted: resolved beneath the held directory
  * fd only, host symlinks never followed, no FIFO/socket/device ever opened,
