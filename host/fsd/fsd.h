@@ -106,7 +106,9 @@ int fsd_spawn(const struct fsd_config *c, struct fsd_proc *p, struct sb_error *e
 int fsd_start(const struct fsd_config *c, struct fsd_proc *p, struct sb_error *err);
 int fsd_ready(struct fsd_proc *p, struct sb_error *err);
 /* Close the socket, then reap the server (killing it if it lingers after
- * 2 s). Safe on a stopped or never started fsd_proc (pid -1). */
+ * 2 s). Safe to call again, and after a failed fsd_start/fsd_spawn/
+ * fsd_ready (they leave pid, sock and ready_fd at -1); not on a zeroed
+ * struct (fd 0). */
 void fsd_stop(struct fsd_proc *p);
 
 #endif

@@ -547,6 +547,9 @@ static void test_readonly(void **state)
 
 	fingerprint(t->share, before, sizeof(before));
 	start_with(t, true, FSD_CACHE_AUTO, 0, 0);
+	/* where the server could make the share its root, the mount is read-only too */
+	if (t->p.confinement & FSD_CONFINED_PIVOT)
+		assert_true(t->p.confinement & FSD_CONFINED_RO_MOUNT);
 	uint64_t h = node(t, 1, "hello");
 	uint64_t d = node(t, 1, "d");
 	assert_int_equal(fcreate(t, 1, "x", O_WRONLY | O_CREAT, 0644, &e, &fh), -EROFS);
