@@ -5,6 +5,8 @@
  *                              port accepts before the guest listens), else exit 1
  *   netrr rr HOST PORT N       one connection, N one-byte ping-pongs: median and p99 in us
  *   netrr crr HOST PORT N      N times connect, one ping-pong, close: connections per second
+ *   netrr unix PATH TEXT       send TEXT to the Unix stream socket PATH, print the reply (e.g.
+ *                              a slirp4netns API request); exit 1 when it has "error"
  *
  * Results are one line each, "rr median_us=M p99_us=P" and "crr conn_per_s=C lost=L",
  * for the bench to parse. A lost connection (refused, reset, no echo) counts, never
@@ -18,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -176,8 +179,40 @@ static int wait_echo(const char *host, int port, long secs)
 	return 1;
 }
 
+static int unix_request(const char *path, const char *text)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	char reply[4096];
+	size_t n = 0;
+	if (strlen(path) >= sizeof(a.sun_path)) {
+		fprintf(stderr, "netrr: socket path too long\n");
+		return 1;
+	}
+	strcpy(a.sun_path, path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+	    write(fd, text, strlen(text)) != (ssize_t)strlen(text)) {
+		fprintf(stderr, "netrr: %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	shutdown(fd, SHUT_WR);
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	while (n < sizeof(reply) - 1 && poll(&p, 1, IO_TIMEOUT_MS) == 1) {
+		ssize_t k = read(fd, reply + n, sizeof(reply) - 1 - n);
+		if (k <= 0)
+			break;
+		n += (size_t)k;
+	}
+	close(fd);
+	reply[n] = '\0';
+	printf("%s\n", reply);
+	return n && !strstr(reply, "error") ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 4 && !strcmp(argv[1], "unix"))
+		return unix_request(argv[2], argv[3]);
 	if (argc == 3 && !strcmp(argv[1], "serve"))
 		return serve(parse_port(argv[2]));
 	if (argc == 5 && !strcmp(argv[1], "wait"))
@@ -187,6 +222,6 @@ int main(int argc, char **argv)
 	if (argc == 5 && !strcmp(argv[1], "crr"))
 		return crr(argv[2], parse_port(argv[3]), parse_count(argv[4]));
 	fprintf(stderr, "usage: netrr serve PORT | wait HOST PORT SECS | rr HOST PORT N | "
-			"crr HOST PORT N\n");
+			"crr HOST PORT N | unix PATH TEXT\n");
 	return 2;
 }
