@@ -105,3 +105,13 @@ $(B)/tools/vmm-netecho: $(NETECHO_OBJS)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(OPT) -static-pie -o $@ $^ -lseccomp -lfdt -lpthread -lm $(LDFLAGS)
+
+# Volumes (-v, --mount, --tmpfs, --read-only): the option parser, the run's
+# shares and file servers, the run config's mounts node.
+HOST_SRCS += host/volopts.c host/run_vol.c host/runconfig_vol.c
+UNIT_TESTS += test_volopts
+test_volopts_SRCS := host/volopts.c host/cli.c host/util/error.c
+test_volopts_LIBS := -lm
+fuzz_volopts_SRCS := tests/fuzz/fuzz_volopts.c host/volopts.c host/cli.c host/util/error.c
+fuzz-host: $(B)/fuzz/fuzz_volopts
+$(eval $(call fuzz_host_rule,fuzz_volopts))
