@@ -49,6 +49,7 @@ all: deps sandbox init kernel images
 include host/host.mk
 include host/cli.mk
 include host/net/net.mk
+include host/fsd/fsd.mk
 include host/registry/registry.mk
 include rootfs/rootfs.mk
 include guest-init/guest-init.mk

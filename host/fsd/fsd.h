@@ -63,10 +63,27 @@ struct fsd_config {
 struct fsd_proc {
 	pid_t pid;
 	int sock; /* the VMM's end of the socket, close-on-exec */
+	/* Added: the largest message the socket carries in either direction
+	 * (<= FSD_MSG_MAX; less when the host caps socket buffers, e.g. an
+	 * ordinary user with net.core.wmem_max at 208 KiB). The server's INIT
+	 * reply keeps max_write/max_pages within it, so a well-behaved guest
+	 * never sends or asks for more; a request bigger than this fails in
+	 * send() with EMSGSIZE and the VMM answers it -EIO itself. */
+	size_t msg_max;
+	unsigned confinement; /* FSD_CONFINED_* bits: what the host allowed */
 };
 
+#define FSD_CONFINED_USERNS (1u << 0)  /* own user namespace (not as root) */
+#define FSD_CONFINED_MOUNTNS (1u << 1) /* own mount namespace */
+#define FSD_CONFINED_NETNS (1u << 2)   /* own network namespace */
+#define FSD_CONFINED_PIVOT (1u << 3)   /* the share is its "/" (pivot_root) */
+#define FSD_CONFINED_CHROOT (1u << 4)  /* else chroot'ed into the share */
+#define FSD_CONFINED_RO_MOUNT (1u << 5) /* read-only share: the mount is read-only too */
+
 /* Start the file server for c (forked; call before the VMM starts any
- * thread). 0 or -errno with err filled. */
+ * thread, from the thread that lives as long as the server should: the
+ * server dies with it, PR_SET_PDEATHSIG). Returns once the server is
+ * confined and ready for FUSE_INIT. 0 or -errno with err filled. */
 int fsd_spawn(const struct fsd_config *c, struct fsd_proc *p, struct sb_error *err);
 /* Close the socket, then reap the server (killing it if it lingers). */
 void fsd_stop(struct fsd_proc *p);

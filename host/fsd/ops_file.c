@@ -1,0 +1,225 @@
+/* File operations: OPEN/CREATE of regular files only, I/O on handles. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ops.h"
+
+/* The open flags the guest may pass on; never O_CREAT, O_NOFOLLOW games or O_PATH. */
+static int open_flags(int flags)
+{
+	return (flags & O_ACCMODE) | (flags & (O_APPEND | O_TRUNC | O_SYNC | O_DSYNC | O_NOATIME));
+}
+
+static void set_cache(const struct fsd_server *s, struct fuse_file_info *fi)
+{
+	fi->keep_cache = s->cache == FSD_CACHE_AUTO;
+	fi->direct_io = s->cache == FSD_CACHE_STRICT;
+}
+
+static void reply_open(fuse_req_t req, int fd, struct fuse_file_info *fi)
+{
+	struct fsd_server *s = ops_server(req);
+	int r = fd;
+
+	if (fd >= 0)
+		r = handles_add(&s->handles, fd, HANDLE_FILE, &fi->fh);
+	if (r < 0) {
+		fuse_reply_err(req, -r);
+		return;
+	}
+	set_cache(s, fi);
+	if (fuse_reply_open(req, fi) < 0)
+		handles_remove(&s->handles, fi->fh, HANDLE_FILE);
+}
+
+void ops_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct fsd_server *s = ops_server(req);
+	struct inode *in = inodes_get(&s->inodes, ino);
+	int fd;
+
+	if (!in)
+		fd = -ESTALE;
+	else if (in->type == S_IFDIR)
+		fd = -EISDIR;
+	else if (in->type != S_IFREG) /* FIFOs, sockets and devices stay closed */
+		fd = -EACCES;
+	else if ((fi->flags & O_ACCMODE) == O_ACCMODE)
+		fd = -EINVAL;
+	else if (s->readonly && ((fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC)))
+		fd = -EROFS;
+	else if (s->handles.used >= s->handles.max)
+		fd = -EMFILE;
+	else
+		fd = ops_reopen(s, in, open_flags(fi->flags));
+	reply_open(req, fd, fi);
+}
+
+/* An existing name (CREATE without O_EXCL): the ordinary open path, type checked. */
+static int open_existing(fuse_req_t req, fuse_ino_t parent, const char *name,
+			 struct fuse_file_info *fi, struct fuse_entry_param *e)
+{
+	struct fsd_server *s = ops_server(req);
+	int r = ops_lookup(s, NULL, parent, name, e);
+
+	if (r < 0)
+		return r;
+	struct inode *in = inodes_get(&s->inodes, e->ino);
+	r = in->type == S_IFDIR ? -EISDIR : in->type != S_IFREG ? -EACCES : 0;
+	if (r == 0)
+		r = ops_reopen(s, in, open_flags(fi->flags));
+	if (r < 0)
+		inodes_forget(&s->inodes, e->ino, 1);
+	return r;
+}
+
+/* A new file: created exclusively beneath parent, owned, entered. */
+static int create_new(fuse_req_t req, struct inode *p, const char *name, mode_t mode,
+		      struct fuse_file_info *fi, struct fuse_entry_param *e)
+{
+	struct fsd_server *s = ops_server(req);
+	char self[16];
+	int pfd = p->fd;
+	int fd = ops_open_beneath(pfd, name, open_flags(fi->flags) | O_CREAT | O_EXCL,
+				  mode & OPS_MODE_MASK);
+
+	if (fd < 0)
+		return fd;
+	int r = ops_set_owner(s, req, fd, pfd);
+	snprintf(self, sizeof(self), "%d", fd);
+	int pathfd = r < 0 ? -1 : s->proc_fd >= 0 ? openat(s->proc_fd, self, O_PATH | O_CLOEXEC) : -1;
+	if (r == 0 && pathfd < 0)
+		r = s->proc_fd >= 0 ? -errno : -EACCES;
+	if (r == 0)
+		r = ops_fill_entry(s, pathfd, e);
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+void ops_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+		struct fuse_file_info *fi)
+{
+	struct fsd_server *s = ops_server(req);
+	struct fuse_entry_param e;
+	int fd;
+	struct inode *p = ops_parent(s, parent, name, &fd);
+
+	if (!p)
+		;
+	else if ((fi->flags & O_ACCMODE) == O_ACCMODE)
+		fd = -EINVAL;
+	else if (s->handles.used >= s->handles.max)
+		fd = -EMFILE;
+	else if (s->inodes.used >= s->inodes.max)
+		fd = -ENFILE;
+	else {
+		fd = create_new(req, p, name, mode, fi, &e);
+		if (fd == -EEXIST && !(fi->flags & O_EXCL))
+			fd = open_existing(req, parent, name, fi, &e);
+	}
+	if (fd >= 0 && (fd = handles_add(&s->handles, fd, HANDLE_FILE, &fi->fh)) < 0)
+		inodes_forget(&s->inodes, e.ino, 1);
+	if (fd < 0) {
+		fuse_reply_err(req, -fd);
+		return;
+	}
+	set_cache(s, fi);
+	if (fuse_reply_create(req, &e, fi) < 0) {
+		handles_remove(&s->handles, fi->fh, HANDLE_FILE);
+		inodes_forget(&s->inodes, e.ino, 1);
+	}
+}
+
+/* The handle's fd, or a reply with EBADF and -1. */
+static int file_fd(fuse_req_t req, struct fuse_file_info *fi)
+{
+	int fd = handles_fd(&ops_server(req)->handles, fi->fh, HANDLE_FILE);
+
+	if (fd < 0)
+		fuse_reply_err(req, EBADF);
+	return fd;
+}
+
+void ops_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
+{
+	struct fsd_server *s = ops_server(req);
+	int fd = file_fd(req, fi);
+
+	(void)ino;
+	if (fd < 0)
+		return;
+	if (size > s->max_io)
+		size = s->max_io;
+	ssize_t n = pread(fd, s->iobuf, size, off);
+	if (n < 0)
+		fuse_reply_err(req, errno);
+	else
+		fuse_reply_buf(req, s->iobuf, (size_t)n);
+}
+
+void ops_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
+	       struct fuse_file_info *fi)
+{
+	int fd = file_fd(req, fi);
+
+	(void)ino;
+	if (fd < 0)
+		return;
+	ssize_t n = pwrite(fd, buf, size, off);
+	if (n < 0)
+		fuse_reply_err(req, errno);
+	else
+		fuse_reply_write(req, (size_t)n);
+}
+
+void ops_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	(void)ino;
+	if (file_fd(req, fi) >= 0)
+		fuse_reply_err(req, 0);
+}
+
+void ops_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	(void)ino;
+	fuse_reply_err(req, -handles_remove(&ops_server(req)->handles, fi->fh, HANDLE_FILE));
+}
+
+void ops_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi)
+{
+	int fd = file_fd(req, fi);
+
+	(void)ino;
+	if (fd >= 0)
+		fuse_reply_err(req, (datasync ? fdatasync(fd) : fsync(fd)) < 0 ? errno : 0);
+}
+
+void ops_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t off, off_t len,
+		   struct fuse_file_info *fi)
+{
+	int fd = file_fd(req, fi);
+
+	(void)ino;
+	if (fd >= 0)
+		fuse_reply_err(req, fallocate(fd, mode, off, len) < 0 ? errno : 0);
+}
+
+void ops_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence, struct fuse_file_info *fi)
+{
+	int fd = file_fd(req, fi);
+
+	(void)ino;
+	if (fd < 0)
+		return;
+	off_t r = lseek(fd, off, whence);
+	if (r < 0)
+		fuse_reply_err(req, errno);
+	else
+		fuse_reply_lseek(req, r);
+}

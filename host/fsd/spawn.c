@@ -1,0 +1,238 @@
+/* fsd_spawn/fsd_stop: fork one confined file server per share, report its start-up, reap it. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "confine.h"
+#include "fsd.h"
+#include "server.h"
+
+/* The child's one message on the start-up pipe. */
+struct report {
+	int code; /* 0 ready, else a positive errno */
+	unsigned confinement;
+	char msg[sizeof(((struct sb_error *)0)->msg)];
+};
+
+enum { FD_SOCK = 3, FD_DIR, FD_READY, FD_FIRST_FREE };
+
+static void send_report(int code, unsigned confinement, const char *msg)
+{
+	struct report r = {.code = code, .confinement = confinement};
+	snprintf(r.msg, sizeof(r.msg), "%s", msg);
+	ssize_t n = write(FD_READY, &r, sizeof(r));
+	(void)n;
+}
+
+static __attribute__((noreturn)) void child_fail(int code, const char *msg)
+{
+	send_report(code, 0, msg);
+	_exit(125);
+}
+
+/* Our three fds at 3, 4, 5; 0-2 on /dev/null; nothing else open. */
+static int arrange_fds(int sock, int dir, int ready)
+{
+	int a = fcntl(sock, F_DUPFD_CLOEXEC, 16), b = fcntl(dir, F_DUPFD_CLOEXEC, 16),
+	    c = fcntl(ready, F_DUPFD_CLOEXEC, 16);
+	if (a < 0 || b < 0 || c < 0)
+		return -errno;
+	if (dup3(a, FD_SOCK, O_CLOEXEC) < 0 || dup3(b, FD_DIR, O_CLOEXEC) < 0 ||
+	    dup3(c, FD_READY, O_CLOEXEC) < 0)
+		return -errno;
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+#ifdef UNIT_TEST
+	const int last = 1; /* the tests' sanitizer reports stay visible */
+#else
+	const int last = 2;
+#endif
+	for (int fd = 0; null >= 0 && fd <= last; fd++)
+		dup2(null, fd);
+	if (syscall(SYS_close_range, FD_FIRST_FREE, ~0u, 0) < 0)
+		for (int fd = FD_FIRST_FREE; fd < 65536; fd++)
+			close(fd);
+	return 0;
+}
+
+static void reset_signals(void)
+{
+	sigset_t none;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			signal(sig, SIG_DFL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static unsigned confinement_bits(const struct confine_state *st)
+{
+	return (st->userns ? FSD_CONFINED_USERNS : 0) | (st->mountns ? FSD_CONFINED_MOUNTNS : 0) |
+	       (st->netns ? FSD_CONFINED_NETNS : 0) | (st->pivoted ? FSD_CONFINED_PIVOT : 0) |
+	       (st->chrooted ? FSD_CONFINED_CHROOT : 0) | (st->ro_mount ? FSD_CONFINED_RO_MOUNT : 0);
+}
+
+/* The fds the limits need, and the limits cut down to the fds we may have. */
+static void fit_limits(struct fsd_config *c)
+{
+	unsigned ni = c->max_inodes ? c->max_inodes : FSD_DEFAULT_MAX_INODES;
+	unsigned nh = c->max_handles ? c->max_handles : FSD_DEFAULT_MAX_HANDLES;
+	unsigned got = confine_nofile(ni + nh + 32);
+
+	if (got < ni + nh + 32) {
+		unsigned room = got > 64 ? got - 32 : 32;
+		nh = nh < room / 4 ? nh : room / 4;
+		ni = room - nh;
+	}
+	c->max_inodes = ni;
+	c->max_handles = nh;
+}
+
+static __attribute__((noreturn)) void child(const struct fsd_config *c, int sock, int ready,
+					   pid_t parent, size_t msg_max, bool as_root)
+{
+	struct fsd_config cc = *c;
+	struct confine_state st;
+	struct sb_error err = {0};
+	struct fsd_server *s;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(125);
+	reset_signals();
+	if (arrange_fds(sock, c->dir_fd, ready) < 0)
+		_exit(125);
+	umask(0);
+	int root = FD_DIR;
+	int proc = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int r = confine_namespaces(c->host_path, &root, as_root, c->readonly, &st);
+	if (r < 0)
+		child_fail(-r, "user namespace id map");
+	fit_limits(&cc);
+	confine_caps();
+	struct server_env env = {.root_fd = root, .proc_fd = proc, .sock = FD_SOCK,
+				 .msg_max = msg_max, .guest_owner = as_root};
+	if (server_new(&cc, &env, &s, &err) < 0)
+		child_fail(err.code, err.msg);
+	if ((r = confine_seccomp()) < 0)
+		child_fail(-r, "seccomp allow-list");
+	send_report(0, confinement_bits(&st), ""); /* write(FD_READY) is on the list */
+	close(FD_READY);
+	_exit(server_run(s) < 0 ? 1 : 0);
+}
+
+/* Both ends can carry FSD_MSG_MAX when the host lets us (SO_SNDBUFFORCE as
+ * root, else up to net.core.wmem_max): the largest message they carry. */
+static size_t size_socket(const int sv[2])
+{
+	size_t max = FSD_MSG_MAX;
+
+	for (int i = 0; i < 2; i++) {
+		int want = (int)FSD_MSG_MAX + 4096, got = 0;
+		socklen_t len = sizeof(got);
+		if (setsockopt(sv[i], SOL_SOCKET, SO_SNDBUFFORCE, &want, sizeof(want)) < 0)
+			setsockopt(sv[i], SOL_SOCKET, SO_SNDBUF, &want, sizeof(want));
+		if (getsockopt(sv[i], SOL_SOCKET, SO_SNDBUF, &got, &len) < 0 || got < 4096)
+			return 0;
+		if ((size_t)got - 64 < max) /* the kernel refuses len > sndbuf - 32 */
+			max = (size_t)got - 64;
+	}
+	return max;
+}
+
+static int wait_ready(struct fsd_proc *p, int rfd, const char *path, struct sb_error *err)
+{
+	struct report r;
+	ssize_t n;
+
+	do
+		n = read(rfd, &r, sizeof(r));
+	while (n < 0 && errno == EINTR);
+	if (n == (ssize_t)sizeof(r) && r.code == 0) {
+		p->confinement = r.confinement;
+		return 0;
+	}
+	int code = n == (ssize_t)sizeof(r) ? r.code : EIO;
+	r.msg[sizeof(r.msg) - 1] = '\0';
+	error_set(err, code, "file server for `%s`: %s", path,
+		  n == (ssize_t)sizeof(r) ? r.msg : "exited during start-up");
+	close(p->sock);
+	p->sock = -1;
+	waitpid(p->pid, NULL, 0);
+	p->pid = -1;
+	return -code;
+}
+
+int fsd_spawn(const struct fsd_config *c, struct fsd_proc *p, struct sb_error *err)
+{
+	const char *path = c->host_path ? c->host_path : "?";
+	int sv[2], rp[2];
+
+	p->pid = -1;
+	p->sock = -1;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return error_set(err, errno, "file server for `%s`: socketpair", path);
+	p->msg_max = size_socket(sv);
+	if (p->msg_max < 64 * 1024 || pipe2(rp, O_CLOEXEC) < 0) {
+		int e = p->msg_max < 64 * 1024 ? ENOBUFS : errno;
+		close(sv[0]);
+		close(sv[1]);
+		return error_set(err, e, "file server for `%s`: socket", path);
+	}
+	pid_t parent = getpid();
+	bool as_root = geteuid() == 0;
+	pid_t pid = fork();
+	if (pid == 0)
+		child(c, sv[1], rp[1], parent, p->msg_max, as_root);
+	int e = errno;
+	close(sv[1]);
+	close(rp[1]);
+	if (pid < 0) {
+		close(sv[0]);
+		close(rp[0]);
+		return error_set(err, e, "file server for `%s`: fork", path);
+	}
+	p->pid = pid;
+	p->sock = sv[0];
+	int r = wait_ready(p, rp[0], path, err);
+	close(rp[0]);
+	return r;
+}
+
+/* Up to ms milliseconds for pid to end: 1 reaped, 0 still running. */
+static int reap_within(pid_t pid, int ms)
+{
+	int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+
+	if (pfd >= 0) {
+		struct pollfd q = {.fd = pfd, .events = POLLIN};
+		int n;
+		do
+			n = poll(&q, 1, ms);
+		while (n < 0 && errno == EINTR);
+		close(pfd);
+	}
+	return waitpid(pid, NULL, WNOHANG) == pid;
+}
+
+void fsd_stop(struct fsd_proc *p)
+{
+	if (p->sock >= 0)
+		close(p->sock);
+	p->sock = -1;
+	if (p->pid > 0 && !reap_within(p->pid, 2000)) {
+		kill(p->pid, SIGKILL);
+		waitpid(p->pid, NULL, 0);
+	}
+	p->pid = -1;
+}
