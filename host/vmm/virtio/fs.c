@@ -22,7 +22,6 @@ _Static_assert(FS_QUEUE_SIZE <= 256u, "the slot is the token's low byte");
 _Static_assert(sizeof(((struct virtio_fs_config *)0)->tag) == FS_TAG_MAX, "tag size");
 
 #define SLOT_BITS 8u
-#define SOCK_BUF (4u << 20) /* the send buffer we ask for */
 
 /* Outcome of one chain. */
 enum { CHAIN_DONE, CHAIN_STOP };
@@ -352,18 +351,6 @@ const struct virtio_dev_ops fs_ops = {
     .reset = fs_reset,
 };
 
-/* Requests up to FSD_MSG_MAX must fit one message: raise the send buffer
- * (SO_SNDBUFFORCE needs CAP_NET_ADMIN; SO_SNDBUF is capped at twice
- * net.core.wmem_max). Best effort: a request the socket cannot carry is
- * answered -EIO. */
-static void raise_sndbuf(int sock)
-{
-	int v = SOCK_BUF;
-
-	if (setsockopt(sock, SOL_SOCKET, SO_SNDBUFFORCE, &v, sizeof(v)) < 0)
-		(void)setsockopt(sock, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
-}
-
 int fs_init(struct fs *f, const struct vm_mem *mem, struct runstate *rs, const char *tag, int sock,
 	    struct sb_error *err)
 {
@@ -378,7 +365,6 @@ int fs_init(struct fs *f, const struct vm_mem *mem, struct runstate *rs, const c
 	f->reply = malloc(FSD_MSG_MAX + 1);
 	if (!f->reply)
 		return error_set(err, ENOMEM, "virtio-fs: reply buffer");
-	raise_sndbuf(sock);
 	virtio_mmio_init(&f->mmio, &fs_ops, f, mem, rs);
 	return 0;
 }

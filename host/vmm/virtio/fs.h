@@ -58,8 +58,9 @@ struct fs {
 extern const struct virtio_dev_ops fs_ops;
 
 /* tag: 1..FS_TAG_MAX bytes (the guest mounts it by this name); sock: the
- * server's end, non-blocking from here on (its send buffer is raised as far
- * as allowed). 0 or -errno with err filled. */
+ * server's end (fsd_spawn sizes its buffers; every call on it is
+ * MSG_DONTWAIT). A request the socket cannot carry (EMSGSIZE) is answered
+ * -EIO. 0 or -errno with err filled. */
 int fs_init(struct fs *f, const struct vm_mem *mem, struct runstate *rs, const char *tag, int sock,
 	    struct sb_error *err);
 /* Closes our own fds (after the event loop stopped); not the socket. */
