@@ -111,7 +111,10 @@ int volumes_setup(const struct config_mounts *ms, const char *cwd, struct sb_err
 		if (r < 0)
 			return r;
 	}
-	if (mount(NULL, "/", NULL, MS_REMOUNT | MS_RDONLY, NULL) < 0)
+	/* The mount, not the superblock: a superblock remount fails with EBUSY
+	 * while an unlinked file is open, and our own binary is one (hidden
+	 * with /.sandbox). runc makes a read-only root the same way. */
+	if (mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
 		return error_set(err, errno, "remount / read-only");
 	return 0;
 }

@@ -38,7 +38,7 @@ run sandbox run -v "$vol:/data" -v "$tmp/tools:/tools:ro" -w /data "$IMAGES/busy
 	echo 0123456789 >short && truncate -s 4 short && /tools/fsprobe fsync short
 	tar -xf tree.tar
 	echo done'
-expect_eq "exit status" "$rc" 0
+expect_eq "exit status (stderr: $err)" "$rc" 0
 expect_eq stderr "$err" ""
 expect_eq "guest pwd" "$(echo "$out" | sed -n 's/^pwd //p')" /data
 expect_eq "guest reads the host's file" "$(echo "$out" | sed -n 's/^hello //p')" "from the host"

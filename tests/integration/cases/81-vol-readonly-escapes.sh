@@ -52,7 +52,7 @@ run sandbox run --read-only -v "$tmp/ro:/ro:ro" -v "$tmp/esc:/esc" \
 	mknod /esc/mydev c 1 3 2>/dev/null; echo "mknod $?"
 	cp /tools/fsprobe /esc/suid && chmod 4755 /esc/suid; echo "chmod $?"
 	echo end'
-expect_eq "exit status" "$rc" 0
+expect_eq "exit status (stderr: $err)" "$rc" 0
 line() { echo "$out" | sed -n "s/^$1 //p"; }
 expect_eq ":ro create" "$(line ro-create)" EROFS
 expect_eq ":ro read" "$(line ro-read)" deep
