@@ -2,7 +2,8 @@
 # 24 MiB file's sha256 both ways, a MAP_SHARED write, rename, link, symlink,
 # chmod, truncate and fsync, and a tar of 600 small files unpacked in the
 # guest, compared file by file with the same tar unpacked on the host. The
-# guest's fsprobe comes from a second, read-only volume.
+# guest's fsprobe comes from a second, read-only volume; a third one's host
+# directory does not exist yet (-v creates it, as docker does).
 . "$TESTS_DIR/lib.sh"
 command -v fsprobe >/dev/null || fail "no fsprobe on PATH (make tools)"
 tmp=$(mktemp -d)
@@ -24,7 +25,9 @@ done
 ln -s d1/f1 "$tmp/src/tree/link"
 tar -cf "$vol/tree.tar" -C "$tmp/src" tree
 
-run sandbox run -v "$vol:/data" -v "$tmp/tools:/tools:ro" -w /data "$IMAGES/busybox" sh -c '
+run sandbox run -v "$vol:/data" -v "$tmp/tools:/tools:ro" -v "$tmp/made/by/run:/made" -w /data \
+	"$IMAGES/busybox" sh -c '
+	echo made >/made/file
 	set -e
 	echo "pwd $(pwd)"
 	echo "hello $(cat hello.txt)"
@@ -58,6 +61,7 @@ expect_eq "symlink target" "$(readlink "$vol/soft")" b
 expect_eq "chmod" "$(stat -c %a "$vol/b")" 640
 expect_eq "truncate" "$(cat "$vol/short")" 0123
 expect_eq "last line" "$(echo "$out" | tail -n 1)" done
+expect_eq "-v created the missing host directory" "$(cat "$tmp/made/by/run/file")" made
 
 # The tree the guest unpacked, against the host's own unpacking of the same tar.
 mkdir "$tmp/ref"
