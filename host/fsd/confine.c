@@ -67,7 +67,8 @@ static bool pivot(const char *host_path, int root_fd)
 	if (chdir(host_path) < 0)
 		return false;
 	struct stat a, b;
-	if (stat(".", &a) < 0 || fstat(root_fd, &b) < 0 || a.st_ino != b.st_ino || a.st_dev != b.st_dev)
+	if (stat(".", &a) < 0 || fstat(root_fd, &b) < 0 || a.st_ino != b.st_ino ||
+	    a.st_dev != b.st_dev)
 		return false;
 	if (syscall(SYS_pivot_root, ".", ".") < 0)
 		return false;
@@ -191,8 +192,10 @@ static int add(scmp_filter_ctx ctx, const struct allow *a)
 {
 	if (a->arg < 0)
 		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, a->nr, 0);
-	struct scmp_arg_cmp c = {
-	    .arg = (unsigned)a->arg, .op = SCMP_CMP_MASKED_EQ, .datum_a = a->mask, .datum_b = a->value};
+	struct scmp_arg_cmp c = {.arg = (unsigned)a->arg,
+				 .op = SCMP_CMP_MASKED_EQ,
+				 .datum_a = a->mask,
+				 .datum_b = a->value};
 	return seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, a->nr, 1, &c);
 }
 

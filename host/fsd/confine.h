@@ -6,12 +6,12 @@
 
 /* What confine_namespaces managed (each step is best effort). */
 struct confine_state {
-	bool userns;	/* a new user namespace (not as root) */
-	bool mountns;	/* a new mount namespace */
-	bool netns;	/* a new network namespace */
-	bool pivoted;	/* the share is the root of our mount namespace */
-	bool chrooted;	/* else chroot'ed into it */
-	bool ro_mount;	/* read-only on the mount itself (readonly shares) */
+	bool userns;   /* a new user namespace (not as root) */
+	bool mountns;  /* a new mount namespace */
+	bool netns;    /* a new network namespace */
+	bool pivoted;  /* the share is the root of our mount namespace */
+	bool chrooted; /* else chroot'ed into it */
+	bool ro_mount; /* read-only on the mount itself (readonly shares) */
 };
 
 /* Enter new namespaces and make the share our root. *root_fd (the share,

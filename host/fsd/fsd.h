@@ -34,6 +34,16 @@
  *   chains with 0 bytes once sent); neither does FUSE_INTERRUPT.
  * - The server exits when the socket reaches end of file (the VMM closed it
  *   or died); it also dies with its parent (PR_SET_PDEATHSIG).
+ * - Added precisions (the protocol above is unchanged): a message shorter
+ *   than struct fuse_in_header, and a malformed FORGET/BATCH_FORGET, get no
+ *   reply (no token to answer, or an opcode that never answers): the VMM
+ *   answers such a chain -EIO itself rather than waiting. Any other request
+ *   gets exactly one reply: -EIO when in_header.len differs from the
+ *   message's length, -EINVAL for a malformed one, -ENOSYS for an opcode the
+ *   server does not implement (xattrs, locks, ioctl, poll, DAX mappings,
+ *   SYNCFS, COPY_FILE_RANGE...), -EROFS for a write on a read-only share.
+ *   Replies never exceed msg_max (below). The server handles one request
+ *   at a time, in order.
  *
  * Every name in a request is untrusted: resolved beneath the held directory
  * fd only, host symlinks never followed, no FIFO/socket/device ever opened,
@@ -71,21 +81,34 @@ struct fsd_proc {
 	 * send() with EMSGSIZE and the VMM answers it -EIO itself. */
 	size_t msg_max;
 	unsigned confinement; /* FSD_CONFINED_* bits: what the host allowed */
+	int ready_fd;	      /* start-up report pipe until fsd_ready has read it, else -1 */
 };
 
-#define FSD_CONFINED_USERNS (1u << 0)  /* own user namespace (not as root) */
-#define FSD_CONFINED_MOUNTNS (1u << 1) /* own mount namespace */
-#define FSD_CONFINED_NETNS (1u << 2)   /* own network namespace */
-#define FSD_CONFINED_PIVOT (1u << 3)   /* the share is its "/" (pivot_root) */
-#define FSD_CONFINED_CHROOT (1u << 4)  /* else chroot'ed into the share */
+#define FSD_CONFINED_USERNS (1u << 0)	/* own user namespace (not as root) */
+#define FSD_CONFINED_MOUNTNS (1u << 1)	/* own mount namespace */
+#define FSD_CONFINED_NETNS (1u << 2)	/* own network namespace */
+#define FSD_CONFINED_PIVOT (1u << 3)	/* the share is its "/" (pivot_root) */
+#define FSD_CONFINED_CHROOT (1u << 4)	/* else chroot'ed into the share */
 #define FSD_CONFINED_RO_MOUNT (1u << 5) /* read-only share: the mount is read-only too */
 
 /* Start the file server for c (forked; call before the VMM starts any
  * thread, from the thread that lives as long as the server should: the
  * server dies with it, PR_SET_PDEATHSIG). Returns once the server is
- * confined and ready for FUSE_INIT. 0 or -errno with err filled. */
+ * confined and ready for FUSE_INIT. 0 or -errno with err filled.
+ * fsd_spawn is fsd_start then fsd_ready. */
 int fsd_spawn(const struct fsd_config *c, struct fsd_proc *p, struct sb_error *err);
-/* Close the socket, then reap the server (killing it if it lingers). */
+/* Added: the two halves, so that the server confines itself while the VMM
+ * builds the guest. fsd_start returns right after fork (p->sock is usable at
+ * once: requests wait in the socket); fsd_ready waits for the server's
+ * start-up report (0, or -errno with err filled and the server reaped) and
+ * then returns 0 at once on later calls. msg_max is known after fsd_start,
+ * confinement after fsd_ready. */
+int fsd_start(const struct fsd_config *c, struct fsd_proc *p, struct sb_error *err);
+int fsd_ready(struct fsd_proc *p, struct sb_error *err);
+/* Close the socket, then reap the server (killing it if it lingers after
+ * 2 s). Safe to call again, and after a failed fsd_start/fsd_spawn/
+ * fsd_ready (they leave pid, sock and ready_fd at -1); not on a zeroed
+ * struct (fd 0). */
 void fsd_stop(struct fsd_proc *p);
 
 #endif

@@ -17,8 +17,8 @@ enum tail {
 };
 
 struct rule {
-	unsigned char known; /* 1: supported */
-	unsigned char writes; /* 1: refused with EROFS in read-only mode */
+	unsigned char known;   /* 1: supported */
+	unsigned char writes;  /* 1: refused with EROFS in read-only mode */
 	unsigned char noreply; /* 1: never answered */
 	unsigned char tail;
 	unsigned short fixed; /* size of the argument struct */
@@ -87,7 +87,7 @@ static int names_ok(const char *p, size_t len, int n)
 		len -= (size_t)(nul - p) + 1;
 		p = nul + 1;
 	}
-	return 1;
+	return len == 0;
 }
 
 static int tail_ok(const struct rule *r, const char *arg, size_t len)
@@ -138,8 +138,7 @@ static int init_ok(const char *arg, size_t len)
 	return !(in.flags & FUSE_INIT_EXT) || len >= sizeof(in);
 }
 
-enum gate_verdict gate_check(const void *msg, size_t len, bool readonly, uint64_t *unique,
-			     int *err)
+enum gate_verdict gate_check(const void *msg, size_t len, bool readonly, uint64_t *unique, int *err)
 {
 	struct fuse_in_header h;
 
@@ -151,7 +150,8 @@ enum gate_verdict gate_check(const void *msg, size_t len, bool readonly, uint64_
 	*unique = h.unique;
 	if (h.len != len)
 		return GATE_REPLY;
-	const struct rule *r = h.opcode < sizeof(rules) / sizeof(rules[0]) ? &rules[h.opcode] : NULL;
+	const struct rule *r =
+	    h.opcode < sizeof(rules) / sizeof(rules[0]) ? &rules[h.opcode] : NULL;
 	if (!r || !r->known) {
 		*err = -ENOSYS;
 		return GATE_REPLY;

@@ -55,8 +55,12 @@ int inodes_init(struct inodes *t, int root_fd, uint32_t max)
 		t->slot[i].next = t->free;
 		t->free = i + 1;
 	}
-	t->slot[0] = (struct inode){.fd = root_fd, .type = st.st_mode & S_IFMT, .dev = st.st_dev,
-				    .ino = st.st_ino, .nlookup = 1, .generation = 0};
+	t->slot[0] = (struct inode){.fd = root_fd,
+				    .type = st.st_mode & S_IFMT,
+				    .dev = st.st_dev,
+				    .ino = st.st_ino,
+				    .nlookup = 1,
+				    .generation = 0};
 	link_slot(t, 0);
 	t->used = 1;
 	return 0;
@@ -118,8 +122,12 @@ int inodes_add(struct inodes *t, int fd, const struct stat *st, uint64_t *nodeid
 	}
 	uint32_t i = t->free - 1;
 	t->free = t->slot[i].next;
-	t->slot[i] = (struct inode){.fd = fd, .type = st->st_mode & S_IFMT, .dev = st->st_dev,
-				    .ino = st->st_ino, .nlookup = 1, .generation = ++t->generation};
+	t->slot[i] = (struct inode){.fd = fd,
+				    .type = st->st_mode & S_IFMT,
+				    .dev = st->st_dev,
+				    .ino = st->st_ino,
+				    .nlookup = 1,
+				    .generation = ++t->generation};
 	link_slot(t, i);
 	t->used++;
 	*nodeid = (uint64_t)i + 1;

@@ -9,8 +9,8 @@
 /* Node ids are slot + 1; slot 0 is the share's root (FUSE_ROOT_ID = 1),
  * never forgotten. */
 struct inode {
-	int fd;		     /* O_PATH | O_NOFOLLOW; -1 when the slot is free */
-	mode_t type;	     /* S_IFMT bits */
+	int fd;	     /* O_PATH | O_NOFOLLOW; -1 when the slot is free */
+	mode_t type; /* S_IFMT bits */
 	dev_t dev;
 	ino_t ino;
 	uint64_t nlookup;    /* the guest's references (FUSE lookup count) */

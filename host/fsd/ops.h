@@ -14,16 +14,16 @@ struct fsd_server {
 	struct fuse_session *se;
 	struct inodes inodes;
 	struct handles handles;
-	int proc_fd;	    /* /proc/self/fd */
-	int sock;	    /* until the session owns it */
-	bool readonly;	    /* also enforced by the gate */
-	bool guest_owner;   /* chown what the guest creates to its uid/gid */
+	int proc_fd;	  /* /proc/self/fd */
+	int sock;	  /* until the session owns it */
+	bool readonly;	  /* also enforced by the gate */
+	bool guest_owner; /* chown what the guest creates to its uid/gid */
 	enum fsd_cache cache;
-	double timeout;	    /* entry and attribute timeouts, seconds */
-	size_t msg_max;	    /* largest message on the socket */
-	size_t max_io;	    /* largest READ/READDIR payload in a reply */
-	char *iobuf;	    /* max_io bytes: READ and READDIR replies */
-	char *dirbuf;	    /* getdents64 buffer */
+	double timeout; /* entry and attribute timeouts, seconds */
+	size_t msg_max; /* largest message on the socket */
+	size_t max_io;	/* largest READ/READDIR payload in a reply */
+	char *iobuf;	/* max_io bytes: READ and READDIR replies */
+	char *dirbuf;	/* getdents64 buffer */
 	size_t dirbuf_size;
 };
 

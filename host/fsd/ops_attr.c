@@ -82,12 +82,13 @@ void ops_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
 		uid_t uid = to_set & FUSE_SET_ATTR_UID ? attr->st_uid : (uid_t)-1;
 		gid_t gid = to_set & FUSE_SET_ATTR_GID ? attr->st_gid : (gid_t)-1;
 		if (fchownat(in->fd, "", uid, gid, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
-			r = errno == EINVAL ? -EPERM : -errno; /* EINVAL: an id our namespace lacks */
+			r = errno == EINVAL ? -EPERM
+					    : -errno; /* EINVAL: an id our namespace lacks */
 	}
 	if (r == 0 && (to_set & FUSE_SET_ATTR_SIZE))
 		r = set_size(s, in, hfd, attr->st_size);
-	if (r == 0 && (to_set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_ATIME_NOW |
-				 FUSE_SET_ATTR_MTIME_NOW)))
+	if (r == 0 && (to_set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME |
+				 FUSE_SET_ATTR_ATIME_NOW | FUSE_SET_ATTR_MTIME_NOW)))
 		r = set_times(in, attr, to_set);
 	if (r < 0)
 		fuse_reply_err(req, -r);

@@ -45,8 +45,8 @@ static int add_one(fuse_req_t req, fuse_ino_t dir, const struct dirent64 *d, cha
 		need = fuse_add_direntry(req, NULL, 0, d->d_name, NULL, 0);
 		if (need > size - *used)
 			return 0;
-		*used += fuse_add_direntry(req, out + *used, size - *used, d->d_name, &e.attr,
-					   d->d_off);
+		*used +=
+		    fuse_add_direntry(req, out + *used, size - *used, d->d_name, &e.attr, d->d_off);
 		return 1;
 	}
 	need = fuse_add_direntry_plus(req, NULL, 0, d->d_name, NULL, 0);
@@ -84,7 +84,8 @@ static void list(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct 
 		return;
 	}
 	for (int full = 0; !full && r >= 0;) {
-		ssize_t n = getdents64(fd, s->dirbuf, size < s->dirbuf_size ? size : s->dirbuf_size);
+		ssize_t n =
+		    getdents64(fd, s->dirbuf, size < s->dirbuf_size ? size : s->dirbuf_size);
 		if (n <= 0) {
 			r = n < 0 ? -errno : 0;
 			break;

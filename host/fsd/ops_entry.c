@@ -1,4 +1,5 @@
-/* Name operations: every guest name resolved beneath a held directory fd, host symlinks never followed. */
+/* Name operations: every guest name resolved beneath a held directory fd, host symlinks never
+ * followed. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -201,7 +202,8 @@ void ops_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 	(void)rdev;
 	if (p && (mode & S_IFMT) != S_IFREG) /* never a device, FIFO or socket */
 		r = -EPERM;
-	else if (p && (r = room(s)) == 0 && mknodat(p->fd, name, S_IFREG | (mode & OPS_MODE_MASK), 0))
+	else if (p && (r = room(s)) == 0 &&
+		 mknodat(p->fd, name, S_IFREG | (mode & OPS_MODE_MASK), 0))
 		r = -errno;
 	make_entry(req, parent, name, r, true);
 }
@@ -282,8 +284,9 @@ void ops_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *
 		r = -errno;
 		snprintf(name, sizeof(name), "%d", in->fd);
 		if ((r == -ENOENT || r == -EPERM) && s->proc_fd >= 0 && in->type != S_IFLNK)
-			r = linkat(s->proc_fd, name, np->fd, newname, AT_SYMLINK_FOLLOW) < 0 ? -errno
-											   : 0;
+			r = linkat(s->proc_fd, name, np->fd, newname, AT_SYMLINK_FOLLOW) < 0
+				? -errno
+				: 0;
 	}
 	make_entry(req, newparent, newname, r, false);
 }

@@ -90,7 +90,9 @@ static int create_new(fuse_req_t req, struct inode *p, const char *name, mode_t 
 		return fd;
 	int r = ops_set_owner(s, req, fd, pfd);
 	snprintf(self, sizeof(self), "%d", fd);
-	int pathfd = r < 0 ? -1 : s->proc_fd >= 0 ? openat(s->proc_fd, self, O_PATH | O_CLOEXEC) : -1;
+	int pathfd = r < 0	       ? -1
+		     : s->proc_fd >= 0 ? openat(s->proc_fd, self, O_PATH | O_CLOEXEC)
+				       : -1;
 	if (r == 0 && pathfd < 0)
 		r = s->proc_fd >= 0 ? -errno : -EACCES;
 	if (r == 0)

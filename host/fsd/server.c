@@ -22,7 +22,8 @@ static void send_error(struct fsd_server *s, int fd, uint64_t unique, int err)
 	(void)s;
 }
 
-/* One message through the gate: its length when libfuse may parse it, 0 when answered or dropped. */
+/* One message through the gate: its length when libfuse may parse it, 0 when answered or dropped.
+ */
 static size_t admit(struct fsd_server *s, int fd, const void *buf, size_t n, size_t cap)
 {
 	uint64_t unique;
@@ -89,7 +90,8 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
 	/* WRITE requests and READ replies both fit one socket message. */
 	if (conn->max_write > max_write)
 		conn->max_write = max_write;
-	conn->want &= ~(unsigned)(FUSE_CAP_SPLICE_READ | FUSE_CAP_SPLICE_WRITE | FUSE_CAP_SPLICE_MOVE);
+	conn->want &=
+	    ~(unsigned)(FUSE_CAP_SPLICE_READ | FUSE_CAP_SPLICE_WRITE | FUSE_CAP_SPLICE_MOVE);
 	conn->time_gran = 1;
 }
 
@@ -140,7 +142,8 @@ static void quiet(enum fuse_log_level level, const char *fmt, va_list ap)
 	(void)ap;
 }
 
-static int alloc_buffers(struct fsd_server *s, const struct fsd_config *c, const struct server_env *env)
+static int alloc_buffers(struct fsd_server *s, const struct fsd_config *c,
+			 const struct server_env *env)
 {
 	unsigned max_in = c->max_inodes ? c->max_inodes : FSD_DEFAULT_MAX_INODES;
 	unsigned max_h = c->max_handles ? c->max_handles : FSD_DEFAULT_MAX_HANDLES;
@@ -190,9 +193,11 @@ int server_new(const struct fsd_config *c, const struct server_env *env, struct 
 	}
 	fuse_set_log_func(quiet);
 	s->se = fuse_session_new(&args, &ops, sizeof(ops), s);
+	fuse_opt_free_args(&args);
 	if (!s->se) {
 		server_free(s);
-		return error_set(err, ENOMEM, "file server for `%s`: libfuse session", c->host_path);
+		return error_set(err, ENOMEM, "file server for `%s`: libfuse session",
+				 c->host_path);
 	}
 	r = fuse_session_custom_io(s->se, &io, s->sock);
 	if (r < 0) {

@@ -79,7 +79,8 @@ static unsigned confinement_bits(const struct confine_state *st)
 {
 	return (st->userns ? FSD_CONFINED_USERNS : 0) | (st->mountns ? FSD_CONFINED_MOUNTNS : 0) |
 	       (st->netns ? FSD_CONFINED_NETNS : 0) | (st->pivoted ? FSD_CONFINED_PIVOT : 0) |
-	       (st->chrooted ? FSD_CONFINED_CHROOT : 0) | (st->ro_mount ? FSD_CONFINED_RO_MOUNT : 0);
+	       (st->chrooted ? FSD_CONFINED_CHROOT : 0) |
+	       (st->ro_mount ? FSD_CONFINED_RO_MOUNT : 0);
 }
 
 /* The fds the limits need, and the limits cut down to the fds we may have. */
@@ -99,7 +100,7 @@ static void fit_limits(struct fsd_config *c)
 }
 
 static __attribute__((noreturn)) void child(const struct fsd_config *c, int sock, int ready,
-					   pid_t parent, size_t msg_max, bool as_root)
+					    pid_t parent, size_t msg_max, bool as_root)
 {
 	struct fsd_config cc = *c;
 	struct confine_state st;
@@ -120,8 +121,11 @@ static __attribute__((noreturn)) void child(const struct fsd_config *c, int sock
 		child_fail(-r, "user namespace id map");
 	fit_limits(&cc);
 	confine_caps();
-	struct server_env env = {.root_fd = root, .proc_fd = proc, .sock = FD_SOCK,
-				 .msg_max = msg_max, .guest_owner = as_root};
+	struct server_env env = {.root_fd = root,
+				 .proc_fd = proc,
+				 .sock = FD_SOCK,
+				 .msg_max = msg_max,
+				 .guest_owner = as_root};
 	if (server_new(&cc, &env, &s, &err) < 0)
 		child_fail(err.code, err.msg);
 	if ((r = confine_seccomp()) < 0)
@@ -150,21 +154,25 @@ static size_t size_socket(const int sv[2])
 	return max;
 }
 
-static int wait_ready(struct fsd_proc *p, int rfd, const char *path, struct sb_error *err)
+int fsd_ready(struct fsd_proc *p, struct sb_error *err)
 {
 	struct report r;
 	ssize_t n;
 
+	if (p->ready_fd < 0)
+		return p->pid > 0 ? 0 : error_set(err, ESRCH, "file server: not started");
 	do
-		n = read(rfd, &r, sizeof(r));
+		n = read(p->ready_fd, &r, sizeof(r));
 	while (n < 0 && errno == EINTR);
+	close(p->ready_fd);
+	p->ready_fd = -1;
 	if (n == (ssize_t)sizeof(r) && r.code == 0) {
 		p->confinement = r.confinement;
 		return 0;
 	}
 	int code = n == (ssize_t)sizeof(r) ? r.code : EIO;
 	r.msg[sizeof(r.msg) - 1] = '\0';
-	error_set(err, code, "file server for `%s`: %s", path,
+	error_set(err, code, "file server: %s",
 		  n == (ssize_t)sizeof(r) ? r.msg : "exited during start-up");
 	close(p->sock);
 	p->sock = -1;
@@ -173,13 +181,15 @@ static int wait_ready(struct fsd_proc *p, int rfd, const char *path, struct sb_e
 	return -code;
 }
 
-int fsd_spawn(const struct fsd_config *c, struct fsd_proc *p, struct sb_error *err)
+int fsd_start(const struct fsd_config *c, struct fsd_proc *p, struct sb_error *err)
 {
 	const char *path = c->host_path ? c->host_path : "?";
 	int sv[2], rp[2];
 
 	p->pid = -1;
 	p->sock = -1;
+	p->ready_fd = -1;
+	p->confinement = 0;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return error_set(err, errno, "file server for `%s`: socketpair", path);
 	p->msg_max = size_socket(sv);
@@ -204,8 +214,15 @@ int fsd_spawn(const struct fsd_config *c, struct fsd_proc *p, struct sb_error *e
 	}
 	p->pid = pid;
 	p->sock = sv[0];
-	int r = wait_ready(p, rp[0], path, err);
-	close(rp[0]);
+	p->ready_fd = rp[0];
+	return 0;
+}
+
+int fsd_spawn(const struct fsd_config *c, struct fsd_proc *p, struct sb_error *err)
+{
+	int r = fsd_start(c, p, err);
+	if (r == 0 && (r = fsd_ready(p, err)) < 0)
+		error_prefix(err, "`%s`", c->host_path ? c->host_path : "?");
 	return r;
 }
 
@@ -227,6 +244,9 @@ static int reap_within(pid_t pid, int ms)
 
 void fsd_stop(struct fsd_proc *p)
 {
+	if (p->ready_fd >= 0)
+		close(p->ready_fd);
+	p->ready_fd = -1;
 	if (p->sock >= 0)
 		close(p->sock);
 	p->sock = -1;

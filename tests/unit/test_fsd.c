@@ -19,10 +19,11 @@
 #include <cmocka.h>
 
 #include "fsd.h"
+#include "server.h"
 #include "test_fsd_client.h"
 
 struct t {
-	char top[64];	/* temp dir holding share/ and outside/ */
+	char top[64]; /* temp dir holding share/ and outside/ */
 	char share[96];
 	char outside[96];
 	int dirfd;
@@ -99,8 +100,12 @@ static int teardown(void **state)
 
 static void start_with(struct t *t, bool ro, enum fsd_cache cache, unsigned ni, unsigned nh)
 {
-	struct fsd_config cfg = {.host_path = t->share, .dir_fd = t->dirfd, .readonly = ro,
-				 .cache = cache, .max_inodes = ni, .max_handles = nh};
+	struct fsd_config cfg = {.host_path = t->share,
+				 .dir_fd = t->dirfd,
+				 .readonly = ro,
+				 .cache = cache,
+				 .max_inodes = ni,
+				 .max_handles = nh};
 	struct sb_error err = {0};
 	int r = fsd_spawn(&cfg, &t->p, &err);
 	if (r < 0)
@@ -109,15 +114,17 @@ static void start_with(struct t *t, bool ro, enum fsd_cache cache, unsigned ni, 
 	t->c->sock = t->p.sock;
 	t->c->uid = getuid();
 	t->c->gid = getgid();
-	struct fuse_init_in in = {.major = 7, .minor = 36, .max_readahead = 128 * 1024,
+	struct fuse_init_in in = {.major = 7,
+				  .minor = 36,
+				  .max_readahead = 128 * 1024,
 				  .flags = FUSE_MAX_PAGES | FUSE_INIT_EXT | FUSE_DO_READDIRPLUS |
 					   FUSE_ASYNC_READ | FUSE_BIG_WRITES};
 	fm_begin(t->c, FUSE_INIT, 0);
 	fm_add(t->c, &in, sizeof(in));
 	assert_int_equal(fm_call(t->c), 0);
 	assert_true(t->c->reply_len >= 24);
-	memcpy(&t->init, t->c->reply, t->c->reply_len < sizeof(t->init) ? t->c->reply_len
-									  : sizeof(t->init));
+	memcpy(&t->init, t->c->reply,
+	       t->c->reply_len < sizeof(t->init) ? t->c->reply_len : sizeof(t->init));
 	assert_int_equal(t->init.major, 7);
 	/* a WRITE of max_write and a READ reply of max_pages fit one message */
 	assert_true(t->init.max_write + 80 <= t->p.msg_max);
@@ -512,7 +519,8 @@ static void test_fifo_and_device(void **state)
 	assert_int_equal(lookup(t, 1, "null", &e), 0);
 	assert_true(S_ISCHR(e.attr.mode));
 	assert_int_equal(fopen_(t, e.nodeid, O_RDWR, &fh, NULL), -EACCES);
-	assert_int_equal(fcreate(t, 1, "null", O_WRONLY | O_CREAT | O_TRUNC, 0644, &e, &fh), -EACCES);
+	assert_int_equal(fcreate(t, 1, "null", O_WRONLY | O_CREAT | O_TRUNC, 0644, &e, &fh),
+			 -EACCES);
 }
 
 /* ls -lR-like fingerprint of the share: names, modes, sizes, contents. */
@@ -539,6 +547,9 @@ static void test_readonly(void **state)
 
 	fingerprint(t->share, before, sizeof(before));
 	start_with(t, true, FSD_CACHE_AUTO, 0, 0);
+	/* where the server could make the share its root, the mount is read-only too */
+	if (t->p.confinement & FSD_CONFINED_PIVOT)
+		assert_true(t->p.confinement & FSD_CONFINED_RO_MOUNT);
 	uint64_t h = node(t, 1, "hello");
 	uint64_t d = node(t, 1, "d");
 	assert_int_equal(fcreate(t, 1, "x", O_WRONLY | O_CREAT, 0644, &e, &fh), -EROFS);
@@ -797,6 +808,78 @@ static void test_stop(void **state)
 	assert_int_not_equal(err.msg[0], '\0');
 }
 
+/* A socket that carries less than FSD_MSG_MAX (an ordinary user where
+ * net.core.wmem_max is 208 KiB): INIT keeps max_write and max_pages within
+ * it and a huge READ is cut to fit. In process, replies on a socketpair. */
+static void test_small_socket(void **state)
+{
+	struct t *t = *state;
+	int sv[2];
+	struct fsd_server *s;
+	struct sb_error err;
+	const size_t small = 425984 - 64;
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+	int big = (int)FSD_MSG_MAX + 4096;
+	setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
+	struct fsd_config c = {.host_path = t->share, .cache = FSD_CACHE_AUTO};
+	struct server_env env = {.root_fd = open(t->share, O_PATH | O_DIRECTORY | O_CLOEXEC),
+				 .proc_fd = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC),
+				 .sock = sv[1],
+				 .msg_max = small};
+	assert_int_equal(server_new(&c, &env, &s, &err), 0);
+	struct fclient *cl = t->c;
+	cl->sock = sv[0];
+	struct fuse_init_in in = {.major = 7, .minor = 36, .flags = FUSE_MAX_PAGES | FUSE_INIT_EXT};
+	fm_begin(cl, FUSE_INIT, 0);
+	fm_add(cl, &in, sizeof(in));
+	fm_fix_len(cl);
+	server_handle(s, cl->m.buf, cl->m.len);
+	struct fuse_out_header out;
+	ssize_t n = recv(sv[0], cl->reply, sizeof(cl->reply), 0);
+	assert_true(n >= (ssize_t)(sizeof(out) + 24));
+	memcpy(&out, cl->reply, sizeof(out));
+	assert_int_equal(out.error, 0);
+	struct fuse_init_out io;
+	memcpy(&io, cl->reply + sizeof(out), sizeof(io));
+	assert_true(io.max_write + 80 <= small);
+	assert_true(io.max_write >= 256 * 1024);
+	assert_true((size_t)io.max_pages * 4096 + 16 <= small);
+	/* a 4 MiB READ of a 1 MiB file: one reply of at most small bytes */
+	char *data = calloc(1, 1 << 20);
+	int fd = open(path(t, "big"), O_WRONLY | O_CREAT, 0644);
+	assert_int_equal(write(fd, data, 1 << 20), 1 << 20);
+	close(fd);
+	free(data);
+	fm_begin(cl, FUSE_LOOKUP, 1);
+	fm_str(cl, "big");
+	fm_fix_len(cl);
+	server_handle(s, cl->m.buf, cl->m.len);
+	assert_true(recv(sv[0], cl->reply, sizeof(cl->reply), 0) > 0);
+	struct fuse_entry_out e;
+	memcpy(&e, cl->reply + sizeof(out), sizeof(e));
+	struct fuse_open_in oi = {.flags = O_RDONLY};
+	fm_begin(cl, FUSE_OPEN, e.nodeid);
+	fm_add(cl, &oi, sizeof(oi));
+	fm_fix_len(cl);
+	server_handle(s, cl->m.buf, cl->m.len);
+	assert_true(recv(sv[0], cl->reply, sizeof(cl->reply), 0) > 0);
+	struct fuse_open_out oo;
+	memcpy(&oo, cl->reply + sizeof(out), sizeof(oo));
+	struct fuse_read_in ri = {.fh = oo.fh, .size = 4u << 20};
+	fm_begin(cl, FUSE_READ, e.nodeid);
+	fm_add(cl, &ri, sizeof(ri));
+	fm_fix_len(cl);
+	server_handle(s, cl->m.buf, cl->m.len);
+	n = recv(sv[0], cl->reply, sizeof(cl->reply), 0);
+	assert_true(n > 0 && (size_t)n <= small);
+	memcpy(&out, cl->reply, sizeof(out));
+	assert_int_equal(out.error, 0);
+	assert_int_equal(out.len, n);
+	server_free(s);
+	close(sv[0]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -814,6 +897,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_confinement, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_big_io, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_stop, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_small_socket, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

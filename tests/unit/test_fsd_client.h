@@ -25,8 +25,12 @@ struct fclient {
 
 static inline void fm_begin(struct fclient *c, uint32_t op, uint64_t nodeid)
 {
-	struct fuse_in_header h = {.opcode = op, .nodeid = nodeid, .unique = ++c->unique,
-				   .uid = c->uid, .gid = c->gid, .pid = 1};
+	struct fuse_in_header h = {.opcode = op,
+				   .nodeid = nodeid,
+				   .unique = ++c->unique,
+				   .uid = c->uid,
+				   .gid = c->gid,
+				   .pid = 1};
 	memcpy(c->m.buf, &h, sizeof(h));
 	c->m.len = sizeof(h);
 }
@@ -42,14 +46,19 @@ static inline void fm_str(struct fclient *c, const char *s)
 	fm_add(c, s, strlen(s) + 1);
 }
 
+/* Set the header's len to the message's length. */
+static inline void fm_fix_len(struct fclient *c)
+{
+	uint32_t len = (uint32_t)c->m.len;
+	memcpy(c->m.buf + offsetof(struct fuse_in_header, len), &len, sizeof(len));
+}
+
 /* Send the message as built (header len fixed up unless keep_len), wait
  * for its reply: its error (0 or -errno). -1000 when nothing came back. */
 static inline int fm_send_raw(struct fclient *c, int keep_len, int expect_reply)
 {
-	if (!keep_len) {
-		uint32_t len = (uint32_t)c->m.len;
-		memcpy(c->m.buf + offsetof(struct fuse_in_header, len), &len, sizeof(len));
-	}
+	if (!keep_len)
+		fm_fix_len(c);
 	if (send(c->sock, c->m.buf, c->m.len, MSG_NOSIGNAL) != (ssize_t)c->m.len)
 		return -1001;
 	if (!expect_reply)

@@ -1,0 +1,183 @@
+/* libFuzzer target: arbitrary FUSE request messages through the file server's gate, libfuse and
+ * our operations, in process, on a temporary share. Checked properties: every reply is one
+ * well-formed message for the request's token and never above the socket's limit, and nothing
+ * appears beside the share (else abort). */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <linux/fuse.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "server.h"
+
+static struct fsd_server *srv;
+static int peer = -1;
+static char outside[64];
+static struct stat outside_st;
+static size_t msg_max;
+static char reply[FSD_MSG_MAX + 1];
+
+static void put(const char *dir, const char *name, const char *text)
+{
+	char p[160];
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0 || write(fd, text, strlen(text)) < 0)
+		abort();
+	close(fd);
+}
+
+/* The replies to one request: at most one, for its token, well formed. */
+static void drain(uint64_t unique, int noreply)
+{
+	int n_replies = 0;
+	for (;;) {
+		ssize_t n = recv(peer, reply, sizeof(reply), MSG_DONTWAIT | MSG_TRUNC);
+		if (n < 0)
+			break;
+		struct fuse_out_header out;
+		if (n < (ssize_t)sizeof(out) || (size_t)n > msg_max)
+			abort();
+		memcpy(&out, reply, sizeof(out));
+		if (out.len != (size_t)n || out.unique != unique || out.error > 0 ||
+		    out.error <= -4096)
+			abort();
+		if (out.error && n != (ssize_t)sizeof(out))
+			abort();
+		n_replies++;
+	}
+	if (n_replies > 1 || (noreply && n_replies))
+		abort();
+}
+
+static void handle(const uint8_t *msg, size_t len)
+{
+	struct fuse_in_header h = {0};
+	memcpy(&h, msg, len < sizeof(h) ? len : sizeof(h));
+	server_handle(srv, msg, len);
+	int noreply = h.opcode == FUSE_FORGET || h.opcode == FUSE_BATCH_FORGET ||
+		      h.opcode == FUSE_INTERRUPT || len < sizeof(h);
+	drain(h.unique, noreply && h.len == len);
+}
+
+static char top[] = "/tmp/fuzz_fsd.XXXXXX";
+
+static int remove_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if (flag == FTW_DP)
+		chmod(p, 0700);
+	return remove(p) < 0 ? 0 : 0;
+}
+
+/* libFuzzer ends with exit(): the temporary tree goes with it. */
+static void cleanup(void)
+{
+	nftw(top, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	char share[64];
+	int sv[2];
+	(void)argc;
+	(void)argv;
+
+	/* no request may grow a file past 4 MiB: fallocate and pwrite get EFBIG */
+	struct rlimit fsize = {4 << 20, 4 << 20};
+	setrlimit(RLIMIT_FSIZE, &fsize);
+	signal(SIGXFSZ, SIG_IGN);
+	if (!mkdtemp(top))
+		abort();
+	atexit(cleanup);
+	snprintf(share, sizeof(share), "%s/share", top);
+	snprintf(outside, sizeof(outside), "%s/outside", top);
+	if (mkdir(share, 0755) || mkdir(outside, 0755))
+		abort();
+	put(share, "hello", "hello world\n");
+	put(outside, "secret", "SECRET\n");
+	char p[160], q[160];
+	snprintf(p, sizeof(p), "%s/d", share);
+	mkdir(p, 0755);
+	snprintf(p, sizeof(p), "%s/abs", share);
+	snprintf(q, sizeof(q), "%s/secret", outside);
+	if (symlink(q, p) || symlink("../outside", (snprintf(p, sizeof(p), "%s/rel", share), p)))
+		abort();
+	snprintf(p, sizeof(p), "%s/fifo", share);
+	mkfifo(p, 0644);
+	if (stat(outside, &outside_st))
+		abort();
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
+		abort();
+	int big = (int)FSD_MSG_MAX + 4096, got;
+	socklen_t gl = sizeof(got);
+	setsockopt(sv[1], SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof(big));
+	setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
+	getsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &got, &gl);
+	msg_max = (size_t)got - 64 < FSD_MSG_MAX ? (size_t)got - 64 : FSD_MSG_MAX;
+	peer = sv[0];
+	struct fsd_config c = {
+	    .host_path = share, .cache = FSD_CACHE_AUTO, .max_inodes = 64, .max_handles = 16};
+	struct server_env env = {.root_fd = open(share, O_PATH | O_DIRECTORY | O_CLOEXEC),
+				 .proc_fd = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC),
+				 .sock = sv[1],
+				 .msg_max = msg_max,
+				 .guest_owner = geteuid() == 0};
+	struct sb_error err;
+	if (server_new(&c, &env, &srv, &err) < 0) {
+		fprintf(stderr, "fuzz_fsd: %s\n", err.msg);
+		abort();
+	}
+	struct {
+		struct fuse_in_header h;
+		struct fuse_init_in i;
+	} init = {{.len = sizeof(init), .opcode = FUSE_INIT, .unique = 1},
+		  {.major = 7,
+		   .minor = 36,
+		   .max_readahead = 65536,
+		   .flags = FUSE_MAX_PAGES | FUSE_INIT_EXT | FUSE_DO_READDIRPLUS}};
+	handle((const uint8_t *)&init, sizeof(init));
+	return 0;
+}
+
+/* The input is a run of messages, each as long as its header's len says
+ * (or the rest); the header's top padding bit set keeps a lying len. */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static uint8_t msg[65536];
+	static int once;
+
+	if (!once++) /* libFuzzer's own SIGXFSZ handler would end the run at EFBIG */
+		signal(SIGXFSZ, SIG_IGN);
+
+	while (size > 0) {
+		struct fuse_in_header h = {0};
+		memcpy(&h, data, size < sizeof(h) ? size : sizeof(h));
+		size_t n = h.len >= sizeof(h) && h.len <= size ? h.len : size;
+		if (n > sizeof(msg))
+			n = sizeof(msg);
+		memcpy(msg, data, n);
+		if (n >= sizeof(h) && !(h.padding & 0x8000)) {
+			uint32_t len = (uint32_t)n;
+			memcpy(msg, &len, sizeof(len));
+		}
+		handle(msg, n);
+		data += n;
+		size -= n;
+	}
+	struct stat st;
+	if (stat(outside, &st) || st.st_mtim.tv_sec != outside_st.st_mtim.tv_sec ||
+	    st.st_mtim.tv_nsec != outside_st.st_mtim.tv_nsec || st.st_nlink != outside_st.st_nlink)
+		abort(); /* something was made or removed beside the share */
+	return 0;
+}
