@@ -291,8 +291,8 @@ static int run_image(const struct run_opts *o, const char *kernel, const char *i
 	if (o->export_initrd)
 		return initrd_export(o->export_initrd, initrd, 3, err);
 	run_net_report(rn, o->debug);
-	/* The file servers fork here: no thread of ours runs yet. */
-	if ((r = run_vol_start(rv, err)) < 0)
+	/* The file servers, forked before the pack, are confined by now. */
+	if ((r = run_vol_ready(rv, err)) < 0)
 		return r;
 	struct vmm_config cfg = {
 	    .kernel = kernel,
@@ -354,7 +354,9 @@ int run_vm(const struct run_opts *o, struct sb_error *err)
 	    (r = run_net_open(&rn, NULL, err)) < 0)
 		return r;
 	/* Then the volumes: every host path resolved and opened (-v's missing
-	 * directories created), so a bad one fails before the pack too. */
+	 * directories created), so a bad one fails before the pack too, and
+	 * their file servers forked (no thread of ours runs yet): they confine
+	 * themselves while the image is packed. */
 	struct run_vol rv;
 	run_vol_init(&rv);
 	if (o->export_initrd && o->vol.nbind)
@@ -362,6 +364,8 @@ int run_vm(const struct run_opts *o, struct sb_error *err)
 				      "sandbox's own VMM");
 	else
 		r = run_vol_open(&rv, &o->vol, err);
+	if (r == 0)
+		r = run_vol_start(&rv, err);
 	if (r == 0)
 		r = run_image(o, kernel, init, cache, &rn, &rv, err);
 	run_vol_close(&rv);

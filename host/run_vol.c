@@ -146,11 +146,21 @@ int run_vol_start(struct run_vol *rv, struct sb_error *err)
 		    .readonly = s->readonly,
 		    .cache = s->cache,
 		};
-		int r = fsd_spawn(&c, &s->proc, err);
+		int r = fsd_start(&c, &s->proc, err);
 		if (r < 0)
 			return error_prefix(err, "volume %s", s->host);
 		s->started = true;
 		rv->fs[i] = (struct vmm_fs){.tag = s->tag, .sock = s->proc.sock};
+	}
+	return 0;
+}
+
+int run_vol_ready(struct run_vol *rv, struct sb_error *err)
+{
+	for (unsigned i = 0; i < rv->n; i++) {
+		int r = fsd_ready(&rv->share[i].proc, err);
+		if (r < 0)
+			return error_prefix(err, "volume %s", rv->share[i].host);
 	}
 	return 0;
 }

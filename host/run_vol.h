@@ -15,9 +15,12 @@
  *
  *   run_vol_open(&rv, &o->vol, ...)  before the pack: every host path
  *                                    resolved (created for -v) and opened
- *   run_vol_guest(&rv)               the run config's mounts node
  *   run_vol_start(&rv, ...)          one file server per share, forked
- *                                    before the VMM starts any thread
+ *                                    before any thread of ours (and before
+ *                                    the pack: they confine themselves
+ *                                    meanwhile)
+ *   run_vol_guest(&rv)               the run config's mounts node
+ *   run_vol_ready(&rv, ...)          every server confined and serving
  *   cfg.fs = rv.fs, cfg.n_fs = rv.n
  *   run_vol_close(&rv)               servers stopped, fds closed
  *
@@ -50,8 +53,10 @@ int run_vol_open(struct run_vol *rv, const struct volopts *o, struct sb_error *e
 /* The guest's mounts (parents before children), pointing into rv and o:
  * keep both until the run config is built. */
 const struct runconfig_mounts *run_vol_guest(struct run_vol *rv, const struct volopts *o);
-/* Fork the file servers. 0 or -errno. */
+/* Fork the file servers (fsd_start). 0 or -errno. */
 int run_vol_start(struct run_vol *rv, struct sb_error *err);
+/* Wait until each is confined and ready (fsd_ready). 0 or -errno. */
+int run_vol_ready(struct run_vol *rv, struct sb_error *err);
 void run_vol_close(struct run_vol *rv);
 
 #endif
