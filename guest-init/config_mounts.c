@@ -27,9 +27,10 @@ static const struct {
 	const char *name;
 	unsigned bit;
 } mount_props[] = {
-    {ABI_PROP_MNT_TYPE, M_TYPE}, {ABI_PROP_MNT_TARGET, M_TARGET}, {ABI_PROP_MNT_READONLY, M_READONLY},
-    {ABI_PROP_MNT_TAG, M_TAG},	 {ABI_PROP_MNT_FILE, M_FILE},	  {ABI_PROP_MNT_SIZE, M_SIZE},
-    {ABI_PROP_MNT_MODE, M_MODE}, {ABI_PROP_MNT_EXEC, M_EXEC},
+    {ABI_PROP_MNT_TYPE, M_TYPE},	 {ABI_PROP_MNT_TARGET, M_TARGET},
+    {ABI_PROP_MNT_READONLY, M_READONLY}, {ABI_PROP_MNT_TAG, M_TAG},
+    {ABI_PROP_MNT_FILE, M_FILE},	 {ABI_PROP_MNT_SIZE, M_SIZE},
+    {ABI_PROP_MNT_MODE, M_MODE},	 {ABI_PROP_MNT_EXEC, M_EXEC},
 };
 
 /* Absolute, no empty, `.` or `..` component, not / itself. */
@@ -86,7 +87,8 @@ static int mount_prop(struct config_mount *m, unsigned bit, const char *name, co
 	case M_TAG:
 		return config_get_string(name, val, len, ABI_MNT_TAG_MAX + 1, &m->tag, err);
 	case M_FILE:
-		if ((r = config_get_string(name, val, len, ABI_MNT_FILE_MAX + 1, &m->file, err)) < 0)
+		if ((r = config_get_string(name, val, len, ABI_MNT_FILE_MAX + 1, &m->file, err)) <
+		    0)
 			return r;
 		if (strchr(m->file, '/') || !strcmp(m->file, ".") || !strcmp(m->file, ".."))
 			return error_set(err, 0, "property `%s`: not a file name", name);

@@ -45,8 +45,8 @@ void volumes_tmpfs_data(const struct config_mount *m, char *buf, size_t size)
 static int mount_tmpfs(const struct config_mount *m, struct sb_error *err)
 {
 	char data[64];
-	unsigned long flags = MS_NOSUID | MS_NODEV | (m->exec ? 0 : MS_NOEXEC) |
-			      (m->readonly ? MS_RDONLY : 0);
+	unsigned long flags =
+	    MS_NOSUID | MS_NODEV | (m->exec ? 0 : MS_NOEXEC) | (m->readonly ? MS_RDONLY : 0);
 	volumes_tmpfs_data(m, data, sizeof(data));
 	int r = make_dirs(m->target, 1, err);
 	if (r == 0 && mount("tmpfs", m->target, "tmpfs", flags, data) < 0)

@@ -360,8 +360,9 @@ int run_vm(const struct run_opts *o, struct sb_error *err)
 	struct run_vol rv;
 	run_vol_init(&rv);
 	if (o->export_initrd && o->vol.nbind)
-		r = error_set(err, 0, "--export-initrd: volumes (-v, --mount type=bind) need "
-				      "sandbox's own VMM");
+		r = error_set(err, 0,
+			      "--export-initrd: volumes (-v, --mount type=bind) need "
+			      "sandbox's own VMM");
 	else
 		r = run_vol_open(&rv, &o->vol, err);
 	if (r == 0)

@@ -43,7 +43,8 @@ static int open_share(const struct volopts_mount *m, struct run_vol_share *s, st
 	struct stat st;
 	if (stat(m->source, &st) < 0 && errno == ENOENT) {
 		if (!m->create)
-			return error_set(err, 0, "invalid %s `%s`: bind source path does not exist: %s",
+			return error_set(err, 0,
+					 "invalid %s `%s`: bind source path does not exist: %s",
 					 m->option, m->spec, m->source);
 		int r = make_dirs(m->source);
 		if (r < 0)
@@ -131,8 +132,8 @@ const struct runconfig_mounts *run_vol_guest(struct run_vol *rv, const struct vo
 			rv->mounts[j] = rv->mounts[j - 1];
 		rv->mounts[j] = t;
 	}
-	rv->guest = (struct runconfig_mounts){.m = rv->mounts, .n = k,
-					      .readonly_rootfs = o->read_only};
+	rv->guest =
+	    (struct runconfig_mounts){.m = rv->mounts, .n = k, .readonly_rootfs = o->read_only};
 	return &rv->guest;
 }
 

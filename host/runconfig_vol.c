@@ -39,10 +39,13 @@ int runconfig_mounts_check(const struct runconfig_mounts *ms, struct sb_error *e
 		const struct runconfig_mount *m = &ms->m[i];
 		bool fs = m->type == RUNCONFIG_MOUNT_VIRTIOFS;
 		if (!m->target || !target_ok(m->target))
-			return error_set(err, 0, "run config: mount target `%s` is not a clean "
-					 "absolute path", m->target ? m->target : "");
+			return error_set(err, 0,
+					 "run config: mount target `%s` is not a clean "
+					 "absolute path",
+					 m->target ? m->target : "");
 		if (fs && (!m->tag || !*m->tag || strlen(m->tag) > ABI_MNT_TAG_MAX))
-			return error_set(err, 0, "run config: virtio-fs tag of 1 to %d bytes needed",
+			return error_set(err, 0,
+					 "run config: virtio-fs tag of 1 to %d bytes needed",
 					 ABI_MNT_TAG_MAX);
 		if (fs && m->file && !file_ok(m->file))
 			return error_set(err, 0, "run config: `%s` is not a file name", m->file);

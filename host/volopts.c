@@ -126,7 +126,8 @@ static void drop(struct volopts_mount *m)
 /* The guest path part (len bytes of p) into m->target. */
 static int set_target(struct volopts_mount *m, const char *p, size_t len, struct sb_error *err)
 {
-	char b[SHOWN], path[VOLOPTS_PATH_MAX], *dup = len < VOLOPTS_PATH_MAX ? strndup(p, len) : NULL;
+	char b[SHOWN], path[VOLOPTS_PATH_MAX],
+	    *dup = len < VOLOPTS_PATH_MAX ? strndup(p, len) : NULL;
 	if (!dup)
 		return error_set(err, 0, "invalid %s `%s`: the container path is too long",
 				 m->option, shown(m->spec, b));
@@ -281,14 +282,14 @@ static int mount_key(struct volopts_mount *m, const char *p, size_t k, struct sb
 		memcpy(tmp, val, vlen);
 		tmp[vlen] = '\0';
 		unsigned long mode = strtoul(tmp, &end, 8);
-		if (!vlen || *end || mode > 07777 || tmp[0] == '-' || tmp[0] == '+' || tmp[0] == ' ')
+		if (!vlen || *end || mode > 07777 || tmp[0] == '-' || tmp[0] == '+' ||
+		    tmp[0] == ' ')
 			goto bad_value;
 		m->tmpfs_mode = (uint32_t)mode;
 		return 0;
 	}
 	return error_set(err, 0, "invalid --mount `%s`: unexpected key `%s` for type=%s",
-			 shown(m->spec, b), word(p, klen, w),
-			 bind ? "bind" : "tmpfs");
+			 shown(m->spec, b), word(p, klen, w), bind ? "bind" : "tmpfs");
 bad_value:
 	return error_set(err, 0, "invalid --mount `%s`: bad value for `%s`", shown(m->spec, b),
 			 word(p, klen, w));
@@ -310,8 +311,7 @@ static int mount_type(const char *s, struct sb_error *err)
 						 "invalid --mount `%s`: named volumes are not "
 						 "supported (use type=bind or type=tmpfs)",
 						 shown(s, b));
-			return error_set(err, 0,
-					 "invalid --mount `%s`: type must be bind or tmpfs",
+			return error_set(err, 0, "invalid --mount `%s`: type must be bind or tmpfs",
 					 shown(s, b));
 		}
 		if (!p[k])
@@ -414,7 +414,8 @@ int volopts_check(const struct volopts *v, struct sb_error *err)
 	for (unsigned i = 0; i < v->n; i++)
 		for (unsigned j = 0; j < i; j++)
 			if (!strcmp(v->m[i].target, v->m[j].target))
-				return error_set(err, 0, "invalid %s `%s`: duplicate mount point %s",
+				return error_set(err, 0,
+						 "invalid %s `%s`: duplicate mount point %s",
 						 v->m[i].option, shown(v->m[i].spec, b),
 						 shown(v->m[i].target, t));
 	return 0;

@@ -41,11 +41,11 @@ struct machine {
 	struct devmgr dm;
 	struct rng rng;
 	struct console con;
-	struct net *net; /* NULL: no network device */
-	int net_started; /* its backend's thread (vmm_net.start) runs */
+	struct net *net;	   /* NULL: no network device */
+	int net_started;	   /* its backend's thread (vmm_net.start) runs */
 	struct fs *fs[VMM_MAX_FS]; /* shared directories */
 	unsigned n_fs;
-	char *cmdline;	 /* the virtio_mmio.device= pieces + cfg->cmdline */
+	char *cmdline; /* the virtio_mmio.device= pieces + cfg->cmdline */
 	struct kernel_image kernel;
 	uint64_t initrd_gpa, initrd_size;
 	struct cpuid_table cpuid;

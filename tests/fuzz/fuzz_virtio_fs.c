@@ -68,7 +68,8 @@ static uint64_t server_read(int srv)
 static void server_reply(int srv, uint64_t token, uint32_t v)
 {
 	static uint8_t msg[8192];
-	struct fuse_out_header h = {.len = 16 + v % 4096, .error = -(int)(v >> 28), .unique = token};
+	struct fuse_out_header h = {
+	    .len = 16 + v % 4096, .error = -(int)(v >> 28), .unique = token};
 	size_t len = v & 0x8000 ? v % sizeof(msg) : h.len; /* sometimes a lying length */
 
 	if (v & 0x4000)

@@ -8,15 +8,15 @@
 
 typedef int (*parse_fn)(const char *s, struct volopts *v, struct sb_error *err);
 
-static const parse_fn parsers[] = {volopts_parse_volume, volopts_parse_mount,
-				   volopts_parse_tmpfs};
+static const parse_fn parsers[] = {volopts_parse_volume, volopts_parse_mount, volopts_parse_tmpfs};
 
 static void check_target(const char *t)
 {
 	size_t n = strlen(t);
 	if (t[0] != '/' || n < 2 || n >= VOLOPTS_PATH_MAX || t[n - 1] == '/' || strstr(t, "//") ||
 	    strstr(t, "/../") || strstr(t, "/./") || (n >= 3 && !strcmp(t + n - 3, "/..")) ||
-	    (n >= 2 && !strcmp(t + n - 2, "/.")) || (!strncmp(t, "/proc", 5) && (t[5] == '/' || !t[5])))
+	    (n >= 2 && !strcmp(t + n - 2, "/.")) ||
+	    (!strncmp(t, "/proc", 5) && (t[5] == '/' || !t[5])))
 		abort();
 }
 

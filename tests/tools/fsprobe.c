@@ -16,17 +16,28 @@
 static const char *errname(int e)
 {
 	switch (e) {
-	case EROFS: return "EROFS";
-	case EACCES: return "EACCES";
-	case EPERM: return "EPERM";
-	case ENXIO: return "ENXIO";
-	case ENOENT: return "ENOENT";
-	case ELOOP: return "ELOOP";
-	case EIO: return "EIO";
-	case EINVAL: return "EINVAL";
-	case ENODEV: return "ENODEV";
-	case EOPNOTSUPP: return "EOPNOTSUPP";
-	default: return strerror(e);
+	case EROFS:
+		return "EROFS";
+	case EACCES:
+		return "EACCES";
+	case EPERM:
+		return "EPERM";
+	case ENXIO:
+		return "ENXIO";
+	case ENOENT:
+		return "ENOENT";
+	case ELOOP:
+		return "ELOOP";
+	case EIO:
+		return "EIO";
+	case EINVAL:
+		return "EINVAL";
+	case ENODEV:
+		return "ENODEV";
+	case EOPNOTSUPP:
+		return "EOPNOTSUPP";
+	default:
+		return strerror(e);
 	}
 }
 
@@ -64,6 +75,7 @@ int main(int argc, char **argv)
 		puts(fd < 0 ? errname(errno) : "ok");
 		return 0;
 	}
-	fprintf(stderr, "usage: fsprobe mmap FILE OFFSET TEXT | fsync FILE | open FILE | create FILE\n");
+	fprintf(stderr,
+		"usage: fsprobe mmap FILE OFFSET TEXT | fsync FILE | open FILE | create FILE\n");
 	return 2;
 }

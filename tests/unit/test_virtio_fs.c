@@ -134,7 +134,8 @@ static struct fuse_in_header srv_hdr(struct fx *x)
 static void srv_reply(struct fx *x, uint64_t token, int error, uint32_t paylen)
 {
 	static uint8_t buf[FSD_MSG_MAX];
-	struct fuse_out_header h = {.len = FS_OUT_HDR_LEN + paylen, .error = error, .unique = token};
+	struct fuse_out_header h = {
+	    .len = FS_OUT_HDR_LEN + paylen, .error = error, .unique = token};
 
 	memcpy(buf, &h, sizeof(h));
 	for (uint32_t k = 0; k < paylen; k++)
@@ -269,9 +270,9 @@ static void test_malformed(void **state)
 	uint32_t id, len;
 
 	bring_up(x, 16);
-	post(x, &x->rq, 0, FUSE_LOOKUP, 10, 60, 64, 0);	    /* len says 60, chain has 50 */
-	post(x, &x->rq, 1, FUSE_LOOKUP, 0, 0, 8, 0);	    /* 8 writable bytes: no room */
-	post(x, &x->rq, 2, FUSE_LOOKUP, 10, 0, 0, 0);	    /* nothing writable */
+	post(x, &x->rq, 0, FUSE_LOOKUP, 10, 60, 64, 0); /* len says 60, chain has 50 */
+	post(x, &x->rq, 1, FUSE_LOOKUP, 0, 0, 8, 0);	/* 8 writable bytes: no room */
+	post(x, &x->rq, 2, FUSE_LOOKUP, 10, 0, 0, 0);	/* nothing writable */
 	vdrv_desc(&x->rq, 9, REQ + 3 * 0x10000, 20, VRING_DESC_F_NEXT, 10); /* 20 < 40 bytes */
 	vdrv_desc(&x->rq, 10, OUT + 3 * 0x10000, 64, VRING_DESC_F_WRITE, 0);
 	vdrv_post(&x->rq, 9);
@@ -306,8 +307,8 @@ static void test_reply_bounds(void **state)
 	kick(x, RQ);
 	assert_true(srv_recv(x) > 0);
 	uint64_t tok = srv_hdr(x).unique;
-	assert_int_equal(send(x->srv, "abc", 3, 0), 3);	   /* short */
-	srv_reply(x, tok ^ 0x100, 0, 0);		   /* no such token */
+	assert_int_equal(send(x->srv, "abc", 3, 0), 3);		 /* short */
+	srv_reply(x, tok ^ 0x100, 0, 0);			 /* no such token */
 	struct fuse_out_header bad = {.len = 99, .unique = tok}; /* len is not the message's */
 	assert_int_equal(send(x->srv, &bad, sizeof(bad), 0), (ssize_t)sizeof(bad));
 	fs_sock_readable(x->f);

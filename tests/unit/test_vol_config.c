@@ -35,9 +35,15 @@ static void test_round_trip(void **state)
 	(void)state;
 	const struct runconfig_mount m[] = {
 	    {.type = RUNCONFIG_MOUNT_VIRTIOFS, .target = "/src", .tag = "vol0"},
-	    {.type = RUNCONFIG_MOUNT_VIRTIOFS, .target = "/etc/app.conf", .tag = "vol1",
-	     .file = "app.conf", .readonly = true},
-	    {.type = RUNCONFIG_MOUNT_TMPFS, .target = "/run", .size = 64ull << 20, .mode = 0700,
+	    {.type = RUNCONFIG_MOUNT_VIRTIOFS,
+	     .target = "/etc/app.conf",
+	     .tag = "vol1",
+	     .file = "app.conf",
+	     .readonly = true},
+	    {.type = RUNCONFIG_MOUNT_TMPFS,
+	     .target = "/run",
+	     .size = 64ull << 20,
+	     .mode = 0700,
 	     .exec = true},
 	};
 	struct runconfig rc = {.argv = argv_, .mounts = {.m = m, .n = 3, .readonly_rootfs = true}};

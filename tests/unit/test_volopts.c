@@ -87,8 +87,8 @@ static void test_mount_bind(void **state)
 {
 	(void)state;
 	struct sb_error err = {0};
-	assert_int_equal(
-	    volopts_parse_mount("type=bind,source=/h,target=/c,readonly", &v, &err), 0);
+	assert_int_equal(volopts_parse_mount("type=bind,source=/h,target=/c,readonly", &v, &err),
+			 0);
 	assert_int_equal(volopts_parse_mount("type=bind,src=./h,dst=/d,ro=false,consistency="
 					     "consistent",
 					     &v, &err),
@@ -122,8 +122,7 @@ static void test_tmpfs(void **state)
 	assert_int_equal(volopts_parse_tmpfs("/run", &v, &err), 0);
 	assert_int_equal(volopts_parse_tmpfs("/scratch:size=64m,mode=0700,exec", &v, &err), 0);
 	assert_int_equal(
-	    volopts_parse_mount("type=tmpfs,target=/t,tmpfs-size=1g,tmpfs-mode=1770", &v, &err),
-	    0);
+	    volopts_parse_mount("type=tmpfs,target=/t,tmpfs-size=1g,tmpfs-mode=1770", &v, &err), 0);
 	assert_int_equal(v.nbind, 0);
 	assert_int_equal(v.m[0].type, VOLOPTS_TMPFS);
 	assert_null(v.m[0].source);

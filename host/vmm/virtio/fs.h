@@ -16,17 +16,17 @@
  * fits one message of a Unix socket whose send buffer an unprivileged
  * process can raise (2 * net.core.wmem_max, 416 KiB by default). */
 #define FS_QUEUE_SIZE 64u
-#define FS_TAG_MAX 36u	  /* virtio_fs_config.tag: not NUL-terminated when full */
-#define FS_IN_HDR_LEN 40u /* struct fuse_in_header */
+#define FS_TAG_MAX 36u	   /* virtio_fs_config.tag: not NUL-terminated when full */
+#define FS_IN_HDR_LEN 40u  /* struct fuse_in_header */
 #define FS_OUT_HDR_LEN 16u /* struct fuse_out_header */
 
 struct fs_stats {
-	uint64_t requests;   /* sent to the server */
-	uint64_t replies;    /* copied into the guest's buffers */
-	uint64_t malformed;  /* chains the guest got back with -EIO unsent: short, too big, a
-				length that is not the chain's, nowhere to put a reply */
-	uint64_t failed;     /* requests answered -EIO by us: reply too big for the chain,
-				server gone */
+	uint64_t requests;    /* sent to the server */
+	uint64_t replies;     /* copied into the guest's buffers */
+	uint64_t malformed;   /* chains the guest got back with -EIO unsent: short, too big, a
+				 length that is not the chain's, nowhere to put a reply */
+	uint64_t failed;      /* requests answered -EIO by us: reply too big for the chain,
+				 server gone */
 	uint64_t bad_replies; /* server messages dropped: short, a wrong length, no such token */
 	uint64_t blocked;     /* times the socket was full (back-pressure) */
 };
@@ -41,9 +41,9 @@ struct fs_pending {
 struct fs {
 	struct virtio_mmio mmio; /* first: the transport; its lock guards everything here */
 	char tag[FS_TAG_MAX];
-	int sock;     /* the file server's socket (SOCK_SEQPACKET, not owned) */
-	int out_fd;   /* dup of sock, watched for writability while blocked; -1 none */
-	int work_fd;  /* eventfd: come back after a bounded turn; -1 none */
+	int sock;    /* the file server's socket (SOCK_SEQPACKET, not owned) */
+	int out_fd;  /* dup of sock, watched for writability while blocked; -1 none */
+	int work_fd; /* eventfd: come back after a bounded turn; -1 none */
 	struct eventloop *loop;
 	int in_src, out_src, work_src; /* event loop sources, -1 none */
 	int blocked;		       /* the socket was full: wait until it is writable */
