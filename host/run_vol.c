@@ -39,40 +39,43 @@ static int make_dirs(const char *path)
 /* One bind: its directory (or a file's) resolved and held. */
 static int open_share(const struct volopts_mount *m, struct run_vol_share *s, struct sb_error *err)
 {
-	char real[PATH_MAX];
+	char real[PATH_MAX], b[VOLOPTS_SHOWN], c[VOLOPTS_SHOWN];
+	const char *spec = volopts_shown(m->spec, b), *src = volopts_shown(m->source, c);
 	struct stat st;
 	if (stat(m->source, &st) < 0 && errno == ENOENT) {
 		if (!m->create)
 			return error_set(err, 0,
 					 "invalid %s `%s`: bind source path does not exist: %s",
-					 m->option, m->spec, m->source);
+					 m->option, spec, src);
 		int r = make_dirs(m->source);
 		if (r < 0)
-			return error_set(err, -r, "%s `%s`: create %s", m->option, m->spec,
-					 m->source);
+			return error_set(err, -r, "%s `%s`: create %s", m->option, spec, src);
 	}
 	if (!realpath(m->source, real) || stat(real, &st) < 0)
-		return error_set(err, errno, "%s `%s`: %s", m->option, m->spec, m->source);
+		return error_set(err, errno, "%s `%s`: %s", m->option, spec, src);
 	if (strlen(real) >= sizeof(s->host))
-		return error_set(err, ENAMETOOLONG, "%s `%s`", m->option, m->spec);
+		return error_set(err, ENAMETOOLONG, "%s `%s`", m->option, spec);
 	if (S_ISREG(st.st_mode)) {
 		char *slash = strrchr(real, '/');
 		if (strlen(slash + 1) >= sizeof(s->file))
-			return error_set(err, ENAMETOOLONG, "%s `%s`", m->option, m->spec);
+			return error_set(err, ENAMETOOLONG, "%s `%s`", m->option, spec);
+		if (slash == real) /* its directory, shared, would be the host's / */
+			return error_set(err, 0,
+					 "invalid %s `%s`: a file directly in / cannot be bound "
+					 "(copy it into a directory of its own)",
+					 m->option, spec);
 		snprintf(s->file, sizeof(s->file), "%s", slash + 1);
-		if (slash == real)
-			slash[1] = '\0';
-		else
-			*slash = '\0';
+		*slash = '\0';
 	} else if (!S_ISDIR(st.st_mode)) {
 		return error_set(err, 0,
 				 "invalid %s `%s`: %s is neither a directory nor a regular file",
-				 m->option, m->spec, m->source);
+				 m->option, spec, src);
 	}
 	snprintf(s->host, sizeof(s->host), "%s", real);
 	s->dir_fd = open(s->host, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (s->dir_fd < 0)
-		return error_set(err, errno, "%s `%s`: open %s", m->option, m->spec, s->host);
+		return error_set(err, errno, "%s `%s`: open %s", m->option, spec,
+				 volopts_shown(s->host, c));
 	s->readonly = m->readonly;
 	s->cache = m->cache == VOLOPTS_CACHE_STRICT ? FSD_CACHE_STRICT : FSD_CACHE_AUTO;
 	return 0;

@@ -7,10 +7,10 @@
 
 #include "cli.h"
 
-#define SHOWN 88
+#define SHOWN VOLOPTS_SHOWN
+#define shown volopts_shown
 
-/* s as messages show it: one line, at most 80 bytes. */
-static const char *shown(const char *s, char buf[SHOWN])
+const char *volopts_shown(const char *s, char buf[VOLOPTS_SHOWN])
 {
 	size_t i = 0;
 	for (; s[i] && i < 80; i++)

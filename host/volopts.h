@@ -64,6 +64,11 @@ struct volopts {
 	bool read_only; /* --read-only */
 };
 
+/* s as messages show it: bytes outside printable ASCII as '?', cut at 80
+ * bytes with "..." appended. Returns buf. */
+#define VOLOPTS_SHOWN 88
+const char *volopts_shown(const char *s, char buf[VOLOPTS_SHOWN]);
+
 void volopts_init(struct volopts *v);
 void volopts_free(struct volopts *v);
 
