@@ -320,6 +320,7 @@ static int run_image(const struct run_opts *o, const char *kernel, const char *i
 	if (o->debug) {
 		print_timings(&res.stats, t0, t1, t2, cfg.vcpus, mem);
 		run_net_stats(rn, true);
+		run_vol_stats(rv, &res.stats);
 	}
 	if (r < 0)
 		return r;

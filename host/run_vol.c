@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
@@ -167,6 +168,18 @@ int run_vol_ready(struct run_vol *rv, struct sb_error *err)
 			return error_prefix(err, "volume %s", rv->share[i].host);
 	}
 	return 0;
+}
+
+void run_vol_stats(const struct run_vol *rv, const struct vmm_stats *st)
+{
+	if (!rv->n)
+		return;
+	fprintf(stderr,
+		"sandbox: volumes: %" PRIu64 " requests, %" PRIu64 " replies, %" PRIu64
+		" failed with EIO (%" PRIu64 " malformed), %" PRIu64 " bad server messages, socket "
+		"full %" PRIu64 " times\n",
+		st->fs_requests, st->fs_replies, st->fs_failed + st->fs_malformed, st->fs_malformed,
+		st->fs_bad_replies, st->fs_blocked);
 }
 
 void run_vol_close(struct run_vol *rv)

@@ -57,6 +57,8 @@ const struct runconfig_mounts *run_vol_guest(struct run_vol *rv, const struct vo
 int run_vol_start(struct run_vol *rv, struct sb_error *err);
 /* Wait until each is confined and ready (fsd_ready). 0 or -errno. */
 int run_vol_ready(struct run_vol *rv, struct sb_error *err);
+/* --debug: the virtio-fs counters in one line on stderr (nothing without volumes). */
+void run_vol_stats(const struct run_vol *rv, const struct vmm_stats *st);
 void run_vol_close(struct run_vol *rv);
 
 #endif

@@ -280,6 +280,15 @@ static void measure(struct machine *m, struct vmm_result *res)
 		res->stats.net_rx_bytes = ns->rx_bytes;
 		res->stats.net_rx_dropped = ns->rx_dropped;
 	}
+	for (unsigned i = 0; i < m->n_fs; i++) {
+		const struct fs_stats *fs = &m->fs[i]->stats;
+		res->stats.fs_requests += fs->requests;
+		res->stats.fs_replies += fs->replies;
+		res->stats.fs_malformed += fs->malformed;
+		res->stats.fs_failed += fs->failed;
+		res->stats.fs_bad_replies += fs->bad_replies;
+		res->stats.fs_blocked += fs->blocked;
+	}
 	if (mem_resident(&m->vm.mem, &res->stats.guest_rss) < 0)
 		res->stats.guest_rss = 0;
 	if (getrusage(RUSAGE_SELF, &ru) == 0)

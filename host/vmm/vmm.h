@@ -114,6 +114,11 @@ struct vmm_stats {
 	uint64_t net_tx_frames, net_tx_bytes, net_tx_dropped, net_tx_blocked;
 	uint64_t net_tx_csum; /* TX frames whose checksum the device completed */
 	uint64_t net_rx_frames, net_rx_bytes, net_rx_dropped;
+	/* The virtio-fs devices' counters, summed (host/vmm/virtio/fs.h's
+	 * struct fs_stats): requests sent and replies delivered, chains the
+	 * guest got -EIO for unsent (malformed) or from us (reply too big,
+	 * server gone), server messages dropped, times a socket was full. */
+	uint64_t fs_requests, fs_replies, fs_malformed, fs_failed, fs_bad_replies, fs_blocked;
 };
 
 struct vmm_result {

@@ -1,4 +1,4 @@
-# One boot with three volumes (a :ro directory, a read-write one with traps
+# One boot (--debug: its virtio-fs counters) with three volumes (a :ro directory, a read-write one with traps
 # planted by the host, a :ro file bind), two tmpfs mounts and --read-only:
 # - :ro refuses writes with EROFS, also after the guest's root remounts it
 #   read-write (the file server refuses them), and the host tree is unchanged;
@@ -28,7 +28,7 @@ tree_sum() { (cd "$tmp/ro" && find . | LC_ALL=C sort | while read -r f; do
 	stat -c '%n %a %s %Y' "$f"; [ -f "$f" ] && sha256sum <"$f"; done); }
 before=$(tree_sum)
 
-run sandbox run --read-only -v "$tmp/ro:/ro:ro" -v "$tmp/esc:/esc" \
+run sandbox run --debug --read-only -v "$tmp/ro:/ro:ro" -v "$tmp/esc:/esc" \
 	-v "$tmp/conf/app.conf:/etc/app.conf:ro" -v "$tmp/tools:/tools:ro" \
 	--tmpfs /scratch:size=1m --mount type=tmpfs,target=/private,tmpfs-mode=0700 \
 	"$IMAGES/busybox" sh -c '
@@ -52,7 +52,12 @@ run sandbox run --read-only -v "$tmp/ro:/ro:ro" -v "$tmp/esc:/esc" \
 	mknod /esc/mydev c 1 3 2>/dev/null; echo "mknod $?"
 	cp /tools/fsprobe /esc/suid && chmod 4755 /esc/suid; echo "chmod $?"
 	echo end'
-expect_eq "exit status (stderr: $err)" "$rc" 0
+expect_eq "exit status (stderr: $(echo "$err" | grep '^sandbox'))" "$rc" 0
+# --debug's counters: requests went through, none malformed, no bad replies
+vols=$(echo "$err" | grep '^sandbox: volumes: ')
+case $vols in *"(0 malformed), 0 bad server messages"*) ;; *) fail "--debug: [$vols]" ;; esac
+[ "$(echo "$vols" | sed 's/^sandbox: volumes: \([0-9]*\) requests.*/\1/')" -gt 10 ] ||
+	fail "--debug: too few requests: [$vols]"
 line() { echo "$out" | sed -n "s/^$1 //p"; }
 expect_eq ":ro create" "$(line ro-create)" EROFS
 expect_eq ":ro read" "$(line ro-read)" deep
