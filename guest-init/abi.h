@@ -4,7 +4,7 @@
 #ifndef SANDBOX_ABI_H
 #define SANDBOX_ABI_H
 
-#define SANDBOX_ABI_VERSION 3
+#define SANDBOX_ABI_VERSION 4
 
 /* Files the host puts into the initramfs. /.sandbox is hidden from the
  * workload once PID 1 has read it. */
@@ -39,7 +39,7 @@
  *
  *   / {
  *       compatible = "sandbox,run-config";
- *       version = <3>;                     u32, == SANDBOX_ABI_VERSION
+ *       version = <4>;                     u32, == SANDBOX_ABI_VERSION
  *       argv = "sh", "-c", "...";          string list, >= 1 entry
  *       env = "PATH=/bin", ...;            string list, may be empty
  *       cwd = "/";                         string, absolute
@@ -69,6 +69,21 @@
  *           dns-search = "example.com";    string list of domain names
  *           dns-options = "ndots:2", ...;  string list of resolv.conf options
  *           extra-hosts = "db", "10.0.2.9", ...; string list: NAME, IP pairs
+ *       };
+ *       mounts {                           optional node: volumes and tmpfs mounts
+ *           readonly-rootfs = <1>;         u32 0/1: / read-only once set up (--read-only)
+ *           m0 {                           one subnode per mount, mounted in name
+ *                                          order m0, m1, ... (parents first)
+ *               type = "virtiofs";         "virtiofs" or "tmpfs"
+ *               target = "/data";          absolute guest path
+ *               readonly = <1>;            u32 0/1
+ *               tag = "vol0";              virtiofs: the device's tag
+ *               file = "app.conf";         virtiofs, optional: bind only this
+ *                                          file of the share at target
+ *               size = /bits/ 64 <...>;    tmpfs, optional: bytes
+ *               mode = <01777>;            tmpfs: permission bits (<= 07777)
+ *               exec = <0>;                tmpfs: u32 0/1 (0: noexec)
+ *           };
  *       };
  *   };
  */
@@ -103,6 +118,18 @@
 #define ABI_PROP_NET_HOSTS "extra-hosts"
 #define ABI_NET_MODE_NONE "none"
 #define ABI_NET_MODE_NIC "nic"
+#define ABI_NODE_MOUNTS "mounts"
+#define ABI_PROP_MNT_RO_ROOTFS "readonly-rootfs"
+#define ABI_PROP_MNT_TYPE "type"
+#define ABI_PROP_MNT_TARGET "target"
+#define ABI_PROP_MNT_READONLY "readonly"
+#define ABI_PROP_MNT_TAG "tag"
+#define ABI_PROP_MNT_FILE "file"
+#define ABI_PROP_MNT_SIZE "size"
+#define ABI_PROP_MNT_MODE "mode"
+#define ABI_PROP_MNT_EXEC "exec"
+#define ABI_MNT_VIRTIOFS "virtiofs"
+#define ABI_MNT_TMPFS "tmpfs"
 
 /* Presence and values (host/runconfig.c writes, guest-init/config.c checks):
  * compatible, version and argv are required; every other property is
@@ -127,7 +154,16 @@
  * digits, '-', '_', '.'; dns-options entries 1..ABI_NET_OPTION_MAX bytes of
  * letters, digits, ':', '-', '_', '.'. Init always writes /etc/hosts and
  * /etc/hostname (as docker does, also for "none"), and /etc/resolv.conf only
- * when the node has a dns-servers, dns-search or dns-options property. */
+ * when the node has a dns-servers, dns-search or dns-options property.
+ *
+ * mounts (guest-init/config_mounts.c checks, guest-init/volumes.c applies):
+ * subnodes m0..mN-1 (at most ABI_MAX_MOUNTS, each name once, no gaps), each
+ * with type and target; tag (1..ABI_MNT_TAG_MAX bytes) required with and only
+ * with virtiofs, file (one path component, not . or ..) only with it; size,
+ * mode and exec only with tmpfs. Targets are absolute, without `.` or `..`
+ * components, never / itself. virtiofs mounts are nosuid,nodev; tmpfs ones
+ * nosuid,nodev and noexec unless exec = <1>. Init creates missing targets
+ * (an empty file for a file bind) before mounting. */
 
 /* Bounds the guest enforces on the blob (and the host respects). */
 #define ABI_CONFIG_MAX_BYTES (1u << 20)
@@ -149,6 +185,9 @@
 #define ABI_NET_MAX_HOSTS 256  /* extra-hosts NAME, IP pairs */
 #define ABI_NET_NAME_MAX 253   /* bytes of a name, excluding the NUL */
 #define ABI_NET_OPTION_MAX 64  /* bytes of a dns option, excluding the NUL */
+#define ABI_MAX_MOUNTS 64      /* mounts subnodes */
+#define ABI_MNT_TAG_MAX 36     /* bytes of a virtio-fs tag, excluding the NUL */
+#define ABI_MNT_FILE_MAX 255   /* bytes of a file name, excluding the NUL */
 
 /* virtio-console ports (host/vmm/virtio/console.c). The VMM offers one
  * virtio-console device with VIRTIO_CONSOLE_F_MULTIPORT: port 0 is a plain

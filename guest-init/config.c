@@ -128,6 +128,7 @@ enum {
 	SEEN_PERIOD = 1 << 13,
 	SEEN_WINSIZE = 1 << 14,
 	SEEN_NETWORK = 1 << 15,
+	SEEN_MOUNTS = 1 << 16,
 };
 
 static const struct {
@@ -267,7 +268,7 @@ static int walk_props(const void *fdt, int node, unsigned allowed, unsigned *see
 	return 0;
 }
 
-/* The subnodes of root: at most one limits node and one network node. */
+/* The subnodes of root: at most one limits, one network and one mounts node. */
 static int walk_nodes(const void *fdt, int root, unsigned *seen, struct config *cfg,
 		      struct sb_error *err)
 {
@@ -277,10 +278,16 @@ static int walk_nodes(const void *fdt, int root, unsigned *seen, struct config *
 		const char *name = fdt_get_name(fdt, node, NULL);
 		bool limits = name && strcmp(name, ABI_NODE_LIMITS) == 0;
 		bool network = name && strcmp(name, ABI_NODE_NETWORK) == 0;
-		unsigned bit = limits ? SEEN_LIMITS : SEEN_NETWORK;
-		if ((!limits && !network) || (*seen & bit))
+		bool mounts = name && strcmp(name, ABI_NODE_MOUNTS) == 0;
+		unsigned bit = limits ? SEEN_LIMITS : network ? SEEN_NETWORK : SEEN_MOUNTS;
+		if ((!limits && !network && !mounts) || (*seen & bit))
 			return error_set(err, 0, "unexpected node `%s`", name ? name : "?");
 		*seen |= bit;
+		if (mounts) { /* its subnodes are the mounts */
+			if ((r = config_mounts_parse(fdt, node, &cfg->mounts, err)) < 0)
+				return r;
+			continue;
+		}
 		if (fdt_first_subnode(fdt, node) >= 0)
 			return error_set(err, 0, "unexpected node under `%s`", name);
 		if (limits)
@@ -368,5 +375,6 @@ void config_free(struct config *cfg)
 	free(cfg->argv);
 	free(cfg->env);
 	config_net_free(&cfg->net);
+	config_mounts_free(&cfg->mounts);
 	memset(cfg, 0, sizeof(*cfg));
 }

@@ -60,6 +60,27 @@ struct config_net {
 	size_t nhosts;
 };
 
+enum config_mount_type { CONFIG_MOUNT_VIRTIOFS, CONFIG_MOUNT_TMPFS };
+
+/* One entry of the mounts node (guest-init/config_mounts.c). */
+struct config_mount {
+	enum config_mount_type type;
+	const char *target;
+	bool readonly;
+	const char *tag;  /* virtiofs */
+	const char *file; /* virtiofs: only this file of the share; NULL: all */
+	uint64_t size;	  /* tmpfs: 0 = the kernel's default */
+	uint32_t mode;	  /* tmpfs, default 01777 */
+	bool exec;	  /* tmpfs */
+};
+
+/* The mounts node; all zero = none, / writable. */
+struct config_mounts {
+	bool readonly_rootfs;
+	struct config_mount *m; /* n entries, in mount order */
+	size_t n;
+};
+
 /* The parsed config. All strings point into the blob given to config_parse(),
  * which must outlive it; only the argv/env arrays are allocated. */
 struct config {
@@ -76,6 +97,7 @@ struct config {
 	uint16_t rows, cols; /* the pty's first size; 0x0 = not given */
 	struct config_limits limits;
 	struct config_net net;
+	struct config_mounts mounts;
 };
 
 /* Read a whole config file of at most ABI_CONFIG_MAX_BYTES into a new buffer
@@ -106,5 +128,9 @@ int config_net_parse(const void *fdt, int node, struct config_net *net, struct s
 
 /* Free what config_net_parse() allocated (also after a failure). */
 void config_net_free(struct config_net *net);
+
+/* The mounts node at offset node of fdt into *ms (zeroed by the caller). */
+int config_mounts_parse(const void *fdt, int node, struct config_mounts *ms, struct sb_error *err);
+void config_mounts_free(struct config_mounts *ms);
 
 #endif

@@ -4,10 +4,10 @@
 #   $(B)/guest/init.cpio   newc: .sandbox (0700) + .sandbox/init (0755), owner 0:0
 
 GUEST_INIT_SRCS := \
-	guest-init/main.c guest-init/config.c guest-init/config_net.c guest-init/net.c \
+	guest-init/main.c guest-init/config.c guest-init/config_net.c guest-init/config_mounts.c guest-init/net.c \
 	guest-init/netfiles.c guest-init/user.c guest-init/cglimits.c host/util/netcheck.c \
 	guest-init/status.c guest-init/env.c guest-init/cgroup.c guest-init/mounts.c \
-	guest-init/sysinit.c guest-init/portio.c guest-init/spawn.c guest-init/supervise.c \
+	guest-init/sysinit.c guest-init/portio.c guest-init/spawn.c guest-init/supervise.c guest-init/volumes.c \
 	guest-init/vports.c guest-init/fsutil.c guest-init/channel.c guest-init/pump.c host/vmm/virtio/ctlproto.c \
 	host/util/error.c
 GUEST_OBJS := $(patsubst %.c,$(B)/guest/obj/%.o,$(GUEST_INIT_SRCS))
@@ -54,18 +54,18 @@ $(B)/guest/init.cpio: $(B)/guest/init host/version.h guest-init/abi.h
 # --- unit tests (sanitizer build, glibc): the pure parts, without main() ---
 UNIT_TESTS += test_guest_config test_runconfig test_guest_user test_guest_exit \
 	test_guest_limits test_guest_spawn
-test_guest_config_SRCS := guest-init/config.c guest-init/config_net.c guest-init/env.c \
+test_guest_config_SRCS := guest-init/config.c guest-init/config_net.c guest-init/config_mounts.c guest-init/env.c \
 	host/util/netcheck.c host/util/error.c
 test_guest_config_LIBS := -lfdt
-test_runconfig_SRCS := host/runconfig.c host/runconfig_net.c guest-init/config.c \
-	guest-init/config_net.c host/util/netcheck.c guest-init/netfiles.c host/util/error.c
+test_runconfig_SRCS := host/runconfig.c host/runconfig_net.c host/runconfig_vol.c guest-init/config.c \
+	guest-init/config_net.c guest-init/config_mounts.c host/util/netcheck.c guest-init/netfiles.c host/util/error.c
 test_runconfig_LIBS := -lfdt
 test_guest_user_SRCS := guest-init/user.c host/util/error.c
 test_guest_exit_SRCS := guest-init/status.c
 test_guest_limits_SRCS := guest-init/cglimits.c guest-init/cgroup.c guest-init/fsutil.c host/util/error.c
 test_guest_spawn_SRCS := guest-init/spawn.c guest-init/env.c guest-init/cgroup.c guest-init/fsutil.c \
 	guest-init/cglimits.c guest-init/portio.c guest-init/status.c guest-init/config.c \
-	guest-init/config_net.c host/util/netcheck.c host/util/error.c
+	guest-init/config_net.c guest-init/config_mounts.c host/util/netcheck.c host/util/error.c
 test_guest_spawn_LIBS := -lfdt
 
 UNIT_TESTS += test_guest_vports test_guest_pump
@@ -76,10 +76,10 @@ test_guest_pump_SRCS := guest-init/pump.c guest-init/channel.c guest-init/vports
 # /etc/hosts, resolv.conf, hostname: contents from parsed configs, and the
 # symlink-safe writer on a temporary directory.
 UNIT_TESTS += test_guest_config_net test_guest_netfiles
-test_guest_config_net_SRCS := guest-init/config.c guest-init/config_net.c host/util/netcheck.c \
+test_guest_config_net_SRCS := guest-init/config.c guest-init/config_net.c guest-init/config_mounts.c host/util/netcheck.c \
 	host/util/error.c
 test_guest_config_net_LIBS := -lfdt
-test_guest_netfiles_SRCS := guest-init/netfiles.c guest-init/config.c guest-init/config_net.c \
+test_guest_netfiles_SRCS := guest-init/netfiles.c guest-init/config.c guest-init/config_net.c guest-init/config_mounts.c \
 	host/util/netcheck.c host/util/error.c
 test_guest_netfiles_LIBS := -lfdt
 
@@ -91,10 +91,17 @@ test_guest_net_SRCS := guest-init/net.c host/util/error.c
 # libFuzzer: hostile run-config blobs through the parser and the /etc file renderers.
 FUZZ_GUEST := fuzz_guest_config
 fuzz_guest_config_SRCS := tests/fuzz/fuzz_guest_config.c guest-init/config.c \
-	guest-init/config_net.c host/util/netcheck.c guest-init/netfiles.c host/util/error.c
+	guest-init/config_net.c guest-init/config_mounts.c host/util/netcheck.c guest-init/netfiles.c host/util/error.c
 .PHONY: fuzz-guest
 fuzz-guest: $(addprefix $(B)/fuzz/,$(FUZZ_GUEST))
 $(B)/fuzz/fuzz_guest_config: $(fuzz_guest_config_SRCS)
 	@mkdir -p $(dir $@)
 	@echo "  FUZZ    $@"
 	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ -lfdt
+
+# The mounts node: host writer -> guest parser, both sides' checks, tmpfs data.
+UNIT_TESTS += test_vol_config
+test_vol_config_SRCS := host/runconfig.c host/runconfig_net.c host/runconfig_vol.c guest-init/config.c \
+	guest-init/config_net.c guest-init/config_mounts.c guest-init/volumes.c host/util/netcheck.c \
+	host/util/error.c
+test_vol_config_LIBS := -lfdt

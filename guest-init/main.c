@@ -34,6 +34,7 @@
 #include "supervise.h"
 #include "sysinit.h"
 #include "user.h"
+#include "volumes.h"
 
 static bool in_vm;	  /* PID 1 of the sandbox VM (not a debug run) */
 static bool notes_on_tty; /* -t: our lines for the user go where the pty's output goes */
@@ -287,6 +288,9 @@ int main(int argc, char **argv)
 	load_config(in_vm ? ABI_CONFIG_PATH : argv[1], &blob, &cfg, &err);
 	notes_on_tty = cfg.tty;
 	const char *cgroup_root = setup_system(&cfg, &err);
+	/* Volumes before the user lookup: a bound /etc/passwd counts, as in docker. */
+	if (in_vm && volumes_setup(&cfg.mounts, cfg.cwd, &err) < 0)
+		fail(&err);
 	static struct user_ids ids;
 	resolve_user(&cfg, &ids, &err);
 

@@ -11,7 +11,7 @@ VMM_DEV_SRCS := host/vmm/devices/hostio.c host/vmm/devices/i8042.c host/vmm/devi
 # virtio: the shared transport and virtqueues, then one file per device.
 VMM_VIRTIO_SRCS := host/vmm/virtio/mmio.c host/vmm/virtio/virtq.c host/vmm/virtio/rng.c \
 	host/vmm/virtio/console.c host/vmm/virtio/console_ctl.c host/vmm/virtio/ctlproto.c \
-	host/vmm/virtio/net.c host/vmm/virtio/net_csum.c
+	host/vmm/virtio/net.c host/vmm/virtio/net_csum.c host/vmm/virtio/fs.c
 VMM_SRCS := host/vmm/builder.c host/vmm/bus.c host/vmm/devmgr.c host/vmm/eventloop.c \
 	host/vmm/exit.c host/vmm/fdwrite.c \
 	host/vmm/kvm.c host/vmm/logring.c host/vmm/memory.c host/vmm/payload.c \
@@ -63,10 +63,19 @@ test_vmm_virtq_LIBS := -lpthread
 test_vmm_console_LIBS := -lpthread
 test_vmm_devmgr_LIBS := -lpthread
 test_vmm_virtio_mmio_LIBS := -lpthread
+# virtio-fs: the test is the file server, on a socketpair.
+UNIT_TESTS += test_virtio_fs
+test_virtio_fs_SRCS := host/vmm/virtio/fs.c host/vmm/virtio/mmio.c host/vmm/virtio/virtq.c \
+	host/vmm/eventloop.c $(VDRV)
+test_virtio_fs_LIBS := -lpthread
 test_vmm_hostio_LIBS := -lpthread
 
 # Fuzz targets (libFuzzer): hostile I/O exits, hostile kernel images, hostile virtqueues.
-FUZZ_HOST := fuzz_vmm_hostio fuzz_vmm_loader fuzz_vmm_virtq fuzz_vmm_net
+FUZZ_HOST := fuzz_vmm_hostio fuzz_vmm_loader fuzz_vmm_virtq fuzz_vmm_net fuzz_virtio_fs
+# virtio-fs: hostile request chains and a file server answering anything.
+fuzz_virtio_fs_SRCS := tests/fuzz/fuzz_virtio_fs.c host/vmm/virtio/fs.c host/vmm/virtio/mmio.c \
+	host/vmm/virtio/virtq.c host/vmm/eventloop.c host/vmm/memory.c host/vmm/runstate.c \
+	host/util/error.c
 fuzz_vmm_hostio_SRCS := tests/fuzz/fuzz_vmm_hostio.c host/vmm/devices/hostio.c \
 	host/vmm/devices/uart.c host/vmm/devices/i8042.c host/vmm/exit.c host/vmm/bus.c \
 	host/vmm/runstate.c host/vmm/logring.c host/vmm/fdwrite.c host/util/error.c
@@ -99,3 +108,13 @@ $(B)/tools/vmm-netecho: $(NETECHO_OBJS)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(OPT) -static-pie -o $@ $^ -lseccomp -lfdt -lpthread -lm $(LDFLAGS)
+
+# Volumes (-v, --mount, --tmpfs, --read-only): the option parser, the run's
+# shares and file servers, the run config's mounts node.
+HOST_SRCS += host/volopts.c host/run_vol.c host/runconfig_vol.c
+UNIT_TESTS += test_volopts
+test_volopts_SRCS := host/volopts.c host/cli.c host/util/error.c
+test_volopts_LIBS := -lm
+fuzz_volopts_SRCS := tests/fuzz/fuzz_volopts.c host/volopts.c host/cli.c host/util/error.c
+fuzz-host: $(B)/fuzz/fuzz_volopts
+$(eval $(call fuzz_host_rule,fuzz_volopts))

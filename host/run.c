@@ -68,6 +68,16 @@ static const char run_usage[] =
     "      --ipv6              IPv6 as well (slirp: fec0::/64, DNS fec0::3)\n"
     "      --allow-host-loopback  the guest may reach the host's loopback services\n"
     "                          through 10.0.2.2 (denied by default, by any address)\n"
+    "  -v, --volume HOST:CONTAINER[:OPTS]\n"
+    "                          share a host directory (or file) with the sandbox;\n"
+    "                          HOST absolute or starting with `.`, created if missing;\n"
+    "                          OPTS: ro, rw, cached (default), consistent (no guest\n"
+    "                          caching: see host changes at once)\n"
+    "      --mount type=bind,source=HOST,target=CONTAINER[,readonly][,consistency=C]\n"
+    "      --mount type=tmpfs,target=CONTAINER[,tmpfs-size=SIZE][,tmpfs-mode=MODE]\n"
+    "      --tmpfs CONTAINER[:size=SIZE,mode=MODE,ro,exec]\n"
+    "                          a tmpfs mount (noexec unless exec)\n"
+    "      --read-only         the image's root file system is read-only\n"
     "  -i, --interactive       keep stdin attached (else the workload's stdin is empty)\n"
     "  -t, --tty               give the workload a terminal (its stdout and stderr both\n"
     "                          arrive on ours); with -i on a terminal, ours is raw\n"
@@ -127,7 +137,10 @@ enum {
 	OPT_MAC,
 	OPT_IPV6,
 	OPT_HOST_LOOPBACK,
-	OPT_PULL
+	OPT_PULL,
+	OPT_MOUNT,
+	OPT_TMPFS,
+	OPT_READ_ONLY
 };
 
 /* The networking options, into n (host/netopts.h). */
@@ -196,13 +209,17 @@ static int parse_opts(int argc, char **argv, struct run_opts *o, struct sb_error
 	    {"tty", no_argument, NULL, 't'},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"pull", required_argument, NULL, OPT_PULL},
+	    {"volume", required_argument, NULL, 'v'},
+	    {"mount", required_argument, NULL, OPT_MOUNT},
+	    {"tmpfs", required_argument, NULL, OPT_TMPFS},
+	    {"read-only", no_argument, NULL, OPT_READ_ONLY},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	int c, r;
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+:e:w:u:m:p:Pitqh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:e:w:u:m:p:v:Pitqh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'e':
 			if (strv_push(&o->env_opts, optarg) < 0)
@@ -305,6 +322,21 @@ static int parse_opts(int argc, char **argv, struct run_opts *o, struct sb_error
 			if ((r = net_opt(c, optarg, &o->net, err)) < 0)
 				return r;
 			break;
+		case 'v':
+			if ((r = volopts_parse_volume(optarg, &o->vol, err)) < 0)
+				return r;
+			break;
+		case OPT_MOUNT:
+			if ((r = volopts_parse_mount(optarg, &o->vol, err)) < 0)
+				return r;
+			break;
+		case OPT_TMPFS:
+			if ((r = volopts_parse_tmpfs(optarg, &o->vol, err)) < 0)
+				return r;
+			break;
+		case OPT_READ_ONLY:
+			o->vol.read_only = true;
+			break;
 		case 'h':
 			fputs(run_usage, stdout);
 			return 1;
@@ -315,7 +347,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o, struct sb_error
 					 argv[optind - 1]);
 		}
 	}
-	if ((r = netopts_check(&o->net, err)) < 0)
+	if ((r = netopts_check(&o->net, err)) < 0 || (r = volopts_check(&o->vol, err)) < 0)
 		return r;
 	if (optind >= argc)
 		return error_set(
@@ -350,6 +382,7 @@ int cmd_run(int argc, char **argv)
 	cleanup_close int name_fd = -1;
 	cleanup_free char *image = NULL;
 	netopts_init(&o.net);
+	volopts_init(&o.vol);
 	int r = parse_opts(argc, argv, &o, &err);
 	/* a registry name is pulled (per --pull) and run from the blob store */
 	if (r == 0 && (r = registry_resolve(o.image, (enum pull_policy)o.pull, o.quiet, &image,
@@ -364,5 +397,6 @@ int cmd_run(int argc, char **argv)
 	strv_free(&o.env_opts);
 	strv_free(&o.env_file);
 	netopts_free(&o.net);
+	volopts_free(&o.vol);
 	return r < 0 ? cmd_fail(&err) : r;
 }

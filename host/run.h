@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "error.h"
 #include "netopts.h"
+#include "volopts.h"
 
 struct run_opts {
 	const char *image;
@@ -27,6 +28,9 @@ struct run_opts {
 	 * --mac-address, --ipv6, --allow-host-loopback (host/netopts.h);
 	 * netopts_init'ed before parsing, checked by netopts_check after it. */
 	struct netopts net;
+	/* -v, --mount, --tmpfs, --read-only (host/volopts.h); volopts_init'ed
+	 * before parsing, checked by volopts_check after it. */
+	struct volopts vol;
 };
 
 /* Turn o into a VM (image from the cache, guest init, run config) and run it,

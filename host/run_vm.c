@@ -21,6 +21,7 @@
 #include "run.h"
 #include "run_net.h"
 #include "run_signals.h"
+#include "run_vol.h"
 #include "runconfig.h"
 #include "tty.h"
 #include "vmm.h"
@@ -38,7 +39,8 @@ static uint64_t now_ns(clockid_t clk)
 
 /* The per-run archive: /.sandbox/config.dtb built from options + image config. */
 static int build_run_archive(const struct run_opts *o, const struct image_config *img, bool nic,
-			     uint8_t **out, size_t *out_len, struct sb_error *err)
+			     const struct runconfig_mounts *mounts, uint8_t **out, size_t *out_len,
+			     struct sb_error *err)
 {
 	struct strv argv = {0}, env = {0};
 	struct run_net_guest netg = {0};
@@ -65,6 +67,7 @@ static int build_run_archive(const struct run_opts *o, const struct image_config
 	    .tty = o->tty,
 	    .limits = {.memory_max = o->memory, .pids_max = o->pids},
 	    .net = net,
+	    .mounts = *mounts,
 	};
 	struct tty_size ws;
 	if (o->tty && tty_host_size(&ws) == 0) { /* else the guest pty keeps 0x0 */
@@ -243,7 +246,8 @@ static void print_timings(const struct vmm_stats *st, uint64_t t0, uint64_t t1, 
 /* The image from the cache, the run archive, the VM's size, and the network
  * backend when -P needs the image first; then boot. */
 static int run_image(const struct run_opts *o, const char *kernel, const char *init,
-		     const char *cache, struct run_net *rn, struct sb_error *err)
+		     const char *cache, struct run_net *rn, struct run_vol *rv,
+		     struct sb_error *err)
 {
 	int r;
 	uint64_t t0 = now_ns(CLOCK_MONOTONIC);
@@ -265,7 +269,7 @@ static int run_image(const struct run_opts *o, const char *kernel, const char *i
 	 * network's addresses). */
 	bool nic = run_net_vmm(rn) != NULL ||
 		   (o->export_initrd && o->net.mode_set && o->net.mode != NET_MODE_NONE);
-	r = build_run_archive(o, &img, nic, &run_cpio, &run_len, err);
+	r = build_run_archive(o, &img, nic, run_vol_guest(rv, &o->vol), &run_cpio, &run_len, err);
 	uint64_t unpacked = img.guest_ram_bytes;
 	image_config_free(&img);
 	if (r < 0)
@@ -288,6 +292,9 @@ static int run_image(const struct run_opts *o, const char *kernel, const char *i
 	if (o->export_initrd)
 		return initrd_export(o->export_initrd, initrd, 3, err);
 	run_net_report(rn, o->debug);
+	/* The file servers, forked before the pack, are confined by now. */
+	if ((r = run_vol_ready(rv, err)) < 0)
+		return r;
 	struct vmm_config cfg = {
 	    .kernel = kernel,
 	    .initrd = initrd,
@@ -303,6 +310,8 @@ static int run_image(const struct run_opts *o, const char *kernel, const char *i
 			: o->debug			 ? VMM_STATS_ON
 							 : VMM_STATS_OFF,
 	    .net = run_net_vmm(rn),
+	    .fs = rv->fs,
+	    .n_fs = rv->n,
 	};
 	struct vmm_result res = {0};
 	r = run_attached(o, &cfg, &res, err);
@@ -312,6 +321,7 @@ static int run_image(const struct run_opts *o, const char *kernel, const char *i
 	if (o->debug) {
 		print_timings(&res.stats, t0, t1, t2, cfg.vcpus, mem);
 		run_net_stats(rn, true);
+		run_vol_stats(rv, &res.stats);
 	}
 	if (r < 0)
 		return r;
@@ -339,7 +349,23 @@ int run_vm(const struct run_opts *o, struct sb_error *err)
 	if (!o->export_initrd && !run_net_needs_image(&rn) &&
 	    (r = run_net_open(&rn, NULL, err)) < 0)
 		return r;
-	r = run_image(o, kernel, init, cache, &rn, err);
+	/* Then the volumes: every host path resolved and opened (-v's missing
+	 * directories created), so a bad one fails before the pack too, and
+	 * their file servers forked (no thread of ours runs yet): they confine
+	 * themselves while the image is packed. */
+	struct run_vol rv;
+	run_vol_init(&rv);
+	if (o->export_initrd && o->vol.nbind)
+		r = error_set(err, 0,
+			      "--export-initrd: volumes (-v, --mount type=bind) need "
+			      "sandbox's own VMM");
+	else
+		r = run_vol_open(&rv, &o->vol, err);
+	if (r == 0)
+		r = run_vol_start(&rv, err);
+	if (r == 0)
+		r = run_image(o, kernel, init, cache, &rn, &rv, err);
+	run_vol_close(&rv);
 	run_net_close(&rn);
 	return r;
 }

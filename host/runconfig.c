@@ -138,6 +138,7 @@ static int write_tree(const struct runconfig *rc, void *buf, int size)
 		r = r ?: fdt_end_node(buf);
 	}
 	r = r ?: runconfig_net_write(buf, &rc->net);
+	r = r ?: runconfig_mounts_write(buf, &rc->mounts);
 	r = r ?: fdt_end_node(buf);
 	return r ?: fdt_finish(buf);
 }
@@ -146,7 +147,8 @@ int runconfig_build(const struct runconfig *rc, void **blob, size_t *len, struct
 {
 	int r = check_strings(rc, err);
 	if (r < 0 || (r = check_winsize(rc, err)) < 0 || (r = check_limits(&rc->limits, err)) < 0 ||
-	    (r = runconfig_net_check(&rc->net, err)) < 0)
+	    (r = runconfig_net_check(&rc->net, err)) < 0 ||
+	    (r = runconfig_mounts_check(&rc->mounts, err)) < 0)
 		return r;
 	for (size_t size = 4096; size <= ABI_CONFIG_MAX_BYTES; size *= 2) {
 		cleanup_free void *buf = calloc(1, size);

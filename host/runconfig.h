@@ -61,6 +61,27 @@ struct runconfig_net {
 	const char *const *extra_hosts;
 };
 
+/* One mount for the guest (schema in guest-init/abi.h, mounts node). */
+enum runconfig_mount_type { RUNCONFIG_MOUNT_VIRTIOFS, RUNCONFIG_MOUNT_TMPFS };
+struct runconfig_mount {
+	enum runconfig_mount_type type;
+	const char *target; /* absolute, normalized (host/volopts.c) */
+	bool readonly;
+	const char *tag;  /* virtiofs: the device's tag */
+	const char *file; /* virtiofs: bind only this file of the share; NULL: all of it */
+	uint64_t size;	  /* tmpfs: bytes, 0 = the kernel's default */
+	uint32_t mode;	  /* tmpfs: permission bits */
+	bool exec;	  /* tmpfs: allow exec */
+};
+
+/* Volumes and tmpfs mounts, mounted in this order (parents first), and
+ * --read-only. n = 0 and !readonly_rootfs: no mounts node. */
+struct runconfig_mounts {
+	const struct runconfig_mount *m;
+	size_t n;
+	bool readonly_rootfs;
+};
+
 /* What the guest runs. Arrays are NULL-terminated; NULL strings take the
  * ABI defaults (env empty, cwd "/", user "" = root, hostname "sandbox"). */
 struct runconfig {
@@ -74,6 +95,7 @@ struct runconfig {
 	uint16_t rows, cols; /* the pty's first size (tty only); 0x0 = unknown */
 	struct runconfig_limits limits;
 	struct runconfig_net net;
+	struct runconfig_mounts mounts;
 };
 
 /* Set *net to the user-mode network: mode nic, RUNCONFIG_NET_ADDRESS/PREFIX,
@@ -101,5 +123,8 @@ bool runconfig_hostname_ok(const char *name);
  * (0 or a negative FDT_ERR_*). */
 int runconfig_net_check(const struct runconfig_net *net, struct sb_error *err);
 int runconfig_net_write(void *fdt, const struct runconfig_net *net);
+/* The same for the mounts node (host/runconfig_vol.c). */
+int runconfig_mounts_check(const struct runconfig_mounts *mounts, struct sb_error *err);
+int runconfig_mounts_write(void *fdt, const struct runconfig_mounts *mounts);
 
 #endif

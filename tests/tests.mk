@@ -10,6 +10,7 @@ TEST_TOOLS :=
 TEST_TOOLS += ptyrun syscall-inject dnsanswer rawprobe netrr
 TEST_TOOLS += netpeer
 TEST_TOOLS += registry-proxy
+TEST_TOOLS += fsprobe
 TOOL_BINS = $(addprefix $(B)/tools/,$(TEST_TOOLS))
 .PHONY: tools
 tools: $(TOOL_BINS)

@@ -22,6 +22,7 @@
 #include "sysfilter.h"
 #include "vcpu.h"
 #include "virtio/console.h"
+#include "virtio/fs.h"
 #include "virtio/net.h"
 #include "virtio/rng.h"
 #include "vm.h"
@@ -40,9 +41,11 @@ struct machine {
 	struct devmgr dm;
 	struct rng rng;
 	struct console con;
-	struct net *net; /* NULL: no network device */
-	int net_started; /* its backend's thread (vmm_net.start) runs */
-	char *cmdline;	 /* the virtio_mmio.device= pieces + cfg->cmdline */
+	struct net *net;	   /* NULL: no network device */
+	int net_started;	   /* its backend's thread (vmm_net.start) runs */
+	struct fs *fs[VMM_MAX_FS]; /* shared directories */
+	unsigned n_fs;
+	char *cmdline; /* the virtio_mmio.device= pieces + cfg->cmdline */
 	struct kernel_image kernel;
 	uint64_t initrd_gpa, initrd_size;
 	struct cpuid_table cpuid;
@@ -111,9 +114,9 @@ static int load_guest(struct machine *m, const struct vmm_config *cfg, struct sb
 }
 
 /* virtio devices, in a fixed order (it decides their windows and GSIs):
- * rng, the console, then the network device if any (last, so that the others
- * keep their windows and GSIs with or without it). Then the command line
- * that tells the kernel. */
+ * rng, the console, then the network device if any (so that the others
+ * keep their windows and GSIs with or without it), then one virtio-fs device
+ * per shared directory. Then the command line that tells the kernel. */
 static int add_virtio(struct machine *m, const struct vmm_config *cfg, struct sb_error *err)
 {
 	devmgr_init(&m->dm, m->vm.fd, &m->mmio, &m->loop);
@@ -126,6 +129,11 @@ static int add_virtio(struct machine *m, const struct vmm_config *cfg, struct sb
 		r = devmgr_add(&m->dm, &m->net->mmio, err);
 	if (r == 0 && m->net)
 		r = net_attach(m->net, &m->loop, err);
+	for (unsigned i = 0; r == 0 && i < m->n_fs; i++) {
+		r = devmgr_add(&m->dm, &m->fs[i]->mmio, err);
+		if (r == 0)
+			r = fs_attach(m->fs[i], &m->loop, err);
+	}
 	if (r == 0)
 		r = devmgr_cmdline(&m->dm, cfg->cmdline, &m->cmdline, err);
 	return r;
@@ -272,6 +280,15 @@ static void measure(struct machine *m, struct vmm_result *res)
 		res->stats.net_rx_bytes = ns->rx_bytes;
 		res->stats.net_rx_dropped = ns->rx_dropped;
 	}
+	for (unsigned i = 0; i < m->n_fs; i++) {
+		const struct fs_stats *fs = &m->fs[i]->stats;
+		res->stats.fs_requests += fs->requests;
+		res->stats.fs_replies += fs->replies;
+		res->stats.fs_malformed += fs->malformed;
+		res->stats.fs_failed += fs->failed;
+		res->stats.fs_bad_replies += fs->bad_replies;
+		res->stats.fs_blocked += fs->blocked;
+	}
 	if (mem_resident(&m->vm.mem, &res->stats.guest_rss) < 0)
 		res->stats.guest_rss = 0;
 	if (getrusage(RUSAGE_SELF, &ru) == 0)
@@ -312,6 +329,25 @@ static int add_net(struct machine *m, const struct vmm_net *cfg, struct sb_error
 	return r;
 }
 
+/* The virtio-fs devices' state (each holds a table of chains and a reply buffer). */
+static int add_fs(struct machine *m, const struct vmm_config *cfg, struct sb_error *err)
+{
+	if (cfg->n_fs > VMM_MAX_FS || (cfg->n_fs && !cfg->fs))
+		return error_set(err, EINVAL, "at most %u shared directories", VMM_MAX_FS);
+	for (unsigned i = 0; i < cfg->n_fs; i++) {
+		struct fs *f = malloc(sizeof(*f));
+		if (!f)
+			return error_set(err, ENOMEM, "virtio-fs");
+		int r = fs_init(f, &m->vm.mem, &m->rs, cfg->fs[i].tag, cfg->fs[i].sock, err);
+		if (r < 0) {
+			free(f);
+			return r;
+		}
+		m->fs[m->n_fs++] = f;
+	}
+	return 0;
+}
+
 static void machine_destroy(struct machine *m)
 {
 	eventloop_destroy(&m->loop); /* no device callbacks after this */
@@ -328,6 +364,10 @@ static void machine_destroy(struct machine *m)
 	if (m->net) {
 		net_destroy(m->net);
 		free(m->net);
+	}
+	for (unsigned i = 0; i < m->n_fs; i++) {
+		fs_destroy(m->fs[i]);
+		free(m->fs[i]);
 	}
 	free(m->cmdline);
 	for (unsigned i = 0; i < m->nvcpus; i++)
@@ -373,6 +413,8 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *res, struct sb_erro
 	r = vm_create(&m->vm, cfg->mem_bytes, err);
 	if (r == 0 && cfg->net)
 		r = add_net(m, cfg->net, err);
+	if (r == 0)
+		r = add_fs(m, cfg, err);
 	if (r == 0)
 		r = load_guest(m, cfg, err);
 	if (r == 0)

@@ -51,12 +51,12 @@ static void wake(struct eventloop *l)
 
 static int watch(struct eventloop *l, unsigned id, int on)
 {
-	struct epoll_event ev = {.events = EPOLLIN, .data.u32 = id};
+	struct epoll_event ev = {.events = l->src[id].events, .data.u32 = id};
 	return epoll_ctl(l->epfd, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, l->src[id].fd, &ev);
 }
 
-int eventloop_add(struct eventloop *l, int fd, eventloop_fn *fn, void *ctx, int enabled,
-		  struct sb_error *err)
+static int add(struct eventloop *l, int fd, uint32_t events, eventloop_fn *fn, void *ctx,
+	       int enabled, struct sb_error *err)
 {
 	if (l->n == EVENTLOOP_MAX || l->started)
 		return error_set(err, ENOSPC, "event loop: too many sources");
@@ -66,6 +66,7 @@ int eventloop_add(struct eventloop *l, int fd, eventloop_fn *fn, void *ctx, int 
 	s->fn = fn;
 	s->ctx = ctx;
 	s->pollable = 1;
+	s->events = events;
 	atomic_init(&s->enabled, 0);
 	/* Probe: epoll refuses regular files and the like (EPERM). */
 	if (watch(l, id, 1) < 0) {
@@ -78,6 +79,18 @@ int eventloop_add(struct eventloop *l, int fd, eventloop_fn *fn, void *ctx, int 
 	l->n++;
 	eventloop_enable(l, (int)id, enabled);
 	return (int)id;
+}
+
+int eventloop_add(struct eventloop *l, int fd, eventloop_fn *fn, void *ctx, int enabled,
+		  struct sb_error *err)
+{
+	return add(l, fd, EPOLLIN, fn, ctx, enabled, err);
+}
+
+int eventloop_add_writable(struct eventloop *l, int fd, eventloop_fn *fn, void *ctx, int enabled,
+			   struct sb_error *err)
+{
+	return add(l, fd, EPOLLOUT, fn, ctx, enabled, err);
 }
 
 void eventloop_enable(struct eventloop *l, int id, int on)

@@ -4,10 +4,11 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 
 #include "error.h"
 
-#define EVENTLOOP_MAX 48
+#define EVENTLOOP_MAX 96 /* 8 virtio-fs devices take 5 each */
 
 /* Called on the loop thread when fd is readable (or, for fds epoll cannot
  * watch such as regular files, on every turn while enabled). It must consume
@@ -19,6 +20,7 @@ struct eventloop_src {
 	eventloop_fn *fn;
 	void *ctx;
 	int pollable;	    /* epoll accepts the fd */
+	uint32_t events;    /* EPOLLIN, or EPOLLOUT (eventloop_add_writable) */
 	atomic_int enabled; /* watched right now */
 };
 
@@ -44,6 +46,11 @@ void eventloop_destroy(struct eventloop *l);
 /* Watch fd (not owned). Only before eventloop_start. Returns the source id (>= 0) or -errno. */
 int eventloop_add(struct eventloop *l, int fd, eventloop_fn *fn, void *ctx, int enabled,
 		  struct sb_error *err);
+/* The same for writability (EPOLLOUT): fn runs while fd can take data, e.g.
+ * a full socket that drained. fd must not be watched for reading as well:
+ * give a dup() of it. */
+int eventloop_add_writable(struct eventloop *l, int fd, eventloop_fn *fn, void *ctx, int enabled,
+			   struct sb_error *err);
 /* Start or stop watching a source; any thread, cheap when nothing changes. */
 void eventloop_enable(struct eventloop *l, int id, int on);
 /* Run the loop on its own thread (signals blocked but VCPU_KICK_SIGNAL). */

@@ -63,7 +63,9 @@ static const struct allow common[] = {
     /* virtio-rng */ \
     ANY(getrandom), \
     /* interrupts without irqfd: the UART, virtio fallback */ \
-    IOCTL(KVM_IRQ_LINE)
+    IOCTL(KVM_IRQ_LINE), \
+    /* virtio-fs: requests to and replies from the file server's socket */ \
+    ANY(sendmsg), ANY(recvmsg)
 
 /* vCPU threads: run the guest. */
 static const struct allow vcpu_only[] = {

@@ -57,6 +57,17 @@ struct vmm_net {
 	void *ctx;
 };
 
+/* A shared directory (virtio-fs, device id 26): the guest mounts it by
+ * tag; its FUSE requests go as SOCK_SEQPACKET messages to sock, the file
+ * server's socket (host/fsd/fsd.h), and the replies come back on it. The
+ * VMM never opens a host file for it. sock must outlive vmm_run. */
+struct vmm_fs {
+	const char *tag; /* 1..36 bytes */
+	int sock;
+};
+
+#define VMM_MAX_FS 8u
+
 #define VMM_NET_MTU_MIN 68u
 #define VMM_NET_MTU_DEFAULT 65520u /* user-mode backends: per-packet cost dominates */
 
@@ -87,6 +98,9 @@ struct vmm_config {
 	int stats;
 	/* NULL: no network device (the guest has only lo), as before networking. */
 	const struct vmm_net *net;
+	/* Shared directories, one virtio-fs device each (after the NIC). */
+	const struct vmm_fs *fs;
+	unsigned n_fs; /* 0..VMM_MAX_FS */
 };
 
 enum { VMM_STATS_OFF, VMM_STATS_ON, VMM_STATS_FIRST_RUN };
@@ -107,6 +121,11 @@ struct vmm_stats {
 	uint64_t net_tx_frames, net_tx_bytes, net_tx_dropped, net_tx_blocked;
 	uint64_t net_tx_csum; /* TX frames whose checksum the device completed */
 	uint64_t net_rx_frames, net_rx_bytes, net_rx_dropped;
+	/* The virtio-fs devices' counters, summed (host/vmm/virtio/fs.h's
+	 * struct fs_stats): requests sent and replies delivered, chains the
+	 * guest got -EIO for unsent (malformed) or from us (reply too big,
+	 * server gone), server messages dropped, times a socket was full. */
+	uint64_t fs_requests, fs_replies, fs_malformed, fs_failed, fs_bad_replies, fs_blocked;
 };
 
 struct vmm_result {

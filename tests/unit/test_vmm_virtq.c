@@ -168,9 +168,10 @@ static void test_self_loop_with_data(void **state)
 static void test_too_many_buffers(void **state)
 {
 	struct fx *f = *state;
-	assert_int_equal(setup_n(f, 64), 0);
-	for (uint16_t i = 0; i < 64; i++)
-		vdrv_desc(&f->d, i, VDRV_BUF + i, 1, i < 63 ? VRING_DESC_F_NEXT : 0, i + 1);
+	const uint16_t n = VIRTQ_MAX_IOV + 1;
+	assert_int_equal(setup_n(f, 2 * VIRTQ_MAX_IOV), 0);
+	for (uint16_t i = 0; i < n; i++)
+		vdrv_desc(&f->d, i, VDRV_BUF + i, 1, i < n - 1 ? VRING_DESC_F_NEXT : 0, i + 1);
 	vdrv_post(&f->d, 0);
 	expect_broken(f, "too many");
 }

@@ -1,0 +1,429 @@
+/* virtio-fs: each chain becomes one message to the file server, each reply goes back to its
+ * chain; tokens instead of the guest's unique, a bounded table, back-pressure on a full socket. */
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fuse.h>
+#include <linux/virtio_fs.h>
+#include <linux/virtio_ids.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "fs.h"
+#include "fsd/fsd.h"
+
+_Static_assert(sizeof(struct fuse_in_header) == FS_IN_HDR_LEN, "fuse_in_header");
+_Static_assert(sizeof(struct fuse_out_header) == FS_OUT_HDR_LEN, "fuse_out_header");
+_Static_assert(FS_QUEUE_SIZE <= VIRTQ_MAX_IOV, "a chain may span the whole queue");
+_Static_assert(FS_QUEUE_SIZE <= 256u, "the slot is the token's low byte");
+_Static_assert(sizeof(((struct virtio_fs_config *)0)->tag) == FS_TAG_MAX, "tag size");
+
+#define SLOT_BITS 8u
+
+/* Outcome of one chain. */
+enum { CHAIN_DONE, CHAIN_STOP };
+
+static void set_blocked(struct fs *f, int on)
+{
+	if (on && !f->blocked)
+		f->stats.blocked++;
+	f->blocked = on;
+	if (f->loop)
+		eventloop_enable(f->loop, f->out_src, on);
+}
+
+static void more_work(struct fs *f)
+{
+	uint64_t one = 1;
+
+	if (f->work_fd >= 0) {
+		ssize_t k = write(f->work_fd, &one, sizeof(one));
+		(void)k; /* EAGAIN: already pending */
+	}
+}
+
+/* Answer chain c ourselves: a bare fuse_out_header carrying error. */
+static void reply_error(struct virtq *q, const struct virtq_chain *c, uint64_t unique, int error)
+{
+	struct fuse_out_header h = {.len = FS_OUT_HDR_LEN, .error = error, .unique = unique};
+
+	if (c->in_len < FS_OUT_HDR_LEN) {
+		virtq_push(q, c->head, 0);
+		return;
+	}
+	virtq_chain_write(c, 0, &h, sizeof(h));
+	virtq_push(q, c->head, FS_OUT_HDR_LEN);
+}
+
+static int no_reply(uint32_t opcode)
+{
+	return opcode == FUSE_FORGET || opcode == FUSE_BATCH_FORGET || opcode == FUSE_INTERRUPT;
+}
+
+/* The request as one message: our copy of the header, then the rest of the
+ * chain's readable buffers straight from guest memory. 0, or -errno. */
+static int send_request(struct fs *f, const struct virtq_chain *c, const struct fuse_in_header *h)
+{
+	struct iovec iov[VIRTQ_MAX_IOV + 1];
+	size_t skip = FS_IN_HDR_LEN;
+	int k = 1;
+
+	iov[0] = (struct iovec){.iov_base = (void *)(uintptr_t)h, .iov_len = FS_IN_HDR_LEN};
+	for (unsigned i = 0; i < c->n_out; i++) {
+		if (skip >= c->iov[i].iov_len) {
+			skip -= c->iov[i].iov_len;
+			continue;
+		}
+		iov[k++] = (struct iovec){.iov_base = (uint8_t *)c->iov[i].iov_base + skip,
+					  .iov_len = c->iov[i].iov_len - skip};
+		skip = 0;
+	}
+	struct msghdr m = {.msg_iov = iov, .msg_iovlen = (size_t)k};
+	for (;;) {
+		ssize_t n = sendmsg(f->sock, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n == (ssize_t)c->out_len)
+			return 0;
+		if (n >= 0)
+			return -EIO; /* a SOCK_SEQPACKET message goes whole or not at all */
+		if (errno != EINTR)
+			return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	}
+}
+
+static struct fs_pending *free_slot(struct fs *f)
+{
+	for (unsigned i = 0; i < FS_QUEUE_SIZE; i++)
+		if (!f->pending[i].token)
+			return &f->pending[i];
+	return NULL;
+}
+
+static void server_gone(struct fs *f);
+
+/* One popped chain of queue qi. CHAIN_STOP: not taken (the caller unpops
+ * it): the socket is full, or every slot is in use. */
+static int handle(struct fs *f, unsigned qi, struct virtq *q, const struct virtq_chain *c)
+{
+	struct fuse_in_header h = {0};
+
+	if (c->out_len < FS_IN_HDR_LEN || c->out_len > FSD_MSG_MAX)
+		goto malformed;
+	virtq_chain_read(c, 0, &h, sizeof(h));
+	int quiet = no_reply(h.opcode);
+	if (h.len != c->out_len || (qi == FS_HIPRIO_QUEUE && !quiet) ||
+	    (!quiet && c->in_len < FS_OUT_HDR_LEN))
+		goto malformed;
+	if (f->dead) {
+		f->stats.failed++;
+		reply_error(q, c, h.unique, -EIO);
+		return CHAIN_DONE;
+	}
+	struct fs_pending *p = quiet ? NULL : free_slot(f);
+	if (!quiet && !p)
+		return CHAIN_STOP; /* a reply frees one and serves us again */
+	uint64_t unique = h.unique;
+	unsigned slot = p ? (unsigned)(p - f->pending) : 0xffu;
+	h.unique = ++f->seq << SLOT_BITS | slot;
+	int r = send_request(f, c, &h);
+	if (r == -EAGAIN) {
+		set_blocked(f, 1);
+		return CHAIN_STOP;
+	}
+	if (r == -EPIPE || r == -ECONNRESET || r == -ENOTCONN) {
+		server_gone(f);
+		r = -EIO;
+	}
+	if (r < 0) { /* e.g. EMSGSIZE: larger than the socket carries */
+		f->stats.failed++;
+		reply_error(q, c, unique, -EIO);
+		return CHAIN_DONE;
+	}
+	f->stats.requests++;
+	if (quiet) {
+		virtq_push(q, c->head, 0);
+		return CHAIN_DONE;
+	}
+	*p = (struct fs_pending){.token = h.unique, .unique = unique, .chain = *c};
+	f->n_pending++;
+	return CHAIN_DONE;
+malformed:
+	f->stats.malformed++;
+	reply_error(q, c, h.unique, -EIO);
+	return CHAIN_DONE;
+}
+
+/* At most two queues' worth of chains of queue qi per turn; stops at a full
+ * socket or table. 0, or -EIO when the guest broke the queue. */
+static int serve(struct fs *f, unsigned qi)
+{
+	struct virtq *q = virtio_mmio_queue(&f->mmio, qi);
+	struct virtq_chain c;
+	int r = 0, pushed = 0;
+	unsigned k = 0;
+
+	if (!q)
+		return 0;
+	for (; k < 2u * q->size && !f->blocked; k++) {
+		r = virtq_pop(q, &c);
+		if (r <= 0)
+			break;
+		uint16_t used = q->used_idx;
+		if (handle(f, qi, q, &c) == CHAIN_STOP) {
+			virtq_unpop(q);
+			r = 0;
+			break;
+		}
+		pushed |= q->used_idx != used;
+	}
+	if (pushed)
+		virtio_mmio_used(&f->mmio, q);
+	if (k == 2u * q->size)
+		more_work(f);
+	return r < 0 ? -EIO : 0;
+}
+
+/* With the lock held: a queue the guest broke fails the device. */
+static void serve_all(struct fs *f)
+{
+	for (unsigned qi = 0; qi < 2; qi++)
+		if (serve(f, qi) < 0)
+			virtio_mmio_fail(&f->mmio, f->mmio.vq[qi].error ? f->mmio.vq[qi].error
+									: "queue error");
+}
+
+/* The server died or closed its end: every pending request fails with -EIO,
+ * and every later one at once. */
+static void server_gone(struct fs *f)
+{
+	struct virtq *q = virtio_mmio_queue(&f->mmio, FS_REQUEST_QUEUE);
+	int pushed = 0;
+
+	f->dead = 1;
+	set_blocked(f, 0);
+	if (f->loop)
+		eventloop_enable(f->loop, f->in_src, 0); /* EOF would wake us forever */
+	for (unsigned i = 0; i < FS_QUEUE_SIZE; i++) {
+		struct fs_pending *p = &f->pending[i];
+		if (!p->token)
+			continue;
+		if (q) {
+			reply_error(q, &p->chain, p->unique, -EIO);
+			pushed = 1;
+		}
+		f->stats.failed++;
+		p->token = 0;
+	}
+	f->n_pending = 0;
+	if (pushed)
+		virtio_mmio_used(&f->mmio, q);
+}
+
+/* One server message of n bytes in f->reply (n may exceed FSD_MSG_MAX:
+ * truncated). Returns 1 when a chain went back to the guest. */
+static int deliver(struct fs *f, struct virtq *q, size_t n)
+{
+	struct fuse_out_header h;
+
+	if (n < FS_OUT_HDR_LEN) {
+		f->stats.bad_replies++;
+		return 0;
+	}
+	memcpy(&h, f->reply, sizeof(h));
+	unsigned slot = (unsigned)(h.unique & ((1u << SLOT_BITS) - 1));
+	struct fs_pending *p = slot < FS_QUEUE_SIZE ? &f->pending[slot] : NULL;
+	if (!p || !p->token || p->token != h.unique) {
+		f->stats.bad_replies++;
+		return 0;
+	}
+	uint64_t unique = p->unique;
+	struct virtq_chain c = p->chain;
+	p->token = 0;
+	f->n_pending--;
+	if (!q)
+		return 0; /* the queue went away meanwhile */
+	if (h.len != n || n > FSD_MSG_MAX) {
+		f->stats.bad_replies++;
+		reply_error(q, &c, unique, -EIO);
+		return 1;
+	}
+	if (n > c.in_len) {
+		f->stats.failed++;
+		reply_error(q, &c, unique, -EIO);
+		return 1;
+	}
+	h.unique = unique;
+	memcpy(f->reply, &h, sizeof(h));
+	virtq_chain_write(&c, 0, f->reply, n);
+	virtq_push(q, c.head, (uint32_t)n);
+	f->stats.replies++;
+	return 1;
+}
+
+void fs_sock_readable(struct fs *f)
+{
+	pthread_mutex_lock(&f->mmio.lock);
+	struct virtq *q = virtio_mmio_queue(&f->mmio, FS_REQUEST_QUEUE);
+	int pushed = 0;
+	/* A bounded turn: the loop calls us again while more is waiting. */
+	for (unsigned k = 0; k < FS_QUEUE_SIZE && !f->dead; k++) {
+		struct iovec iov = {.iov_base = f->reply, .iov_len = FSD_MSG_MAX + 1};
+		struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
+		ssize_t n = recvmsg(f->sock, &m, MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		if (n <= 0) { /* end of file (or a broken socket): the server is gone */
+			server_gone(f);
+			break;
+		}
+		if (m.msg_flags & MSG_TRUNC)
+			n = FSD_MSG_MAX + 1;
+		pushed |= deliver(f, q, (size_t)n);
+	}
+	if (pushed)
+		virtio_mmio_used(&f->mmio, q);
+	if (!f->blocked)
+		serve_all(f); /* slots came free (or, server gone, waiting chains fail) */
+	pthread_mutex_unlock(&f->mmio.lock);
+}
+
+void fs_sock_writable(struct fs *f)
+{
+	pthread_mutex_lock(&f->mmio.lock);
+	if (f->blocked) {
+		set_blocked(f, 0);
+		serve_all(f);
+	}
+	pthread_mutex_unlock(&f->mmio.lock);
+}
+
+void fs_work(struct fs *f)
+{
+	pthread_mutex_lock(&f->mmio.lock);
+	if (!f->blocked)
+		serve_all(f);
+	pthread_mutex_unlock(&f->mmio.lock);
+}
+
+static int fs_notify(void *dev, unsigned qi)
+{
+	struct fs *f = dev;
+
+	return f->blocked ? 0 : serve(f, qi); /* blocked: the socket's writability resumes us */
+}
+
+static void fs_read_config(void *dev, uint32_t off, uint8_t *buf, uint32_t len)
+{
+	struct fs *f = dev;
+	struct virtio_fs_config cfg;
+
+	memset(&cfg, 0, sizeof(cfg));
+	memcpy(cfg.tag, f->tag, FS_TAG_MAX);
+	cfg.num_request_queues = htole32(1);
+	memcpy(buf, (const uint8_t *)&cfg + off, len);
+}
+
+/* The driver reset the device: requests in flight are forgotten (their
+ * replies find no token and are dropped). */
+static void fs_reset(void *dev)
+{
+	struct fs *f = dev;
+
+	for (unsigned i = 0; i < FS_QUEUE_SIZE; i++)
+		f->pending[i].token = 0;
+	f->n_pending = 0;
+	set_blocked(f, 0);
+}
+
+const struct virtio_dev_ops fs_ops = {
+    .name = "fs",
+    .device_id = VIRTIO_ID_FS,
+    .features = VIRTIO_FEATURE_EVENT_IDX,
+    .num_queues = 2,
+    .queue_size = FS_QUEUE_SIZE,
+    .config_size = sizeof(struct virtio_fs_config),
+    .read_config = fs_read_config,
+    .queue_notify = fs_notify,
+    .reset = fs_reset,
+};
+
+int fs_init(struct fs *f, const struct vm_mem *mem, struct runstate *rs, const char *tag, int sock,
+	    struct sb_error *err)
+{
+	memset(f, 0, sizeof(*f));
+	f->sock = sock;
+	f->out_fd = f->work_fd = -1;
+	f->in_src = f->out_src = f->work_src = -1;
+	size_t len = tag ? strlen(tag) : 0;
+	if (!len || len > FS_TAG_MAX)
+		return error_set(err, EINVAL, "virtio-fs: tag must be 1 to %u bytes", FS_TAG_MAX);
+	memcpy(f->tag, tag, len);
+	f->reply = malloc(FSD_MSG_MAX + 1);
+	if (!f->reply)
+		return error_set(err, ENOMEM, "virtio-fs: reply buffer");
+	virtio_mmio_init(&f->mmio, &fs_ops, f, mem, rs);
+	return 0;
+}
+
+void fs_destroy(struct fs *f)
+{
+	if (f->out_fd >= 0)
+		close(f->out_fd);
+	if (f->work_fd >= 0)
+		close(f->work_fd);
+	f->out_fd = f->work_fd = -1;
+	free(f->reply);
+	f->reply = NULL;
+	virtio_mmio_destroy(&f->mmio);
+}
+
+static void on_readable(void *ctx)
+{
+	fs_sock_readable(ctx);
+}
+
+static void on_writable(void *ctx)
+{
+	fs_sock_writable(ctx);
+}
+
+static void on_work(void *ctx)
+{
+	struct fs *f = ctx;
+	uint64_t v;
+
+	if (read(f->work_fd, &v, sizeof(v)) == sizeof(v))
+		fs_work(f);
+}
+
+int fs_attach(struct fs *f, struct eventloop *loop, struct sb_error *err)
+{
+	f->work_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (f->work_fd < 0)
+		return error_set(err, errno, "virtio-fs: eventfd");
+	f->out_fd = fcntl(f->sock, F_DUPFD_CLOEXEC, 3);
+	if (f->out_fd < 0)
+		return error_set(err, errno, "virtio-fs: dup");
+	int in_src = eventloop_add(loop, f->sock, on_readable, f, 1, err);
+	if (in_src < 0)
+		return error_prefix(err, "virtio-fs");
+	int out_src = eventloop_add_writable(loop, f->out_fd, on_writable, f, 0, err);
+	if (out_src < 0)
+		return error_prefix(err, "virtio-fs");
+	int work_src = eventloop_add(loop, f->work_fd, on_work, f, 1, err);
+	if (work_src < 0)
+		return error_prefix(err, "virtio-fs");
+	pthread_mutex_lock(&f->mmio.lock);
+	f->loop = loop;
+	f->in_src = in_src;
+	f->out_src = out_src;
+	f->work_src = work_src;
+	if (f->dead)
+		eventloop_enable(loop, in_src, 0);
+	pthread_mutex_unlock(&f->mmio.lock);
+	return 0;
+}

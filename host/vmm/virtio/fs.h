@@ -1,0 +1,78 @@
+/* virtio-fs (device id 26): FUSE requests from the guest's queues to a file server's socket and
+ * its replies back. */
+#ifndef SB_VMM_VIRTIO_FS_H
+#define SB_VMM_VIRTIO_FS_H
+
+#include <stdint.h>
+
+#include "error.h"
+#include "eventloop.h"
+#include "mmio.h"
+
+#define FS_HIPRIO_QUEUE 0u  /* FORGET and BATCH_FORGET (no reply) */
+#define FS_REQUEST_QUEUE 1u /* everything else */
+/* Linux sizes its requests to the queue: at most queue size - 4 pages per
+ * chain (FUSE_HEADER_OVERHEAD), so 64 keeps a request under 256 KiB, which
+ * fits one message of a Unix socket whose send buffer an unprivileged
+ * process can raise (2 * net.core.wmem_max, 416 KiB by default). */
+#define FS_QUEUE_SIZE 64u
+#define FS_TAG_MAX 36u	   /* virtio_fs_config.tag: not NUL-terminated when full */
+#define FS_IN_HDR_LEN 40u  /* struct fuse_in_header */
+#define FS_OUT_HDR_LEN 16u /* struct fuse_out_header */
+
+struct fs_stats {
+	uint64_t requests;    /* sent to the server */
+	uint64_t replies;     /* copied into the guest's buffers */
+	uint64_t malformed;   /* chains the guest got back with -EIO unsent: short, too big, a
+				 length that is not the chain's, nowhere to put a reply */
+	uint64_t failed;      /* requests answered -EIO by us: reply too big for the chain,
+				 server gone */
+	uint64_t bad_replies; /* server messages dropped: short, a wrong length, no such token */
+	uint64_t blocked;     /* times the socket was full (back-pressure) */
+};
+
+/* One request the server has not answered yet. */
+struct fs_pending {
+	uint64_t token;	 /* what the server sees as unique; 0: slot free */
+	uint64_t unique; /* the guest's */
+	struct virtq_chain chain;
+};
+
+struct fs {
+	struct virtio_mmio mmio; /* first: the transport; its lock guards everything here */
+	char tag[FS_TAG_MAX];
+	int sock;    /* the file server's socket (SOCK_SEQPACKET, not owned) */
+	int out_fd;  /* dup of sock, watched for writability while blocked; -1 none */
+	int work_fd; /* eventfd: come back after a bounded turn; -1 none */
+	struct eventloop *loop;
+	int in_src, out_src, work_src; /* event loop sources, -1 none */
+	int blocked;		       /* the socket was full: wait until it is writable */
+	int dead;		       /* the server is gone: every request fails with -EIO */
+	uint64_t seq;		       /* token sequence (tokens carry the slot in bits 0-7) */
+	unsigned n_pending;
+	struct fs_pending pending[FS_QUEUE_SIZE];
+	uint8_t *reply; /* one server message (FSD_MSG_MAX + 1 bytes) */
+	struct fs_stats stats;
+};
+
+extern const struct virtio_dev_ops fs_ops;
+
+/* tag: 1..FS_TAG_MAX bytes (the guest mounts it by this name); sock: the
+ * server's end (fsd_spawn sizes its buffers; every call on it is
+ * MSG_DONTWAIT). A request the socket cannot carry (EMSGSIZE) is answered
+ * -EIO. 0 or -errno with err filled. */
+int fs_init(struct fs *f, const struct vm_mem *mem, struct runstate *rs, const char *tag, int sock,
+	    struct sb_error *err);
+/* Closes our own fds (after the event loop stopped); not the socket. */
+void fs_destroy(struct fs *f);
+/* Serve the socket from loop (replies, writability) and our work eventfd.
+ * Before the loop starts. 0 or -errno. */
+int fs_attach(struct fs *f, struct eventloop *loop, struct sb_error *err);
+
+/* What those sources do; any thread, they take the transport's lock. Unit
+ * tests and the fuzzer call them directly. */
+void fs_sock_readable(struct fs *f); /* replies (or the server's end) */
+void fs_sock_writable(struct fs *f); /* resume sending */
+void fs_work(struct fs *f);	     /* both queues: after a bounded turn */
+
+#endif

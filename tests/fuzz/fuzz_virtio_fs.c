@@ -1,0 +1,178 @@
+/* libFuzzer target: virtio-fs request framing under hostile guest memory (chains, rings,
+ * registers) and a file server that answers anything: tokens old and made up, any length,
+ * an early end of file. */
+#include <linux/fuse.h>
+#include <linux/virtio_config.h>
+#include <linux/virtio_ring.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "fsd/fsd.h"
+#include "virtio/fs.h"
+
+#define RAM (32ull << 20)
+#define FUZZ_RAM 0x10000u /* input bytes land in guest RAM [0, FUZZ_RAM) */
+#define QSTRIDE 0x2000u	  /* queue i: desc at i * QSTRIDE, avail +0x1000, used +0x1400 */
+
+static void reg_write(struct virtio_mmio *t, uint64_t off, uint32_t v)
+{
+	virtio_mmio_bus_ops.write(t, off, (const uint8_t *)&v, 4);
+}
+
+static void bring_up(struct virtio_mmio *t, uint64_t features, uint16_t num)
+{
+	reg_write(t, VIRTIO_MMIO_STATUS, 0);
+	reg_write(t, VIRTIO_MMIO_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
+	reg_write(t, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
+	reg_write(t, VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)features);
+	reg_write(t, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
+	reg_write(t, VIRTIO_MMIO_DRIVER_FEATURES, 1);
+	reg_write(t, VIRTIO_MMIO_STATUS,
+		  VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
+		      VIRTIO_CONFIG_S_FEATURES_OK);
+	for (uint32_t q = 0; q < 2; q++) {
+		reg_write(t, VIRTIO_MMIO_QUEUE_SEL, q);
+		reg_write(t, VIRTIO_MMIO_QUEUE_NUM, num);
+		reg_write(t, VIRTIO_MMIO_QUEUE_DESC_LOW, q * QSTRIDE);
+		reg_write(t, VIRTIO_MMIO_QUEUE_AVAIL_LOW, q * QSTRIDE + 0x1000);
+		reg_write(t, VIRTIO_MMIO_QUEUE_USED_LOW, q * QSTRIDE + 0x1400);
+		reg_write(t, VIRTIO_MMIO_QUEUE_READY, 1);
+	}
+	reg_write(t, VIRTIO_MMIO_STATUS,
+		  VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
+		      VIRTIO_CONFIG_S_FEATURES_OK | VIRTIO_CONFIG_S_DRIVER_OK);
+}
+
+/* The server reads one request; what the device sent must respect the
+ * protocol. Returns its token (0: none waiting). */
+static uint64_t server_read(int srv)
+{
+	static uint8_t msg[FSD_MSG_MAX + 1];
+	struct fuse_in_header h;
+	ssize_t n = recv(srv, msg, sizeof(msg), MSG_DONTWAIT);
+
+	if (n <= 0)
+		return 0;
+	if (n < (ssize_t)sizeof(h) || n > (ssize_t)FSD_MSG_MAX)
+		abort();
+	memcpy(&h, msg, sizeof(h));
+	if (h.len != (uint32_t)n)
+		abort();
+	return h.unique;
+}
+
+/* A reply for token (or a made-up one) of any length. */
+static void server_reply(int srv, uint64_t token, uint32_t v)
+{
+	static uint8_t msg[8192];
+	struct fuse_out_header h = {
+	    .len = 16 + v % 4096, .error = -(int)(v >> 28), .unique = token};
+	size_t len = v & 0x8000 ? v % sizeof(msg) : h.len; /* sometimes a lying length */
+
+	if (v & 0x4000)
+		h.unique ^= v >> 16;
+	memset(msg, (int)v, sizeof(msg));
+	memcpy(msg, &h, sizeof(h) < len ? sizeof(h) : len);
+	(void)send(srv, msg, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
+/* Input: [features][queue size log2 | op count][ops: 8 bytes each ...][guest RAM image].
+ * Op: kind, a byte, 2 bytes offset, 4 bytes value. */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
+{
+	static struct vm_mem mem;
+	static struct fs *f;
+	int sv[2];
+
+	if (!mem.base) {
+		f = malloc(sizeof(*f));
+		if (!f || mem_create(&mem, RAM, NULL) < 0)
+			abort();
+	}
+	if (len < 2 || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return 0;
+	int small = 16384; /* a small send buffer: back-pressure happens */
+	if (data[0] & 0x80)
+		setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
+	struct runstate rs;
+	runstate_init(&rs, NULL, NULL);
+	if (fs_init(f, &mem, &rs, "vol0", sv[0], NULL) < 0)
+		abort();
+	uint64_t features = data[0] & 2 ? 1ull << VIRTIO_RING_F_EVENT_IDX : 0;
+	uint16_t num = (uint16_t)(1u << ((data[1] & 7) % 6 + 1)); /* 2..64 */
+	size_t nops = (data[1] >> 3) & 0x1f, ram_off = 2 + nops * 8;
+	if (ram_off > len)
+		ram_off = len;
+	memset(mem.base, 0, FUZZ_RAM);
+	memcpy(mem.base, data + ram_off, len - ram_off < FUZZ_RAM ? len - ram_off : FUZZ_RAM);
+	bring_up(&f->mmio, features, num);
+
+	int srv = sv[1];
+	uint64_t last = 0;
+	for (size_t i = 0; 2 + i * 8 + 8 <= ram_off; i++) {
+		const uint8_t *op = data + 2 + i * 8;
+		uint32_t v;
+		uint16_t off;
+		memcpy(&off, op + 2, 2);
+		memcpy(&v, op + 4, 4);
+		switch (op[0] % 11) {
+		case 0:
+			reg_write(&f->mmio, VIRTIO_MMIO_QUEUE_NOTIFY, FS_REQUEST_QUEUE);
+			break;
+		case 1:
+			reg_write(&f->mmio, VIRTIO_MMIO_QUEUE_NOTIFY, FS_HIPRIO_QUEUE);
+			break;
+		case 2:
+			if (srv >= 0) {
+				uint64_t t = server_read(srv);
+				last = t ? t : last;
+			}
+			break;
+		case 3:
+			if (srv >= 0)
+				server_reply(srv, last, v);
+			fs_sock_readable(f);
+			break;
+		case 4:
+			fs_sock_writable(f);
+			break;
+		case 5:
+			fs_work(f);
+			break;
+		case 6: /* the server dies */
+			if (srv >= 0 && (v & 7) == 0) {
+				close(srv);
+				srv = -1;
+				fs_sock_readable(f);
+			}
+			break;
+		case 7:
+			reg_write(&f->mmio, off % 0x200, v);
+			break;
+		case 8: {
+			uint8_t b[8];
+			virtio_mmio_bus_ops.read(&f->mmio, off % 0x200, b, 1u << (op[1] & 3));
+			break;
+		}
+		case 9: /* the guest rewrites one word of its RAM (rings, descriptors, headers) */
+			memcpy((uint8_t *)mem.base + (off & ~3u) % FUZZ_RAM, &v, 4);
+			break;
+		case 10:
+			fs_sock_readable(f);
+			break;
+		}
+		if (f->n_pending > FS_QUEUE_SIZE)
+			abort();
+	}
+	while (srv >= 0 && server_read(srv))
+		;
+	fs_destroy(f);
+	close(sv[0]);
+	if (srv >= 0)
+		close(srv);
+	runstate_destroy(&rs);
+	return 0;
+}
