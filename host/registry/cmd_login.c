@@ -1,4 +1,5 @@
-/* `sandbox login [-u USER] [--password-stdin] [--tls-verify=false] REGISTRY`
+/* `sandbox login [-u USER] [--password-stdin] [--tls-verify=false] REGISTRY`,
+ * in the registry client (sandbox-registry; sandbox execs it),
  * and `sandbox logout REGISTRY`: credentials checked against the registry,
  * then kept where podman keeps them (authfile_default_path). */
 #include <errno.h>

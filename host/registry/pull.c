@@ -404,21 +404,3 @@ int pull_image(struct store *s, const struct registry_ref *ref, const struct pul
 	sigaction(SIGPIPE, &old, NULL);
 	return r;
 }
-
-int pull_have(struct store *s, const char *name, struct store_image *out, struct sb_error *err)
-{
-	int r = store_index_get(s, name, out, err);
-	if (r <= 0)
-		return r;
-	cleanup_free char *json = NULL;
-	size_t len;
-	if (store_blob_read(s, out->digest, OCI_MAX_MANIFEST_JSON, &json, &len, NULL) < 0)
-		return 0;
-	struct oci_image img;
-	int have = manifest_image_parse(json, len, &img, NULL) == 0 &&
-		   store_has_blob(s, img.config.digest, img.config.size);
-	for (size_t i = 0; have && i < img.nlayers; i++)
-		have = store_has_blob(s, img.layers[i].blob.digest, img.layers[i].blob.size);
-	manifest_image_free(&img);
-	return have;
-}

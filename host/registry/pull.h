@@ -31,8 +31,4 @@ void pull_opts_default(struct pull_opts *o);
 int pull_image(struct store *s, const struct registry_ref *ref, const struct pull_opts *o,
 	       struct store_image *out, struct sb_error *err);
 
-/* Whether the store holds name with every blob it needs (manifest, config,
- * layers): 1 yes (and *out), 0 no. */
-int pull_have(struct store *s, const char *name, struct store_image *out, struct sb_error *err);
-
 #endif
