@@ -170,6 +170,7 @@ int registry_request(struct registry *reg, struct http_conn *c, const struct reg
 		if (r < 0)
 			return r;
 		rq.authorization = auth;
+		rq.client_cert = home;
 		r = http_do(c, &rq, rs, err);
 		long wait;
 		if (r < 0) {
@@ -219,8 +220,10 @@ static int ping(struct registry *reg, struct http_conn *c, struct sb_error *err)
 	int r = asprintf(&url, "%s/v2/", reg->base) < 0
 		    ? registry_fail(err, ENOMEM, "out of memory")
 		    : 0;
-	struct http_request rq = {
-	    .url = url, .max_body = PING_MAX, .timeout_s = REGISTRY_DOC_TIMEOUT};
+	struct http_request rq = {.url = url,
+				  .max_body = PING_MAX,
+				  .timeout_s = REGISTRY_DOC_TIMEOUT,
+				  .client_cert = true};
 	for (int attempt = 1; r == 0; attempt++) {
 		r = http_do(c, &rq, rs, err);
 		bool again = r < 0 ? http_retryable(r) : (rs->status == 429 || rs->status >= 500);
@@ -254,7 +257,12 @@ static int setup(struct registry *reg, const char *base, struct sb_error *err)
 	http_origin(reg->base, reg->origin, sizeof(reg->origin));
 	if (!reg->origin[0])
 		return registry_fail(err, EINVAL, "bad registry URL `%s`", base);
-	return 0;
+	/* this host's certs.d: HOST[:PORT] as the name (or the mirror) writes it */
+	char hostport[REF_NAME_MAX + 1];
+	const char *h = strstr(reg->base, "://") + 3;
+	snprintf(hostport, sizeof(hostport), "%.*s", (int)strcspn(h, "/"), h);
+	certsd_free(&reg->certs);
+	return certsd_load(&reg->certs, reg->opts->cert_dir, hostport, err);
 }
 
 /* Ping base; on loopback (or without TLS checks) a TLS failure means: try http. */
@@ -314,6 +322,7 @@ int registry_open(struct registry *reg, const struct registry_ref *ref,
 	};
 	if (reg->http.ca_file && !*reg->http.ca_file)
 		reg->http.ca_file = NULL;
+	reg->http.certs = &reg->certs;
 	*c = NULL;
 	int r = http_conn_open(c, &reg->http, err);
 	if (r == 0)
@@ -330,6 +339,7 @@ void registry_close(struct registry *reg)
 {
 	free(reg->token);
 	reg->token = NULL;
+	certsd_free(&reg->certs);
 	pthread_mutex_destroy(&reg->lock);
 }
 

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "authfile.h"
+#include "certsd.h"
 #include "challenge.h"
 #include "error.h"
 #include "http.h"
@@ -27,6 +28,7 @@
 struct registry_opts {
 	bool tls_verify;
 	const char *ca_file;		/* NULL: $SSL_CERT_FILE if set, else the system store */
+	const char *cert_dir;		/* podman's --cert-dir; NULL: the certs.d directories */
 	long stall_timeout_s;		/* 0: 30 (SANDBOX_REGISTRY_STALL_TIMEOUT overrides) */
 	const char *mirror;		/* for docker.io: "http(s)://host[:port]", tried first */
 	bool no_credentials;		/* do not look in the credential files */
@@ -40,6 +42,7 @@ struct registry {
 	char origin[REF_NAME_MAX + 32];
 	char scope[REF_NAME_MAX + 32]; /* repository:PATH:pull */
 	struct http_opts http;
+	struct certsd certs; /* of the host at base (certsd.h) */
 	bool plain_ok; /* http allowed when https fails (loopback, --tls-verify=false) */
 	const struct registry_opts *opts;
 	long retry_base_ms;

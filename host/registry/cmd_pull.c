@@ -25,10 +25,15 @@ static const char pull_usage[] =
     "$REGISTRY_AUTH_FILE, ${XDG_RUNTIME_DIR}/containers/auth.json,\n"
     "~/.config/containers/auth.json or ~/.docker/config.json (sandbox login).\n"
     "$SANDBOX_REGISTRY_MIRROR (http(s)://HOST[:PORT]) is tried first for docker.io.\n"
+    "TLS trusts the system store plus the registry's certs.d directory:\n"
+    "~/.config/containers/certs.d/HOST[:PORT], /etc/containers/certs.d/HOST[:PORT],\n"
+    "/etc/docker/certs.d/HOST[:PORT] (*.crt: CAs; *.cert + *.key: a client certificate).\n"
     "\n"
     "Options:\n"
     "      --platform OS/ARCH[/VARIANT]  the image of an index to pull (default linux/amd64)\n"
     "      --tls-verify=false  do not check the registry's certificate (and allow http)\n"
+    "      --cert-dir DIR      CAs (*.crt) and a client certificate (*.cert + *.key) for\n"
+    "                          the registry, instead of its certs.d directories\n"
     "      --jobs N            layers downloaded at a time (default 3, at most 16)\n"
     "  -q, --quiet             print only the image name\n"
     "  -h, --help              this help\n";
@@ -47,12 +52,13 @@ static int parse_bool(const char *s, bool *out, struct sb_error *err)
 static int parse_opts(int argc, char **argv, struct pull_opts *o, bool *quiet, int *report_fd,
 		      const char **ref, struct sb_error *err)
 {
-	enum { OPT_PLATFORM = 256, OPT_TLS, OPT_JOBS, OPT_REPORT };
+	enum { OPT_PLATFORM = 256, OPT_TLS, OPT_JOBS, OPT_REPORT, OPT_CERT_DIR };
 	static const struct option longopts[] = {
 	    {"platform", required_argument, NULL, OPT_PLATFORM},
 	    {"tls-verify", optional_argument, NULL, OPT_TLS},
 	    {"jobs", required_argument, NULL, OPT_JOBS},
 	    {"report-fd", required_argument, NULL, OPT_REPORT},
+	    {"cert-dir", required_argument, NULL, OPT_CERT_DIR},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -72,6 +78,9 @@ static int parse_opts(int argc, char **argv, struct pull_opts *o, bool *quiet, i
 		case OPT_JOBS:
 			if ((r = cli_parse_uint(optarg, "--jobs", 1, PULL_JOBS_MAX, &v, err)) == 0)
 				o->jobs = (int)v;
+			break;
+		case OPT_CERT_DIR:
+			o->reg.cert_dir = optarg;
 			break;
 		case OPT_REPORT:
 			if ((r = cli_parse_uint(optarg, "--report-fd", 3, 1023, &v, err)) == 0)

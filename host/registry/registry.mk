@@ -27,7 +27,7 @@ HOST_SRCS += host/registry/ref.c host/registry/manifest.c host/registry/errors.c
 # sandbox objects those use.
 REGISTRY_CURL_SRCS := host/registry/http.c host/registry/client.c host/registry/auth.c
 REGISTRY_CLIENT_SRCS := $(REGISTRY_PURE_SRCS) $(REGISTRY_STORE_SRCS) $(REGISTRY_CURL_SRCS) \
-	host/registry/authfile_io.c host/registry/blob.c host/registry/pull.c \
+	host/registry/authfile_io.c host/registry/certsd.c host/registry/blob.c host/registry/pull.c \
 	host/registry/progress.c host/registry/cmd_pull.c host/registry/cmd_login.c \
 	host/registry/client_main.c host/cli.c host/paths.c host/util/error.c \
 	rootfs/digest.c rootfs/oci_manifest.c rootfs/oci_ports.c
@@ -48,7 +48,8 @@ $(REGISTRY_CURL_OBJS): CFLAGS_HOST += $(CURL_INC)
 $(REGISTRY_CURL_OBJS): CFLAGS_SAN += $(CURL_INC)
 $(REGISTRY_CURL_OBJS): | $(CURL_A)
 
-UNIT_TESTS += test_registry_ref test_registry_helper
+UNIT_TESTS += test_registry_ref test_registry_helper test_registry_certsd
+test_registry_certsd_SRCS := host/registry/certsd.c host/registry/errors.c host/util/error.c
 test_registry_helper_SRCS := host/registry/helper.c host/registry/errors.c host/paths.c \
 	host/util/error.c
 test_registry_ref_SRCS := host/registry/ref.c host/util/error.c
