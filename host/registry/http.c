@@ -350,6 +350,8 @@ static void set_common(struct http_conn *c, const struct http_request *rq)
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, c);
 	if (rq->head)
 		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+	else if (rq->form)
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, rq->form);
 	else
 		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
 }

@@ -48,6 +48,7 @@ struct http_request {
 	const char *accept;	   /* or NULL */
 	uint64_t range_from;	   /* > 0: ask for bytes from here on */
 	bool client_cert;	   /* present certs' client certificate (the registry's origin) */
+	const char *form;	   /* POST this application/x-www-form-urlencoded body */
 	uint64_t max_body;	   /* a longer 2xx body fails with -EFBIG */
 	long timeout_s;		   /* the whole exchange; 0: only the stall timeout */
 	http_sink_fn sink;	   /* NULL: 2xx body discarded (still bounded) */

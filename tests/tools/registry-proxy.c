@@ -16,6 +16,9 @@
  *                       hands it out
  *   --token-user U:P    /token wants Basic U:P
  *   --token-body TEXT   /token answers TEXT instead of a token
+ *   --refresh-token T   /token takes only OAuth2's POST with grant_type=refresh_token,
+ *                       refresh_token=T and a client_id (docker's identity tokens);
+ *                       the log line gets grant=refresh_token and scope=...
  *   --always-401        every /v2/ request: 401 with a Bearer challenge
  *   --fail-429 N        the first N manifest requests: 429, Retry-After: 1
  *   --cut-blob N        the first blob GET without Range: cut after N body bytes
@@ -48,7 +51,7 @@
 static struct {
 	int upstream;
 	const char *port_file, *serve, *log, *bearer, *token_user, *token_body, *manifest,
-	    *manifest_type;
+	    *manifest_type, *refresh_token;
 	bool second, always_401, flip, redirect, endless, redirect_loop, slow;
 	long fail_429, cut_blob;
 	int port[2];
@@ -97,10 +100,31 @@ static int listen_on(const char *addr, int *port)
 }
 
 struct request {
-	char method[16], path[4096], auth[8192], range[128], accept[1024];
+	char method[16], path[4096], auth[8192], range[128], accept[1024], body[4096];
+	long content_length;
 };
 
-/* Read the request head; 0, or -1 when the client sent nothing usable. */
+/* The body of a request (a token POST's form), after the head in buf. */
+static void read_body(int fd, struct request *rq, const char *buf, size_t n)
+{
+	const char *start = strstr(buf, "\r\n\r\n") + 4;
+	size_t have = n - (size_t)(start - buf), want = (size_t)rq->content_length;
+	if (want >= sizeof(rq->body))
+		want = sizeof(rq->body) - 1;
+	if (have > want)
+		have = want;
+	memcpy(rq->body, start, have);
+	while (have < want) {
+		ssize_t k = read(fd, rq->body + have, want - have);
+		if (k <= 0)
+			break;
+		have += (size_t)k;
+	}
+	rq->body[have] = '\0';
+}
+
+/* Read the request head (and a short body); 0, or -1 when the client sent
+ * nothing usable. */
 static int read_request(int fd, struct request *rq)
 {
 	char buf[HEAD_MAX + 1];
@@ -137,9 +161,13 @@ static int read_request(int fd, struct request *rq)
 			snprintf(rq->range, sizeof(rq->range), "%s", line + 7);
 		else if (!strncasecmp(line, "Accept: ", 8))
 			snprintf(rq->accept, sizeof(rq->accept), "%s", line + 8);
+		else if (!strncasecmp(line, "Content-Length: ", 16))
+			rq->content_length = strtol(line + 16, NULL, 10);
 		*end = '\r';
 		line = end;
 	}
+	if (rq->content_length > 0)
+		read_body(fd, rq, buf, n);
 	return 0;
 }
 
@@ -151,9 +179,13 @@ static void log_request(int which, const struct request *rq)
 			   : !strncmp(rq->auth, "Basic ", 6)  ? "basic"
 			   : !strncmp(rq->auth, "Bearer ", 7) ? "bearer"
 							      : "other";
-	char line[4400];
-	int n = snprintf(line, sizeof(line), "%d %s %s auth=%s range=%s\n", which, rq->method,
-			 rq->path, auth, rq->range[0] ? rq->range : "-");
+	char line[4400], grant[600] = "";
+	const char *g = strstr(rq->body, "grant_type="), *sc = strstr(rq->body, "scope=");
+	if (g)
+		snprintf(grant, sizeof(grant), " grant=%.*s scope=%.*s", (int)strcspn(g + 11, "&"),
+			 g + 11, sc ? (int)strcspn(sc + 6, "&") : 1, sc ? sc + 6 : "-");
+	int n = snprintf(line, sizeof(line), "%d %s %s auth=%s range=%s%s\n", which, rq->method,
+			 rq->path, auth, rq->range[0] ? rq->range : "-", grant);
 	int fd = open(opt.log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 	if (fd >= 0) {
 		write_all(fd, line, (size_t)n);
@@ -190,8 +222,45 @@ static void challenge(int fd, const struct request *rq)
 	    "{\"errors\":[{\"code\":\"UNAUTHORIZED\",\"message\":\"authentication required\"}]}");
 }
 
+/* Form field name's value ("" when absent), not unescaped. */
+static void form_field(const char *body, const char *name, char *out, size_t cap)
+{
+	size_t k = strlen(name);
+	out[0] = '\0';
+	for (const char *p = body; *p; p += strcspn(p, "&"), p += *p == '&')
+		if (!strncmp(p, name, k) && p[k] == '=')
+			snprintf(out, cap, "%.*s", (int)strcspn(p + k + 1, "&"), p + k + 1);
+}
+
+/* OAuth2's refresh_token grant, as docker sends it for an identity token. */
+static void token_oauth(int fd, const struct request *rq)
+{
+	char grant[64], refresh[1024], client[128], service[128], body[2560];
+	form_field(rq->body, "grant_type", grant, sizeof(grant));
+	form_field(rq->body, "refresh_token", refresh, sizeof(refresh));
+	form_field(rq->body, "client_id", client, sizeof(client));
+	form_field(rq->body, "service", service, sizeof(service));
+	if (strcmp(rq->method, "POST") || strcmp(grant, "refresh_token") || !client[0] ||
+	    strcmp(service, "test")) {
+		respond(fd, "400 Bad Request", "Content-Type: application/json\r\n",
+			"{\"error\":\"unsupported_grant_type\"}");
+		return;
+	}
+	if (strcmp(refresh, opt.refresh_token)) {
+		respond(fd, "400 Bad Request", "Content-Type: application/json\r\n",
+			"{\"error\":\"invalid_grant\"}");
+		return;
+	}
+	snprintf(body, sizeof(body),
+		 "{\"access_token\":\"%s\",\"expires_in\":300,\"refresh_token\":\"%s\"}",
+		 opt.bearer, refresh);
+	respond(fd, "200 OK", "Content-Type: application/json\r\n", body);
+}
+
 static void token(int fd, const struct request *rq)
 {
+	if (opt.refresh_token)
+		return token_oauth(fd, rq);
 	if (opt.token_user) {
 		/* the header a client with U:P sends: "Basic " base64(U:P) */
 		static const char b64[] =
@@ -486,6 +555,8 @@ static void parse(int argc, char **argv)
 			opt.token_user = v;
 		else if (VAL("--token-body"))
 			opt.token_body = v;
+		else if (VAL("--refresh-token"))
+			opt.refresh_token = v;
 		else if (VAL("--fail-429"))
 			opt.fail_429 = atol(v);
 		else if (VAL("--cut-blob"))
