@@ -1,7 +1,8 @@
 /* `sandbox pull [-q] [--platform P] [--tls-verify=false] [--jobs N] REF`, in
  * the registry client (sandbox-registry; sandbox's own cmd_pull execs it).
  * With --report-fd=N (run and pack, through helper_pull) the outcome is one
- * line on fd N instead of stdout and stderr (helper.h). */
+ * line on fd N instead of stdout and stderr (helper.h); with --pack (run) the
+ * image is also packed into the pack cache while it downloads (pull_pack.h). */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -52,13 +53,14 @@ static int parse_bool(const char *s, bool *out, struct sb_error *err)
 static int parse_opts(int argc, char **argv, struct pull_opts *o, bool *quiet, int *report_fd,
 		      const char **ref, struct sb_error *err)
 {
-	enum { OPT_PLATFORM = 256, OPT_TLS, OPT_JOBS, OPT_REPORT, OPT_CERT_DIR };
+	enum { OPT_PLATFORM = 256, OPT_TLS, OPT_JOBS, OPT_REPORT, OPT_CERT_DIR, OPT_PACK };
 	static const struct option longopts[] = {
 	    {"platform", required_argument, NULL, OPT_PLATFORM},
 	    {"tls-verify", optional_argument, NULL, OPT_TLS},
 	    {"jobs", required_argument, NULL, OPT_JOBS},
 	    {"report-fd", required_argument, NULL, OPT_REPORT},
 	    {"cert-dir", required_argument, NULL, OPT_CERT_DIR},
+	    {"pack", no_argument, NULL, OPT_PACK},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -78,6 +80,9 @@ static int parse_opts(int argc, char **argv, struct pull_opts *o, bool *quiet, i
 		case OPT_JOBS:
 			if ((r = cli_parse_uint(optarg, "--jobs", 1, PULL_JOBS_MAX, &v, err)) == 0)
 				o->jobs = (int)v;
+			break;
+		case OPT_PACK:
+			o->pack_cache = ""; /* the cache directory, once known */
 			break;
 		case OPT_CERT_DIR:
 			o->reg.cert_dir = optarg;
@@ -134,6 +139,8 @@ int cmd_pull(int argc, char **argv)
 	    (r = paths_cache_dir(cache, sizeof(cache), &err)) < 0 ||
 	    (r = store_open(&s, cache, &err)) < 0)
 		return report_fd >= 0 ? report(report_fd, r, NULL, &err) : cmd_fail(&err);
+	if (o.pack_cache)
+		o.pack_cache = cache;
 	registry_ref_format(&ref, before.name, sizeof(before.name));
 	int had = store_index_get(&s, before.name, &before, NULL);
 	r = pull_image(&s, &ref, &o, &img, &err);

@@ -118,7 +118,7 @@ static size_t read_report(int fd, char *buf, size_t cap)
 	return n;
 }
 
-int helper_pull(const char *name, bool quiet, char hex[DIGEST_HEX_LEN + 1],
+int helper_pull(const char *name, bool quiet, bool pack, char hex[DIGEST_HEX_LEN + 1],
 		struct sb_error *err)
 {
 	char path[PATH_MAX];
@@ -137,13 +137,15 @@ int helper_pull(const char *name, bool quiet, char hex[DIGEST_HEX_LEN + 1],
 	}
 	char fdarg[32];
 	snprintf(fdarg, sizeof(fdarg), "--report-fd=%d", REPORT_FD);
-	char *av[7];
+	char *av[8];
 	int k = 0;
 	av[k++] = HELPER_NAME;
 	av[k++] = "pull";
 	av[k++] = fdarg;
 	if (quiet)
 		av[k++] = "-q";
+	if (pack)
+		av[k++] = "--pack";
 	av[k++] = "--";
 	av[k++] = (char *)name;
 	av[k] = NULL;

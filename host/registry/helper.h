@@ -3,7 +3,7 @@
  * the binary every `sandbox run` execs, and are loaded only when a pull or
  * a login needs them. `sandbox pull/login/logout` become that program;
  * `run` and `pack` start it for a missing image and read its report:
- *   sandbox-registry pull --report-fd=N [-q] -- NAME
+ *   sandbox-registry pull --report-fd=N [-q] [--pack] -- NAME
  * writes one line to fd N, "ok HEX" (the stored image manifest's sha256)
  * or "error ERRNO MESSAGE", prints nothing on stdout, and its progress (on
  * a terminal) on stderr. */
@@ -27,8 +27,9 @@ int helper_path(char *buf, size_t len, struct sb_error *err);
 int helper_exec(const char *verb, int argc, char **argv, struct sb_error *err);
 
 /* Pull name (a full reference) through the client and wait for it: 0 and
- * hex, or a negative errno with the client's own message in err. */
-int helper_pull(const char *name, bool quiet, char hex[DIGEST_HEX_LEN + 1],
+ * hex, or a negative errno with the client's own message in err. pack: the
+ * client also packs it into the pack cache as it downloads (--pack). */
+int helper_pull(const char *name, bool quiet, bool pack, char hex[DIGEST_HEX_LEN + 1],
 		struct sb_error *err);
 
 /* One report line -> 0 and hex ("ok HEX"), or the error it carries.

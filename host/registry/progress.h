@@ -14,7 +14,8 @@ enum progress_state {
 	PROGRESS_ACTIVE,
 	PROGRESS_DONE,
 	PROGRESS_HAD,
-	PROGRESS_FAILED
+	PROGRESS_FAILED,
+	PROGRESS_PACKING /* the initramfs slot: done / total as a percentage */
 };
 
 struct progress_slot {

@@ -26,17 +26,21 @@ HOST_SRCS += host/registry/ref.c host/registry/manifest.c host/registry/errors.c
 # its commands; it also links the pure parts, the store, and the few
 # sandbox objects those use.
 REGISTRY_CURL_SRCS := host/registry/http.c host/registry/client.c host/registry/auth.c
-REGISTRY_CLIENT_SRCS := $(REGISTRY_PURE_SRCS) $(REGISTRY_STORE_SRCS) $(REGISTRY_CURL_SRCS) \
+REGISTRY_CLIENT_SRCS = $(REGISTRY_PURE_SRCS) $(REGISTRY_STORE_SRCS) $(REGISTRY_CURL_SRCS) \
 	host/registry/authfile_io.c host/registry/certsd.c host/registry/blob.c host/registry/pull.c \
+	host/registry/pull_pack.c $(ROOTFS_SRCS) \
 	host/registry/progress.c host/registry/cmd_pull.c host/registry/cmd_login.c \
 	host/registry/client_main.c host/cli.c host/paths.c host/util/error.c \
-	rootfs/digest.c rootfs/oci_manifest.c rootfs/oci_ports.c
-REGISTRY_CLIENT_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(sort $(REGISTRY_CLIENT_SRCS)))
+
+REGISTRY_CLIENT_OBJS = $(patsubst %.c,$(B)/obj/%.o,$(sort $(REGISTRY_CLIENT_SRCS)))
 sandbox: $(B)/sandbox-registry
-$(B)/sandbox-registry: $(REGISTRY_CLIENT_OBJS) $(CURL_A) Makefile host/registry/registry.mk
+# (the packer too: run packs while it pulls, pull_pack.c). ROOTFS_SRCS comes
+# from rootfs.mk, read later: the object list is expanded a second time.
+.SECONDEXPANSION:
+$(B)/sandbox-registry: $$(REGISTRY_CLIENT_OBJS) $(CURL_A) $(ISAL_A) Makefile host/registry/registry.mk
 	@echo "  LD      $@"
-	$(Q)$(CC) $(OPT) -static-pie -o $@ $(filter %.o,$^) $(CURL_LIBS) -ljansson -lcrypto \
-		-lz -lpthread -lm $(LDFLAGS)
+	$(Q)$(CC) $(OPT) -static-pie -o $@ $(filter %.o,$^) $(CURL_LIBS) -larchive -ljansson \
+		-lcrypto -llz4 -lzstd -llzma -lbz2 -lz $(ISAL_A) -lpthread -lm $(LDFLAGS)
 # Every object may include this folder's headers (run.c and cmd_pack.c use
 # registry.h); only the libcurl users see curl's, and wait for the library.
 REGISTRY_INC := -Ihost/registry

@@ -53,8 +53,8 @@ static bool path_exists(const char *path)
 	return access(path, F_OK) == 0 || errno != ENOENT;
 }
 
-int registry_resolve(const char *arg, enum pull_policy policy, bool quiet, char **out,
-		     struct sb_error *err)
+static int resolve(const char *arg, enum pull_policy policy, bool quiet, bool pack, char **out,
+		   struct sb_error *err)
 {
 	*out = NULL;
 	if (registry_ref_is_local(arg, path_exists)) {
@@ -83,11 +83,23 @@ int registry_resolve(const char *arg, enum pull_policy policy, bool quiet, char 
 			      "image %s is not in the store and --pull is never (sandbox pull %s)",
 			      img.name, arg);
 	else if (!have)
-		r = helper_pull(img.name, quiet, img.digest, err);
+		r = helper_pull(img.name, quiet, pack, img.digest, err);
 	if (r == 0)
 		r = store_image_ref(&s, img.digest, out, err);
 	store_close(&s);
 	return r;
+}
+
+int registry_resolve(const char *arg, enum pull_policy policy, bool quiet, char **out,
+		     struct sb_error *err)
+{
+	return resolve(arg, policy, quiet, false, out, err);
+}
+
+int registry_resolve_run(const char *arg, enum pull_policy policy, bool quiet, char **out,
+			 struct sb_error *err)
+{
+	return resolve(arg, policy, quiet, true, out, err);
 }
 
 int registry_cache_prune(const char *cache_dir, bool all, uint64_t *files, uint64_t *bytes,

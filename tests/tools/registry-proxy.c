@@ -26,6 +26,8 @@
  *   --redirect-blobs    blob GETs (on 127.0.0.1): 307 to the same path on 127.0.0.2
  *   --endless-blob      blob GETs: 200 and zeros until the client leaves
  *   --slow-blob         blob bodies: 10 bytes every 100 ms
+ *   --hold-blob HEX --hold-file F   a GET of blob sha256:HEX is answered only once
+ *                       file F exists (the test decides when a layer arrives)
  *   --manifest FILE --manifest-type TYPE   manifest requests: FILE's bytes
  *   --redirect-loop     manifest requests: 302 to themselves
  * Writes "PORT1 [PORT2]" to the port file once it listens. Log lines:
@@ -51,7 +53,7 @@
 static struct {
 	int upstream;
 	const char *port_file, *serve, *log, *bearer, *token_user, *token_body, *manifest,
-	    *manifest_type, *refresh_token;
+	    *manifest_type, *refresh_token, *hold_blob, *hold_file;
 	bool second, always_401, flip, redirect, endless, redirect_loop, slow;
 	long fail_429, cut_blob;
 	int port[2];
@@ -530,6 +532,10 @@ static void handle(int fd, int which)
 	}
 	if (blob && opt.endless && !strcmp(rq.method, "GET"))
 		return endless(fd);
+	if (blob && opt.hold_blob && opt.hold_file && !strcmp(rq.method, "GET") &&
+	    strstr(rq.path, opt.hold_blob))
+		while (access(opt.hold_file, F_OK) < 0)
+			usleep(20 * 1000);
 	if (opt.serve)
 		serve_layout(fd, &rq, manifest, blob);
 	else
@@ -557,6 +563,10 @@ static void parse(int argc, char **argv)
 			opt.token_body = v;
 		else if (VAL("--refresh-token"))
 			opt.refresh_token = v;
+		else if (VAL("--hold-blob"))
+			opt.hold_blob = v;
+		else if (VAL("--hold-file"))
+			opt.hold_file = v;
 		else if (VAL("--fail-429"))
 			opt.fail_429 = atol(v);
 		else if (VAL("--cut-blob"))
