@@ -26,6 +26,8 @@
  *   --redirect-blobs    blob GETs (on 127.0.0.1): 307 to the same path on 127.0.0.2
  *   --endless-blob      blob GETs: 200 and zeros until the client leaves
  *   --slow-blob         blob bodies: 10 bytes every 100 ms
+ *   --rate BYTES        blob bodies share a link of BYTES per second (bench/pull's
+ *                       "network": every connection's bytes queue on one clock)
  *   --hold-blob HEX --hold-file F   a GET of blob sha256:HEX is answered only once
  *                       file F exists (the test decides when a layer arrives)
  *   --manifest FILE --manifest-type TYPE   manifest requests: FILE's bytes
@@ -39,6 +41,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +49,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define HEAD_MAX 16384
@@ -55,13 +59,14 @@ static struct {
 	const char *port_file, *serve, *log, *bearer, *token_user, *token_body, *manifest,
 	    *manifest_type, *refresh_token, *hold_blob, *hold_file;
 	bool second, always_401, flip, redirect, endless, redirect_loop, slow;
-	long fail_429, cut_blob;
+	long fail_429, cut_blob, rate;
 	int port[2];
 } opt = {.cut_blob = -1};
 
 static struct shared {
 	long n429;
 	int cut_done;
+	int64_t link_free_ns; /* --rate: when the shared link is free again */
 } * shared;
 
 static void die(const char *what)
@@ -161,8 +166,12 @@ static int read_request(int fd, struct request *rq)
 			snprintf(rq->auth, sizeof(rq->auth), "%s", line + 15);
 		else if (!strncasecmp(line, "Range: ", 7))
 			snprintf(rq->range, sizeof(rq->range), "%s", line + 7);
-		else if (!strncasecmp(line, "Accept: ", 8))
-			snprintf(rq->accept, sizeof(rq->accept), "%s", line + 8);
+		else if (!strncasecmp(line, "Accept: ", 8)) {
+			/* several Accept lines (skopeo sends one per type) are one list */
+			size_t n = strlen(rq->accept);
+			snprintf(rq->accept + n, sizeof(rq->accept) - n, "%s%s", n ? ", " : "",
+				 line + 8);
+		}
 		else if (!strncasecmp(line, "Content-Length: ", 16))
 			rq->content_length = strtol(line + 16, NULL, 10);
 		*end = '\r';
@@ -338,6 +347,24 @@ static int connect_upstream(void)
 }
 
 /* Relay the upstream's answer; body faults for blobs. */
+/* --rate: n bytes take their turn on the one shared link; sleep until sent. */
+static void pace(size_t n)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	int64_t now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	int64_t cost = (int64_t)((double)n * 1e9 / (double)opt.rate), start, end;
+	int64_t cur = __atomic_load_n(&shared->link_free_ns, __ATOMIC_SEQ_CST);
+	do {
+		start = cur > now ? cur : now;
+		end = start + cost;
+	} while (!__atomic_compare_exchange_n(&shared->link_free_ns, &cur, end, false,
+					      __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
+	struct timespec until = {end / 1000000000, end % 1000000000};
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL) == EINTR)
+		;
+}
+
 static void forward(int fd, const struct request *rq, bool blob)
 {
 	int up = connect_upstream();
@@ -390,6 +417,8 @@ static void forward(int fd, const struct request *rq, bool blob)
 				return; /* the client sees the connection end mid-body */
 			}
 		}
+		if (blob && opt.rate > 0 && (size_t)k > off)
+			pace((size_t)k - off);
 		if (blob && opt.slow) {
 			for (size_t i = off; i < (size_t)k; i += 10) {
 				if (write_all(fd, buf + i,
@@ -563,6 +592,8 @@ static void parse(int argc, char **argv)
 			opt.token_body = v;
 		else if (VAL("--refresh-token"))
 			opt.refresh_token = v;
+		else if (VAL("--rate"))
+			opt.rate = atol(v);
 		else if (VAL("--hold-blob"))
 			opt.hold_blob = v;
 		else if (VAL("--hold-file"))
