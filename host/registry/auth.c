@@ -61,7 +61,7 @@ static int creds(struct registry *reg, struct sb_error *err)
 	}
 	if (reg->opts->no_credentials)
 		return 0;
-	int r = authfile_find(reg->ref.domain, reg->ref.path, &reg->creds, err);
+	int r = authfile_find(reg->cred_domain, reg->ref.path, &reg->creds, err);
 	if (r < 0)
 		return r;
 	reg->creds_state = r == 1 ? 1 : -1;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cleanup.h"
+#include "mirrors.h"
 
 #define PING_MAX (64u << 10)
 
@@ -290,13 +291,23 @@ static int open_at(struct registry *reg, const char *host, struct http_conn *c,
 
 static int open_pinged(struct registry *reg, struct http_conn *c, struct sb_error *err)
 {
-	const struct registry_opts *o = reg->opts;
 	int r;
-	if (o->mirror && !strcmp(reg->ref.domain, REF_DOCKER_HUB)) {
-		/* the mirror first: an http:// mirror is taken as given */
-		snprintf(reg->host, sizeof(reg->host), "%s (mirror of docker.io)", o->mirror);
-		if ((r = setup(reg, o->mirror, err)) == 0 && (r = ping(reg, c, err)) == 0)
-			return 0;
+	if (!reg->opts->no_mirrors && !strcmp(reg->ref.domain, REF_DOCKER_HUB)) {
+		struct mirrors m;
+		if ((r = mirrors_load(&m, err)) < 0)
+			return error_prefix(err, "Docker Hub mirrors");
+		/* each mirror in turn (an http:// one is taken as given), then Docker Hub */
+		for (size_t i = 0; i < m.n; i++) {
+			snprintf(reg->host, sizeof(reg->host), "%s (mirror of docker.io)",
+				 m.url[i]);
+			if ((r = setup(reg, m.url[i], err)) < 0)
+				return r; /* its certs.d is broken: say so */
+			if (ping(reg, c, err) == 0) {
+				const char *h = strstr(m.url[i], "://") + 3;
+				snprintf(reg->cred_domain, sizeof(reg->cred_domain), "%s", h);
+				return 0;
+			}
+		}
 		snprintf(reg->host, sizeof(reg->host), "%s", reg->ref.domain);
 	}
 	return open_at(reg, registry_ref_host(&reg->ref), c, err);
@@ -311,6 +322,7 @@ int registry_open(struct registry *reg, const struct registry_ref *ref,
 	reg->opts = o;
 	reg->retry_base_ms = env_long("SANDBOX_REGISTRY_RETRY_MS", 500, 0, 60000);
 	snprintf(reg->host, sizeof(reg->host), "%s", ref->domain);
+	snprintf(reg->cred_domain, sizeof(reg->cred_domain), "%s", ref->domain);
 	snprintf(reg->scope, sizeof(reg->scope), "repository:%s:pull", ref->path);
 	reg->plain_ok = registry_ref_is_loopback(ref) || !o->tls_verify;
 	reg->http = (struct http_opts){

@@ -99,7 +99,7 @@ int cmd_login(int argc, char **argv)
 	};
 	struct sb_error err = {0};
 	struct auth_creds creds = {0};
-	struct registry_opts o = {.tls_verify = true, .creds = &creds};
+	struct registry_opts o = {.tls_verify = true, .creds = &creds, .no_mirrors = true};
 	bool from_stdin = false;
 	int c;
 	opterr = 0;

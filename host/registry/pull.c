@@ -23,8 +23,6 @@ void pull_opts_default(struct pull_opts *o)
 	o->reg.tls_verify = true;
 	platform_default(&o->platform);
 	o->jobs = PULL_JOBS_DEFAULT;
-	const char *m = getenv("SANDBOX_REGISTRY_MIRROR");
-	o->reg.mirror = m && *m ? m : NULL;
 }
 
 struct doc {

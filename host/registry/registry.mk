@@ -27,7 +27,8 @@ HOST_SRCS += host/registry/ref.c host/registry/manifest.c host/registry/errors.c
 # sandbox objects those use.
 REGISTRY_CURL_SRCS := host/registry/http.c host/registry/client.c host/registry/auth.c
 REGISTRY_CLIENT_SRCS = $(REGISTRY_PURE_SRCS) $(REGISTRY_STORE_SRCS) $(REGISTRY_CURL_SRCS) \
-	host/registry/authfile_io.c host/registry/certsd.c host/registry/blob.c host/registry/pull.c \
+	host/registry/authfile_io.c host/registry/certsd.c host/registry/mirrors.c \
+	host/registry/blob.c host/registry/pull.c \
 	host/registry/pull_pack.c $(ROOTFS_SRCS) \
 	host/registry/progress.c host/registry/cmd_pull.c host/registry/cmd_login.c \
 	host/registry/client_main.c host/cli.c host/paths.c host/util/error.c \
@@ -74,6 +75,7 @@ fuzz_registry_ref_SRCS := tests/fuzz/fuzz_registry_ref.c host/registry/ref.c hos
 fuzz_registry_challenge_SRCS := tests/fuzz/fuzz_registry_challenge.c host/registry/challenge.c \
 	host/registry/errors.c host/util/error.c
 fuzz_registry_manifest_SRCS := tests/fuzz/fuzz_registry_manifest.c host/registry/authfile.c \
+	host/registry/mirrors.c \
 	$(REGISTRY_MANIFEST_DEPS)
 .PHONY: fuzz-registry
 fuzz: fuzz-registry
