@@ -161,8 +161,10 @@ static int oauth_form(const struct auth_challenge *ch, const char *scope, const 
 	char *rt = curl_easy_escape(NULL, refresh, 0);
 	int n = -1;
 	if (svc && sc && rt)
-		n = asprintf(form, "grant_type=refresh_token&service=%s%s%s&client_id=sandbox&refresh_token=%s",
-			     svc, *scope ? "&scope=" : "", sc, rt);
+		n = asprintf(
+		    form,
+		    "grant_type=refresh_token&service=%s%s%s&client_id=sandbox&refresh_token=%s",
+		    svc, *scope ? "&scope=" : "", sc, rt);
 	curl_free(svc);
 	curl_free(sc);
 	curl_free(rt);
@@ -214,7 +216,7 @@ static int fetch_token(struct registry *reg, struct http_conn *c, const struct a
 	else if (rs->status == 401 || rs->status == 403)
 		r = registry_fail(err, EACCES, "registry %s: the token service refused %s (%ld)",
 				  reg->host,
-				  identity		   ? "the identity token"
+				  identity		  ? "the identity token"
 				  : reg->creds_state == 1 ? "the credentials"
 							  : "an anonymous token",
 				  rs->status);

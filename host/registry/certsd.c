@@ -64,8 +64,9 @@ static int scan(struct certsd *c, const char *dir, struct sb_error *err)
 			; /* skip */
 		else if (ends_with(name, ".crt")) {
 			if (c->ncas == CERTSD_MAX_FILES)
-				r = registry_fail(err, E2BIG, "more than %d CA files in certificate "
-							      "directories (at %s)",
+				r = registry_fail(err, E2BIG,
+						  "more than %d CA files in certificate "
+						  "directories (at %s)",
 						  CERTSD_MAX_FILES, dir);
 			else if (asprintf(&path, "%s/%s", dir, name) < 0)
 				r = registry_fail(err, ENOMEM, "out of memory");
@@ -101,8 +102,7 @@ int certsd_load_dirs(struct certsd *c, const char *const *dirs, struct sb_error 
 	return r;
 }
 
-int certsd_load(struct certsd *c, const char *cert_dir, const char *hostport,
-		struct sb_error *err)
+int certsd_load(struct certsd *c, const char *cert_dir, const char *hostport, struct sb_error *err)
 {
 	memset(c, 0, sizeof(*c));
 	struct stat st;

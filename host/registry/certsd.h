@@ -25,8 +25,7 @@ struct certsd {
 /* Gather what the directories for hostport hold (cert_dir: that directory
  * only, which must exist). 0 (possibly nothing found), or an error naming
  * the file. Free with certsd_free. */
-int certsd_load(struct certsd *c, const char *cert_dir, const char *hostport,
-		struct sb_error *err);
+int certsd_load(struct certsd *c, const char *cert_dir, const char *hostport, struct sb_error *err);
 /* Same, from an explicit list of directories (NULL-terminated); missing
  * ones are skipped. */
 int certsd_load_dirs(struct certsd *c, const char *const *dirs, struct sb_error *err);

@@ -43,7 +43,8 @@ struct registry {
 	char scope[REF_NAME_MAX + 32]; /* repository:PATH:pull */
 	struct http_opts http;
 	struct certsd certs; /* of the host at base (certsd.h) */
-	char cred_domain[REF_NAME_MAX + 1]; /* whose credentials: the domain, or the mirror's host */
+	char
+	    cred_domain[REF_NAME_MAX + 1]; /* whose credentials: the domain, or the mirror's host */
 	bool plain_ok; /* http allowed when https fails (loopback, --tls-verify=false) */
 	const struct registry_opts *opts;
 	long retry_base_ms;

@@ -228,7 +228,7 @@ static int curl_error(struct http_conn *c, CURLcode rc, const char *url, struct 
 {
 	char where[512];
 	http_url_for_message(url, where, sizeof(where));
-	const char *why = c->tls_msg[0]  ? c->tls_msg
+	const char *why = c->tls_msg[0]	 ? c->tls_msg
 			  : c->errbuf[0] ? c->errbuf
 					 : curl_easy_strerror(rc);
 	int code;
@@ -294,8 +294,8 @@ static CURLcode add_cas(CURL *h, void *sslctx, void *parm)
 		BIO_free(b);
 		ERR_clear_error();
 		if (n == 0) {
-			snprintf(c->tls_msg, sizeof(c->tls_msg), "CA file %.500s holds no certificate",
-				 path);
+			snprintf(c->tls_msg, sizeof(c->tls_msg),
+				 "CA file %.500s holds no certificate", path);
 			return CURLE_SSL_CERTPROBLEM;
 		}
 	}

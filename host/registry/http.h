@@ -17,10 +17,10 @@
 
 struct http_opts {
 	bool tls_verify;
-	const char *ca_file;	/* extra trust: a PEM bundle (NULL: the system store) */
+	const char *ca_file;	    /* extra trust: a PEM bundle (NULL: the system store) */
 	const struct certsd *certs; /* the registry's certs.d: more CAs, a client pair */
-	long connect_timeout_s; /* 0: 30 */
-	long stall_timeout_s;	/* fail a transfer under 1 KiB/s for this long; 0: 30 */
+	long connect_timeout_s;	    /* 0: 30 */
+	long stall_timeout_s;	    /* fail a transfer under 1 KiB/s for this long; 0: 30 */
 };
 
 struct http_response {

@@ -75,7 +75,8 @@ static int load_file(const char *path, struct mirrors *m, struct sb_error *err)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
-		return errno == ENOENT || errno == ENOTDIR ? 0 : error_set(err, errno, "`%s`", path);
+		return errno == ENOENT || errno == ENOTDIR ? 0
+							   : error_set(err, errno, "`%s`", path);
 	cleanup_free char *buf = malloc(MIRRORS_FILE_MAX + 1);
 	ssize_t n = buf ? readall_bounded(fd, buf, MIRRORS_FILE_MAX) : -ENOMEM;
 	close(fd);

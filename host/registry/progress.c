@@ -45,8 +45,8 @@ void progress_draw(struct progress *p)
 {
 	if (!p->on || !p->n)
 		return;
-	static const char *const words[] = {"waiting", "downloading", "done", "already exists",
-					    "failed",  "packing"};
+	static const char *const words[] = {"waiting",	      "downloading", "done",
+					    "already exists", "failed",	     "packing"};
 	if (p->drawn)
 		fprintf(stderr, "\033[%zuA", p->drawn);
 	for (size_t i = 0; i < p->n; i++) {
@@ -59,8 +59,9 @@ void progress_draw(struct progress *p)
 		if (st == PROGRESS_ACTIVE)
 			fprintf(stderr, " %s / %s", done, total);
 		else if (st == PROGRESS_PACKING && s->total)
-			fprintf(stderr, " %3d%%",
-				(int)(__atomic_load_n(&s->done, __ATOMIC_RELAXED) * 100 / s->total));
+			fprintf(
+			    stderr, " %3d%%",
+			    (int)(__atomic_load_n(&s->done, __ATOMIC_RELAXED) * 100 / s->total));
 		else if ((st == PROGRESS_DONE || st == PROGRESS_HAD) && s->total)
 			fprintf(stderr, " %s", total);
 		fputc('\n', stderr);

@@ -26,8 +26,7 @@ struct pull_opts {
 	const char *pack_cache;
 };
 
-/* TLS checks on, linux/amd64, 3 at a time, the Docker Hub mirror from
- * $SANDBOX_REGISTRY_MIRROR ("http(s)://host[:port]"). */
+/* TLS checks on, linux/amd64, 3 at a time (Docker Hub's mirrors: mirrors.h). */
 void pull_opts_default(struct pull_opts *o);
 
 /* Pull ref into s and name it; *out describes the stored image. A pack

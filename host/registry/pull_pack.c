@@ -94,7 +94,8 @@ static int make_layout(struct pull_pack *pp, const struct store *s, const char *
 		       const char *media_type, uint64_t size, struct sb_error *err)
 {
 	const char *tmp = getenv("TMPDIR");
-	snprintf(pp->dir, sizeof(pp->dir), "%s/sandbox-pull-pack-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	snprintf(pp->dir, sizeof(pp->dir), "%s/sandbox-pull-pack-XXXXXX",
+		 tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(pp->dir))
 		return error_set(err, errno, "mkdtemp `%s`", pp->dir);
 	char p[PATH_MAX + 32], blobs[PATH_MAX + 8];

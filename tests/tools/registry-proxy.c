@@ -171,8 +171,7 @@ static int read_request(int fd, struct request *rq)
 			size_t n = strlen(rq->accept);
 			snprintf(rq->accept + n, sizeof(rq->accept) - n, "%s%s", n ? ", " : "",
 				 line + 8);
-		}
-		else if (!strncasecmp(line, "Content-Length: ", 16))
+		} else if (!strncasecmp(line, "Content-Length: ", 16))
 			rq->content_length = strtol(line + 16, NULL, 10);
 		*end = '\r';
 		line = end;

@@ -108,10 +108,11 @@ static void test_lookup(void **state)
 static void test_identity_token(void **state)
 {
 	(void)state;
-	static const char f[] = "{\"auths\":{"
-				"\"acr.example\":{\"auth\":\"dXNlcjo=\",\"identitytoken\":\"eyJ.rt\"},"
-				"\"plain.example\":{\"auth\":\"dXNlcjpwdw==\",\"identitytoken\":\"\"},"
-				"\"bad.example\":{\"identitytoken\":\"a\\nb\"}}}";
+	static const char f[] =
+	    "{\"auths\":{"
+	    "\"acr.example\":{\"auth\":\"dXNlcjo=\",\"identitytoken\":\"eyJ.rt\"},"
+	    "\"plain.example\":{\"auth\":\"dXNlcjpwdw==\",\"identitytoken\":\"\"},"
+	    "\"bad.example\":{\"identitytoken\":\"a\\nb\"}}}";
 	struct auth_creds c;
 	struct sb_error err = {0};
 	assert_int_equal(authfile_lookup(f, sizeof(f) - 1, "acr.example", "app", &c, &err), 1);

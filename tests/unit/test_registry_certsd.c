@@ -145,7 +145,8 @@ static void test_host_dirs(void **state)
 	struct sb_error err = {0};
 	assert_int_equal(certsd_load(&c, NULL, "reg.example:5000", &err), 0);
 	assert_int_equal(c.ncas, 1);
-	assert_string_equal(rel(c.ca[0]), "home/.config/containers/certs.d/reg.example:5000/ca.crt");
+	assert_string_equal(rel(c.ca[0]),
+			    "home/.config/containers/certs.d/reg.example:5000/ca.crt");
 	certsd_free(&c);
 	assert_int_equal(certsd_load(&c, NULL, "..", &err), 0);
 	assert_int_equal(c.ncas, 0);

@@ -52,18 +52,18 @@ static void test_malformed(void **state)
 	struct sb_error err;
 	static const char *const bad[] = {
 	    "",
-	    "ok " HEX,			     /* no newline */
-	    "ok " HEX "\nok " HEX "\n",	     /* two lines */
-	    "ok " HEX "0\n",		     /* too long */
-	    "ok 0123\n",		     /* too short */
+	    "ok " HEX,			/* no newline */
+	    "ok " HEX "\nok " HEX "\n", /* two lines */
+	    "ok " HEX "0\n",		/* too long */
+	    "ok 0123\n",		/* too short */
 	    "ok 0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef\n",
 	    "ok zz23456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n",
 	    "error\n",
 	    "error 0 no code\n",
 	    "error -5 negative\n",
 	    "error 99999 too big\n",
-	    "error 5\n",		     /* no message */
-	    "error 5 \n",		     /* empty message */
+	    "error 5\n",  /* no message */
+	    "error 5 \n", /* empty message */
 	    "error x5 text\n",
 	    "okay " HEX "\n",
 	    "hello there\n",
