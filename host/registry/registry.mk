@@ -70,7 +70,10 @@ test_registry_manifest_SRCS := $(REGISTRY_MANIFEST_DEPS)
 test_registry_manifest_LIBS := -ljansson -lcrypto
 
 # Fuzz targets (libFuzzer; `make fuzz` builds them, tests/run runs them).
-REGISTRY_FUZZ := fuzz_registry_ref fuzz_registry_challenge fuzz_registry_manifest
+REGISTRY_FUZZ := fuzz_registry_ref fuzz_registry_challenge fuzz_registry_manifest \
+	fuzz_registry_report
+fuzz_registry_report_SRCS := tests/fuzz/fuzz_registry_report.c host/registry/helper.c \
+	host/registry/errors.c host/paths.c host/util/error.c
 fuzz_registry_ref_SRCS := tests/fuzz/fuzz_registry_ref.c host/registry/ref.c host/util/error.c
 fuzz_registry_challenge_SRCS := tests/fuzz/fuzz_registry_challenge.c host/registry/challenge.c \
 	host/registry/errors.c host/util/error.c
