@@ -13,8 +13,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char hex[DIGEST_HEX_LEN + 1] = "";
 	struct sb_error err = {0};
 	int r = helper_report_parse((const char *)data, size, hex, &err);
-	if (r == 0 && (strlen(hex) != DIGEST_HEX_LEN ||
-		       strspn(hex, "0123456789abcdef") != DIGEST_HEX_LEN))
+	if (r == 0 &&
+	    (strlen(hex) != DIGEST_HEX_LEN || strspn(hex, "0123456789abcdef") != DIGEST_HEX_LEN))
 		abort();
 	if (r < 0) {
 		if (err.code <= 0 || r != -err.code || !err.msg[0])
