@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,6 +90,38 @@ static void *pack_thread(void *arg)
 	return NULL;
 }
 
+/* The temporary layout's paths, for the signal handler too: a pull that
+ * ^C or a kill ends leaves no directory behind. */
+static char layout_path[4][PATH_MAX + 32]; /* three entries, then the directory */
+static const int layout_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+static struct sigaction layout_old[4];
+
+static void layout_unlink(void)
+{
+	for (int i = 0; i < 3; i++)
+		unlink(layout_path[i]);
+	rmdir(layout_path[3]);
+}
+
+static void on_signal(int sig)
+{
+	layout_unlink();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void layout_guard(const char *dir)
+{
+	const char *names[] = {"blobs", "oci-layout", "index.json"};
+	for (int i = 0; i < 3; i++)
+		snprintf(layout_path[i], sizeof(layout_path[i]), "%s/%s", dir, names[i]);
+	snprintf(layout_path[3], sizeof(layout_path[3]), "%s", dir);
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigemptyset(&sa.sa_mask);
+	for (int i = 0; i < 4; i++)
+		sigaction(layout_signals[i], &sa, &layout_old[i]);
+}
+
 /* DIR/oci-layout, DIR/index.json naming the one manifest, DIR/blobs -> the store's. */
 static int make_layout(struct pull_pack *pp, const struct store *s, const char *hex,
 		       const char *media_type, uint64_t size, struct sb_error *err)
@@ -96,8 +129,12 @@ static int make_layout(struct pull_pack *pp, const struct store *s, const char *
 	const char *tmp = getenv("TMPDIR");
 	snprintf(pp->dir, sizeof(pp->dir), "%s/sandbox-pull-pack-XXXXXX",
 		 tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(pp->dir))
-		return error_set(err, errno, "mkdtemp `%s`", pp->dir);
+	if (!mkdtemp(pp->dir)) {
+		int r = error_set(err, errno, "mkdtemp `%s`", pp->dir);
+		pp->dir[0] = '\0';
+		return r;
+	}
+	layout_guard(pp->dir);
 	char p[PATH_MAX + 32], blobs[PATH_MAX + 8];
 	snprintf(blobs, sizeof(blobs), "%s/blobs", s->dir);
 	snprintf(p, sizeof(p), "%s/blobs", pp->dir);
@@ -126,13 +163,9 @@ static void remove_layout(struct pull_pack *pp)
 {
 	if (!pp->dir[0])
 		return;
-	const char *names[] = {"blobs", "oci-layout", "index.json"};
-	char p[PATH_MAX + 32];
-	for (int i = 0; i < 3; i++) {
-		snprintf(p, sizeof(p), "%s/%s", pp->dir, names[i]);
-		unlink(p);
-	}
-	rmdir(pp->dir);
+	for (int i = 0; i < 4; i++)
+		sigaction(layout_signals[i], &layout_old[i], NULL);
+	layout_unlink();
 }
 
 static void pack_free(struct pull_pack *pp)

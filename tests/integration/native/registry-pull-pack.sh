@@ -3,6 +3,7 @@
 # already started (its temp file is in the pack cache); once the layer is let
 # through, the run finishes from that one packed image. A layer that fails its
 # digest ends the pull and the pack: one line, nothing packed, no temp file.
+# A client killed while it packs leaves no temporary layout behind.
 . "$TESTS_DIR/lib.sh"
 . "$TESTS_DIR/../tools/registry-env.sh"
 [ -x "$SANDBOX" ] || fail "no sandbox binary at $SANDBOX"
@@ -49,6 +50,25 @@ rm -rf "$SANDBOX_CACHE/images"
 run "$SANDBOX" run --pull never --export-initrd "$work/initrd2" "$P/app:1" true
 expect_eq "run from the store ($err)" "$rc" 0
 cmp -s "$work/overlapped" "$SANDBOX_CACHE/images/$img" || fail "packing while pulling made other bytes"
+
+# killed while the packer waits for the held layer: its temporary layout goes too
+rm -rf "$SANDBOX_CACHE" "$work/release"
+mkdir -p "$work/tmp"
+TMPDIR=$work/tmp "$SANDBOX" run --export-initrd "$work/k" "$P/app:1" true >"$work/out" 2>"$work/err" &
+run_pid=$!
+i=0
+until ls "$SANDBOX_CACHE"/images/.tmp-* >/dev/null 2>&1; do
+	i=$((i + 1))
+	[ $i -le 300 ] || { touch "$work/release"; fail "no pack started ($(cat "$work/err"))"; }
+	sleep 0.1
+done
+ls -d "$work"/tmp/sandbox-pull-pack-* >/dev/null 2>&1 || fail "no temporary layout in TMPDIR: $(ls -A "$work/tmp")"
+kill -TERM "$(pgrep -P "$run_pid" -f 'sandbox-registry pull')"
+wait "$run_pid"
+expect_eq "run whose client was killed" "$?" 125
+expect_eq "its message" "$(cat "$work/err")" "sandbox: the registry client was killed by signal 15 (Terminated)"
+expect_eq "TMPDIR after the kill" "$(ls -A "$work/tmp")" ""
+touch "$work/release"
 proxy_stop
 
 # a flipped byte in a layer: the pull fails, and so does the pack beside it
