@@ -54,15 +54,15 @@ void progress_draw(struct progress *p)
 		enum progress_state st = __atomic_load_n(&s->state, __ATOMIC_RELAXED);
 		char done[32], total[32];
 		human(__atomic_load_n(&s->done, __ATOMIC_RELAXED), done, sizeof(done));
-		human(s->total, total, sizeof(total));
+		uint64_t all = __atomic_load_n(&s->total, __ATOMIC_RELAXED);
+		human(all, total, sizeof(total));
 		fprintf(stderr, "\r\033[K%s: %-14s", s->label, words[st]);
 		if (st == PROGRESS_ACTIVE)
 			fprintf(stderr, " %s / %s", done, total);
-		else if (st == PROGRESS_PACKING && s->total)
-			fprintf(
-			    stderr, " %3d%%",
-			    (int)(__atomic_load_n(&s->done, __ATOMIC_RELAXED) * 100 / s->total));
-		else if ((st == PROGRESS_DONE || st == PROGRESS_HAD) && s->total)
+		else if (st == PROGRESS_PACKING && all)
+			fprintf(stderr, " %3d%%",
+				(int)(__atomic_load_n(&s->done, __ATOMIC_RELAXED) * 100 / all));
+		else if ((st == PROGRESS_DONE || st == PROGRESS_HAD) && all)
 			fprintf(stderr, " %s", total);
 		fputc('\n', stderr);
 	}

@@ -20,7 +20,7 @@ enum progress_state {
 
 struct progress_slot {
 	char label[16];
-	uint64_t total;
+	uint64_t total;		   /* atomic (the packer's slot changes it) */
 	uint64_t done;		   /* atomic */
 	enum progress_state state; /* atomic */
 };

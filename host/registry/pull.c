@@ -267,8 +267,10 @@ static struct pull_pack *pack_start(struct store *s, const struct doc *man,
 		return NULL;
 	snprintf(pr->slot[img->nlayers].label, sizeof(pr->slot[0].label), "%s", "initramfs");
 	if (pull_pack_start(&pp, s, man->hex, man->media_type, man->len, img, o->pack_cache, pr,
-			    img->nlayers, NULL) < 0)
+			    img->nlayers, NULL) < 0) {
+		pr->n = img->nlayers; /* no initramfs line */
 		return NULL;
+	}
 	progress_set(pr, img->nlayers, PROGRESS_PACKING);
 	return pp;
 }

@@ -39,7 +39,8 @@ static void on_pack_progress(const struct pack_progress *p)
 		return;
 	/* layers read, then initramfs written: show the first as the half of it */
 	uint64_t done = !strcmp(p->phase, "reading layers") ? p->done : p->total + p->done;
-	pack_pr->slot[pack_slot].total = 2 * (p->total ? p->total : 1);
+	__atomic_store_n(&pack_pr->slot[pack_slot].total, 2 * (p->total ? p->total : 1),
+			 __ATOMIC_RELAXED);
 	progress_add(pack_pr, pack_slot, done);
 }
 
