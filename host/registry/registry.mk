@@ -53,7 +53,9 @@ $(REGISTRY_CURL_OBJS): CFLAGS_HOST += $(CURL_INC)
 $(REGISTRY_CURL_OBJS): CFLAGS_SAN += $(CURL_INC)
 $(REGISTRY_CURL_OBJS): | $(CURL_A)
 
-UNIT_TESTS += test_registry_ref test_registry_helper test_registry_certsd
+UNIT_TESTS += test_registry_ref test_registry_helper test_registry_certsd test_registry_mirrors
+test_registry_mirrors_SRCS := host/registry/mirrors.c host/registry/errors.c host/util/error.c
+test_registry_mirrors_LIBS := -ljansson
 test_registry_certsd_SRCS := host/registry/certsd.c host/registry/errors.c host/util/error.c
 test_registry_helper_SRCS := host/registry/helper.c host/registry/errors.c host/paths.c \
 	host/util/error.c
