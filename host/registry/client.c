@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "cleanup.h"
-#include "mirrors.h"
 
 #define PING_MAX (64u << 10)
 
@@ -292,18 +291,16 @@ static int open_at(struct registry *reg, const char *host, struct http_conn *c,
 static int open_pinged(struct registry *reg, struct http_conn *c, struct sb_error *err)
 {
 	int r;
+	const struct mirrors *m = &reg->daemon;
 	if (!reg->opts->no_mirrors && !strcmp(reg->ref.domain, REF_DOCKER_HUB)) {
-		struct mirrors m;
-		if ((r = mirrors_load(&m, err)) < 0)
-			return error_prefix(err, "Docker Hub mirrors");
 		/* each mirror in turn (an http:// one is taken as given), then Docker Hub */
-		for (size_t i = 0; i < m.n; i++) {
+		for (size_t i = 0; i < m->n; i++) {
 			snprintf(reg->host, sizeof(reg->host), "%s (mirror of docker.io)",
-				 m.url[i]);
-			if ((r = setup(reg, m.url[i], err)) < 0)
+				 m->url[i]);
+			if ((r = setup(reg, m->url[i], err)) < 0)
 				return r; /* its certs.d is broken: say so */
 			if (ping(reg, c, err) == 0) {
-				const char *h = strstr(m.url[i], "://") + 3;
+				const char *h = strstr(m->url[i], "://") + 3;
 				snprintf(reg->cred_domain, sizeof(reg->cred_domain), "%s", h);
 				return 0;
 			}
@@ -324,9 +321,16 @@ int registry_open(struct registry *reg, const struct registry_ref *ref,
 	snprintf(reg->host, sizeof(reg->host), "%s", ref->domain);
 	snprintf(reg->cred_domain, sizeof(reg->cred_domain), "%s", ref->domain);
 	snprintf(reg->scope, sizeof(reg->scope), "repository:%s:pull", ref->path);
-	reg->plain_ok = registry_ref_is_loopback(ref) || !o->tls_verify;
+	int r = mirrors_load(&reg->daemon, err);
+	if (r < 0) {
+		pthread_mutex_destroy(&reg->lock);
+		return error_prefix(err, "registry settings");
+	}
+	/* daemon.json's insecure-registries: as --tls-verify=false */
+	bool verify = o->tls_verify && !mirrors_insecure(&reg->daemon, ref->domain);
+	reg->plain_ok = registry_ref_is_loopback(ref) || !verify;
 	reg->http = (struct http_opts){
-	    .tls_verify = o->tls_verify,
+	    .tls_verify = verify,
 	    .ca_file = o->ca_file ? o->ca_file : getenv("SSL_CERT_FILE"),
 	    .stall_timeout_s = o->stall_timeout_s
 				   ? o->stall_timeout_s
@@ -336,7 +340,7 @@ int registry_open(struct registry *reg, const struct registry_ref *ref,
 		reg->http.ca_file = NULL;
 	reg->http.certs = &reg->certs;
 	*c = NULL;
-	int r = http_conn_open(c, &reg->http, err);
+	r = http_conn_open(c, &reg->http, err);
 	if (r == 0)
 		r = open_pinged(reg, *c, err);
 	if (r < 0) {

@@ -17,6 +17,7 @@
 #include "challenge.h"
 #include "error.h"
 #include "http.h"
+#include "mirrors.h"
 #include "ref.h"
 
 #define REGISTRY_ATTEMPTS 5 /* per request, for 429/5xx and cut connections */
@@ -42,7 +43,8 @@ struct registry {
 	char origin[REF_NAME_MAX + 32];
 	char scope[REF_NAME_MAX + 32]; /* repository:PATH:pull */
 	struct http_opts http;
-	struct certsd certs; /* of the host at base (certsd.h) */
+	struct certsd certs;   /* of the host at base (certsd.h) */
+	struct mirrors daemon; /* daemon.json: Docker Hub mirrors, insecure registries */
 	char
 	    cred_domain[REF_NAME_MAX + 1]; /* whose credentials: the domain, or the mirror's host */
 	bool plain_ok; /* http allowed when https fails (loopback, --tls-verify=false) */

@@ -55,11 +55,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    strpbrk(c.secret, "\r\n"))
 		abort();
 	struct mirrors m;
-	if (mirrors_parse(json, size, &m, &err) == 0)
+	if (mirrors_parse(json, size, &m, &err) == 0) {
 		for (size_t i = 0; i < m.n; i++) {
 			const char *h = strstr(m.url[i], "://");
 			if (!h || strncmp(m.url[i], "http", 4) || strpbrk(h + 3, "/?#@ "))
 				abort();
 		}
+		for (size_t i = 0; i < m.ninsecure; i++)
+			if (strstr(m.insecure[i], "://") || !m.insecure[i][0])
+				abort();
+		mirrors_insecure(&m, "10.1.2.3:5000");
+		mirrors_insecure(&m, "reg.example");
+	}
 	return 0;
 }

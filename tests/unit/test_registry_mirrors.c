@@ -74,6 +74,42 @@ static void test_bad(void **state)
 	assert_int_equal(m.n, 0);
 }
 
+static void test_insecure(void **state)
+{
+	(void)state;
+	struct mirrors m;
+	struct sb_error err;
+	assert_int_equal(parse("{\"insecure-registries\":[\"reg.lan:5000\",\"10.0.0.0/8\","
+			       "\"192.168.1.7\",\"0.0.0.0/0\"]}",
+			       &m, &err),
+			 0);
+	assert_int_equal(m.ninsecure, 4);
+	assert_true(mirrors_insecure(&m, "reg.lan:5000"));
+	assert_false(mirrors_insecure(&m, "reg.lan"));
+	assert_false(mirrors_insecure(&m, "reg.lan:5001"));
+	assert_true(mirrors_insecure(&m, "10.1.2.3:5000"));
+	assert_true(mirrors_insecure(&m, "192.168.1.7"));
+	assert_true(mirrors_insecure(&m, "8.8.8.8")); /* 0.0.0.0/0 */
+	assert_int_equal(parse("{\"insecure-registries\":[\"10.0.0.0/8\"]}", &m, &err), 0);
+	assert_false(mirrors_insecure(&m, "11.0.0.1:5000"));
+	assert_false(mirrors_insecure(&m, "10.example:5000")); /* a name is no address */
+	static const char *const bad[] = {
+	    "{\"insecure-registries\":[\"http://reg.lan\"]}",
+	    "{\"insecure-registries\":[\"reg.lan/x\"]}",
+	    "{\"insecure-registries\":[\"10.0.0.0/33\"]}",
+	    "{\"insecure-registries\":[\"10.0.0/8\"]}",
+	    "{\"insecure-registries\":[\"\"]}",
+	    "{\"insecure-registries\":[\"a b\"]}",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (parse(bad[i], &m, &err) != -EINVAL)
+			fail_msg("%s was taken", bad[i]);
+		assert_int_equal(m.ninsecure, 0);
+	}
+	assert_string_equal(err.msg,
+			    "\"insecure-registries\" entry 1 is not HOST[:PORT] or an IPv4 CIDR");
+}
+
 static void test_variable_wins(void **state)
 {
 	(void)state;
@@ -94,6 +130,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_list),
 	    cmocka_unit_test(test_bad),
+	    cmocka_unit_test(test_insecure),
 	    cmocka_unit_test(test_variable_wins),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

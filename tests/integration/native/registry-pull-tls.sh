@@ -5,7 +5,8 @@
 # the client), --cert-dir, its CAs added to the store rather than replacing
 # it, a .crt that holds no certificate; a registry that wants a client
 # certificate gets the certs.d's client.cert/client.key, and a .cert
-# without its .key is an error.
+# without its .key is an error. docker's daemon.json insecure-registries
+# (HOST:PORT or a CIDR) lets run use the registry without its CA.
 . "$TESTS_DIR/lib.sh"
 . "$TESTS_DIR/../tools/registry-env.sh"
 [ -x "$SANDBOX" ] || fail "no sandbox binary at $SANDBOX"
@@ -77,6 +78,27 @@ run "$SANDBOX" pull -q "$R/busybox"
 expect_eq "pull with a bad .crt" "$rc" 125
 expect_eq "its message" "$err" "sandbox: registry $R: https://$R/v2/: CA file $D/bad.crt holds no certificate"
 rm -f "$D/bad.crt" "$D/other.crt"
+
+# daemon.json's insecure-registries: no CA anywhere, and run has no --tls-verify
+mkdir -p "$HOME/.config/docker"
+rm -rf "$SANDBOX_CACHE"
+run "$SANDBOX" run --export-initrd "$work/i" "$R/busybox" true
+expect_eq "run without the CA" "$rc" 125
+for entry in "$R" 127.0.0.0/8; do
+	printf '{"insecure-registries":["10.1.2.3:5000","%s"]}' "$entry" >"$HOME/.config/docker/daemon.json"
+	rm -rf "$SANDBOX_CACHE"
+	run "$SANDBOX" run --export-initrd "$work/i" "$R/busybox" true
+	expect_eq "run of an insecure registry ($entry: $err)" "$rc" 0
+done
+printf '{"insecure-registries":["10.0.0.0/8","127.0.0.1:1"]}' >"$HOME/.config/docker/daemon.json"
+rm -rf "$SANDBOX_CACHE"
+run "$SANDBOX" run --export-initrd "$work/i" "$R/busybox" true
+expect_eq "run of a registry no entry names" "$rc" 125
+printf '{"insecure-registries":["https://%s"]}' "$R" >"$HOME/.config/docker/daemon.json"
+run "$SANDBOX" pull -q "$R/busybox"
+expect_eq "an insecure entry with a scheme" "$rc" 125
+expect_eq "its message" "$err" "sandbox: registry settings: $HOME/.config/docker/daemon.json: \"insecure-registries\" entry 1 is not HOST[:PORT] or an IPv4 CIDR"
+rm -f "$HOME/.config/docker/daemon.json"
 mv "$t/ca.crt.away" "$D/ca.crt"
 
 # a registry that wants a client certificate signed by the test CA
@@ -113,4 +135,4 @@ run "$SANDBOX" pull -q "$R2/busybox"
 expect_eq "pull without a client certificate" "$rc" 125
 case $err in "sandbox: registry $R2: https://$R2/v2/: "*) ;; *) fail "no client certificate: [$err]" ;; esac
 [ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ] || fail "not one line: [$err]"
-echo "PASS: TLS with a test CA, without it, --tls-verify=false, certs.d CAs and client certificates"
+echo "PASS: TLS with a test CA, without it, --tls-verify=false, certs.d CAs and client certificates, insecure-registries"

@@ -147,10 +147,11 @@ expect_eq "the variable wins over daemon.json ($err)" "$rc" 0
 printf '{"registry-mirrors":["http://%s","ftp://x"]}' "$R" >"$HOME/.config/docker/daemon.json"
 run "$SANDBOX" pull -q busybox:other
 expect_eq "a malformed mirror list" "$rc" 125
-expect_eq "its message" "$err" "sandbox: Docker Hub mirrors: $HOME/.config/docker/daemon.json: \"registry-mirrors\" entry 2 is not http(s)://HOST[:PORT]"
+expect_eq "its message" "$err" "sandbox: registry settings: $HOME/.config/docker/daemon.json: \"registry-mirrors\" entry 2 is not http(s)://HOST[:PORT]"
+rm "$HOME/.config/docker/daemon.json"
 run env SANDBOX_REGISTRY_MIRROR="$R" "$SANDBOX" pull -q busybox
 expect_eq "a mirror variable without a scheme" "$rc" 125
-expect_eq "its message" "$err" "sandbox: Docker Hub mirrors: SANDBOX_REGISTRY_MIRROR \`$R\` is not http(s)://HOST[:PORT]"
+expect_eq "its message" "$err" "sandbox: registry settings: SANDBOX_REGISTRY_MIRROR \`$R\` is not http(s)://HOST[:PORT]"
 # a mirror that wants a login gets its own credentials, never Docker Hub's
 proxy_start --bearer tokm --token-user 'mir:ror'
 printf '{"registry-mirrors":["http://127.0.0.1:%s"]}' "$PROXY_PORT" >"$HOME/.config/docker/daemon.json"
