@@ -385,8 +385,8 @@ int cmd_run(int argc, char **argv)
 	volopts_init(&o.vol);
 	int r = parse_opts(argc, argv, &o, &err);
 	/* a registry name is pulled (per --pull) and run from the blob store */
-	if (r == 0 && (r = registry_resolve(o.image, (enum pull_policy)o.pull, o.quiet, &image,
-					    &err)) == 0)
+	if (r == 0 && (r = registry_resolve_run(o.image, (enum pull_policy)o.pull, o.quiet, &image,
+						&err)) == 0)
 		o.image = image;
 	if (r == 0 && o.name)
 		r = claim_name(o.name, &name_fd, &err);

@@ -44,6 +44,18 @@ void pack_limits_default(struct pack_limits *lim)
 	lim->max_entries = 2u << 20;
 	lim->max_path = TREE_PATH_MAX;
 	lim->progress = NULL;
+	lim->layer_wait = NULL;
+	lim->layer_wait_ctx = NULL;
+}
+
+int pack_layer_open(const struct oci_image *img, size_t i, const struct pack_limits *lim,
+		    struct oci_file *f, struct sb_error *err)
+{
+	const char *hex = img->layers[i].blob.digest;
+	int r = lim->layer_wait && hex[0] ? lim->layer_wait(lim->layer_wait_ctx, hex, err) : 0;
+	if (r == 0)
+		r = oci_layer_open(img, i, f, err);
+	return r < 0 ? error_prefix(err, "layer %zu", i) : 0;
 }
 
 uint32_t pack_max_path(const struct pack_limits *lim)
@@ -88,10 +100,11 @@ static int merge_layers(const struct oci_image *img, struct tree *t, struct laye
 	for (size_t i = 0; i < img->nlayers; i++) {
 		struct oci_file f;
 		struct layer_source src;
-		if (oci_layer_open(img, i, &f, err) < 0)
-			return error_prefix(err, "layer %zu", i);
+		int r = pack_layer_open(img, i, lim, &f, err);
+		if (r < 0)
+			return r;
 		pack_layer_source(img, i, &f, m, &src);
-		int r = layer_apply(t, (uint32_t)i, &src, spill, &b, err);
+		r = layer_apply(t, (uint32_t)i, &src, spill, &b, err);
 		oci_file_close(&f);
 		if (r < 0)
 			return r;

@@ -48,6 +48,11 @@ struct pack_limits {
 	uint64_t max_entries;	     /* sum of tar entries over all layers */
 	uint32_t max_path;	     /* bytes of a normalized path or symlink target */
 	pack_progress_fn progress;   /* NULL: no reports */
+	/* Called before a layer blob (sha256 hex) is opened, when set: returns
+	 * once it is complete in the source (the registry client packs while
+	 * later layers still download), or an error that ends the pack. */
+	int (*layer_wait)(void *ctx, const char *hex, struct sb_error *err);
+	void *layer_wait_ctx;
 };
 
 /* Largest max_path: the kernel's initramfs name limit (TREE_PATH_MAX). */
@@ -56,7 +61,7 @@ struct pack_limits {
 /* Bump when the packed output changes for the same manifest. */
 #define PACK_FORMAT_VERSION 1
 
-/* 8 GiB, 2M entries, 4096 bytes, no progress. */
+/* 8 GiB, 2M entries, 4096 bytes, no progress, no layer_wait. */
 void pack_limits_default(struct pack_limits *lim);
 /* The command line's progress display: once a pack has run for 1 s
  * (SANDBOX_PROGRESS_AFTER_MS sets another delay; 0: from the start), one

@@ -215,10 +215,11 @@ static int stream(struct direct *d, const struct oci_image *img, const struct pa
 	struct layer_out out = {on_entry, on_data, d};
 	pack_budget(lim, &b);
 	pack_meter_phase(m, "reading layers", img->layers[0].blob.size);
-	if (oci_layer_open(img, 0, &f, err) < 0)
-		return error_prefix(err, "layer 0");
+	int r = pack_layer_open(img, 0, lim, &f, err);
+	if (r < 0)
+		return r;
 	pack_layer_source(img, 0, &f, m, &src);
-	int r = layer_stream(0, &src, &out, &b, err);
+	r = layer_stream(0, &src, &out, &b, err);
 	oci_file_close(&f);
 	return r;
 }

@@ -68,6 +68,9 @@ int pack_image(const struct oci_image *img, int out_fd, const char *spill_dir,
 	       const struct pack_limits *lim, struct pack_stats *st, struct sb_error *err);
 /* A fresh layer_budget from lim. */
 void pack_budget(const struct pack_limits *lim, struct layer_budget *b);
+/* oci_layer_open after lim->layer_wait (if set); errors say "layer I: ...". */
+int pack_layer_open(const struct oci_image *img, size_t i, const struct pack_limits *lim,
+		    struct oci_file *f, struct sb_error *err);
 /* What layer_apply/layer_stream read for layer i of img, opened as f. */
 void pack_layer_source(const struct oci_image *img, size_t i, const struct oci_file *f,
 		       struct pack_meter *m, struct layer_source *src);

@@ -1,7 +1,8 @@
 /* Registry authentication: the answer to a 401. Bearer: ask the challenge's
- * realm for a token (anonymously, or with Basic credentials from the auth
- * files), cache it for its scope until it expires. Basic: the credentials
- * themselves. */
+ * realm for a token (anonymously, with Basic credentials from the auth
+ * files, or with an identity token through OAuth2's refresh_token grant, as
+ * docker does), cache it for its scope until it expires. Basic: the
+ * credentials themselves. */
 #include <curl/curl.h>
 #include <errno.h>
 #include <jansson.h>
@@ -60,7 +61,7 @@ static int creds(struct registry *reg, struct sb_error *err)
 	}
 	if (reg->opts->no_credentials)
 		return 0;
-	int r = authfile_find(reg->ref.domain, reg->ref.path, &reg->creds, err);
+	int r = authfile_find(reg->cred_domain, reg->ref.path, &reg->creds, err);
 	if (r < 0)
 		return r;
 	reg->creds_state = r == 1 ? 1 : -1;
@@ -150,15 +151,44 @@ static int token_parse(struct registry *reg, const char *body, size_t len, char 
 	return r;
 }
 
+/* An identity token's request: POST to the realm itself (RFC 6749 section 6),
+ * form grant_type=refresh_token, service, scope, client_id, refresh_token. */
+static int oauth_form(const struct auth_challenge *ch, const char *scope, const char *refresh,
+		      char **url, char **form, struct sb_error *err)
+{
+	char *svc = curl_easy_escape(NULL, ch->service, 0);
+	char *sc = curl_easy_escape(NULL, scope, 0);
+	char *rt = curl_easy_escape(NULL, refresh, 0);
+	int n = -1;
+	if (svc && sc && rt)
+		n = asprintf(
+		    form,
+		    "grant_type=refresh_token&service=%s%s%s&client_id=sandbox&refresh_token=%s",
+		    svc, *scope ? "&scope=" : "", sc, rt);
+	curl_free(svc);
+	curl_free(sc);
+	curl_free(rt);
+	if (n < 0 || !(*url = strdup(ch->realm))) {
+		if (n >= 0)
+			free(*form);
+		*form = NULL;
+		return registry_fail(err, ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
 static int fetch_token(struct registry *reg, struct http_conn *c, const struct auth_challenge *ch,
 		       struct sb_error *err)
 {
 	const char *scope = ch->scope[0] ? ch->scope : reg->scope;
-	cleanup_free char *url = NULL, *basic = NULL;
+	cleanup_free char *url = NULL, *basic = NULL, *form = NULL;
+	bool identity = reg->creds_state == 1 && reg->creds.identity;
 	int r = realm_check(reg, ch->realm, err);
-	if (r == 0)
+	if (r == 0 && identity)
+		r = oauth_form(ch, scope, reg->creds.secret, &url, &form, err);
+	else if (r == 0)
 		r = token_url(ch, scope, &url, err);
-	if (r == 0 && reg->creds_state == 1)
+	if (r == 0 && reg->creds_state == 1 && !identity)
 		r = basic_value(&reg->creds, &basic, err);
 	if (r < 0)
 		return r;
@@ -168,6 +198,7 @@ static int fetch_token(struct registry *reg, struct http_conn *c, const struct a
 		return registry_fail(err, ENOMEM, "out of memory");
 	struct http_request rq = {.url = url,
 				  .authorization = basic,
+				  .form = form,
 				  .max_body = REGISTRY_TOKEN_MAX,
 				  .timeout_s = REGISTRY_DOC_TIMEOUT,
 				  .sink = http_membuf_sink,
@@ -183,9 +214,18 @@ static int fetch_token(struct registry *reg, struct http_conn *c, const struct a
 	if (r < 0)
 		error_prefix(err, "registry %s: token service", reg->host);
 	else if (rs->status == 401 || rs->status == 403)
-		r = registry_fail(
-		    err, EACCES, "registry %s: the token service refused %s (%ld)", reg->host,
-		    reg->creds_state == 1 ? "the credentials" : "an anonymous token", rs->status);
+		r = registry_fail(err, EACCES, "registry %s: the token service refused %s (%ld)",
+				  reg->host,
+				  identity		  ? "the identity token"
+				  : reg->creds_state == 1 ? "the credentials"
+							  : "an anonymous token",
+				  rs->status);
+	else if (identity && rs->status == 400)
+		/* RFC 6749: an expired or revoked refresh token is invalid_grant */
+		r = registry_fail(err, EACCES,
+				  "registry %s: the token service refused the identity token (400: "
+				  "log in again)",
+				  reg->host);
 	else if (rs->status != 200)
 		r = registry_fail(err, EIO, "registry %s: token service answered %ld", reg->host,
 				  rs->status);
@@ -218,7 +258,12 @@ int auth_answer(struct registry *reg, struct http_conn *c, const char *challenge
 	reg->challenge = ch;
 	r = creds(reg, err);
 	if (r == 0 && ch.scheme == AUTH_BASIC) {
-		if (reg->creds_state != 1)
+		if (reg->creds_state == 1 && reg->creds.identity)
+			r = registry_fail(err, EACCES,
+					  "registry %s asks for a password, and %s has only an "
+					  "identity token for it",
+					  reg->host, reg->creds.source);
+		else if (reg->creds_state != 1)
 			r = registry_fail(err, EACCES,
 					  "registry %s requires a login (sandbox login %s, or an "
 					  "auth file: see sandbox pull --help)",

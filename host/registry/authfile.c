@@ -128,9 +128,26 @@ static int set_helper(struct auth_creds *out, const char *name, struct sb_error 
 	return 1;
 }
 
-/* auths entry {"auth": base64("user:secret")}: 1 with creds, 0 when empty. */
+/* {"identitytoken": T} (docker login's OAuth2 refresh token; "auth" then
+ * holds the user name and no password): 1 with creds. */
+static int identity_entry(const char *tok, struct auth_creds *out, struct sb_error *err)
+{
+	size_t n = strlen(tok);
+	if (n >= sizeof(out->secret) || strpbrk(tok, "\r\n"))
+		return registry_fail(err, EINVAL, "\"identitytoken\" is too long or not one line");
+	snprintf(out->user, sizeof(out->user), "%s", AUTH_IDENTITY_USER);
+	memcpy(out->secret, tok, n + 1);
+	out->identity = true;
+	return 1;
+}
+
+/* auths entry {"auth": base64("user:secret")} or {"identitytoken": T}: 1
+ * with creds, 0 when empty. */
 static int auth_entry(json_t *e, struct auth_creds *out, struct sb_error *err)
 {
+	const char *tok = json_string_value(json_object_get(e, "identitytoken"));
+	if (tok && *tok)
+		return identity_entry(tok, out, err);
 	const char *a = json_string_value(json_object_get(e, "auth"));
 	if (!a || !*a)
 		return 0;

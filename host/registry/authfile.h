@@ -1,7 +1,7 @@
 /* Registry credentials from the files docker and podman keep them in:
  * $REGISTRY_AUTH_FILE, ${XDG_RUNTIME_DIR}/containers/auth.json,
  * ${DOCKER_CONFIG:-~/.docker}/config.json. Each holds
- *   {"auths": {"KEY": {"auth": base64("user:password")}},
+ *   {"auths": {"KEY": {"auth": base64("user:password"), "identitytoken": T}},
  *    "credHelpers": {"KEY": "NAME"}, "credsStore": "NAME"}
  * where KEY is `host[:port]`, podman's `host[:port]/namespace...`, or
  * docker's URL form (`https://index.docker.io/v1/`). A helper NAME means
@@ -9,15 +9,20 @@
 #ifndef SB_REGISTRY_AUTHFILE_H
 #define SB_REGISTRY_AUTHFILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "error.h"
 
 #define AUTHFILE_MAX (1u << 20)
+#define AUTH_IDENTITY_USER "<token>" /* docker's user name for an identity token */
 
 struct auth_creds {
 	char user[256];
 	char secret[4096];
+	/* secret is an OAuth2 refresh token (docker's "identitytoken", or a
+	 * helper's Username "<token>"): only a token service takes it */
+	bool identity;
 	char helper[64];  /* found a credential helper instead: docker-credential-HELPER */
 	char source[256]; /* the file it came from, for messages */
 };

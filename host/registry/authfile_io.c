@@ -190,6 +190,8 @@ static int run_helper(const char *domain, struct auth_creds *out, struct sb_erro
 	}
 	snprintf(out->user, sizeof(out->user), "%s", u);
 	snprintf(out->secret, sizeof(out->secret), "%s", s);
+	/* docker's convention: the secret of user "<token>" is an identity token */
+	out->identity = !strcmp(u, AUTH_IDENTITY_USER);
 	json_decref(root);
 	return 1;
 }

@@ -170,6 +170,7 @@ int registry_request(struct registry *reg, struct http_conn *c, const struct reg
 		if (r < 0)
 			return r;
 		rq.authorization = auth;
+		rq.client_cert = home;
 		r = http_do(c, &rq, rs, err);
 		long wait;
 		if (r < 0) {
@@ -219,8 +220,10 @@ static int ping(struct registry *reg, struct http_conn *c, struct sb_error *err)
 	int r = asprintf(&url, "%s/v2/", reg->base) < 0
 		    ? registry_fail(err, ENOMEM, "out of memory")
 		    : 0;
-	struct http_request rq = {
-	    .url = url, .max_body = PING_MAX, .timeout_s = REGISTRY_DOC_TIMEOUT};
+	struct http_request rq = {.url = url,
+				  .max_body = PING_MAX,
+				  .timeout_s = REGISTRY_DOC_TIMEOUT,
+				  .client_cert = true};
 	for (int attempt = 1; r == 0; attempt++) {
 		r = http_do(c, &rq, rs, err);
 		bool again = r < 0 ? http_retryable(r) : (rs->status == 429 || rs->status >= 500);
@@ -254,7 +257,12 @@ static int setup(struct registry *reg, const char *base, struct sb_error *err)
 	http_origin(reg->base, reg->origin, sizeof(reg->origin));
 	if (!reg->origin[0])
 		return registry_fail(err, EINVAL, "bad registry URL `%s`", base);
-	return 0;
+	/* this host's certs.d: HOST[:PORT] as the name (or the mirror) writes it */
+	char hostport[REF_NAME_MAX + 1];
+	const char *h = strstr(reg->base, "://") + 3;
+	snprintf(hostport, sizeof(hostport), "%.*s", (int)strcspn(h, "/"), h);
+	certsd_free(&reg->certs);
+	return certsd_load(&reg->certs, reg->opts->cert_dir, hostport, err);
 }
 
 /* Ping base; on loopback (or without TLS checks) a TLS failure means: try http. */
@@ -282,13 +290,21 @@ static int open_at(struct registry *reg, const char *host, struct http_conn *c,
 
 static int open_pinged(struct registry *reg, struct http_conn *c, struct sb_error *err)
 {
-	const struct registry_opts *o = reg->opts;
 	int r;
-	if (o->mirror && !strcmp(reg->ref.domain, REF_DOCKER_HUB)) {
-		/* the mirror first: an http:// mirror is taken as given */
-		snprintf(reg->host, sizeof(reg->host), "%s (mirror of docker.io)", o->mirror);
-		if ((r = setup(reg, o->mirror, err)) == 0 && (r = ping(reg, c, err)) == 0)
-			return 0;
+	const struct mirrors *m = &reg->daemon;
+	if (!reg->opts->no_mirrors && !strcmp(reg->ref.domain, REF_DOCKER_HUB)) {
+		/* each mirror in turn (an http:// one is taken as given), then Docker Hub */
+		for (size_t i = 0; i < m->n; i++) {
+			snprintf(reg->host, sizeof(reg->host), "%s (mirror of docker.io)",
+				 m->url[i]);
+			if ((r = setup(reg, m->url[i], err)) < 0)
+				return r; /* its certs.d is broken: say so */
+			if (ping(reg, c, err) == 0) {
+				const char *h = strstr(m->url[i], "://") + 3;
+				snprintf(reg->cred_domain, sizeof(reg->cred_domain), "%s", h);
+				return 0;
+			}
+		}
 		snprintf(reg->host, sizeof(reg->host), "%s", reg->ref.domain);
 	}
 	return open_at(reg, registry_ref_host(&reg->ref), c, err);
@@ -303,10 +319,18 @@ int registry_open(struct registry *reg, const struct registry_ref *ref,
 	reg->opts = o;
 	reg->retry_base_ms = env_long("SANDBOX_REGISTRY_RETRY_MS", 500, 0, 60000);
 	snprintf(reg->host, sizeof(reg->host), "%s", ref->domain);
+	snprintf(reg->cred_domain, sizeof(reg->cred_domain), "%s", ref->domain);
 	snprintf(reg->scope, sizeof(reg->scope), "repository:%s:pull", ref->path);
-	reg->plain_ok = registry_ref_is_loopback(ref) || !o->tls_verify;
+	int r = mirrors_load(&reg->daemon, err);
+	if (r < 0) {
+		pthread_mutex_destroy(&reg->lock);
+		return error_prefix(err, "registry settings");
+	}
+	/* daemon.json's insecure-registries: as --tls-verify=false */
+	bool verify = o->tls_verify && !mirrors_insecure(&reg->daemon, ref->domain);
+	reg->plain_ok = registry_ref_is_loopback(ref) || !verify;
 	reg->http = (struct http_opts){
-	    .tls_verify = o->tls_verify,
+	    .tls_verify = verify,
 	    .ca_file = o->ca_file ? o->ca_file : getenv("SSL_CERT_FILE"),
 	    .stall_timeout_s = o->stall_timeout_s
 				   ? o->stall_timeout_s
@@ -314,8 +338,9 @@ int registry_open(struct registry *reg, const struct registry_ref *ref,
 	};
 	if (reg->http.ca_file && !*reg->http.ca_file)
 		reg->http.ca_file = NULL;
+	reg->http.certs = &reg->certs;
 	*c = NULL;
-	int r = http_conn_open(c, &reg->http, err);
+	r = http_conn_open(c, &reg->http, err);
 	if (r == 0)
 		r = open_pinged(reg, *c, err);
 	if (r < 0) {
@@ -330,6 +355,7 @@ void registry_close(struct registry *reg)
 {
 	free(reg->token);
 	reg->token = NULL;
+	certsd_free(&reg->certs);
 	pthread_mutex_destroy(&reg->lock);
 }
 

@@ -13,9 +13,11 @@
 #include <time.h>
 
 #include "authfile.h"
+#include "certsd.h"
 #include "challenge.h"
 #include "error.h"
 #include "http.h"
+#include "mirrors.h"
 #include "ref.h"
 
 #define REGISTRY_ATTEMPTS 5 /* per request, for 429/5xx and cut connections */
@@ -27,8 +29,9 @@
 struct registry_opts {
 	bool tls_verify;
 	const char *ca_file;		/* NULL: $SSL_CERT_FILE if set, else the system store */
+	const char *cert_dir;		/* podman's --cert-dir; NULL: the certs.d directories */
 	long stall_timeout_s;		/* 0: 30 (SANDBOX_REGISTRY_STALL_TIMEOUT overrides) */
-	const char *mirror;		/* for docker.io: "http(s)://host[:port]", tried first */
+	bool no_mirrors;		/* docker.io itself, not its mirrors (mirrors.h) */
 	bool no_credentials;		/* do not look in the credential files */
 	const struct auth_creds *creds; /* these instead of the files' (sandbox login) */
 };
@@ -40,6 +43,10 @@ struct registry {
 	char origin[REF_NAME_MAX + 32];
 	char scope[REF_NAME_MAX + 32]; /* repository:PATH:pull */
 	struct http_opts http;
+	struct certsd certs;   /* of the host at base (certsd.h) */
+	struct mirrors daemon; /* daemon.json: Docker Hub mirrors, insecure registries */
+	char
+	    cred_domain[REF_NAME_MAX + 1]; /* whose credentials: the domain, or the mirror's host */
 	bool plain_ok; /* http allowed when https fails (loopback, --tls-verify=false) */
 	const struct registry_opts *opts;
 	long retry_base_ms;
@@ -52,7 +59,8 @@ struct registry {
 	char token_scope[REF_NAME_MAX + 32];
 };
 
-/* Ping DOMAIN's /v2/ (or the mirror's, falling back to Docker Hub) and set up
+/* Ping DOMAIN's /v2/ (for docker.io its mirrors' first, in order, then Docker
+ * Hub; a mirror gets its own credentials, never Docker Hub's) and set up
  * the session; *c is then a connection with its TLS settings, for the
  * caller (http_conn_close). On failure there is nothing to close. */
 int registry_open(struct registry *reg, const struct registry_ref *ref,

@@ -1,4 +1,5 @@
-/* `sandbox login [-u USER] [--password-stdin] [--tls-verify=false] REGISTRY`
+/* `sandbox login [-u USER] [--password-stdin] [--tls-verify=false] REGISTRY`,
+ * in the registry client (sandbox-registry; sandbox execs it),
  * and `sandbox logout REGISTRY`: credentials checked against the registry,
  * then kept where podman keeps them (authfile_default_path). */
 #include <errno.h>
@@ -15,7 +16,8 @@
 #include "commands.h"
 
 static const char login_usage[] =
-    "Usage: sandbox login [-u USER] [--password-stdin] [--tls-verify=false] [REGISTRY]\n"
+    "Usage: sandbox login [-u USER] [--password-stdin] [--tls-verify=false] [--cert-dir DIR]\n"
+    "                     [REGISTRY]\n"
     "       sandbox logout [REGISTRY]\n"
     "\n"
     "Check credentials against REGISTRY (HOST[:PORT]; default docker.io) and keep them in\n"
@@ -86,17 +88,18 @@ static int auth_key(const char *file, const char *domain, char *key, size_t len)
 
 int cmd_login(int argc, char **argv)
 {
-	enum { OPT_STDIN = 256, OPT_TLS };
+	enum { OPT_STDIN = 256, OPT_TLS, OPT_CERT_DIR };
 	static const struct option longopts[] = {
 	    {"username", required_argument, NULL, 'u'},
 	    {"password-stdin", no_argument, NULL, OPT_STDIN},
 	    {"tls-verify", required_argument, NULL, OPT_TLS},
+	    {"cert-dir", required_argument, NULL, OPT_CERT_DIR},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct sb_error err = {0};
 	struct auth_creds creds = {0};
-	struct registry_opts o = {.tls_verify = true, .creds = &creds};
+	struct registry_opts o = {.tls_verify = true, .creds = &creds, .no_mirrors = true};
 	bool from_stdin = false;
 	int c;
 	opterr = 0;
@@ -114,6 +117,9 @@ int cmd_login(int argc, char **argv)
 				return error_set(&err, 0, "invalid --tls-verify `%s`", optarg),
 				       cmd_fail(&err);
 			o.tls_verify = !strcmp(optarg, "true");
+			break;
+		case OPT_CERT_DIR:
+			o.cert_dir = optarg;
 			break;
 		case 'h':
 			return fputs(login_usage, stdout), 0;

@@ -4,6 +4,9 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +29,7 @@ struct http_conn {
 	struct sb_error *err;
 	size_t errbody_len;
 	char errbuf[CURL_ERROR_SIZE];
+	char tls_msg[600]; /* why the certs.d CAs could not be added */
 };
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -224,7 +228,9 @@ static int curl_error(struct http_conn *c, CURLcode rc, const char *url, struct 
 {
 	char where[512];
 	http_url_for_message(url, where, sizeof(where));
-	const char *why = c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc);
+	const char *why = c->tls_msg[0]	 ? c->tls_msg
+			  : c->errbuf[0] ? c->errbuf
+					 : curl_easy_strerror(rc);
 	int code;
 	switch (rc) {
 	case CURLE_COULDNT_RESOLVE_HOST:
@@ -267,6 +273,50 @@ static int curl_error(struct http_conn *c, CURLcode rc, const char *url, struct 
 	return -code;
 }
 
+/* libcurl has loaded the system store into the new TLS context: add the
+ * registry's certs.d CAs to it (docker's and podman's meaning: more trust,
+ * not other trust). */
+static CURLcode add_cas(CURL *h, void *sslctx, void *parm)
+{
+	(void)h;
+	struct http_conn *c = parm;
+	X509_STORE *st = SSL_CTX_get_cert_store(sslctx);
+	for (size_t i = 0; i < c->o.certs->ncas; i++) {
+		const char *path = c->o.certs->ca[i];
+		BIO *b = BIO_new_file(path, "r");
+		X509 *x;
+		int n = 0;
+		while (b && (x = PEM_read_bio_X509(b, NULL, NULL, NULL))) {
+			X509_STORE_add_cert(st, x); /* a duplicate is no error for us */
+			X509_free(x);
+			n++;
+		}
+		BIO_free(b);
+		ERR_clear_error();
+		if (n == 0) {
+			snprintf(c->tls_msg, sizeof(c->tls_msg),
+				 "CA file %.500s holds no certificate", path);
+			return CURLE_SSL_CERTPROBLEM;
+		}
+	}
+	return CURLE_OK;
+}
+
+static void set_certsd(struct http_conn *c, const struct http_request *rq)
+{
+	const struct certsd *cd = c->o.certs;
+	if (!cd)
+		return;
+	if (cd->ncas) {
+		curl_easy_setopt(c->curl, CURLOPT_SSL_CTX_FUNCTION, add_cas);
+		curl_easy_setopt(c->curl, CURLOPT_SSL_CTX_DATA, c);
+	}
+	if (cd->cert && rq->client_cert) {
+		curl_easy_setopt(c->curl, CURLOPT_SSLCERT, cd->cert);
+		curl_easy_setopt(c->curl, CURLOPT_SSLKEY, cd->key);
+	}
+}
+
 static void set_common(struct http_conn *c, const struct http_request *rq)
 {
 	CURL *h = c->curl;
@@ -293,12 +343,15 @@ static void set_common(struct http_conn *c, const struct http_request *rq)
 		curl_easy_setopt(h, CURLOPT_CAINFO, NULL);
 		curl_easy_setopt(h, CURLOPT_CAPATH, NULL);
 	}
+	set_certsd(c, rq);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, c);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, c);
 	if (rq->head)
 		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+	else if (rq->form)
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, rq->form);
 	else
 		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
 }
@@ -317,6 +370,7 @@ int http_do(struct http_conn *c, const struct http_request *rq, struct http_resp
 	c->err = err;
 	c->errbody_len = 0;
 	c->errbuf[0] = '\0';
+	c->tls_msg[0] = '\0';
 	char *auth = NULL, *accept = NULL, range[64];
 	struct curl_slist *hdrs = NULL, *t;
 	int r = 0;

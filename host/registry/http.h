@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "certsd.h"
 #include "challenge.h"
 #include "error.h"
 
@@ -16,9 +17,10 @@
 
 struct http_opts {
 	bool tls_verify;
-	const char *ca_file;	/* extra trust: a PEM bundle (NULL: the system store) */
-	long connect_timeout_s; /* 0: 30 */
-	long stall_timeout_s;	/* fail a transfer under 1 KiB/s for this long; 0: 30 */
+	const char *ca_file;	    /* extra trust: a PEM bundle (NULL: the system store) */
+	const struct certsd *certs; /* the registry's certs.d: more CAs, a client pair */
+	long connect_timeout_s;	    /* 0: 30 */
+	long stall_timeout_s;	    /* fail a transfer under 1 KiB/s for this long; 0: 30 */
 };
 
 struct http_response {
@@ -45,6 +47,8 @@ struct http_request {
 	const char *authorization; /* the header's value, or NULL */
 	const char *accept;	   /* or NULL */
 	uint64_t range_from;	   /* > 0: ask for bytes from here on */
+	bool client_cert;	   /* present certs' client certificate (the registry's origin) */
+	const char *form;	   /* POST this application/x-www-form-urlencoded body */
 	uint64_t max_body;	   /* a longer 2xx body fails with -EFBIG */
 	long timeout_s;		   /* the whole exchange; 0: only the stall timeout */
 	http_sink_fn sink;	   /* NULL: 2xx body discarded (still bounded) */

@@ -45,8 +45,8 @@ void progress_draw(struct progress *p)
 {
 	if (!p->on || !p->n)
 		return;
-	static const char *const words[] = {"waiting", "downloading", "done", "already exists",
-					    "failed"};
+	static const char *const words[] = {"waiting",	      "downloading", "done",
+					    "already exists", "failed",	     "packing"};
 	if (p->drawn)
 		fprintf(stderr, "\033[%zuA", p->drawn);
 	for (size_t i = 0; i < p->n; i++) {
@@ -54,11 +54,15 @@ void progress_draw(struct progress *p)
 		enum progress_state st = __atomic_load_n(&s->state, __ATOMIC_RELAXED);
 		char done[32], total[32];
 		human(__atomic_load_n(&s->done, __ATOMIC_RELAXED), done, sizeof(done));
-		human(s->total, total, sizeof(total));
+		uint64_t all = __atomic_load_n(&s->total, __ATOMIC_RELAXED);
+		human(all, total, sizeof(total));
 		fprintf(stderr, "\r\033[K%s: %-14s", s->label, words[st]);
 		if (st == PROGRESS_ACTIVE)
 			fprintf(stderr, " %s / %s", done, total);
-		else if (st == PROGRESS_DONE || st == PROGRESS_HAD)
+		else if (st == PROGRESS_PACKING && all)
+			fprintf(stderr, " %3d%%",
+				(int)(__atomic_load_n(&s->done, __ATOMIC_RELAXED) * 100 / all));
+		else if ((st == PROGRESS_DONE || st == PROGRESS_HAD) && all)
 			fprintf(stderr, " %s", total);
 		fputc('\n', stderr);
 	}

@@ -14,12 +14,13 @@ enum progress_state {
 	PROGRESS_ACTIVE,
 	PROGRESS_DONE,
 	PROGRESS_HAD,
-	PROGRESS_FAILED
+	PROGRESS_FAILED,
+	PROGRESS_PACKING /* the initramfs slot: done / total as a percentage */
 };
 
 struct progress_slot {
 	char label[16];
-	uint64_t total;
+	uint64_t total;		   /* atomic (the packer's slot changes it) */
 	uint64_t done;		   /* atomic */
 	enum progress_state state; /* atomic */
 };

@@ -15,6 +15,7 @@
 #include "blob.h"
 #include "cleanup.h"
 #include "progress.h"
+#include "pull_pack.h"
 
 void pull_opts_default(struct pull_opts *o)
 {
@@ -22,8 +23,6 @@ void pull_opts_default(struct pull_opts *o)
 	o->reg.tls_verify = true;
 	platform_default(&o->platform);
 	o->jobs = PULL_JOBS_DEFAULT;
-	const char *m = getenv("SANDBOX_REGISTRY_MIRROR");
-	o->reg.mirror = m && *m ? m : NULL;
 }
 
 struct doc {
@@ -198,6 +197,7 @@ struct layers {
 	struct store *s;
 	const struct oci_image *img;
 	struct progress *pr;
+	struct pull_pack *pack; /* or NULL */
 	pthread_mutex_t lock;
 	size_t next;
 	int failed;
@@ -238,6 +238,8 @@ static void *layer_worker(void *arg)
 			     r == 1   ? PROGRESS_HAD
 			     : r == 0 ? PROGRESS_DONE
 				      : PROGRESS_FAILED);
+		if (L->pack)
+			pull_pack_layer(L->pack, i, r >= 0);
 		if (r > 0)
 			r = 0;
 		if (r < 0)
@@ -254,11 +256,32 @@ static void *layer_worker(void *arg)
 	return NULL;
 }
 
-static int fetch_layers(struct registry *reg, struct store *s, const struct oci_image *img,
-			const struct pull_opts *o, struct sb_error *err)
+/* A packer started beside the downloads (o->pack_cache), or NULL. Its
+ * failure to start is no pull's failure: the image is packed later. */
+static struct pull_pack *pack_start(struct store *s, const struct doc *man,
+				    const struct oci_image *img, const struct pull_opts *o,
+				    struct progress *pr)
+{
+	struct pull_pack *pp = NULL;
+	if (!o->pack_cache)
+		return NULL;
+	snprintf(pr->slot[img->nlayers].label, sizeof(pr->slot[0].label), "%s", "initramfs");
+	if (pull_pack_start(&pp, s, man->hex, man->media_type, man->len, img, o->pack_cache, pr,
+			    img->nlayers, NULL) < 0) {
+		pr->n = img->nlayers; /* no initramfs line */
+		return NULL;
+	}
+	progress_set(pr, img->nlayers, PROGRESS_PACKING);
+	return pp;
+}
+
+static int fetch_layers(struct registry *reg, struct store *s, const struct doc *man,
+			const struct oci_image *img, const struct pull_opts *o,
+			struct sb_error *err)
 {
 	struct progress pr;
-	if (progress_init(&pr, img->nlayers, o->progress && isatty(2)) < 0)
+	size_t slots = img->nlayers + (o->pack_cache ? 1 : 0);
+	if (progress_init(&pr, slots, o->progress && isatty(2)) < 0)
 		return registry_fail(err, ENOMEM, "out of memory");
 	for (size_t i = 0; i < img->nlayers; i++) {
 		snprintf(pr.slot[i].label, sizeof(pr.slot[i].label), "%.12s",
@@ -266,6 +289,7 @@ static int fetch_layers(struct registry *reg, struct store *s, const struct oci_
 		pr.slot[i].total = img->layers[i].blob.size;
 	}
 	struct layers L = {.reg = reg, .s = s, .img = img, .pr = &pr};
+	L.pack = pack_start(s, man, img, o, &pr);
 	pthread_mutex_init(&L.lock, NULL);
 	int jobs = o->jobs > 0 ? o->jobs : PULL_JOBS_DEFAULT;
 	if ((size_t)jobs > img->nlayers)
@@ -292,6 +316,17 @@ static int fetch_layers(struct registry *reg, struct store *s, const struct oci_
 	}
 	for (int i = 0; i < started; i++)
 		pthread_join(tid[i], NULL);
+	if (L.pack) {
+		/* the packer goes on with what it has (or stops at a missing layer) */
+		pull_pack_downloads_over(L.pack);
+		while (pull_pack_running(L.pack)) {
+			progress_draw(&pr);
+			nanosleep(&(struct timespec){0, 100 * 1000 * 1000}, NULL);
+		}
+		int pr_r = pull_pack_finish(L.pack, NULL);
+		progress_set(&pr, img->nlayers, pr_r == 0 ? PROGRESS_DONE : PROGRESS_FAILED);
+		pr.slot[img->nlayers].total = 0;
+	}
 	progress_draw(&pr);
 	progress_free(&pr);
 	pthread_mutex_destroy(&L.lock);
@@ -365,7 +400,7 @@ static int pull_locked(struct store *s, struct registry *reg, struct http_conn *
 	if (r == 0)
 		r = config_check(reg, config, img.config.size, o, &img, out, err);
 	if (r == 0)
-		r = fetch_layers(reg, s, &img, o, err);
+		r = fetch_layers(reg, s, &man, &img, o, err);
 	if (r == 0) {
 		memcpy(out->digest, man.hex, sizeof(out->digest));
 		snprintf(out->media_type, sizeof(out->media_type), "%s", man.media_type);
@@ -403,22 +438,4 @@ int pull_image(struct store *s, const struct registry_ref *ref, const struct pul
 	store_unlock(s);
 	sigaction(SIGPIPE, &old, NULL);
 	return r;
-}
-
-int pull_have(struct store *s, const char *name, struct store_image *out, struct sb_error *err)
-{
-	int r = store_index_get(s, name, out, err);
-	if (r <= 0)
-		return r;
-	cleanup_free char *json = NULL;
-	size_t len;
-	if (store_blob_read(s, out->digest, OCI_MAX_MANIFEST_JSON, &json, &len, NULL) < 0)
-		return 0;
-	struct oci_image img;
-	int have = manifest_image_parse(json, len, &img, NULL) == 0 &&
-		   store_has_blob(s, img.config.digest, img.config.size);
-	for (size_t i = 0; have && i < img.nlayers; i++)
-		have = store_has_blob(s, img.layers[i].blob.digest, img.layers[i].blob.size);
-	manifest_image_free(&img);
-	return have;
 }

@@ -21,18 +21,18 @@ struct pull_opts {
 	struct platform platform;
 	int jobs;      /* layers at a time; 0: PULL_JOBS_DEFAULT */
 	bool progress; /* per-layer lines on stderr when it is a terminal */
+	/* Also pack the image into the pack cache under this directory while
+	 * its layers download (pull_pack.c); NULL: pull only. */
+	const char *pack_cache;
 };
 
-/* TLS checks on, linux/amd64, 3 at a time, the Docker Hub mirror from
- * $SANDBOX_REGISTRY_MIRROR ("http(s)://host[:port]"). */
+/* TLS checks on, linux/amd64, 3 at a time (Docker Hub's mirrors: mirrors.h). */
 void pull_opts_default(struct pull_opts *o);
 
-/* Pull ref into s and name it; *out describes the stored image. */
+/* Pull ref into s and name it; *out describes the stored image. A pack
+ * (o->pack_cache) that fails does not fail the pull: whoever runs the image
+ * packs it again and reports why. */
 int pull_image(struct store *s, const struct registry_ref *ref, const struct pull_opts *o,
 	       struct store_image *out, struct sb_error *err);
-
-/* Whether the store holds name with every blob it needs (manifest, config,
- * layers): 1 yes (and *out), 0 no. */
-int pull_have(struct store *s, const char *name, struct store_image *out, struct sb_error *err);
 
 #endif

@@ -20,6 +20,10 @@ int registry_pull_policy(const char *s, enum pull_policy *p, struct sb_error *er
  * unless quiet) and comes back as "oci:<store>:sha256-HEX". *out malloc'd. */
 int registry_resolve(const char *arg, enum pull_policy policy, bool quiet, char **out,
 		     struct sb_error *err);
+/* The same for `sandbox run`, which packs into the pack cache next: an image
+ * that must be pulled is packed there while it downloads (pull_pack.h). */
+int registry_resolve_run(const char *arg, enum pull_policy policy, bool quiet, char **out,
+			 struct sb_error *err);
 
 /* `sandbox cache prune`: blobs no stored name reaches, and temp files
  * (all: every stored image and blob). Adds to *files and *bytes. */

@@ -9,8 +9,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cleanup.h"
+#include "helper.h"
+#include "manifest.h"
 #include "paths.h"
-#include "pull.h"
 
 int registry_pull_policy(const char *s, enum pull_policy *p, struct sb_error *err)
 {
@@ -25,13 +27,34 @@ int registry_pull_policy(const char *s, enum pull_policy *p, struct sb_error *er
 	return 0;
 }
 
+/* Whether the store holds name with every blob it needs (manifest, config,
+ * layers): 1 yes (and *out), 0 no. */
+static int stored_complete(struct store *s, const char *name, struct store_image *out,
+			   struct sb_error *err)
+{
+	int r = store_index_get(s, name, out, err);
+	if (r <= 0)
+		return r;
+	cleanup_free char *json = NULL;
+	size_t len;
+	if (store_blob_read(s, out->digest, OCI_MAX_MANIFEST_JSON, &json, &len, NULL) < 0)
+		return 0;
+	struct oci_image img;
+	int have = manifest_image_parse(json, len, &img, NULL) == 0 &&
+		   store_has_blob(s, img.config.digest, img.config.size);
+	for (size_t i = 0; have && i < img.nlayers; i++)
+		have = store_has_blob(s, img.layers[i].blob.digest, img.layers[i].blob.size);
+	manifest_image_free(&img);
+	return have;
+}
+
 static bool path_exists(const char *path)
 {
 	return access(path, F_OK) == 0 || errno != ENOENT;
 }
 
-int registry_resolve(const char *arg, enum pull_policy policy, bool quiet, char **out,
-		     struct sb_error *err)
+static int resolve(const char *arg, enum pull_policy policy, bool quiet, bool pack, char **out,
+		   struct sb_error *err)
 {
 	*out = NULL;
 	if (registry_ref_is_local(arg, path_exists)) {
@@ -52,23 +75,31 @@ int registry_resolve(const char *arg, enum pull_policy policy, bool quiet, char 
 	struct store_image img;
 	if (registry_ref_format(&ref, img.name, sizeof(img.name)) < 0)
 		r = registry_fail(err, ENAMETOOLONG, "image name");
-	int have = r == 0 && policy != PULL_ALWAYS ? pull_have(&s, img.name, &img, err) : 0;
+	int have = r == 0 && policy != PULL_ALWAYS ? stored_complete(&s, img.name, &img, err) : 0;
 	if (have < 0)
 		r = have;
 	else if (!have && policy == PULL_NEVER)
 		r = error_set(err, 0,
 			      "image %s is not in the store and --pull is never (sandbox pull %s)",
 			      img.name, arg);
-	else if (!have) {
-		struct pull_opts o;
-		pull_opts_default(&o);
-		o.progress = !quiet;
-		r = pull_image(&s, &ref, &o, &img, err);
-	}
+	else if (!have)
+		r = helper_pull(img.name, quiet, pack, img.digest, err);
 	if (r == 0)
 		r = store_image_ref(&s, img.digest, out, err);
 	store_close(&s);
 	return r;
+}
+
+int registry_resolve(const char *arg, enum pull_policy policy, bool quiet, char **out,
+		     struct sb_error *err)
+{
+	return resolve(arg, policy, quiet, false, out, err);
+}
+
+int registry_resolve_run(const char *arg, enum pull_policy policy, bool quiet, char **out,
+			 struct sb_error *err)
+{
+	return resolve(arg, policy, quiet, true, out, err);
 }
 
 int registry_cache_prune(const char *cache_dir, bool all, uint64_t *files, uint64_t *bytes,

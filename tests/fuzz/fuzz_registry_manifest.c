@@ -1,14 +1,17 @@
 /* libFuzzer target: what a hostile registry or a damaged credentials file
  * hands us as JSON: manifest kinds, index platform choice, image manifests
- * (host/registry/manifest.c) and auth files (host/registry/authfile.c).
+ * (host/registry/manifest.c), auth files (host/registry/authfile.c) and
+ * daemon.json's registry-mirrors (host/registry/mirrors.c).
  * Invariants: a chosen digest is 64 lowercase hex (it becomes a path), an
- * accepted kind is one of the four media types. */
+ * accepted kind is one of the four media types, an identity token is one
+ * line, a mirror is http(s)://HOST[:PORT] with no path. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "authfile.h"
 #include "manifest.h"
+#include "mirrors.h"
 
 static void check_hex(const char *h)
 {
@@ -48,6 +51,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (authfile_lookup(json, size, "docker.io", "library/alpine", &c, &err) == 1 &&
 	    !c.helper[0] && !c.user[0])
 		abort();
-	authfile_lookup(json, size, "127.0.0.1:5000", "a/b", &c, &err);
+	if (authfile_lookup(json, size, "127.0.0.1:5000", "a/b", &c, &err) == 1 && c.identity &&
+	    strpbrk(c.secret, "\r\n"))
+		abort();
+	struct mirrors m;
+	if (mirrors_parse(json, size, &m, &err) == 0) {
+		for (size_t i = 0; i < m.n; i++) {
+			const char *h = strstr(m.url[i], "://");
+			if (!h || strncmp(m.url[i], "http", 4) || strpbrk(h + 3, "/?#@ "))
+				abort();
+		}
+		for (size_t i = 0; i < m.ninsecure; i++)
+			if (strstr(m.insecure[i], "://") || !m.insecure[i][0])
+				abort();
+		mirrors_insecure(&m, "10.1.2.3:5000");
+		mirrors_insecure(&m, "reg.example");
+	}
 	return 0;
 }

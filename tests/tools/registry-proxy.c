@@ -16,6 +16,9 @@
  *                       hands it out
  *   --token-user U:P    /token wants Basic U:P
  *   --token-body TEXT   /token answers TEXT instead of a token
+ *   --refresh-token T   /token takes only OAuth2's POST with grant_type=refresh_token,
+ *                       refresh_token=T and a client_id (docker's identity tokens);
+ *                       the log line gets grant=refresh_token and scope=...
  *   --always-401        every /v2/ request: 401 with a Bearer challenge
  *   --fail-429 N        the first N manifest requests: 429, Retry-After: 1
  *   --cut-blob N        the first blob GET without Range: cut after N body bytes
@@ -23,6 +26,10 @@
  *   --redirect-blobs    blob GETs (on 127.0.0.1): 307 to the same path on 127.0.0.2
  *   --endless-blob      blob GETs: 200 and zeros until the client leaves
  *   --slow-blob         blob bodies: 10 bytes every 100 ms
+ *   --rate BYTES        blob bodies share a link of BYTES per second (bench/pull's
+ *                       "network": every connection's bytes queue on one clock)
+ *   --hold-blob HEX --hold-file F   a GET of blob sha256:HEX is answered only once
+ *                       file F exists (the test decides when a layer arrives)
  *   --manifest FILE --manifest-type TYPE   manifest requests: FILE's bytes
  *   --redirect-loop     manifest requests: 302 to themselves
  * Writes "PORT1 [PORT2]" to the port file once it listens. Log lines:
@@ -34,6 +41,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +49,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define HEAD_MAX 16384
@@ -48,15 +57,16 @@
 static struct {
 	int upstream;
 	const char *port_file, *serve, *log, *bearer, *token_user, *token_body, *manifest,
-	    *manifest_type;
+	    *manifest_type, *refresh_token, *hold_blob, *hold_file;
 	bool second, always_401, flip, redirect, endless, redirect_loop, slow;
-	long fail_429, cut_blob;
+	long fail_429, cut_blob, rate;
 	int port[2];
 } opt = {.cut_blob = -1};
 
 static struct shared {
 	long n429;
 	int cut_done;
+	int64_t link_free_ns; /* --rate: when the shared link is free again */
 } * shared;
 
 static void die(const char *what)
@@ -97,10 +107,31 @@ static int listen_on(const char *addr, int *port)
 }
 
 struct request {
-	char method[16], path[4096], auth[8192], range[128], accept[1024];
+	char method[16], path[4096], auth[8192], range[128], accept[1024], body[4096];
+	long content_length;
 };
 
-/* Read the request head; 0, or -1 when the client sent nothing usable. */
+/* The body of a request (a token POST's form), after the head in buf. */
+static void read_body(int fd, struct request *rq, const char *buf, size_t n)
+{
+	const char *start = strstr(buf, "\r\n\r\n") + 4;
+	size_t have = n - (size_t)(start - buf), want = (size_t)rq->content_length;
+	if (want >= sizeof(rq->body))
+		want = sizeof(rq->body) - 1;
+	if (have > want)
+		have = want;
+	memcpy(rq->body, start, have);
+	while (have < want) {
+		ssize_t k = read(fd, rq->body + have, want - have);
+		if (k <= 0)
+			break;
+		have += (size_t)k;
+	}
+	rq->body[have] = '\0';
+}
+
+/* Read the request head (and a short body); 0, or -1 when the client sent
+ * nothing usable. */
 static int read_request(int fd, struct request *rq)
 {
 	char buf[HEAD_MAX + 1];
@@ -135,11 +166,18 @@ static int read_request(int fd, struct request *rq)
 			snprintf(rq->auth, sizeof(rq->auth), "%s", line + 15);
 		else if (!strncasecmp(line, "Range: ", 7))
 			snprintf(rq->range, sizeof(rq->range), "%s", line + 7);
-		else if (!strncasecmp(line, "Accept: ", 8))
-			snprintf(rq->accept, sizeof(rq->accept), "%s", line + 8);
+		else if (!strncasecmp(line, "Accept: ", 8)) {
+			/* several Accept lines (skopeo sends one per type) are one list */
+			size_t n = strlen(rq->accept);
+			snprintf(rq->accept + n, sizeof(rq->accept) - n, "%s%s", n ? ", " : "",
+				 line + 8);
+		} else if (!strncasecmp(line, "Content-Length: ", 16))
+			rq->content_length = strtol(line + 16, NULL, 10);
 		*end = '\r';
 		line = end;
 	}
+	if (rq->content_length > 0)
+		read_body(fd, rq, buf, n);
 	return 0;
 }
 
@@ -151,9 +189,13 @@ static void log_request(int which, const struct request *rq)
 			   : !strncmp(rq->auth, "Basic ", 6)  ? "basic"
 			   : !strncmp(rq->auth, "Bearer ", 7) ? "bearer"
 							      : "other";
-	char line[4400];
-	int n = snprintf(line, sizeof(line), "%d %s %s auth=%s range=%s\n", which, rq->method,
-			 rq->path, auth, rq->range[0] ? rq->range : "-");
+	char line[4400], grant[600] = "";
+	const char *g = strstr(rq->body, "grant_type="), *sc = strstr(rq->body, "scope=");
+	if (g)
+		snprintf(grant, sizeof(grant), " grant=%.*s scope=%.*s", (int)strcspn(g + 11, "&"),
+			 g + 11, sc ? (int)strcspn(sc + 6, "&") : 1, sc ? sc + 6 : "-");
+	int n = snprintf(line, sizeof(line), "%d %s %s auth=%s range=%s%s\n", which, rq->method,
+			 rq->path, auth, rq->range[0] ? rq->range : "-", grant);
 	int fd = open(opt.log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 	if (fd >= 0) {
 		write_all(fd, line, (size_t)n);
@@ -190,8 +232,45 @@ static void challenge(int fd, const struct request *rq)
 	    "{\"errors\":[{\"code\":\"UNAUTHORIZED\",\"message\":\"authentication required\"}]}");
 }
 
+/* Form field name's value ("" when absent), not unescaped. */
+static void form_field(const char *body, const char *name, char *out, size_t cap)
+{
+	size_t k = strlen(name);
+	out[0] = '\0';
+	for (const char *p = body; *p; p += strcspn(p, "&"), p += *p == '&')
+		if (!strncmp(p, name, k) && p[k] == '=')
+			snprintf(out, cap, "%.*s", (int)strcspn(p + k + 1, "&"), p + k + 1);
+}
+
+/* OAuth2's refresh_token grant, as docker sends it for an identity token. */
+static void token_oauth(int fd, const struct request *rq)
+{
+	char grant[64], refresh[1024], client[128], service[128], body[2560];
+	form_field(rq->body, "grant_type", grant, sizeof(grant));
+	form_field(rq->body, "refresh_token", refresh, sizeof(refresh));
+	form_field(rq->body, "client_id", client, sizeof(client));
+	form_field(rq->body, "service", service, sizeof(service));
+	if (strcmp(rq->method, "POST") || strcmp(grant, "refresh_token") || !client[0] ||
+	    strcmp(service, "test")) {
+		respond(fd, "400 Bad Request", "Content-Type: application/json\r\n",
+			"{\"error\":\"unsupported_grant_type\"}");
+		return;
+	}
+	if (strcmp(refresh, opt.refresh_token)) {
+		respond(fd, "400 Bad Request", "Content-Type: application/json\r\n",
+			"{\"error\":\"invalid_grant\"}");
+		return;
+	}
+	snprintf(body, sizeof(body),
+		 "{\"access_token\":\"%s\",\"expires_in\":300,\"refresh_token\":\"%s\"}",
+		 opt.bearer, refresh);
+	respond(fd, "200 OK", "Content-Type: application/json\r\n", body);
+}
+
 static void token(int fd, const struct request *rq)
 {
+	if (opt.refresh_token)
+		return token_oauth(fd, rq);
 	if (opt.token_user) {
 		/* the header a client with U:P sends: "Basic " base64(U:P) */
 		static const char b64[] =
@@ -267,6 +346,24 @@ static int connect_upstream(void)
 }
 
 /* Relay the upstream's answer; body faults for blobs. */
+/* --rate: n bytes take their turn on the one shared link; sleep until sent. */
+static void pace(size_t n)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	int64_t now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	int64_t cost = (int64_t)((double)n * 1e9 / (double)opt.rate), start, end;
+	int64_t cur = __atomic_load_n(&shared->link_free_ns, __ATOMIC_SEQ_CST);
+	do {
+		start = cur > now ? cur : now;
+		end = start + cost;
+	} while (!__atomic_compare_exchange_n(&shared->link_free_ns, &cur, end, false,
+					      __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
+	struct timespec until = {end / 1000000000, end % 1000000000};
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL) == EINTR)
+		;
+}
+
 static void forward(int fd, const struct request *rq, bool blob)
 {
 	int up = connect_upstream();
@@ -319,6 +416,8 @@ static void forward(int fd, const struct request *rq, bool blob)
 				return; /* the client sees the connection end mid-body */
 			}
 		}
+		if (blob && opt.rate > 0 && (size_t)k > off)
+			pace((size_t)k - off);
 		if (blob && opt.slow) {
 			for (size_t i = off; i < (size_t)k; i += 10) {
 				if (write_all(fd, buf + i,
@@ -461,6 +560,10 @@ static void handle(int fd, int which)
 	}
 	if (blob && opt.endless && !strcmp(rq.method, "GET"))
 		return endless(fd);
+	if (blob && opt.hold_blob && opt.hold_file && !strcmp(rq.method, "GET") &&
+	    strstr(rq.path, opt.hold_blob))
+		while (access(opt.hold_file, F_OK) < 0)
+			usleep(20 * 1000);
 	if (opt.serve)
 		serve_layout(fd, &rq, manifest, blob);
 	else
@@ -486,6 +589,14 @@ static void parse(int argc, char **argv)
 			opt.token_user = v;
 		else if (VAL("--token-body"))
 			opt.token_body = v;
+		else if (VAL("--refresh-token"))
+			opt.refresh_token = v;
+		else if (VAL("--rate"))
+			opt.rate = atol(v);
+		else if (VAL("--hold-blob"))
+			opt.hold_blob = v;
+		else if (VAL("--hold-file"))
+			opt.hold_file = v;
 		else if (VAL("--fail-429"))
 			opt.fail_429 = atol(v);
 		else if (VAL("--cut-blob"))

@@ -104,6 +104,32 @@ static void test_lookup(void **state)
 			fail_msg("accepted: %s", bad[i]);
 }
 
+/* docker login's identity tokens: the refresh token wins over "auth" */
+static void test_identity_token(void **state)
+{
+	(void)state;
+	static const char f[] =
+	    "{\"auths\":{"
+	    "\"acr.example\":{\"auth\":\"dXNlcjo=\",\"identitytoken\":\"eyJ.rt\"},"
+	    "\"plain.example\":{\"auth\":\"dXNlcjpwdw==\",\"identitytoken\":\"\"},"
+	    "\"bad.example\":{\"identitytoken\":\"a\\nb\"}}}";
+	struct auth_creds c;
+	struct sb_error err = {0};
+	assert_int_equal(authfile_lookup(f, sizeof(f) - 1, "acr.example", "app", &c, &err), 1);
+	assert_true(c.identity);
+	assert_string_equal(c.user, AUTH_IDENTITY_USER);
+	assert_string_equal(c.secret, "eyJ.rt");
+	/* an empty identitytoken is none: the password is used */
+	assert_int_equal(authfile_lookup(f, sizeof(f) - 1, "plain.example", "app", &c, &err), 1);
+	assert_false(c.identity);
+	assert_string_equal(c.user, "user");
+	assert_string_equal(c.secret, "pw");
+	/* a token that would split a header */
+	assert_int_equal(authfile_lookup(f, sizeof(f) - 1, "bad.example", "app", &c, &err),
+			 -EINVAL);
+	assert_string_equal(err.msg, "\"identitytoken\" is too long or not one line");
+}
+
 static void test_files(void **state)
 {
 	(void)state;
@@ -188,6 +214,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_base64),
 	    cmocka_unit_test(test_lookup),
+	    cmocka_unit_test(test_identity_token),
 	    cmocka_unit_test(test_files),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

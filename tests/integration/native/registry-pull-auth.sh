@@ -113,6 +113,44 @@ case $err in *"the token service refused the credentials (401)"*) ;; *) fail "wr
 rm -f "$REGISTRY_AUTH_FILE"
 proxy_stop
 
+# docker's identity tokens: config.json's "identitytoken" (and a credential
+# helper's "<token>" user) is an OAuth2 refresh token, POSTed to the realm
+proxy_start --bearer tok789 --refresh-token rt-secret-1
+P=127.0.0.1:$PROXY_PORT
+mkdir -p "$DOCKER_CONFIG"
+printf '{"auths":{"%s":{"auth":"%s","identitytoken":"rt-secret-1"}}}' "$P" "$(printf 'alice:' | base64)" \
+	>"$DOCKER_CONFIG/config.json"
+rm -rf "$SANDBOX_CACHE"
+run "$SANDBOX" pull -q "$P/app:1"
+expect_eq "pull with an identity token ($err)" "$rc" 0
+expect_eq "the refresh_token grant, POSTed once" \
+	"$(proxy_count '^1 POST /token auth=none range=- grant=refresh_token scope=repository%3Aapp%3Apull$')" 1
+expect_eq "no GET of a token" "$(proxy_count 'GET /token')" 0
+expect_eq "no Basic credentials anywhere" "$(proxy_count 'auth=basic')" 0
+printf '{"auths":{"%s":{"identitytoken":"rt-revoked"}}}' "$P" >"$DOCKER_CONFIG/config.json"
+rm -rf "$SANDBOX_CACHE"
+run "$SANDBOX" pull -q "$P/app:1"
+expect_eq "pull with a revoked identity token" "$rc" 125
+expect_eq "its message" "$err" "sandbox: registry $P: the token service refused the identity token (400: log in again)"
+printf '{"credHelpers":{"%s":"idt"}}' "$P" >"$DOCKER_CONFIG/config.json"
+printf '#!/bin/sh\nprintf %s\n' "'{\"ServerURL\":\"x\",\"Username\":\"<token>\",\"Secret\":\"rt-secret-1\"}'" \
+	>"$work/bin/docker-credential-idt"
+chmod +x "$work/bin/docker-credential-idt"
+: >"$work/proxy.log"
+rm -rf "$SANDBOX_CACHE"
+run env PATH="$work/bin:$PATH" "$SANDBOX" pull -q "$P/app:1"
+expect_eq "pull with a helper's identity token ($err)" "$rc" 0
+expect_eq "the helper's token went as a refresh_token grant" "$(proxy_count 'POST /token .*grant=refresh_token')" 1
+rm -f "$DOCKER_CONFIG/config.json"
+proxy_stop
+# an identity token for a registry that wants a password (Basic)
+printf '{"auths":{"%s":{"identitytoken":"rt-secret-1"}}}' "$R" >"$DOCKER_CONFIG/config.json"
+rm -rf "$SANDBOX_CACHE"
+run "$SANDBOX" pull -q "$R/busybox"
+expect_eq "identity token for a Basic registry" "$rc" 125
+expect_eq "its message" "$err" "sandbox: registry $R asks for a password, and $DOCKER_CONFIG/config.json has only an identity token for it"
+rm -f "$DOCKER_CONFIG/config.json"
+
 # a token answer that is not JSON; a registry that answers 401 whatever we send
 proxy_start --bearer x --token-body '<html>login page</html>'
 run "$SANDBOX" pull -q "127.0.0.1:$PROXY_PORT/app:1"
@@ -125,4 +163,4 @@ expect_eq "401 loop" "$rc" 125
 case $err in "sandbox: registry 127.0.0.1:$PROXY_PORT: access denied after authenticating: 401 unauthorized") ;;
 *) fail "401 loop said [$err]" ;; esac
 [ "$(proxy_count 'GET /token')" -le 3 ] || fail "401 loop: $(proxy_count 'GET /token') token requests"
-echo "PASS: Basic (auth.json, helper), Bearer (anonymous, credentials), 401 loop, bad token, redirect"
+echo "PASS: Basic (auth.json, helper), Bearer (anonymous, credentials, identity tokens), 401 loop, bad token, redirect"

@@ -1,7 +1,9 @@
 # `sandbox pull` from a loopback docker-registry over plain http (no VM):
 # the pulled image packs to the very bytes the same image packs to from its
 # OCI layout; images / rmi / --pull never|always; docker v2s2 media types; an
-# index with several platforms; the Docker Hub mirror setting.
+# index with several platforms; the Docker Hub mirror setting (the variable,
+# and docker's daemon.json registry-mirrors: in order, the variable first, a
+# malformed file one line, a mirror gets its own credentials, not Docker Hub's).
 . "$TESTS_DIR/lib.sh"
 . "$TESTS_DIR/../tools/registry-env.sh"
 [ -x "$SANDBOX" ] || fail "no sandbox binary at $SANDBOX"
@@ -127,6 +129,44 @@ expect_eq "its name" "$out" "docker.io/library/busybox:latest"
 run "$SANDBOX" pack -q --pull never busybox -o "$work/hub.cpio.lz4"
 expect_eq "pack busybox from the store ($err)" "$rc" 0
 cmp -s "$work/local.cpio.lz4" "$work/hub.cpio.lz4" || fail "mirrored busybox packs differently"
+
+# docker's daemon.json (rootless docker's place): the first mirror refuses
+# connections, the second serves
+mkdir -p "$HOME/.config/docker"
+printf '{"log-level":"warn","registry-mirrors":["http://127.0.0.1:1","http://%s/"]}\n' "$R" \
+	>"$HOME/.config/docker/daemon.json"
+rm -rf "$SANDBOX_CACHE"
+run "$SANDBOX" pull -q busybox
+expect_eq "pull through daemon.json's second mirror ($err)" "$rc" 0
+expect_eq "its name" "$out" "docker.io/library/busybox:latest"
+# the variable wins over the file (whose only mirror is dead: Docker Hub would be next)
+printf '{"registry-mirrors":["http://127.0.0.1:1"]}' >"$HOME/.config/docker/daemon.json"
+rm -rf "$SANDBOX_CACHE"
+run env SANDBOX_REGISTRY_MIRROR="http://$R" "$SANDBOX" pull -q busybox
+expect_eq "the variable wins over daemon.json ($err)" "$rc" 0
+printf '{"registry-mirrors":["http://%s","ftp://x"]}' "$R" >"$HOME/.config/docker/daemon.json"
+run "$SANDBOX" pull -q busybox:other
+expect_eq "a malformed mirror list" "$rc" 125
+expect_eq "its message" "$err" "sandbox: registry settings: $HOME/.config/docker/daemon.json: \"registry-mirrors\" entry 2 is not http(s)://HOST[:PORT]"
+rm "$HOME/.config/docker/daemon.json"
+run env SANDBOX_REGISTRY_MIRROR="$R" "$SANDBOX" pull -q busybox
+expect_eq "a mirror variable without a scheme" "$rc" 125
+expect_eq "its message" "$err" "sandbox: registry settings: SANDBOX_REGISTRY_MIRROR \`$R\` is not http(s)://HOST[:PORT]"
+# a mirror that wants a login gets its own credentials, never Docker Hub's
+proxy_start --bearer tokm --token-user 'mir:ror'
+printf '{"registry-mirrors":["http://127.0.0.1:%s"]}' "$PROXY_PORT" >"$HOME/.config/docker/daemon.json"
+printf '{"auths":{"docker.io":{"auth":"%s"}}}' "$(printf 'hub:secret' | base64)" >"$REGISTRY_AUTH_FILE"
+rm -rf "$SANDBOX_CACHE"
+run "$SANDBOX" pull -q busybox
+expect_eq "a mirror with Docker Hub's credentials only" "$rc" 125
+expect_eq "its message" "$err" "sandbox: registry http://127.0.0.1:$PROXY_PORT (mirror of docker.io): the token service refused an anonymous token (401)"
+expect_eq "Docker Hub's credentials went nowhere" "$(proxy_count 'auth=basic')" 0
+printf '{"auths":{"docker.io":{"auth":"%s"},"127.0.0.1:%s":{"auth":"%s"}}}' "$(printf 'hub:secret' | base64)" \
+	"$PROXY_PORT" "$(printf 'mir:ror' | base64)" >"$REGISTRY_AUTH_FILE"
+run "$SANDBOX" pull -q busybox
+expect_eq "a mirror with its own credentials ($err)" "$rc" 0
+proxy_stop
+rm -f "$HOME/.config/docker/daemon.json" "$REGISTRY_AUTH_FILE"
 
 # a local path of the same name wins over the registry name
 mkdir -p "$work/cwd" && cp -r "$IMAGES/busybox" "$work/cwd/app"
