@@ -15,10 +15,16 @@ enum gate_verdict {
 	GATE_DROP,  /* answer nothing (FORGET, BATCH_FORGET, INTERRUPT, junk) */
 };
 
+/* The share's mode, for gate_check (bits; a bool true is GATE_READONLY). */
+#define GATE_READONLY 1u /* every opcode that could change the tree gets EROFS */
+#define GATE_ONE_FILE                                                                              \
+	2u /* a single-file share: no name is ever made, removed or                                \
+	    * renamed (EPERM, before EROFS), nor the root's attributes set */
+
 /* Check one message of len bytes (the whole message as received). Sets
  * *unique to the request's token when the header is readable and *err for
- * GATE_REPLY. readonly: every opcode that could change the tree gets EROFS. */
-enum gate_verdict gate_check(const void *msg, size_t len, bool readonly, uint64_t *unique,
+ * GATE_REPLY. mode: GATE_* bits. */
+enum gate_verdict gate_check(const void *msg, size_t len, unsigned mode, uint64_t *unique,
 			     int *err);
 
 /* A name a request may create or look up: not empty, not "." or "..", no
