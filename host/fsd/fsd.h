@@ -41,7 +41,8 @@
  *   gets exactly one reply: -EIO when in_header.len differs from the
  *   message's length, -EINVAL for a malformed one, -ENOSYS for an opcode the
  *   server does not implement (xattrs, locks, ioctl, poll, DAX mappings,
- *   SYNCFS, COPY_FILE_RANGE...), -EROFS for a write on a read-only share.
+ *   SYNCFS, COPY_FILE_RANGE...), -EROFS for a write on a read-only share,
+ *   -EPERM for a name change on a single-file share (fsd_config.file).
  *   Replies never exceed msg_max (below). The server handles one request
  *   at a time, in order.
  *
