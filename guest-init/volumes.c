@@ -55,7 +55,9 @@ static int mount_tmpfs(const struct config_mount *m, struct sb_error *err)
 }
 
 /* One file of the share at target: the share at STAGE, the file bound, the
- * share detached again (the bind keeps it alive). */
+ * share detached again (the bind keeps it alive). The host's file server
+ * serves a file bind's share in single-file mode: STAGE lists that one file,
+ * also when the guest mounts the tag again. */
 static int mount_file(const struct config_mount *m, unsigned long flags, struct sb_error *err)
 {
 	char src[PATH_MAX];

@@ -77,6 +77,12 @@ static int open_share(const struct volopts_mount *m, struct run_vol_share *s, st
 	if (s->dir_fd < 0)
 		return error_set(err, errno, "%s `%s`: open %s", m->option, spec,
 				 volopts_shown(s->host, c));
+	/* A file bind: the name in the directory now is the regular file the
+	 * file server will pin (not a symlink or FIFO put there meanwhile). */
+	if (s->file[0] &&
+	    (fstatat(s->dir_fd, s->file, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode)))
+		return error_set(err, 0, "invalid %s `%s`: %s is not a regular file any more",
+				 m->option, spec, src);
 	s->readonly = m->readonly;
 	s->cache = m->cache == VOLOPTS_CACHE_STRICT ? FSD_CACHE_STRICT : FSD_CACHE_AUTO;
 	return 0;
@@ -150,6 +156,7 @@ int run_vol_start(struct run_vol *rv, struct sb_error *err)
 		    .dir_fd = s->dir_fd,
 		    .readonly = s->readonly,
 		    .cache = s->cache,
+		    .file = s->file[0] ? s->file : NULL, /* a file bind: that file only */
 		};
 		int r = fsd_start(&c, &s->proc, err);
 		if (r < 0)

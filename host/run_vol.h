@@ -25,7 +25,11 @@
  *   run_vol_close(&rv)               servers stopped, fds closed
  *
  * A host path that is a directory is shared as it is; a regular file is a
- * file bind: its directory is shared and the guest binds the one file. */
+ * file bind: its file server runs in single-file mode (fsd_config.file) on
+ * the file's directory, serving that one file (pinned when the server
+ * starts) and nothing else, and the guest binds the one file. A symlink
+ * given as the path is resolved first (docker does the same); what it
+ * names must be a directory or a regular file (else 125). */
 struct run_vol_share {
 	char host[VOLOPTS_PATH_MAX]; /* the shared directory, resolved */
 	int dir_fd;		     /* O_PATH | O_DIRECTORY; -1 none */

@@ -165,6 +165,8 @@ static const struct allow allowed[] = {
     /* names beneath held fds, O_PATH inodes, reopening through /proc/self/fd */
     ANY(openat), ANY(openat2), ANY(close), ANY(newfstatat), ANY(fstat), ANY(fstatfs),
     ANY(readlinkat), ANY(getdents64), ANY(lseek),
+    /* a file share's held inode, duplicated into the inode table */
+    ARG(fcntl, 1, ~0ull, F_DUPFD_CLOEXEC),
     /* changes to the tree (refused before they get here on read-only shares) */
     ANY(mkdirat), ARG(mknodat, 2, S_IFMT, S_IFREG), ANY(symlinkat), ANY(unlinkat),
     ANY(renameat), ANY(renameat2), ANY(linkat), ANY(fchownat), ANY(fchmodat), ANY(fchmod), ANY(utimensat),

@@ -41,14 +41,16 @@
  *   gets exactly one reply: -EIO when in_header.len differs from the
  *   message's length, -EINVAL for a malformed one, -ENOSYS for an opcode the
  *   server does not implement (xattrs, locks, ioctl, poll, DAX mappings,
- *   SYNCFS, COPY_FILE_RANGE...), -EROFS for a write on a read-only share.
+ *   SYNCFS, COPY_FILE_RANGE...), -EROFS for a write on a read-only share,
+ *   -EPERM for a name change on a single-file share (fsd_config.file).
  *   Replies never exceed msg_max (below). The server handles one request
  *   at a time, in order.
  *
  * Every name in a request is untrusted: resolved beneath the held directory
  * fd only, host symlinks never followed, no FIFO/socket/device ever opened,
  * setuid/setgid bits stripped, no security.* or trusted.* xattrs, bounded
- * inodes and handles. README's "Volumes" section states the rules.
+ * inodes and handles; a single-file share shows one file and nothing else
+ * (fsd_config.file). README's "Volumes" section states the rules.
  */
 
 #define FSD_MSG_MAX ((1u << 20) + 4096u) /* max_write/max_read 1 MiB + headers */
@@ -61,7 +63,20 @@ enum fsd_cache {
 struct fsd_config {
 	const char *host_path; /* the share, for messages only */
 	int dir_fd;	       /* the share's directory (O_PATH | O_DIRECTORY); dup'ed */
-	bool readonly;	       /* every write opcode fails with EROFS, on the host side */
+	/* Added: a single-file share (a file bind) when not NULL: the name of a
+	 * regular file directly in dir_fd (no '/'). fsd_start opens it with
+	 * O_PATH | O_NOFOLLOW before it forks (a symlink, FIFO, socket, device
+	 * or directory there fails the start with EINVAL) and the server holds
+	 * that inode for its whole life: the root lists ".", ".." and this one
+	 * name, LOOKUP of it always gives the held inode (a host that later
+	 * renames, replaces or deletes the name changes nothing the guest sees,
+	 * as with a bind mount of a file), LOOKUP of any other name is ENOENT,
+	 * no name is ever made, removed or renamed (CREATE, MKNOD, MKDIR,
+	 * SYMLINK, LINK, RENAME, UNLINK, RMDIR: EPERM) and the root's
+	 * attributes cannot be set (EPERM). The file itself is read and, unless
+	 * readonly, written, truncated, chmod'ed as in a directory share. */
+	const char *file;
+	bool readonly; /* every write opcode fails with EROFS, on the host side */
 	enum fsd_cache cache;
 	unsigned max_inodes;  /* 0: FSD_DEFAULT_MAX_INODES */
 	unsigned max_handles; /* 0: FSD_DEFAULT_MAX_HANDLES */

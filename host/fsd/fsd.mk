@@ -16,12 +16,16 @@ $(FSD_OBJS): CFLAGS_SAN += $(FUSE_CFLAGS) -Ihost/fsd
 
 # Unit tests: the gate and the tables (pure), then spawned servers driven
 # over their sockets with hand-built FUSE requests.
-UNIT_TESTS += test_fsd_gate test_fsd_tables test_fsd
+UNIT_TESTS += test_fsd_gate test_fsd_tables test_fsd test_fsd_file
 test_fsd_gate_SRCS := host/fsd/gate.c
 test_fsd_tables_SRCS := host/fsd/inodes.c host/fsd/handles.c
 test_fsd_SRCS := $(FSD_SRCS) host/util/error.c
 test_fsd_LIBS := -lfuse3 -lseccomp -lpthread
 $(B)/san/tests/unit/test_fsd.o: CFLAGS_SAN += -Ihost/fsd
+# test_fsd_file: the single-file mode (file binds), same way in
+test_fsd_file_SRCS := $(FSD_SRCS) host/util/error.c
+test_fsd_file_LIBS := -lfuse3 -lseccomp -lpthread
+$(B)/san/tests/unit/test_fsd_file.o: CFLAGS_SAN += -Ihost/fsd
 
 # Fuzz target: arbitrary request messages through the gate and libfuse into
 # the operations, in process, on a temporary tree.

@@ -18,7 +18,8 @@ enum tail {
 
 struct rule {
 	unsigned char known;   /* 1: supported */
-	unsigned char writes;  /* 1: refused with EROFS in read-only mode */
+	unsigned char writes;  /* 1: refused with EROFS in read-only mode, 2: also changes names
+				* (refused with EPERM on a single-file share) */
 	unsigned char noreply; /* 1: never answered */
 	unsigned char tail;
 	unsigned short fixed; /* size of the argument struct */
@@ -34,13 +35,13 @@ static const struct rule rules[] = {
     OP(FUSE_GETATTR, sizeof(struct fuse_getattr_in), T_NONE, 0),
     OP(FUSE_SETATTR, sizeof(struct fuse_setattr_in), T_NONE, 1),
     OP(FUSE_READLINK, 0, T_NONE, 0),
-    OP(FUSE_SYMLINK, 0, T_NAMES, 1),
-    OP(FUSE_MKNOD, sizeof(struct fuse_mknod_in), T_NAME, 1),
-    OP(FUSE_MKDIR, sizeof(struct fuse_mkdir_in), T_NAME, 1),
-    OP(FUSE_UNLINK, 0, T_NAME, 1),
-    OP(FUSE_RMDIR, 0, T_NAME, 1),
-    OP(FUSE_RENAME, sizeof(struct fuse_rename_in), T_NAMES, 1),
-    OP(FUSE_LINK, sizeof(struct fuse_link_in), T_NAME, 1),
+    OP(FUSE_SYMLINK, 0, T_NAMES, 2),
+    OP(FUSE_MKNOD, sizeof(struct fuse_mknod_in), T_NAME, 2),
+    OP(FUSE_MKDIR, sizeof(struct fuse_mkdir_in), T_NAME, 2),
+    OP(FUSE_UNLINK, 0, T_NAME, 2),
+    OP(FUSE_RMDIR, 0, T_NAME, 2),
+    OP(FUSE_RENAME, sizeof(struct fuse_rename_in), T_NAMES, 2),
+    OP(FUSE_LINK, sizeof(struct fuse_link_in), T_NAME, 2),
     OP(FUSE_OPEN, sizeof(struct fuse_open_in), T_NONE, 0),
     OP(FUSE_READ, sizeof(struct fuse_read_in), T_NONE, 0),
     OP(FUSE_WRITE, sizeof(struct fuse_write_in), T_WRITE, 1),
@@ -54,13 +55,13 @@ static const struct rule rules[] = {
     OP(FUSE_RELEASEDIR, sizeof(struct fuse_release_in), T_NONE, 0),
     OP(FUSE_FSYNCDIR, sizeof(struct fuse_fsync_in), T_NONE, 0),
     OP(FUSE_ACCESS, sizeof(struct fuse_access_in), T_NONE, 0),
-    OP(FUSE_CREATE, sizeof(struct fuse_create_in), T_NAME, 1),
+    OP(FUSE_CREATE, sizeof(struct fuse_create_in), T_NAME, 2),
     [FUSE_INTERRUPT] = {1, 0, 1, T_NONE, 0},
     OP(FUSE_DESTROY, 0, T_NONE, 0),
     [FUSE_BATCH_FORGET] = {1, 0, 1, T_FORGETS, sizeof(struct fuse_batch_forget_in)},
     OP(FUSE_FALLOCATE, sizeof(struct fuse_fallocate_in), T_NONE, 1),
     OP(FUSE_READDIRPLUS, sizeof(struct fuse_read_in), T_NONE, 0),
-    OP(FUSE_RENAME2, sizeof(struct fuse_rename2_in), T_NAMES, 1),
+    OP(FUSE_RENAME2, sizeof(struct fuse_rename2_in), T_NAMES, 2),
     OP(FUSE_LSEEK, sizeof(struct fuse_lseek_in), T_NONE, 0),
 };
 
@@ -138,7 +139,7 @@ static int init_ok(const char *arg, size_t len)
 	return !(in.flags & FUSE_INIT_EXT) || len >= sizeof(in);
 }
 
-enum gate_verdict gate_check(const void *msg, size_t len, bool readonly, uint64_t *unique, int *err)
+enum gate_verdict gate_check(const void *msg, size_t len, unsigned mode, uint64_t *unique, int *err)
 {
 	struct fuse_in_header h;
 
@@ -167,7 +168,12 @@ enum gate_verdict gate_check(const void *msg, size_t len, bool readonly, uint64_
 	}
 	if (h.opcode == FUSE_INTERRUPT)
 		return GATE_DROP; /* one request at a time: nothing to interrupt */
-	if (readonly && (r->writes || opens_for_write(h.opcode, arg))) {
+	if ((mode & GATE_ONE_FILE) &&
+	    (r->writes == 2 || (h.opcode == FUSE_SETATTR && h.nodeid == FUSE_ROOT_ID))) {
+		*err = -EPERM;
+		return GATE_REPLY;
+	}
+	if ((mode & GATE_READONLY) && (r->writes || opens_for_write(h.opcode, arg))) {
 		*err = -EROFS;
 		return GATE_REPLY;
 	}

@@ -15,10 +15,17 @@ enum gate_verdict {
 	GATE_DROP,  /* answer nothing (FORGET, BATCH_FORGET, INTERRUPT, junk) */
 };
 
+/* The share's mode, for gate_check (bits; a bool true is GATE_READONLY).
+ * GATE_READONLY: every opcode that could change the tree gets EROFS.
+ * GATE_ONE_FILE: a single-file share; no name is ever made, removed or
+ * renamed, nor the root's attributes set (EPERM, before EROFS). */
+#define GATE_READONLY 1u
+#define GATE_ONE_FILE 2u
+
 /* Check one message of len bytes (the whole message as received). Sets
  * *unique to the request's token when the header is readable and *err for
- * GATE_REPLY. readonly: every opcode that could change the tree gets EROFS. */
-enum gate_verdict gate_check(const void *msg, size_t len, bool readonly, uint64_t *unique,
+ * GATE_REPLY. mode: GATE_* bits. */
+enum gate_verdict gate_check(const void *msg, size_t len, unsigned mode, uint64_t *unique,
 			     int *err);
 
 /* A name a request may create or look up: not empty, not "." or "..", no

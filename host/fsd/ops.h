@@ -17,6 +17,8 @@ struct fsd_server {
 	int proc_fd;	  /* /proc/self/fd */
 	int sock;	  /* until the session owns it */
 	bool readonly;	  /* also enforced by the gate */
+	int file_fd;	  /* single-file share: the file, O_PATH (owned); else -1 */
+	char *file;	  /* its name in the root (fsd_config.file); else NULL */
 	bool guest_owner; /* chown what the guest creates to its uid/gid */
 	enum fsd_cache cache;
 	double timeout; /* entry and attribute timeouts, seconds */
@@ -43,6 +45,10 @@ int ops_lookup(struct fsd_server *s, fuse_req_t req, fuse_ino_t parent, const ch
 	       struct fuse_entry_param *e);
 /* The parent directory's inode for a name the guest gave, or NULL with *err. */
 struct inode *ops_parent(struct fsd_server *s, fuse_ino_t parent, const char *name, int *err);
+/* The same for a name to make, remove or rename: never on a single-file
+ * share (-EPERM, as the gate answers). */
+struct inode *ops_parent_to_change(struct fsd_server *s, fuse_ino_t parent, const char *name,
+				   int *err);
 int ops_set_owner(struct fsd_server *s, fuse_req_t req, int fd, int parent_fd);
 int ops_fill_entry(struct fsd_server *s, int fd, struct fuse_entry_param *e);
 

@@ -7,17 +7,39 @@
 
 #include "ops.h"
 
+/* A single-file share's root tells nothing of the directory's other
+ * entries: two links, no size, the file's times. */
+static int one_file_root(struct fsd_server *s, struct stat *st)
+{
+	struct stat fst;
+
+	if (fstatat(s->file_fd, "", &fst, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	st->st_nlink = 2;
+	st->st_size = 0;
+	st->st_blocks = 0;
+	st->st_atim = fst.st_atim;
+	st->st_mtim = fst.st_mtim;
+	st->st_ctim = fst.st_ctim;
+	return 0;
+}
+
 void ops_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct fsd_server *s = ops_server(req);
 	struct inode *in = inodes_get(&s->inodes, ino);
 	struct stat st;
+	int r = 0;
 
 	(void)fi;
 	if (!in)
-		fuse_reply_err(req, ESTALE);
+		r = -ESTALE;
 	else if (fstatat(in->fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
-		fuse_reply_err(req, errno);
+		r = -errno;
+	else if (s->file && ino == FUSE_ROOT_ID)
+		r = one_file_root(s, &st);
+	if (r < 0)
+		fuse_reply_err(req, -r);
 	else
 		fuse_reply_attr(req, &st, s->timeout);
 }
@@ -75,6 +97,9 @@ void ops_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
 	struct inode *in = inodes_get(&s->inodes, ino);
 	int hfd = fi ? handles_fd(&s->handles, fi->fh, HANDLE_FILE) : -1;
 	int r = !in ? -ESTALE : hfd == -EBADF ? -EBADF : 0;
+
+	if (r == 0 && s->file && ino == FUSE_ROOT_ID)
+		r = -EPERM; /* the host's directory, not the guest's (the gate says so too) */
 
 	if (r == 0 && (to_set & FUSE_SET_ATTR_MODE))
 		r = set_mode(s, in, hfd, attr->st_mode);

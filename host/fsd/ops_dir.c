@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -63,13 +64,60 @@ static int add_one(fuse_req_t req, fuse_ino_t dir, const struct dirent64 *d, cha
 	return 1;
 }
 
+/* A single-file share's root: ".", ".." and the one name, at offsets 1 to 3;
+ * the directory's own entries are never read. */
+static int list_one_file(fuse_req_t req, size_t size, off_t off, int plus, size_t *used)
+{
+	struct fsd_server *s = ops_server(req);
+	struct inode *root = inodes_get(&s->inodes, FUSE_ROOT_ID);
+	const char *names[3] = {".", "..", s->file};
+	struct stat fst;
+	struct dirent64 d;
+	int r = 1;
+
+	if (fstatat(s->file_fd, "", &fst, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	for (off_t i = off < 0 ? 0 : off; i < 3 && r == 1; i++) {
+		memset(&d, 0, sizeof(d));
+		d.d_ino = i < 2 ? root->ino : fst.st_ino;
+		d.d_off = i + 1;
+		d.d_type = i < 2 ? DT_DIR : DT_REG;
+		snprintf(d.d_name, sizeof(d.d_name), "%s", names[i]);
+		r = add_one(req, FUSE_ROOT_ID, &d, s->iobuf, used, size, plus);
+	}
+	return r < 0 ? r : 0;
+}
+
+/* The directory behind fd from offset off: 0, or -errno. */
+static int list_dir(fuse_req_t req, fuse_ino_t ino, int fd, size_t size, off_t off, int plus,
+		    size_t *used)
+{
+	struct fsd_server *s = ops_server(req);
+	int r = 0;
+
+	if (lseek(fd, off, SEEK_SET) < 0)
+		return -errno;
+	for (int full = 0; !full && r >= 0;) {
+		ssize_t n =
+		    getdents64(fd, s->dirbuf, size < s->dirbuf_size ? size : s->dirbuf_size);
+		if (n <= 0)
+			return n < 0 ? -errno : 0;
+		for (ssize_t at = 0; at < n && !full && r >= 0;) {
+			const struct dirent64 *d = (const void *)(s->dirbuf + at);
+			r = add_one(req, ino, d, s->iobuf, used, size, plus);
+			full = r == 0;
+			at += d->d_reclen;
+		}
+	}
+	return r < 0 ? r : 0;
+}
+
 static void list(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi,
 		 int plus)
 {
 	struct fsd_server *s = ops_server(req);
 	int fd = handles_fd(&s->handles, fi->fh, HANDLE_DIR);
 	size_t used = 0;
-	int r = 0;
 
 	if (fd < 0 || !inodes_get(&s->inodes, ino)) {
 		fuse_reply_err(req, fd < 0 ? EBADF : ESTALE);
@@ -79,24 +127,8 @@ static void list(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct 
 		size = s->max_io;
 	if (size > OPS_DIRBUF_MAX)
 		size = OPS_DIRBUF_MAX;
-	if (lseek(fd, off, SEEK_SET) < 0) {
-		fuse_reply_err(req, errno);
-		return;
-	}
-	for (int full = 0; !full && r >= 0;) {
-		ssize_t n =
-		    getdents64(fd, s->dirbuf, size < s->dirbuf_size ? size : s->dirbuf_size);
-		if (n <= 0) {
-			r = n < 0 ? -errno : 0;
-			break;
-		}
-		for (ssize_t at = 0; at < n && !full && r >= 0;) {
-			const struct dirent64 *d = (const void *)(s->dirbuf + at);
-			r = add_one(req, ino, d, s->iobuf, &used, size, plus);
-			full = r == 0;
-			at += d->d_reclen;
-		}
-	}
+	int r = s->file ? list_one_file(req, size, off, plus, &used) /* only the root is a dir */
+			: list_dir(req, ino, fd, size, off, plus, &used);
 	if (r < 0 && used == 0)
 		fuse_reply_err(req, -r);
 	else

@@ -64,6 +64,31 @@ struct inode *ops_parent(struct fsd_server *s, fuse_ino_t parent, const char *na
 	return *err ? NULL : p;
 }
 
+struct inode *ops_parent_to_change(struct fsd_server *s, fuse_ino_t parent, const char *name,
+				   int *err)
+{
+	if (s->file) {
+		*err = -EPERM;
+		return NULL;
+	}
+	return ops_parent(s, parent, name, err);
+}
+
+/* A single-file share's LOOKUP: the held inode under its one name, nothing
+ * else (the name is never resolved again on the host). */
+static int lookup_one_file(struct fsd_server *s, fuse_ino_t parent, const char *name,
+			   struct fuse_entry_param *e)
+{
+	if (parent != FUSE_ROOT_ID)
+		return inodes_get(&s->inodes, parent) ? -ENOTDIR : -ESTALE;
+	if (strcmp(name, s->file) != 0)
+		return -ENOENT;
+	int fd = fcntl(s->file_fd, F_DUPFD_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	return ops_fill_entry(s, fd, e);
+}
+
 /* The guest's ids on what it created, when we run as root (docker's
  * behaviour); a setgid directory keeps its group. */
 int ops_set_owner(struct fsd_server *s, fuse_req_t req, int fd, int parent_fd)
@@ -110,6 +135,8 @@ int ops_lookup(struct fsd_server *s, fuse_req_t req, fuse_ino_t parent, const ch
 
 	if (!p)
 		return r;
+	if (s->file)
+		return lookup_one_file(s, parent, name, e);
 	int pfd = p->fd;
 	int fd = ops_open_beneath(pfd, name, O_PATH, 0);
 	if (fd < 0)
@@ -197,7 +224,7 @@ void ops_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 {
 	struct fsd_server *s = ops_server(req);
 	int r;
-	struct inode *p = ops_parent(s, parent, name, &r);
+	struct inode *p = ops_parent_to_change(s, parent, name, &r);
 
 	(void)rdev;
 	if (p && (mode & S_IFMT) != S_IFREG) /* never a device, FIFO or socket */
@@ -212,7 +239,7 @@ void ops_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
 {
 	struct fsd_server *s = ops_server(req);
 	int r;
-	struct inode *p = ops_parent(s, parent, name, &r);
+	struct inode *p = ops_parent_to_change(s, parent, name, &r);
 
 	if (p && (r = room(s)) == 0 && mkdirat(p->fd, name, mode & OPS_MODE_MASK) < 0)
 		r = -errno;
@@ -223,7 +250,7 @@ void ops_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char
 {
 	struct fsd_server *s = ops_server(req);
 	int r;
-	struct inode *p = ops_parent(s, parent, name, &r);
+	struct inode *p = ops_parent_to_change(s, parent, name, &r);
 
 	if (p && strnlen(link, PATH_MAX) >= PATH_MAX)
 		r = -ENAMETOOLONG;
@@ -235,7 +262,7 @@ void ops_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char
 static void remove_name(fuse_req_t req, fuse_ino_t parent, const char *name, int flags)
 {
 	int r;
-	struct inode *p = ops_parent(ops_server(req), parent, name, &r);
+	struct inode *p = ops_parent_to_change(ops_server(req), parent, name, &r);
 
 	if (p && unlinkat(p->fd, name, flags) < 0)
 		r = -errno;
@@ -257,8 +284,8 @@ void ops_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t 
 {
 	struct fsd_server *s = ops_server(req);
 	int r, r2 = 0;
-	struct inode *p = ops_parent(s, parent, name, &r);
-	struct inode *np = ops_parent(s, newparent, newname, &r2);
+	struct inode *p = ops_parent_to_change(s, parent, name, &r);
+	struct inode *np = ops_parent_to_change(s, newparent, newname, &r2);
 
 	if (p && np && (flags & ~(unsigned)(RENAME_NOREPLACE | RENAME_EXCHANGE)))
 		r = -EINVAL; /* no RENAME_WHITEOUT */
@@ -273,7 +300,7 @@ void ops_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *
 	struct inode *in = inodes_get(&s->inodes, ino);
 	char name[16];
 	int r;
-	struct inode *np = ops_parent(s, newparent, newname, &r);
+	struct inode *np = ops_parent_to_change(s, newparent, newname, &r);
 
 	if (np && !in)
 		r = -ESTALE;

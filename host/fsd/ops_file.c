@@ -110,7 +110,7 @@ void ops_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode
 	struct fsd_server *s = ops_server(req);
 	struct fuse_entry_param e;
 	int fd;
-	struct inode *p = ops_parent(s, parent, name, &fd);
+	struct inode *p = ops_parent_to_change(s, parent, name, &fd);
 
 	if (!p)
 		;

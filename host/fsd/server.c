@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -28,7 +29,8 @@ static size_t admit(struct fsd_server *s, int fd, const void *buf, size_t n, siz
 {
 	uint64_t unique;
 	int err;
-	enum gate_verdict v = gate_check(buf, n > cap ? cap : n, s->readonly, &unique, &err);
+	unsigned mode = (s->readonly ? GATE_READONLY : 0) | (s->file ? GATE_ONE_FILE : 0);
+	enum gate_verdict v = gate_check(buf, n > cap ? cap : n, mode, &unique, &err);
 
 	if (n > cap && v != GATE_DROP) { /* truncated: bigger than any request may be */
 		v = GATE_REPLY;
@@ -160,6 +162,21 @@ static int alloc_buffers(struct fsd_server *s, const struct fsd_config *c,
 	return s->iobuf && s->dirbuf ? 0 : -ENOMEM;
 }
 
+/* A single-file share: its name one plain component, its inode a regular file. */
+static int one_file(struct fsd_server *s, const char *name)
+{
+	struct stat st;
+
+	if (gate_name(name) < 0)
+		return -EINVAL;
+	if (fstat(s->file_fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
+	s->file = strdup(name);
+	return s->file ? 0 : -ENOMEM;
+}
+
 int server_new(const struct fsd_config *c, const struct server_env *env, struct fsd_server **out,
 	       struct sb_error *err)
 {
@@ -173,17 +190,22 @@ int server_new(const struct fsd_config *c, const struct server_env *env, struct 
 		close(env->root_fd);
 		close(env->proc_fd);
 		close(env->sock);
+		if (c->file)
+			close(env->file_fd);
 		return error_set(err, ENOMEM, "file server for `%s`", c->host_path);
 	}
 	s->proc_fd = env->proc_fd;
 	s->sock = env->sock;
+	s->file_fd = c->file ? env->file_fd : -1;
 	s->readonly = c->readonly;
 	s->guest_owner = env->guest_owner;
 	s->cache = c->cache;
 	s->timeout = c->cache == FSD_CACHE_AUTO ? TIMEOUT_AUTO : 0.0;
 	s->msg_max = env->msg_max < FSD_MSG_MAX ? env->msg_max : FSD_MSG_MAX;
-	int r = -EINVAL;
-	if (s->msg_max >= 64 * 1024)
+	int r = c->file ? one_file(s, c->file) : 0;
+	if (r == 0 && s->msg_max < 64 * 1024)
+		r = -EINVAL;
+	if (r == 0)
 		r = alloc_buffers(s, c, env); /* root_fd is the inode table's, even on failure */
 	else
 		close(env->root_fd);
@@ -239,6 +261,9 @@ void server_free(struct fsd_server *s)
 		close(s->sock);
 	if (s->proc_fd >= 0)
 		close(s->proc_fd);
+	if (s->file_fd >= 0)
+		close(s->file_fd);
+	free(s->file);
 	inodes_free(&s->inodes);
 	handles_free(&s->handles);
 	free(s->iobuf);

@@ -13,6 +13,7 @@ struct fsd_server;
 /* What the server needs beyond the user's config, found by fsd_spawn. */
 struct server_env {
 	int root_fd;	  /* the share, O_PATH | O_DIRECTORY (owned by the server) */
+	int file_fd;	  /* fsd_config.file's inode, O_PATH (owned); -1 without */
 	int proc_fd;	  /* /proc/self/fd, O_PATH (owned); reopens O_PATH fds */
 	int sock;	  /* the server's end of the socket (owned) */
 	size_t msg_max;	  /* the largest message the socket carries, <= FSD_MSG_MAX */

@@ -14,6 +14,7 @@
 
 #include "confine.h"
 #include "fsd.h"
+#include "gate.h"
 #include "server.h"
 
 /* The child's one message on the start-up pipe. */
@@ -23,7 +24,7 @@ struct report {
 	char msg[sizeof(((struct sb_error *)0)->msg)];
 };
 
-enum { FD_SOCK = 3, FD_DIR, FD_READY, FD_FIRST_FREE };
+enum { FD_SOCK = 3, FD_DIR, FD_READY, FD_FILE, FD_FIRST_FREE }; /* FD_FILE: file shares only */
 
 static void send_report(int code, unsigned confinement, const char *msg)
 {
@@ -39,15 +40,17 @@ static __attribute__((noreturn)) void child_fail(int code, const char *msg)
 	_exit(125);
 }
 
-/* Our three fds at 3, 4, 5; 0-2 on /dev/null; nothing else open. */
-static int arrange_fds(int sock, int dir, int ready)
+/* Our fds at 3, 4, 5 (and a file share's file at 6); 0-2 on /dev/null;
+ * nothing else open. */
+static int arrange_fds(int sock, int dir, int ready, int file)
 {
 	int a = fcntl(sock, F_DUPFD_CLOEXEC, 16), b = fcntl(dir, F_DUPFD_CLOEXEC, 16),
-	    c = fcntl(ready, F_DUPFD_CLOEXEC, 16);
-	if (a < 0 || b < 0 || c < 0)
+	    c = fcntl(ready, F_DUPFD_CLOEXEC, 16),
+	    d = file >= 0 ? fcntl(file, F_DUPFD_CLOEXEC, 16) : -1;
+	if (a < 0 || b < 0 || c < 0 || (file >= 0 && d < 0))
 		return -errno;
 	if (dup3(a, FD_SOCK, O_CLOEXEC) < 0 || dup3(b, FD_DIR, O_CLOEXEC) < 0 ||
-	    dup3(c, FD_READY, O_CLOEXEC) < 0)
+	    dup3(c, FD_READY, O_CLOEXEC) < 0 || (d >= 0 && dup3(d, FD_FILE, O_CLOEXEC) < 0))
 		return -errno;
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 #ifdef UNIT_TEST
@@ -57,8 +60,9 @@ static int arrange_fds(int sock, int dir, int ready)
 #endif
 	for (int fd = 0; null >= 0 && fd <= last; fd++)
 		dup2(null, fd);
-	if (syscall(SYS_close_range, FD_FIRST_FREE, ~0u, 0) < 0)
-		for (int fd = FD_FIRST_FREE; fd < 65536; fd++)
+	const int first = file >= 0 ? FD_FIRST_FREE : FD_FILE;
+	if (syscall(SYS_close_range, first, ~0u, 0) < 0)
+		for (int fd = first; fd < 65536; fd++)
 			close(fd);
 	return 0;
 }
@@ -99,8 +103,23 @@ static void fit_limits(struct fsd_config *c)
 	c->max_handles = nh;
 }
 
+/* A file share's file again, beneath the root the server confined itself
+ * to (so a read-only share's mount flag covers it too), when that name
+ * still is the inode pinned before the fork; else the pinned fd stays. */
+static void file_beneath_root(const char *name, int root)
+{
+	struct stat a, b;
+	int fd = openat(root, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd >= 0 && fstat(fd, &a) == 0 && fstat(FD_FILE, &b) == 0 && a.st_dev == b.st_dev &&
+	    a.st_ino == b.st_ino && S_ISREG(a.st_mode))
+		dup3(fd, FD_FILE, O_CLOEXEC);
+	if (fd >= 0)
+		close(fd);
+}
+
 static __attribute__((noreturn)) void child(const struct fsd_config *c, int sock, int ready,
-					    pid_t parent, size_t msg_max, bool as_root)
+					    int file, pid_t parent, size_t msg_max, bool as_root)
 {
 	struct fsd_config cc = *c;
 	struct confine_state st;
@@ -111,7 +130,7 @@ static __attribute__((noreturn)) void child(const struct fsd_config *c, int sock
 	if (getppid() != parent)
 		_exit(125);
 	reset_signals();
-	if (arrange_fds(sock, c->dir_fd, ready) < 0)
+	if (arrange_fds(sock, c->dir_fd, ready, file) < 0)
 		_exit(125);
 	umask(0);
 	int root = FD_DIR;
@@ -119,9 +138,12 @@ static __attribute__((noreturn)) void child(const struct fsd_config *c, int sock
 	int r = confine_namespaces(c->host_path, &root, as_root, c->readonly, &st);
 	if (r < 0)
 		child_fail(-r, "user namespace id map");
+	if (c->file)
+		file_beneath_root(c->file, root);
 	fit_limits(&cc);
 	confine_caps();
 	struct server_env env = {.root_fd = root,
+				 .file_fd = c->file ? FD_FILE : -1,
 				 .proc_fd = proc,
 				 .sock = FD_SOCK,
 				 .msg_max = msg_max,
@@ -181,32 +203,62 @@ int fsd_ready(struct fsd_proc *p, struct sb_error *err)
 	return -code;
 }
 
+/* A file share's file, pinned: O_PATH | O_NOFOLLOW beneath dir_fd, a
+ * regular file. The fd, or -errno with err filled. */
+static int pin_file(const struct fsd_config *c, const char *path, struct sb_error *err)
+{
+	struct stat st;
+
+	if (gate_name(c->file) < 0)
+		return error_set(err, EINVAL, "file server for `%s`: bad file name", path);
+	int fd = openat(c->dir_fd, c->file, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return error_set(err, errno, "file server for `%s/%s`", path, c->file);
+	int e = fstat(fd, &st) < 0 ? errno : S_ISREG(st.st_mode) ? 0 : EINVAL;
+	if (e) {
+		close(fd);
+		return error_set(err, e, "file server for `%s/%s`: not a regular file", path,
+				 c->file);
+	}
+	return fd;
+}
+
 int fsd_start(const struct fsd_config *c, struct fsd_proc *p, struct sb_error *err)
 {
 	const char *path = c->host_path ? c->host_path : "?";
-	int sv[2], rp[2];
+	int sv[2], rp[2], file = -1;
 
 	p->pid = -1;
 	p->sock = -1;
 	p->ready_fd = -1;
 	p->confinement = 0;
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-		return error_set(err, errno, "file server for `%s`: socketpair", path);
+	if (c->file && (file = pin_file(c, path, err)) < 0)
+		return file;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		int e = errno;
+		if (file >= 0)
+			close(file);
+		return error_set(err, e, "file server for `%s`: socketpair", path);
+	}
 	p->msg_max = size_socket(sv);
 	if (p->msg_max < 64 * 1024 || pipe2(rp, O_CLOEXEC) < 0) {
 		int e = p->msg_max < 64 * 1024 ? ENOBUFS : errno;
 		close(sv[0]);
 		close(sv[1]);
+		if (file >= 0)
+			close(file);
 		return error_set(err, e, "file server for `%s`: socket", path);
 	}
 	pid_t parent = getpid();
 	bool as_root = geteuid() == 0;
 	pid_t pid = fork();
 	if (pid == 0)
-		child(c, sv[1], rp[1], parent, p->msg_max, as_root);
+		child(c, sv[1], rp[1], file, parent, p->msg_max, as_root);
 	int e = errno;
 	close(sv[1]);
 	close(rp[1]);
+	if (file >= 0)
+		close(file);
 	if (pid < 0) {
 		close(sv[0]);
 		close(rp[0]);

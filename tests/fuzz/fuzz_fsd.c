@@ -1,7 +1,8 @@
 /* libFuzzer target: arbitrary FUSE request messages through the file server's gate, libfuse and
- * our operations, in process, on a temporary share. Checked properties: every reply is one
- * well-formed message for the request's token and never above the socket's limit, and nothing
- * appears beside the share (else abort). */
+ * our operations, in process, on a temporary share and on a single-file share (a file bind; a
+ * message goes there when its header's padding has bit 0x4000). Checked properties: every reply
+ * is one well-formed message for the request's token and never above the socket's limit, nothing
+ * appears beside the share, and the single-file share's directory never changes (else abort). */
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -18,10 +19,10 @@
 
 #include "server.h"
 
-static struct fsd_server *srv;
-static int peer = -1;
-static char outside[64];
-static struct stat outside_st;
+static struct fsd_server *srv, *file_srv;
+static int peer = -1, file_peer = -1;
+static char outside[64], filedir[64];
+static struct stat outside_st, filedir_st;
 static size_t msg_max;
 static char reply[FSD_MSG_MAX + 1];
 
@@ -36,7 +37,7 @@ static void put(const char *dir, const char *name, const char *text)
 }
 
 /* The replies to one request: at most one, for its token, well formed. */
-static void drain(uint64_t unique, int noreply)
+static void drain(int peer, uint64_t unique, int noreply)
 {
 	int n_replies = 0;
 	for (;;) {
@@ -62,10 +63,54 @@ static void handle(const uint8_t *msg, size_t len)
 {
 	struct fuse_in_header h = {0};
 	memcpy(&h, msg, len < sizeof(h) ? len : sizeof(h));
-	server_handle(srv, msg, len);
+	int one_file = (h.padding & 0x4000) != 0;
+	server_handle(one_file ? file_srv : srv, msg, len);
 	int noreply = h.opcode == FUSE_FORGET || h.opcode == FUSE_BATCH_FORGET ||
 		      h.opcode == FUSE_INTERRUPT || len < sizeof(h);
-	drain(h.unique, noreply && h.len == len);
+	drain(one_file ? file_peer : peer, h.unique, noreply && h.len == len);
+}
+
+/* A server for c on a fresh socket pair: the peer's end in *peer_out. */
+static struct fsd_server *serve(const struct fsd_config *c, const char *dir, int file_fd,
+				int *peer_out)
+{
+	int sv[2];
+	struct fsd_server *s;
+	struct sb_error err;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
+		abort();
+	int big = (int)FSD_MSG_MAX + 4096, got;
+	socklen_t gl = sizeof(got);
+	setsockopt(sv[1], SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof(big));
+	setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
+	getsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &got, &gl);
+	msg_max = (size_t)got - 64 < FSD_MSG_MAX ? (size_t)got - 64 : FSD_MSG_MAX;
+	*peer_out = sv[0];
+	struct server_env env = {.root_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC),
+				 .file_fd = file_fd,
+				 .proc_fd = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC),
+				 .sock = sv[1],
+				 .msg_max = msg_max,
+				 .guest_owner = geteuid() == 0};
+	if (server_new(c, &env, &s, &err) < 0) {
+		fprintf(stderr, "fuzz_fsd: %s\n", err.msg);
+		abort();
+	}
+	return s;
+}
+
+static void init(uint16_t padding)
+{
+	struct {
+		struct fuse_in_header h;
+		struct fuse_init_in i;
+	} in = {{.len = sizeof(in), .opcode = FUSE_INIT, .unique = 1, .padding = padding},
+		{.major = 7,
+		 .minor = 36,
+		 .max_readahead = 65536,
+		 .flags = FUSE_MAX_PAGES | FUSE_INIT_EXT | FUSE_DO_READDIRPLUS}};
+	handle((const uint8_t *)&in, sizeof(in));
 }
 
 static char top[] = "/tmp/fuzz_fsd.XXXXXX";
@@ -88,7 +133,6 @@ static void cleanup(void)
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	char share[64];
-	int sv[2];
 	(void)argc;
 	(void)argv;
 
@@ -116,38 +160,35 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	mkfifo(p, 0644);
 	if (stat(outside, &outside_st))
 		abort();
-
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
+	/* the file bind: app.conf served, its siblings never seen nor changed */
+	snprintf(filedir, sizeof(filedir), "%s/filedir", top);
+	if (mkdir(filedir, 0755))
 		abort();
-	int big = (int)FSD_MSG_MAX + 4096, got;
-	socklen_t gl = sizeof(got);
-	setsockopt(sv[1], SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof(big));
-	setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
-	getsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &got, &gl);
-	msg_max = (size_t)got - 64 < FSD_MSG_MAX ? (size_t)got - 64 : FSD_MSG_MAX;
-	peer = sv[0];
+	put(filedir, "app.conf", "setting=1\n");
+	put(filedir, "sibling", "SIBLING\n");
+	snprintf(p, sizeof(p), "%s/sub", filedir);
+	mkdir(p, 0755);
+	if (stat(filedir, &filedir_st))
+		abort();
+
 	struct fsd_config c = {
 	    .host_path = share, .cache = FSD_CACHE_AUTO, .max_inodes = 64, .max_handles = 16};
-	struct server_env env = {.root_fd = open(share, O_PATH | O_DIRECTORY | O_CLOEXEC),
-				 .proc_fd = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC),
-				 .sock = sv[1],
-				 .msg_max = msg_max,
-				 .guest_owner = geteuid() == 0};
-	struct sb_error err;
-	if (server_new(&c, &env, &srv, &err) < 0) {
-		fprintf(stderr, "fuzz_fsd: %s\n", err.msg);
-		abort();
-	}
-	struct {
-		struct fuse_in_header h;
-		struct fuse_init_in i;
-	} init = {{.len = sizeof(init), .opcode = FUSE_INIT, .unique = 1},
-		  {.major = 7,
-		   .minor = 36,
-		   .max_readahead = 65536,
-		   .flags = FUSE_MAX_PAGES | FUSE_INIT_EXT | FUSE_DO_READDIRPLUS}};
-	handle((const uint8_t *)&init, sizeof(init));
+	srv = serve(&c, share, -1, &peer);
+	struct fsd_config fc = {.host_path = filedir,
+				.cache = FSD_CACHE_AUTO,
+				.max_inodes = 16,
+				.max_handles = 16,
+				.file = "app.conf"};
+	snprintf(p, sizeof(p), "%s/app.conf", filedir);
+	file_srv = serve(&fc, filedir, open(p, O_PATH | O_NOFOLLOW | O_CLOEXEC), &file_peer);
+	init(0);
+	init(0x4000);
 	return 0;
+}
+
+static int same_time(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
 }
 
 /* The input is a run of messages, each as long as its header's len says
@@ -179,5 +220,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (stat(outside, &st) || st.st_mtim.tv_sec != outside_st.st_mtim.tv_sec ||
 	    st.st_mtim.tv_nsec != outside_st.st_mtim.tv_nsec || st.st_nlink != outside_st.st_nlink)
 		abort(); /* something was made or removed beside the share */
+	if (stat(filedir, &st) || !same_time(&st.st_mtim, &filedir_st.st_mtim) ||
+	    !same_time(&st.st_ctim, &filedir_st.st_ctim) || st.st_nlink != filedir_st.st_nlink ||
+	    st.st_mode != filedir_st.st_mode)
+		abort(); /* a name made, removed or renamed, or the directory changed, in a file
+			    bind */
 	return 0;
 }

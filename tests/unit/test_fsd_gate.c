@@ -170,6 +170,57 @@ static void test_readonly_refuses_writes(void **state)
 			 GATE_PASS);
 }
 
+/* A single-file share: nothing that makes, removes or renames a name passes
+ * (EPERM, before EROFS), nor SETATTR on the root; the file's own I/O does. */
+static void test_one_file(void **state)
+{
+	int err;
+	uint64_t unique;
+	char zero[128] = {0};
+	(void)state;
+
+	const uint32_t named[] = {FUSE_MKNOD, FUSE_MKDIR,  FUSE_UNLINK,
+				  FUSE_RMDIR, FUSE_CREATE, FUSE_LINK};
+	for (unsigned mode = GATE_ONE_FILE; mode <= (GATE_ONE_FILE | GATE_READONLY); mode++) {
+		for (unsigned i = 0; i < sizeof(named) / sizeof(named[0]); i++) {
+			size_t fixed = named[i] == FUSE_MKNOD || named[i] == FUSE_CREATE ? 16
+				       : named[i] == FUSE_MKDIR || named[i] == FUSE_LINK ? 8
+											 : 0;
+			size_t n = req(named[i], zero, fixed, "a", NULL);
+			assert_int_equal(gate_check(buf, n, mode, &unique, &err), GATE_REPLY);
+			assert_int_equal(err, -EPERM);
+		}
+		size_t n = req(FUSE_RENAME, zero, 8, "a", "b");
+		assert_int_equal(gate_check(buf, n, mode, &unique, &err), GATE_REPLY);
+		assert_int_equal(err, -EPERM);
+		n = req(FUSE_RENAME2, zero, sizeof(struct fuse_rename2_in), "a", "b");
+		assert_int_equal(gate_check(buf, n, mode, &unique, &err), GATE_REPLY);
+		assert_int_equal(err, -EPERM);
+		n = req(FUSE_SYMLINK, NULL, 0, "a", "b");
+		assert_int_equal(gate_check(buf, n, mode, &unique, &err), GATE_REPLY);
+		assert_int_equal(err, -EPERM);
+		n = req(FUSE_SETATTR, zero, sizeof(struct fuse_setattr_in), NULL, NULL);
+		assert_int_equal(gate_check(buf, n, mode, &unique, &err), GATE_REPLY);
+		assert_int_equal(err, -EPERM);
+		n = req(FUSE_LOOKUP, NULL, 0, "a", NULL);
+		assert_int_equal(gate_check(buf, n, mode, &unique, &err), GATE_PASS);
+	}
+	/* the file (node 2): SETATTR and writes pass, unless read-only */
+	size_t n = req(FUSE_SETATTR, zero, sizeof(struct fuse_setattr_in), NULL, NULL);
+	uint64_t file = 2;
+	memcpy(buf + offsetof(struct fuse_in_header, nodeid), &file, sizeof(file));
+	assert_int_equal(gate_check(buf, n, GATE_ONE_FILE, &unique, &err), GATE_PASS);
+	assert_int_equal(gate_check(buf, n, GATE_ONE_FILE | GATE_READONLY, &unique, &err),
+			 GATE_REPLY);
+	assert_int_equal(err, -EROFS);
+	struct fuse_write_in wi = {.size = 3};
+	n = req(FUSE_WRITE, &wi, sizeof(wi), "ab", NULL);
+	assert_int_equal(gate_check(buf, n, GATE_ONE_FILE, &unique, &err), GATE_PASS);
+	/* a directory share lets them all through */
+	n = req(FUSE_RENAME, zero, 8, "a", "b");
+	assert_int_equal(gate_check(buf, n, 0, &unique, &err), GATE_PASS);
+}
+
 static void test_names(void **state)
 {
 	char longname[300];
@@ -196,6 +247,7 @@ int main(void)
 	    cmocka_unit_test(test_malformed_refused),
 	    cmocka_unit_test(test_unsupported_enosys),
 	    cmocka_unit_test(test_readonly_refuses_writes),
+	    cmocka_unit_test(test_one_file),
 	    cmocka_unit_test(test_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
