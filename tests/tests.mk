@@ -11,6 +11,7 @@ TEST_TOOLS += ptyrun syscall-inject dnsanswer rawprobe netrr
 TEST_TOOLS += netpeer
 TEST_TOOLS += registry-proxy
 TEST_TOOLS += fsprobe
+TEST_TOOLS += fsload
 TOOL_BINS = $(addprefix $(B)/tools/,$(TEST_TOOLS))
 .PHONY: tools
 tools: $(TOOL_BINS)
