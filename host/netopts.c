@@ -465,9 +465,10 @@ int netopts_check(const struct netopts *n, struct sb_error *err)
 	}
 	if (n->ipv6 && n->mtu && n->mtu < NETOPTS_IPV6_MTU_MIN)
 		return error_set(err, 0,
-				 "conflicting options: --ipv6 and --network mtu=%u (IPv6 "
+				 "conflicting options: --ipv6 and --network %s:%smtu=%u (IPv6 "
 				 "needs an MTU of at least %d)",
-				 n->mtu, NETOPTS_IPV6_MTU_MIN);
+				 n->mode == NET_MODE_TAP ? "tap" : "slirp",
+				 n->mode == NET_MODE_TAP ? "...," : "", n->mtu, NETOPTS_IPV6_MTU_MIN);
 	return 0;
 }
 

@@ -39,7 +39,11 @@ check "option -p needs a value" run -p
 check "invalid --network \`bogus\`: expected slirp, none or tap:NAME" run --network bogus "$B" true
 check "invalid --network \`host\`" run --net host "$B" true
 check "invalid --network \`tap:a/b\`: not an interface name" run --network tap:a/b "$B" true
-check "--network tap:tap0: TAP devices are not supported yet" run --network tap:tap0 "$B" true
+check "--network tap:tap0 needs the guest's address: add ip=ADDR/PREFIX" run --network tap:tap0 "$B" true
+check "invalid --network \`tap:tap0,ip=10.0.0.2\`: ip must be an IPv4 address with a prefix length" \
+	run --network tap:tap0,ip=10.0.0.2 "$B" true
+check "conflicting options: -p needs --network slirp, not tap:tap0" \
+	run --network tap:tap0,ip=10.0.0.2/24 -p 80 "$B" true
 check "invalid --network \`slirp:mtu=70000\`: mtu must be a number from 576 to 65520" \
 	run --network slirp:mtu=70000 "$B" true
 check "invalid --add-host \`x\`: expected NAME:IP or NAME=IP" run --add-host x "$B" true
