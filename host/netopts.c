@@ -10,18 +10,6 @@
 
 _Static_assert(NETOPTS_IFNAMSIZ == IFNAMSIZ, "the kernel's interface name size");
 
-const char *netopts_shown(const char *s, char buf[NETOPTS_SHOWN])
-{
-	size_t i = 0;
-	for (; s[i] && i < 80; i++)
-		buf[i] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
-	if (s[i])
-		memcpy(buf + i, "...", 4);
-	else
-		buf[i] = '\0';
-	return buf;
-}
-
 void netopts_init(struct netopts *n)
 {
 	memset(n, 0, sizeof(*n));
@@ -67,33 +55,6 @@ static bool ifname_valid(const char *s)
 	return true;
 }
 
-/* "mtu=N[,mtu=N...]" after "slirp:". */
-static int slirp_options(const char *s, const char *opts, struct netopts *n, struct sb_error *err)
-{
-	char b[NETOPTS_SHOWN];
-	const char *p = opts;
-	for (;;) {
-		size_t len = strcspn(p, ",");
-		unsigned v;
-		if (len >= 4 && !strncmp(p, "mtu=", 4)) {
-			if (parse_num(p + 4, len - 4, NET_MTU_MIN, NET_MTU_SLIRP, &v) < 0)
-				return error_set(err, 0,
-						 "invalid --network `%s`: mtu must be a number "
-						 "from %u to %u",
-						 netopts_shown(s, b), NET_MTU_MIN, NET_MTU_SLIRP);
-			n->mtu = v;
-		} else {
-			return error_set(
-			    err, 0,
-			    "invalid --network `%s`: slirp takes mtu=N (e.g. slirp:mtu=1500)",
-			    netopts_shown(s, b));
-		}
-		if (!p[len])
-			return 0;
-		p += len + 1;
-	}
-}
-
 /* One IPv4 literal of len bytes into out (canonical text); 0 or -1. */
 static int ip4_text(const char *p, size_t len, char out[INET_ADDRSTRLEN])
 {
@@ -109,42 +70,49 @@ static int ip4_text(const char *p, size_t len, char out[INET_ADDRSTRLEN])
 	return 0;
 }
 
-/* "ip=ADDR/PREFIX,gateway=ADDR,mtu=N" after "tap:NAME,", any order. */
-static int tap_options(const char *s, const char *opts, struct netopts *n, struct sb_error *err)
+/* The options after "slirp:" (mtu=N) or "tap:NAME," (ip=ADDR/PREFIX,
+ * gateway=ADDR, mtu=N), comma-separated, any order, the last one winning. */
+static int mode_options(const char *s, const char *opts, struct netopts *n, struct sb_error *err)
 {
-	char b[NETOPTS_SHOWN];
+	char b[SHOWN_MAX];
+	bool tap = n->mode == NET_MODE_TAP;
 	const char *p = opts;
 	for (;;) {
 		size_t len = strcspn(p, ",");
 		unsigned v;
-		if (len >= 3 && !strncmp(p, "ip=", 3)) {
+		if (tap && len >= 3 && !strncmp(p, "ip=", 3)) {
 			const char *slash = memchr(p, '/', len);
 			if (!slash || ip4_text(p + 3, (size_t)(slash - p - 3), n->tap_addr) < 0 ||
 			    parse_num(slash + 1, (size_t)(p + len - slash - 1), 1, 32, &v) < 0)
 				return error_set(err, 0,
 						 "invalid --network `%s`: ip must be an IPv4 "
 						 "address with a prefix length, e.g. ip=10.0.0.2/24",
-						 netopts_shown(s, b));
+						 shown_text(s, b));
 			n->tap_prefix = v;
-		} else if (len >= 8 && !strncmp(p, "gateway=", 8)) {
+		} else if (tap && len >= 8 && !strncmp(p, "gateway=", 8)) {
 			if (ip4_text(p + 8, len - 8, n->tap_gateway) < 0)
 				return error_set(err, 0,
 						 "invalid --network `%s`: gateway must be an IPv4 "
 						 "address",
-						 netopts_shown(s, b));
+						 shown_text(s, b));
 		} else if (len >= 4 && !strncmp(p, "mtu=", 4)) {
 			if (parse_num(p + 4, len - 4, NET_MTU_MIN, NET_MTU_SLIRP, &v) < 0)
 				return error_set(err, 0,
 						 "invalid --network `%s`: mtu must be a number "
 						 "from %u to %u",
-						 netopts_shown(s, b), NET_MTU_MIN, NET_MTU_SLIRP);
+						 shown_text(s, b), NET_MTU_MIN, NET_MTU_SLIRP);
 			n->mtu = v;
-		} else {
+		} else if (tap) {
 			return error_set(err, 0,
 					 "invalid --network `%s`: tap takes ip=ADDR/PREFIX, "
 					 "gateway=ADDR and mtu=N (e.g. "
 					 "tap:tap0,ip=10.0.0.2/24,gateway=10.0.0.1)",
-					 netopts_shown(s, b));
+					 shown_text(s, b));
+		} else {
+			return error_set(
+			    err, 0,
+			    "invalid --network `%s`: slirp takes mtu=N (e.g. slirp:mtu=1500)",
+			    shown_text(s, b));
 		}
 		if (!p[len])
 			return 0;
@@ -154,13 +122,13 @@ static int tap_options(const char *s, const char *opts, struct netopts *n, struc
 
 int netopts_parse_network(const char *s, struct netopts *n, struct sb_error *err)
 {
-	char b[NETOPTS_SHOWN];
+	char b[SHOWN_MAX];
 	n->mode_set = true;
 	if (!strcmp(s, "slirp") || !strncmp(s, "slirp:", 6)) {
 		n->mode = NET_MODE_SLIRP;
 		n->mtu = 0;
 		n->tap[0] = '\0';
-		return s[5] ? slirp_options(s, s + 6, n, err) : 0;
+		return s[5] ? mode_options(s, s + 6, n, err) : 0;
 	}
 	if (!strcmp(s, "none")) {
 		n->mode = NET_MODE_NONE;
@@ -177,13 +145,13 @@ int netopts_parse_network(const char *s, struct netopts *n, struct sb_error *err
 			return error_set(err, 0,
 					 "invalid --network `%s`: not an interface name (1 to %d "
 					 "bytes, no '/', ':' or blanks)",
-					 netopts_shown(s, b), IFNAMSIZ - 1);
+					 shown_text(s, b), IFNAMSIZ - 1);
 		n->mode = NET_MODE_TAP;
 		n->mtu = 0;
 		n->tap_addr[0] = n->tap_gateway[0] = '\0';
 		n->tap_prefix = 0;
 		strcpy(n->tap, name);
-		return s[4 + len] ? tap_options(s, s + 5 + len, n, err) : 0;
+		return s[4 + len] ? mode_options(s, s + 5 + len, n, err) : 0;
 	}
 	if (!strcmp(s, "host"))
 		return error_set(
@@ -202,9 +170,9 @@ int netopts_parse_network(const char *s, struct netopts *n, struct sb_error *err
 		    err, 0,
 		    "invalid --network `%s`: each sandbox is its own VM and cannot join "
 		    "another's network",
-		    netopts_shown(s, b));
+		    shown_text(s, b));
 	return error_set(err, 0, "invalid --network `%s`: expected slirp, none or tap:NAME",
-			 netopts_shown(s, b));
+			 shown_text(s, b));
 }
 
 /* An IPv4 or IPv6 literal into its canonical text. */
@@ -222,10 +190,10 @@ static int ip_canonical(const char *s, char out[INET6_ADDRSTRLEN])
 
 int netopts_parse_dns(const char *s, struct netopts *n, struct sb_error *err)
 {
-	char b[NETOPTS_SHOWN], ip[INET6_ADDRSTRLEN];
+	char b[SHOWN_MAX], ip[INET6_ADDRSTRLEN];
 	if (ip_canonical(s, ip) < 0)
 		return error_set(err, 0, "invalid --dns `%s`: expected an IPv4 or IPv6 address",
-				 netopts_shown(s, b));
+				 shown_text(s, b));
 	if (n->ndns == NETOPTS_MAX_DNS)
 		return error_set(
 		    err, 0, "invalid --dns `%s`: at most %d servers (the resolver reads no more)",
@@ -260,7 +228,7 @@ static bool domain_valid(const char *s, size_t len)
 
 int netopts_parse_dns_search(const char *s, struct netopts *n, struct sb_error *err)
 {
-	char b[NETOPTS_SHOWN];
+	char b[SHOWN_MAX];
 	if (!strcmp(s, ".")) {
 		if (n->ndns_search)
 			return error_set(err, 0,
@@ -274,18 +242,18 @@ int netopts_parse_dns_search(const char *s, struct netopts *n, struct sb_error *
 		len--;
 	if (!domain_valid(s, len))
 		return error_set(err, 0, "invalid --dns-search `%s`: not a domain name",
-				 netopts_shown(s, b));
+				 shown_text(s, b));
 	if (n->dns_search_set && !n->ndns_search)
 		return error_set(err, 0,
 				 "invalid --dns-search `%s`: `.` (no search domains) was given too",
-				 netopts_shown(s, b));
+				 shown_text(s, b));
 	size_t line = len;
 	for (unsigned i = 0; i < n->ndns_search; i++)
 		line += strlen(n->dns_search[i]) + 1;
 	if (n->ndns_search == NETOPTS_MAX_SEARCH || line > NETOPTS_SEARCH_LINE - 8)
 		return error_set(
 		    err, 0, "invalid --dns-search `%s`: at most %d domains and %d bytes in all",
-		    netopts_shown(s, b), NETOPTS_MAX_SEARCH, NETOPTS_SEARCH_LINE - 8);
+		    shown_text(s, b), NETOPTS_MAX_SEARCH, NETOPTS_SEARCH_LINE - 8);
 	memcpy(n->dns_search[n->ndns_search], s, len);
 	n->dns_search[n->ndns_search++][len] = '\0';
 	n->dns_search_set = true;
@@ -294,7 +262,7 @@ int netopts_parse_dns_search(const char *s, struct netopts *n, struct sb_error *
 
 int netopts_parse_dns_option(const char *s, struct netopts *n, struct sb_error *err)
 {
-	char b[NETOPTS_SHOWN];
+	char b[SHOWN_MAX];
 	size_t len = strnlen(s, NETOPTS_DNS_OPTION_MAX + 1);
 	bool ok = len > 0 && len <= NETOPTS_DNS_OPTION_MAX;
 	for (size_t i = 0; ok && i < len; i++)
@@ -303,10 +271,10 @@ int netopts_parse_dns_option(const char *s, struct netopts *n, struct sb_error *
 		return error_set(err, 0,
 				 "invalid --dns-option `%s`: expected one resolv.conf option "
 				 "(e.g. ndots:2), at most %d bytes",
-				 netopts_shown(s, b), NETOPTS_DNS_OPTION_MAX);
+				 shown_text(s, b), NETOPTS_DNS_OPTION_MAX);
 	if (n->ndns_option == NETOPTS_MAX_DNS_OPTIONS)
 		return error_set(err, 0, "invalid --dns-option `%s`: at most %d options",
-				 netopts_shown(s, b), NETOPTS_MAX_DNS_OPTIONS);
+				 shown_text(s, b), NETOPTS_MAX_DNS_OPTIONS);
 	strcpy(n->dns_option[n->ndns_option++], s);
 	return 0;
 }
@@ -345,28 +313,28 @@ static int host_addr(const char *v, struct netopts_host *h)
 
 int netopts_parse_add_host(const char *s, struct netopts *n, struct sb_error *err)
 {
-	char b[NETOPTS_SHOWN];
+	char b[SHOWN_MAX];
 	const char *sep = strchr(s, '=');
 	if (!sep)
 		sep = strchr(s, ':');
 	if (!sep)
 		return error_set(err, 0, "invalid --add-host `%s`: expected NAME:IP or NAME=IP",
-				 netopts_shown(s, b));
+				 shown_text(s, b));
 	size_t nlen = (size_t)(sep - s);
 	if (!hostname_valid(s, nlen))
 		return error_set(err, 0,
 				 "invalid --add-host `%s`: bad host name (letters, digits, '-', "
 				 "'.', '_')",
-				 netopts_shown(s, b));
+				 shown_text(s, b));
 	struct netopts_host h = {0};
 	if (host_addr(sep + 1, &h) < 0)
 		return error_set(err, 0,
 				 "invalid --add-host `%s`: expected an IPv4 or IPv6 address or "
 				 "host-gateway after the name",
-				 netopts_shown(s, b));
+				 shown_text(s, b));
 	if (n->nhost == NETOPTS_MAX_HOSTS)
 		return error_set(err, 0, "invalid --add-host `%s`: at most %d entries",
-				 netopts_shown(s, b), NETOPTS_MAX_HOSTS);
+				 shown_text(s, b), NETOPTS_MAX_HOSTS);
 	struct netopts_host *v = realloc(n->host, (n->nhost + 1) * sizeof(*v));
 	if (!v)
 		return error_set(err, ENOMEM, "--add-host");
@@ -387,7 +355,7 @@ static int hexval(char c)
 
 int netopts_parse_mac(const char *s, struct netopts *n, struct sb_error *err)
 {
-	char b[NETOPTS_SHOWN];
+	char b[SHOWN_MAX];
 	uint8_t mac[6];
 	bool ok = strlen(s) == 17;
 	for (int i = 0; ok && i < 6; i++) {
@@ -399,7 +367,7 @@ int netopts_parse_mac(const char *s, struct netopts *n, struct sb_error *err)
 	if (!ok)
 		return error_set(err, 0,
 				 "invalid --mac-address `%s`: expected xx:xx:xx:xx:xx:xx (hex)",
-				 netopts_shown(s, b));
+				 shown_text(s, b));
 	if (mac[0] & 1)
 		return error_set(err, 0,
 				 "invalid --mac-address `%s`: a multicast address (the lowest bit "

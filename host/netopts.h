@@ -8,6 +8,7 @@
 
 #include "error.h"
 #include "net/net.h"
+#include "util/shown.h"
 
 /* Each netopts_parse_* takes one option's argument, checks it and adds it to
  * *n; a bad one is -EINVAL with one line naming the option and the value
@@ -77,11 +78,6 @@ struct netopts {
 	bool ipv6;		  /* --ipv6 */
 	bool allow_host_loopback; /* --allow-host-loopback */
 };
-
-/* s as messages show it: bytes outside printable ASCII as '?', cut at 80
- * bytes with "..." appended. Returns buf. */
-#define NETOPTS_SHOWN 88
-const char *netopts_shown(const char *s, char buf[NETOPTS_SHOWN]);
 
 void netopts_init(struct netopts *n);
 void netopts_free(struct netopts *n);

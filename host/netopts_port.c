@@ -129,10 +129,10 @@ static const struct netopts_port *clash(const struct netopts *n, const struct ne
 static int add_ports(const char *s, struct netopts_port *p, unsigned count, unsigned step,
 		     struct netopts *n, struct sb_error *err)
 {
-	char b[NETOPTS_SHOWN], b2[NETOPTS_SHOWN];
+	char b[SHOWN_MAX], b2[SHOWN_MAX];
 	if (count > NET_MAX_FORWARDS - n->nport)
 		return error_set(err, 0, "invalid -p `%s`: at most %d published ports in all",
-				 netopts_shown(s, b), NET_MAX_FORWARDS);
+				 shown_text(s, b), NET_MAX_FORWARDS);
 	unsigned first = n->nport;
 	for (unsigned i = 0; i < count; i++) {
 		const struct netopts_port *q = clash(n, p);
@@ -141,9 +141,9 @@ static int add_ports(const char *s, struct netopts_port *p, unsigned count, unsi
 			return error_set(err, 0,
 					 "invalid -p `%s`: host port %u/%s is published already "
 					 "(by -p `%s`)",
-					 netopts_shown(s, b), p->host_port,
+					 shown_text(s, b), p->host_port,
 					 p->proto == NET_PROTO_UDP ? "udp" : "tcp",
-					 netopts_shown(q->spec, b2));
+					 shown_text(q->spec, b2));
 		}
 		n->port[n->nport++] = *p;
 		p->guest_port++;
@@ -158,7 +158,7 @@ static int add_ports(const char *s, struct netopts_port *p, unsigned count, unsi
 static int publish_parsed(const char *s, const struct spec *sp, struct netopts *n,
 			  struct sb_error *err)
 {
-	char b[NETOPTS_SHOWN];
+	char b[SHOWN_MAX];
 	struct netopts_port p = {.spec = s};
 	unsigned glo, ghi, hlo = 0, hhi = 0;
 	int r = ip_parse(sp, p.host_addr);
@@ -166,29 +166,29 @@ static int publish_parsed(const char *s, const struct spec *sp, struct netopts *
 		return error_set(err, 0,
 				 "invalid -p `%s`: IPv6 host addresses are not supported yet "
 				 "(give an IPv4 one, or none for all)",
-				 netopts_shown(s, b));
+				 shown_text(s, b));
 	if (r < 0)
 		return error_set(err, 0, "invalid -p `%s`: the host address is not an IPv4 address",
-				 netopts_shown(s, b));
+				 shown_text(s, b));
 	if (proto_parse(sp, &p.proto) < 0)
 		return error_set(err, 0, "invalid -p `%s`: the protocol must be tcp or udp",
-				 netopts_shown(s, b));
+				 shown_text(s, b));
 	if (range(sp->guest, sp->guest_len, &glo, &ghi) < 0 || glo == 0)
 		return error_set(err, 0,
 				 "invalid -p `%s`: the guest port must be a number from 1 to 65535 "
 				 "(or a range N-M)",
-				 netopts_shown(s, b));
+				 shown_text(s, b));
 	if (sp->host_len && (range(sp->host, sp->host_len, &hlo, &hhi) < 0 || hlo == 0))
 		return error_set(err, 0,
 				 "invalid -p `%s`: the host port must be a number from 1 to 65535 "
 				 "(or a range N-M; leave it out for a free one: -p GUESTPORT or "
 				 "-p IP::GUESTPORT)",
-				 netopts_shown(s, b));
+				 shown_text(s, b));
 	if (sp->host_len && hhi - hlo != ghi - glo && glo != ghi)
 		return error_set(err, 0,
 				 "invalid -p `%s`: ranges of different lengths (%u host ports, "
 				 "%u guest ports)",
-				 netopts_shown(s, b), hhi - hlo + 1, ghi - glo + 1);
+				 shown_text(s, b), hhi - hlo + 1, ghi - glo + 1);
 	p.guest_port = (uint16_t)glo;
 	p.host_port = (uint16_t)hlo;
 	/* one guest port and a host range: docker's "any free port of the range" */
@@ -198,17 +198,17 @@ static int publish_parsed(const char *s, const struct spec *sp, struct netopts *
 
 int netopts_parse_publish(const char *s, struct netopts *n, struct sb_error *err)
 {
-	char b[NETOPTS_SHOWN];
+	char b[SHOWN_MAX];
 	if (strnlen(s, SPEC_MAX + 1) > SPEC_MAX)
 		return error_set(err, 0, "invalid -p `%s`: longer than %d bytes",
-				 netopts_shown(s, b), SPEC_MAX);
+				 shown_text(s, b), SPEC_MAX);
 	struct spec sp;
 	split(s, &sp);
 	if (!sp.guest_len)
 		return error_set(err, 0,
 				 "invalid -p `%s`: no guest port (expected "
 				 "[IP:][HOSTPORT:]GUESTPORT[/tcp|/udp])",
-				 netopts_shown(s, b));
+				 shown_text(s, b));
 	return publish_parsed(s, &sp, n, err);
 }
 

@@ -40,8 +40,8 @@ static int make_dirs(const char *path)
 /* One bind: its directory (or a file's) resolved and held. */
 static int open_share(const struct volopts_mount *m, struct run_vol_share *s, struct sb_error *err)
 {
-	char real[PATH_MAX], b[VOLOPTS_SHOWN], c[VOLOPTS_SHOWN];
-	const char *spec = volopts_shown(m->spec, b), *src = volopts_shown(m->source, c);
+	char real[PATH_MAX], b[SHOWN_MAX], c[SHOWN_MAX];
+	const char *spec = shown_text(m->spec, b), *src = shown_text(m->source, c);
 	struct stat st;
 	if (stat(m->source, &st) < 0 && errno == ENOENT) {
 		if (!m->create)
@@ -76,7 +76,7 @@ static int open_share(const struct volopts_mount *m, struct run_vol_share *s, st
 	s->dir_fd = open(s->host, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (s->dir_fd < 0)
 		return error_set(err, errno, "%s `%s`: open %s", m->option, spec,
-				 volopts_shown(s->host, c));
+				 shown_text(s->host, c));
 	/* A file bind: the name in the directory now is the regular file the
 	 * file server will pin (not a symlink or FIFO put there meanwhile). */
 	if (s->file[0] &&

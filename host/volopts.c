@@ -7,30 +7,16 @@
 
 #include "cli.h"
 
-#define SHOWN VOLOPTS_SHOWN
-#define shown volopts_shown
-
-const char *volopts_shown(const char *s, char buf[VOLOPTS_SHOWN])
-{
-	size_t i = 0;
-	for (; s[i] && i < 80; i++)
-		buf[i] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
-	if (s[i])
-		memcpy(buf + i, "...", 4);
-	else
-		buf[i] = '\0';
-	return buf;
-}
 
 /* The k bytes at p as messages show them (at most 32). */
-static const char *word(const char *p, size_t k, char buf[SHOWN])
+static const char *word(const char *p, size_t k, char buf[SHOWN_MAX])
 {
 	char tmp[33];
 	if (k > 32)
 		k = 32;
 	memcpy(tmp, p, k);
 	tmp[k] = '\0';
-	return shown(tmp, buf);
+	return shown_text(tmp, buf);
 }
 
 void volopts_init(struct volopts *v)
@@ -88,14 +74,14 @@ int volopts_guest_path(const char *s, char out[VOLOPTS_PATH_MAX])
 static struct volopts_mount *add(struct volopts *v, const char *option, const char *s,
 				 enum volopts_type type, struct sb_error *err)
 {
-	char b[SHOWN];
+	char b[SHOWN_MAX];
 	if (v->n == VOLOPTS_MAX_MOUNTS) {
-		error_set(err, 0, "invalid %s `%s`: more than %u mounts", option, shown(s, b),
+		error_set(err, 0, "invalid %s `%s`: more than %u mounts", option, shown_text(s, b),
 			  VOLOPTS_MAX_MOUNTS);
 		return NULL;
 	}
 	if (type == VOLOPTS_BIND && v->nbind == VOLOPTS_MAX_BINDS) {
-		error_set(err, 0, "invalid %s `%s`: more than %u volumes", option, shown(s, b),
+		error_set(err, 0, "invalid %s `%s`: more than %u volumes", option, shown_text(s, b),
 			  VOLOPTS_MAX_BINDS);
 		return NULL;
 	}
@@ -126,18 +112,18 @@ static void drop(struct volopts_mount *m)
 /* The guest path part (len bytes of p) into m->target. */
 static int set_target(struct volopts_mount *m, const char *p, size_t len, struct sb_error *err)
 {
-	char b[SHOWN], path[VOLOPTS_PATH_MAX],
+	char b[SHOWN_MAX], path[VOLOPTS_PATH_MAX],
 	    *dup = len < VOLOPTS_PATH_MAX ? strndup(p, len) : NULL;
 	if (!dup)
 		return error_set(err, 0, "invalid %s `%s`: the container path is too long",
-				 m->option, shown(m->spec, b));
+				 m->option, shown_text(m->spec, b));
 	int r = volopts_guest_path(dup, path);
 	free(dup);
 	if (r < 0)
 		return error_set(err, 0,
 				 "invalid %s `%s`: the container path must be absolute, without "
 				 "`..`, and not /, /dev, /proc, /sys or /.sandbox",
-				 m->option, shown(m->spec, b));
+				 m->option, shown_text(m->spec, b));
 	free(m->target);
 	m->target = strdup(path);
 	return m->target ? 0 : error_set(err, ENOMEM, "%s", m->option);
@@ -146,15 +132,15 @@ static int set_target(struct volopts_mount *m, const char *p, size_t len, struct
 /* A host path part: absolute, or relative starting with `.`. */
 static int set_source(struct volopts_mount *m, const char *p, size_t len, struct sb_error *err)
 {
-	char b[SHOWN];
+	char b[SHOWN_MAX];
 	if (!len || (p[0] != '/' && p[0] != '.'))
 		return error_set(err, 0,
 				 "invalid %s `%s`: named volumes are not supported (give a host "
 				 "path: absolute, or relative starting with `.`)",
-				 m->option, shown(m->spec, b));
+				 m->option, shown_text(m->spec, b));
 	if (len >= VOLOPTS_PATH_MAX)
 		return error_set(err, 0, "invalid %s `%s`: the host path is too long", m->option,
-				 shown(m->spec, b));
+				 shown_text(m->spec, b));
 	free(m->source);
 	m->source = strndup(p, len);
 	return m->source ? 0 : error_set(err, ENOMEM, "%s", m->option);
@@ -169,7 +155,7 @@ static int is(const char *p, size_t len, const char *w)
 /* -v's third field: ro, rw, cached, delegated, consistent. */
 static int volume_opts(struct volopts_mount *m, const char *p, struct sb_error *err)
 {
-	char b[SHOWN], w[SHOWN];
+	char b[SHOWN_MAX], w[SHOWN_MAX];
 	int ro = 0, rw = 0;
 	for (;;) {
 		size_t k = strcspn(p, ",");
@@ -185,20 +171,20 @@ static int volume_opts(struct volopts_mount *m, const char *p, struct sb_error *
 			return error_set(err, 0,
 					 "invalid -v `%s`: option `%s` is not supported (ro, rw, "
 					 "cached, delegated, consistent)",
-					 shown(m->spec, b), word(p, k, w));
+					 shown_text(m->spec, b), word(p, k, w));
 		if (!p[k])
 			break;
 		p += k + 1;
 	}
 	if (ro && rw)
-		return error_set(err, 0, "invalid -v `%s`: both ro and rw", shown(m->spec, b));
+		return error_set(err, 0, "invalid -v `%s`: both ro and rw", shown_text(m->spec, b));
 	m->readonly = ro;
 	return 0;
 }
 
 int volopts_parse_volume(const char *s, struct volopts *v, struct sb_error *err)
 {
-	char b[SHOWN];
+	char b[SHOWN_MAX];
 	struct volopts_mount *m = add(v, "-v", s, VOLOPTS_BIND, err);
 	if (!m)
 		return -EINVAL;
@@ -207,11 +193,11 @@ int volopts_parse_volume(const char *s, struct volopts *v, struct sb_error *err)
 		return error_set(err, 0,
 				 "invalid -v `%s`: anonymous volumes are not supported (use "
 				 "HOSTPATH:CONTAINERPATH or --tmpfs)",
-				 shown(s, b));
+				 shown_text(s, b));
 	if (c2 && strchr(c2 + 1, ':'))
 		return error_set(err, 0,
 				 "invalid -v `%s`: expected HOSTPATH:CONTAINERPATH[:OPTIONS]",
-				 shown(s, b));
+				 shown_text(s, b));
 	size_t glen = c2 ? (size_t)(c2 - c1 - 1) : strlen(c1 + 1);
 	int r = set_source(m, s, (size_t)(c1 - s), err);
 	if (r == 0)
@@ -244,7 +230,7 @@ static int bool_value(const char *val, size_t len, bool *out)
 /* One key[=value] of --mount into m; type is already known. */
 static int mount_key(struct volopts_mount *m, const char *p, size_t k, struct sb_error *err)
 {
-	char b[SHOWN], w[SHOWN], tmp[64];
+	char b[SHOWN_MAX], w[SHOWN_MAX], tmp[64];
 	const char *eq = memchr(p, '=', k), *val = eq ? eq + 1 : NULL;
 	size_t klen = eq ? (size_t)(eq - p) : k, vlen = eq ? k - klen - 1 : 0;
 	int bind = m->type == VOLOPTS_BIND;
@@ -289,16 +275,16 @@ static int mount_key(struct volopts_mount *m, const char *p, size_t k, struct sb
 		return 0;
 	}
 	return error_set(err, 0, "invalid --mount `%s`: unexpected key `%s` for type=%s",
-			 shown(m->spec, b), word(p, klen, w), bind ? "bind" : "tmpfs");
+			 shown_text(m->spec, b), word(p, klen, w), bind ? "bind" : "tmpfs");
 bad_value:
-	return error_set(err, 0, "invalid --mount `%s`: bad value for `%s`", shown(m->spec, b),
+	return error_set(err, 0, "invalid --mount `%s`: bad value for `%s`", shown_text(m->spec, b),
 			 word(p, klen, w));
 }
 
 /* type=... of a --mount argument: VOLOPTS_BIND, VOLOPTS_TMPFS, or -EINVAL. */
 static int mount_type(const char *s, struct sb_error *err)
 {
-	char b[SHOWN];
+	char b[SHOWN_MAX];
 	for (const char *p = s;;) {
 		size_t k = strcspn(p, ",");
 		if (k > 5 && !memcmp(p, "type=", 5)) {
@@ -310,20 +296,20 @@ static int mount_type(const char *s, struct sb_error *err)
 				return error_set(err, 0,
 						 "invalid --mount `%s`: named volumes are not "
 						 "supported (use type=bind or type=tmpfs)",
-						 shown(s, b));
+						 shown_text(s, b));
 			return error_set(err, 0, "invalid --mount `%s`: type must be bind or tmpfs",
-					 shown(s, b));
+					 shown_text(s, b));
 		}
 		if (!p[k])
 			break;
 		p += k + 1;
 	}
-	return error_set(err, 0, "invalid --mount `%s`: no type= (bind or tmpfs)", shown(s, b));
+	return error_set(err, 0, "invalid --mount `%s`: no type= (bind or tmpfs)", shown_text(s, b));
 }
 
 int volopts_parse_mount(const char *s, struct volopts *v, struct sb_error *err)
 {
-	char b[SHOWN];
+	char b[SHOWN_MAX];
 	int type = mount_type(s, err);
 	if (type < 0)
 		return type;
@@ -334,7 +320,7 @@ int volopts_parse_mount(const char *s, struct volopts *v, struct sb_error *err)
 	for (const char *p = s; r == 0;) {
 		size_t k = strcspn(p, ",");
 		if (!k)
-			r = error_set(err, 0, "invalid --mount `%s`: empty field", shown(s, b));
+			r = error_set(err, 0, "invalid --mount `%s`: empty field", shown_text(s, b));
 		else
 			r = mount_key(m, p, k, err);
 		if (!p[k])
@@ -342,9 +328,9 @@ int volopts_parse_mount(const char *s, struct volopts *v, struct sb_error *err)
 		p += k + 1;
 	}
 	if (r == 0 && !m->target)
-		r = error_set(err, 0, "invalid --mount `%s`: no target=", shown(s, b));
+		r = error_set(err, 0, "invalid --mount `%s`: no target=", shown_text(s, b));
 	if (r == 0 && type == VOLOPTS_BIND && !m->source)
-		r = error_set(err, 0, "invalid --mount `%s`: no source=", shown(s, b));
+		r = error_set(err, 0, "invalid --mount `%s`: no source=", shown_text(s, b));
 	if (r < 0) {
 		drop(m);
 		return r;
@@ -356,7 +342,7 @@ int volopts_parse_mount(const char *s, struct volopts *v, struct sb_error *err)
 /* --tmpfs options: size=, mode=, ro, rw, exec, noexec, nosuid, nodev. */
 static int tmpfs_opt(struct volopts_mount *m, const char *p, size_t k, struct sb_error *err)
 {
-	char b[SHOWN], w[SHOWN], tmp[64];
+	char b[SHOWN_MAX], w[SHOWN_MAX], tmp[64];
 	if (is(p, k, "ro") || is(p, k, "rw")) {
 		m->readonly = p[1] == 'o';
 		return 0;
@@ -385,7 +371,7 @@ static int tmpfs_opt(struct volopts_mount *m, const char *p, size_t k, struct sb
 	return error_set(err, 0,
 			 "invalid --tmpfs `%s`: option `%s` is not supported (size=, mode=, ro, "
 			 "rw, exec, noexec)",
-			 shown(m->spec, b), word(p, k, w));
+			 shown_text(m->spec, b), word(p, k, w));
 }
 
 int volopts_parse_tmpfs(const char *s, struct volopts *v, struct sb_error *err)
@@ -410,13 +396,13 @@ int volopts_parse_tmpfs(const char *s, struct volopts *v, struct sb_error *err)
 
 int volopts_check(const struct volopts *v, struct sb_error *err)
 {
-	char b[SHOWN], t[SHOWN];
+	char b[SHOWN_MAX], t[SHOWN_MAX];
 	for (unsigned i = 0; i < v->n; i++)
 		for (unsigned j = 0; j < i; j++)
 			if (!strcmp(v->m[i].target, v->m[j].target))
 				return error_set(err, 0,
 						 "invalid %s `%s`: duplicate mount point %s",
-						 v->m[i].option, shown(v->m[i].spec, b),
-						 shown(v->m[i].target, t));
+						 v->m[i].option, shown_text(v->m[i].spec, b),
+						 shown_text(v->m[i].target, t));
 	return 0;
 }

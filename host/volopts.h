@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "util/shown.h"
 
 /* Each volopts_parse_* takes one option's argument, checks it and adds a
  * mount to *v; bad input is -EINVAL with one line naming the option and the
@@ -63,11 +64,6 @@ struct volopts {
 	unsigned n, nbind;
 	bool read_only; /* --read-only */
 };
-
-/* s as messages show it: bytes outside printable ASCII as '?', cut at 80
- * bytes with "..." appended. Returns buf. */
-#define VOLOPTS_SHOWN 88
-const char *volopts_shown(const char *s, char buf[VOLOPTS_SHOWN]);
 
 void volopts_init(struct volopts *v);
 void volopts_free(struct volopts *v);

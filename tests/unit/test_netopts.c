@@ -677,15 +677,15 @@ static void test_apply(void **state)
 static void test_shown(void **state)
 {
 	(void)state;
-	char b[NETOPTS_SHOWN], in[200];
-	assert_string_equal(netopts_shown("", b), "");
-	assert_string_equal(netopts_shown("a\tb\xff", b), "a?b?");
+	char b[SHOWN_MAX], in[200];
+	assert_string_equal(shown_text("", b), "");
+	assert_string_equal(shown_text("a\tb\xff", b), "a?b?");
 	memset(in, 'x', 80);
 	in[80] = '\0';
-	assert_int_equal(strlen(netopts_shown(in, b)), 80);
+	assert_int_equal(strlen(shown_text(in, b)), 80);
 	in[80] = 'y';
 	in[81] = '\0';
-	assert_int_equal(strlen(netopts_shown(in, b)), 83);
+	assert_int_equal(strlen(shown_text(in, b)), 83);
 	assert_string_equal(b + 80, "...");
 }
 

@@ -260,6 +260,20 @@ static int rx_one(struct net *n, struct virtq *q, size_t len, unsigned *budget, 
 	return RX_DONE;
 }
 
+/* The end of a receive turn: interrupt for what was delivered, wait for an
+ * RX kick when buffers ran out, come back when the turn's bound cut it short. */
+static int rx_finish(struct net *n, struct virtq *q, int r, int pushed, unsigned frames)
+{
+	if (pushed)
+		virtio_mmio_used(&n->mmio, q);
+	if (r == -EIO)
+		return -EIO;
+	set_rx_starved(n, r == RX_WAIT);
+	if (r == RX_AGAIN || frames == q->size)
+		more_work(n);
+	return 0;
+}
+
 /* Copy len bytes of src into the iovs. */
 static void scatter(const struct iovec *iov, unsigned niov, const uint8_t *src, size_t len)
 {
@@ -364,14 +378,7 @@ static int rx_tap(struct net *n, struct virtq *q)
 		if (r != RX_DONE)
 			break;
 	}
-	if (pushed)
-		virtio_mmio_used(&n->mmio, q);
-	if (r == -EIO)
-		return -EIO;
-	set_rx_starved(n, r == RX_WAIT);
-	if (r == RX_AGAIN || frames == q->size)
-		more_work(n);
-	return 0;
+	return rx_finish(n, q, r, pushed, frames);
 }
 
 /* At most one queue's worth of frames and two of chains; frames without
@@ -397,14 +404,7 @@ static int rx(struct net *n)
 		if (r != RX_DONE)
 			break;
 	}
-	if (pushed)
-		virtio_mmio_used(&n->mmio, q);
-	if (r == -EIO)
-		return -EIO;
-	set_rx_starved(n, r == RX_WAIT);
-	if (r == RX_AGAIN || frames == q->size)
-		more_work(n);
-	return 0;
+	return rx_finish(n, q, r, pushed, frames);
 }
 
 /* --- device ------------------------------------------------------------- */
