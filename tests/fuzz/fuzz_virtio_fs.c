@@ -11,40 +11,12 @@
 #include <unistd.h>
 
 #include "fsd/fsd.h"
+#include "fuzz_vdrv.h"
 #include "virtio/fs.h"
 
 #define RAM (32ull << 20)
 #define FUZZ_RAM 0x10000u /* input bytes land in guest RAM [0, FUZZ_RAM) */
 #define QSTRIDE 0x2000u	  /* queue i: desc at i * QSTRIDE, avail +0x1000, used +0x1400 */
-
-static void reg_write(struct virtio_mmio *t, uint64_t off, uint32_t v)
-{
-	virtio_mmio_bus_ops.write(t, off, (const uint8_t *)&v, 4);
-}
-
-static void bring_up(struct virtio_mmio *t, uint64_t features, uint16_t num)
-{
-	reg_write(t, VIRTIO_MMIO_STATUS, 0);
-	reg_write(t, VIRTIO_MMIO_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
-	reg_write(t, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
-	reg_write(t, VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)features);
-	reg_write(t, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
-	reg_write(t, VIRTIO_MMIO_DRIVER_FEATURES, 1);
-	reg_write(t, VIRTIO_MMIO_STATUS,
-		  VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
-		      VIRTIO_CONFIG_S_FEATURES_OK);
-	for (uint32_t q = 0; q < 2; q++) {
-		reg_write(t, VIRTIO_MMIO_QUEUE_SEL, q);
-		reg_write(t, VIRTIO_MMIO_QUEUE_NUM, num);
-		reg_write(t, VIRTIO_MMIO_QUEUE_DESC_LOW, q * QSTRIDE);
-		reg_write(t, VIRTIO_MMIO_QUEUE_AVAIL_LOW, q * QSTRIDE + 0x1000);
-		reg_write(t, VIRTIO_MMIO_QUEUE_USED_LOW, q * QSTRIDE + 0x1400);
-		reg_write(t, VIRTIO_MMIO_QUEUE_READY, 1);
-	}
-	reg_write(t, VIRTIO_MMIO_STATUS,
-		  VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
-		      VIRTIO_CONFIG_S_FEATURES_OK | VIRTIO_CONFIG_S_DRIVER_OK);
-}
 
 /* The server reads one request; what the device sent must respect the
  * protocol. Returns its token (0: none waiting). */
@@ -108,7 +80,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		ram_off = len;
 	memset(mem.base, 0, FUZZ_RAM);
 	memcpy(mem.base, data + ram_off, len - ram_off < FUZZ_RAM ? len - ram_off : FUZZ_RAM);
-	bring_up(&f->mmio, features, num);
+	fuzz_bring_up(&f->mmio, features, num, QSTRIDE, 0x1000, 0x1400);
 
 	int srv = sv[1];
 	uint64_t last = 0;
@@ -120,10 +92,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		memcpy(&v, op + 4, 4);
 		switch (op[0] % 11) {
 		case 0:
-			reg_write(&f->mmio, VIRTIO_MMIO_QUEUE_NOTIFY, FS_REQUEST_QUEUE);
+			fuzz_reg_write(&f->mmio, VIRTIO_MMIO_QUEUE_NOTIFY, FS_REQUEST_QUEUE);
 			break;
 		case 1:
-			reg_write(&f->mmio, VIRTIO_MMIO_QUEUE_NOTIFY, FS_HIPRIO_QUEUE);
+			fuzz_reg_write(&f->mmio, VIRTIO_MMIO_QUEUE_NOTIFY, FS_HIPRIO_QUEUE);
 			break;
 		case 2:
 			if (srv >= 0) {
@@ -150,7 +122,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 			}
 			break;
 		case 7:
-			reg_write(&f->mmio, off % 0x200, v);
+			fuzz_reg_write(&f->mmio, off % 0x200, v);
 			break;
 		case 8: {
 			uint8_t b[8];

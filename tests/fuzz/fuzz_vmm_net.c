@@ -12,41 +12,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "fuzz_vdrv.h"
 #include "virtio/net.h"
 
 #define RAM (32ull << 20)
 #define FUZZ_RAM 0x10000u /* input bytes land in guest RAM [0, FUZZ_RAM) */
 #define QSTRIDE 0x2000u	  /* queue i: desc at i * QSTRIDE, avail +0x1000, used +0x1400 */
-
-static void reg_write(struct virtio_mmio *t, uint64_t off, uint32_t v)
-{
-	virtio_mmio_bus_ops.write(t, off, (const uint8_t *)&v, 4);
-}
-
-/* A driver that does everything right, up to the rings' contents. */
-static void bring_up(struct virtio_mmio *t, uint64_t features, uint16_t num)
-{
-	reg_write(t, VIRTIO_MMIO_STATUS, 0);
-	reg_write(t, VIRTIO_MMIO_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
-	reg_write(t, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
-	reg_write(t, VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)features);
-	reg_write(t, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
-	reg_write(t, VIRTIO_MMIO_DRIVER_FEATURES, 1);
-	reg_write(t, VIRTIO_MMIO_STATUS,
-		  VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
-		      VIRTIO_CONFIG_S_FEATURES_OK);
-	for (uint32_t q = 0; q < 2; q++) {
-		reg_write(t, VIRTIO_MMIO_QUEUE_SEL, q);
-		reg_write(t, VIRTIO_MMIO_QUEUE_NUM, num);
-		reg_write(t, VIRTIO_MMIO_QUEUE_DESC_LOW, q * QSTRIDE);
-		reg_write(t, VIRTIO_MMIO_QUEUE_AVAIL_LOW, q * QSTRIDE + 0x1000);
-		reg_write(t, VIRTIO_MMIO_QUEUE_USED_LOW, q * QSTRIDE + 0x1400);
-		reg_write(t, VIRTIO_MMIO_QUEUE_READY, 1);
-	}
-	reg_write(t, VIRTIO_MMIO_STATUS,
-		  VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
-		      VIRTIO_CONFIG_S_FEATURES_OK | VIRTIO_CONFIG_S_DRIVER_OK);
-}
 
 /* The backend's side: whatever the guest sent must respect the device's bounds. */
 static void backend_pop(struct net *n, struct framering *from_guest)
@@ -87,10 +58,10 @@ static void tap_push(int fd, uint32_t v, uint16_t off)
 	size_t len = 1 + v % sizeof(frame);
 
 	memset(frame, (int)(v >> 24), len);
-	memcpy(frame, &v, 4);		       /* flags, gso_type, hdr_len */
-	memcpy(frame + 6, &off, 2);	       /* csum_start */
+	memcpy(frame, &v, 4);			    /* flags, gso_type, hdr_len */
+	memcpy(frame + 6, &off, 2);		    /* csum_start */
 	frame[8] = (uint8_t)(v >> 8), frame[9] = 0; /* csum_offset */
-	send(fd, frame, len, MSG_DONTWAIT); /* full: dropped */
+	send(fd, frame, len, MSG_DONTWAIT);	    /* full: dropped */
 }
 
 static void drain(struct framering *r)
@@ -147,16 +118,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 						  1ull << VIRTIO_NET_F_GUEST_TSO6 |
 						  1ull << VIRTIO_NET_F_GUEST_ECN
 					    : 0) |
-			    (data[0] & 0x40 ? 1ull << VIRTIO_NET_F_HOST_TSO4 |
-						  1ull << VIRTIO_NET_F_HOST_TSO6
-					    : 0);
+			    (data[0] & 0x40
+				 ? 1ull << VIRTIO_NET_F_HOST_TSO4 | 1ull << VIRTIO_NET_F_HOST_TSO6
+				 : 0);
 	uint16_t num = (uint16_t)(1u << ((data[1] & 7) + 1)); /* 2..256 */
 	size_t nops = (data[1] >> 3) & 0x1f, ram_off = 2 + nops * 8;
 	if (ram_off > len)
 		ram_off = len;
 	memset(mem.base, 0, FUZZ_RAM);
 	memcpy(mem.base, data + ram_off, len - ram_off < FUZZ_RAM ? len - ram_off : FUZZ_RAM);
-	bring_up(&n->mmio, features, num);
+	fuzz_bring_up(&n->mmio, features, num, QSTRIDE, 0x1000, 0x1400);
 
 	for (size_t i = 0; 2 + i * 8 + 8 <= ram_off; i++) {
 		const uint8_t *op = data + 2 + i * 8;
@@ -166,10 +137,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		memcpy(&v, op + 4, 4);
 		switch (op[0] % 10) {
 		case 0:
-			reg_write(&n->mmio, VIRTIO_MMIO_QUEUE_NOTIFY, NET_TX_QUEUE);
+			fuzz_reg_write(&n->mmio, VIRTIO_MMIO_QUEUE_NOTIFY, NET_TX_QUEUE);
 			break;
 		case 1:
-			reg_write(&n->mmio, VIRTIO_MMIO_QUEUE_NOTIFY, NET_RX_QUEUE);
+			fuzz_reg_write(&n->mmio, VIRTIO_MMIO_QUEUE_NOTIFY, NET_RX_QUEUE);
 			break;
 		case 2:
 			if (is_tap)
@@ -193,7 +164,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 			net_work(n);
 			break;
 		case 7:
-			reg_write(&n->mmio, off % 0x200, v);
+			fuzz_reg_write(&n->mmio, off % 0x200, v);
 			break;
 		case 8: {
 			uint8_t b[8];

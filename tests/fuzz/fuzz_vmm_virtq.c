@@ -7,42 +7,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fuzz_vdrv.h"
 #include "virtio/console.h"
 #include "virtio/rng.h"
 
 #define RAM (32ull << 20)
 #define FUZZ_RAM 0x10000u /* input bytes land in guest RAM [0, FUZZ_RAM) */
 #define QSTRIDE 0x400u	  /* queue i: desc at i * QSTRIDE, avail +0x100, used +0x200 */
-
-static void reg_write(struct virtio_mmio *t, uint64_t off, uint32_t v)
-{
-	virtio_mmio_bus_ops.write(t, off, (const uint8_t *)&v, 4);
-}
-
-/* A driver that does everything right, up to the rings' contents. */
-static void bring_up(struct virtio_mmio *t, uint16_t num)
-{
-	reg_write(t, VIRTIO_MMIO_STATUS, 0);
-	reg_write(t, VIRTIO_MMIO_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
-	reg_write(t, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
-	reg_write(t, VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)t->ops->features);
-	reg_write(t, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
-	reg_write(t, VIRTIO_MMIO_DRIVER_FEATURES, 1);
-	reg_write(t, VIRTIO_MMIO_STATUS,
-		  VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
-		      VIRTIO_CONFIG_S_FEATURES_OK);
-	for (uint32_t q = 0; q < t->ops->num_queues; q++) {
-		reg_write(t, VIRTIO_MMIO_QUEUE_SEL, q);
-		reg_write(t, VIRTIO_MMIO_QUEUE_NUM, num);
-		reg_write(t, VIRTIO_MMIO_QUEUE_DESC_LOW, q * QSTRIDE);
-		reg_write(t, VIRTIO_MMIO_QUEUE_AVAIL_LOW, q * QSTRIDE + 0x100);
-		reg_write(t, VIRTIO_MMIO_QUEUE_USED_LOW, q * QSTRIDE + 0x200);
-		reg_write(t, VIRTIO_MMIO_QUEUE_READY, 1);
-	}
-	reg_write(t, VIRTIO_MMIO_STATUS,
-		  VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
-		      VIRTIO_CONFIG_S_FEATURES_OK | VIRTIO_CONFIG_S_DRIVER_OK);
-}
 
 static void drop_log(void *ctx, const uint8_t *d, size_t len)
 {
@@ -80,7 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		ram_off = len;
 	memset(mem.base, 0, FUZZ_RAM);
 	memcpy(mem.base, data + ram_off, len - ram_off < FUZZ_RAM ? len - ram_off : FUZZ_RAM);
-	bring_up(t, (uint16_t)(1u << (data[1] & 7)));
+	fuzz_bring_up(t, t->ops->features, (uint16_t)(1u << (data[1] & 7)), QSTRIDE, 0x100, 0x200);
 
 	for (size_t i = 0; 2 + i * 8 + 8 <= ram_off; i++) {
 		const uint8_t *op = data + 2 + i * 8;
@@ -90,10 +61,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		memcpy(&v, op + 4, 4);
 		switch (op[0] % 4) {
 		case 0:
-			reg_write(t, VIRTIO_MMIO_QUEUE_NOTIFY, op[1] % 16);
+			fuzz_reg_write(t, VIRTIO_MMIO_QUEUE_NOTIFY, op[1] % 16);
 			break;
 		case 1:
-			reg_write(t, off % 0x200, v);
+			fuzz_reg_write(t, off % 0x200, v);
 			break;
 		case 2: {
 			uint8_t b[8];
