@@ -2,60 +2,66 @@
 #include "spec_json.h"
 
 #include <errno.h>
+#include <linux/capability.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+
+/* Each name at its number: NAMED(CAP_KILL) is [5] = "CAP_KILL". */
+#define NAMED(c) [c] = #c
 
 /* <linux/capability.h>, CAP_CHOWN (0) to CAP_CHECKPOINT_RESTORE (40). */
 static const char *const cap_names[] = {
-    "CAP_CHOWN",
-    "CAP_DAC_OVERRIDE",
-    "CAP_DAC_READ_SEARCH",
-    "CAP_FOWNER",
-    "CAP_FSETID",
-    "CAP_KILL",
-    "CAP_SETGID",
-    "CAP_SETUID",
-    "CAP_SETPCAP",
-    "CAP_LINUX_IMMUTABLE",
-    "CAP_NET_BIND_SERVICE",
-    "CAP_NET_BROADCAST",
-    "CAP_NET_ADMIN",
-    "CAP_NET_RAW",
-    "CAP_IPC_LOCK",
-    "CAP_IPC_OWNER",
-    "CAP_SYS_MODULE",
-    "CAP_SYS_RAWIO",
-    "CAP_SYS_CHROOT",
-    "CAP_SYS_PTRACE",
-    "CAP_SYS_PACCT",
-    "CAP_SYS_ADMIN",
-    "CAP_SYS_BOOT",
-    "CAP_SYS_NICE",
-    "CAP_SYS_RESOURCE",
-    "CAP_SYS_TIME",
-    "CAP_SYS_TTY_CONFIG",
-    "CAP_MKNOD",
-    "CAP_LEASE",
-    "CAP_AUDIT_WRITE",
-    "CAP_AUDIT_CONTROL",
-    "CAP_SETFCAP",
-    "CAP_MAC_OVERRIDE",
-    "CAP_MAC_ADMIN",
-    "CAP_SYSLOG",
-    "CAP_WAKE_ALARM",
-    "CAP_BLOCK_SUSPEND",
-    "CAP_AUDIT_READ",
-    "CAP_PERFMON",
-    "CAP_BPF",
-    "CAP_CHECKPOINT_RESTORE",
+    NAMED(CAP_CHOWN),
+    NAMED(CAP_DAC_OVERRIDE),
+    NAMED(CAP_DAC_READ_SEARCH),
+    NAMED(CAP_FOWNER),
+    NAMED(CAP_FSETID),
+    NAMED(CAP_KILL),
+    NAMED(CAP_SETGID),
+    NAMED(CAP_SETUID),
+    NAMED(CAP_SETPCAP),
+    NAMED(CAP_LINUX_IMMUTABLE),
+    NAMED(CAP_NET_BIND_SERVICE),
+    NAMED(CAP_NET_BROADCAST),
+    NAMED(CAP_NET_ADMIN),
+    NAMED(CAP_NET_RAW),
+    NAMED(CAP_IPC_LOCK),
+    NAMED(CAP_IPC_OWNER),
+    NAMED(CAP_SYS_MODULE),
+    NAMED(CAP_SYS_RAWIO),
+    NAMED(CAP_SYS_CHROOT),
+    NAMED(CAP_SYS_PTRACE),
+    NAMED(CAP_SYS_PACCT),
+    NAMED(CAP_SYS_ADMIN),
+    NAMED(CAP_SYS_BOOT),
+    NAMED(CAP_SYS_NICE),
+    NAMED(CAP_SYS_RESOURCE),
+    NAMED(CAP_SYS_TIME),
+    NAMED(CAP_SYS_TTY_CONFIG),
+    NAMED(CAP_MKNOD),
+    NAMED(CAP_LEASE),
+    NAMED(CAP_AUDIT_WRITE),
+    NAMED(CAP_AUDIT_CONTROL),
+    NAMED(CAP_SETFCAP),
+    NAMED(CAP_MAC_OVERRIDE),
+    NAMED(CAP_MAC_ADMIN),
+    NAMED(CAP_SYSLOG),
+    NAMED(CAP_WAKE_ALARM),
+    NAMED(CAP_BLOCK_SUSPEND),
+    NAMED(CAP_AUDIT_READ),
+    NAMED(CAP_PERFMON),
+    NAMED(CAP_BPF),
+    NAMED(CAP_CHECKPOINT_RESTORE),
 };
+_Static_assert(CAP_LAST_CAP < 64, "capability sets are 64-bit masks");
 
 /* <sys/resource.h>'s RLIMIT_* names, as runc accepts them. */
 static const char *const rlimit_names[] = {
-    "RLIMIT_CPU",      "RLIMIT_FSIZE", "RLIMIT_DATA",	"RLIMIT_STACK",
-    "RLIMIT_CORE",     "RLIMIT_RSS",   "RLIMIT_NPROC",	"RLIMIT_NOFILE",
-    "RLIMIT_MEMLOCK",  "RLIMIT_AS",    "RLIMIT_LOCKS",	"RLIMIT_SIGPENDING",
-    "RLIMIT_MSGQUEUE", "RLIMIT_NICE",  "RLIMIT_RTPRIO", "RLIMIT_RTTIME",
+    NAMED(RLIMIT_CPU),	    NAMED(RLIMIT_FSIZE), NAMED(RLIMIT_DATA),   NAMED(RLIMIT_STACK),
+    NAMED(RLIMIT_CORE),	    NAMED(RLIMIT_RSS),	 NAMED(RLIMIT_NPROC),  NAMED(RLIMIT_NOFILE),
+    NAMED(RLIMIT_MEMLOCK),  NAMED(RLIMIT_AS),	 NAMED(RLIMIT_LOCKS),  NAMED(RLIMIT_SIGPENDING),
+    NAMED(RLIMIT_MSGQUEUE), NAMED(RLIMIT_NICE),	 NAMED(RLIMIT_RTPRIO), NAMED(RLIMIT_RTTIME),
 };
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
@@ -63,7 +69,7 @@ static const char *const rlimit_names[] = {
 static int name_index(const char *const *names, size_t n, const char *s)
 {
 	for (size_t i = 0; i < n; i++)
-		if (!strcmp(names[i], s))
+		if (names[i] && !strcmp(names[i], s))
 			return (int)i;
 	return -1;
 }
