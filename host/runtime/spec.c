@@ -130,8 +130,7 @@ int spec_parse(const char *json, size_t len, struct spec *s, struct sb_error *er
 					       .cpu_period = -1,
 					       .cpu_shares = -1,
 					       .pids_limit = -1};
-	/* JSON_ALLOW_NUL: a "\u0000" reaches the field check, which names the field */
-	json_t *top = json_loadb(json, len, JSON_ALLOW_NUL, &jerr);
+	json_t *top = spec_json_load(json, len, &jerr);
 	int r;
 	if (!top)
 		r = error_set(err, 0, "invalid JSON: %s (line %d, column %d)", jerr.text, jerr.line,

@@ -40,6 +40,55 @@ int spec_json_fail(struct sb_error *err, const char *path, const char *fmt, ...)
 	return error_set(err, 0, "%s: %s", path, what);
 }
 
+#define U64_MAX_TEXT "18446744073709551615"
+
+static bool number_char(char c)
+{
+	return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E';
+}
+
+/* Overwrites each number token 2^64-1 (outside strings) with "-1" and spaces, so
+ * that jansson's line and column in errors stay right. */
+static void rewrite_u64_max(char *s, size_t len)
+{
+	const size_t tl = sizeof(U64_MAX_TEXT) - 1;
+	bool in_string = false;
+	for (size_t i = 0; i < len; i++) {
+		if (in_string) {
+			if (s[i] == '\\')
+				i++;
+			else if (s[i] == '"')
+				in_string = false;
+		} else if (s[i] == '"') {
+			in_string = true;
+		} else if ((i == 0 || !number_char(s[i - 1])) && len - i >= tl &&
+			   !memcmp(s + i, U64_MAX_TEXT, tl) &&
+			   (len - i == tl || !number_char(s[i + tl]))) {
+			memcpy(s + i, "-1", 2);
+			memset(s + i + 2, ' ', tl - 2);
+			i += tl - 1;
+		}
+	}
+}
+
+/* JSON_ALLOW_NUL: a "\u0000" reaches the field's check, whose error names the field. */
+json_t *spec_json_load(const char *json, size_t len, json_error_t *jerr)
+{
+	if (!memmem(json, len, U64_MAX_TEXT, sizeof(U64_MAX_TEXT) - 1))
+		return json_loadb(json, len, JSON_ALLOW_NUL, jerr);
+	char *copy = malloc(len);
+	if (!copy) {
+		memset(jerr, 0, sizeof(*jerr));
+		snprintf(jerr->text, sizeof(jerr->text), "out of memory");
+		return NULL;
+	}
+	memcpy(copy, json, len);
+	rewrite_u64_max(copy, len);
+	json_t *root = json_loadb(copy, len, JSON_ALLOW_NUL, jerr);
+	free(copy);
+	return root;
+}
+
 json_t *spec_json_get(json_t *obj, const char *key)
 {
 	json_t *v = json_object_get(obj, key);

@@ -12,6 +12,11 @@
 
 #define SPEC_PATH_MAX 256 /* a field path in a message, cut to fit */
 
+/* json_loadb with JSON_ALLOW_NUL, reading the number 18446744073709551615 (2^64-1,
+ * RLIM_INFINITY: what docker and podman write for an rlimit of -1) as -1, since
+ * jansson's integers are int64. */
+json_t *spec_json_load(const char *json, size_t len, json_error_t *jerr);
+
 /* BUF = "PARENT.KEY" ("KEY" when PARENT is empty); BUF has SPEC_PATH_MAX bytes. */
 void spec_json_path(char *buf, const char *parent, const char *key);
 /* BUF = "PARENT[I]". */

@@ -129,11 +129,12 @@ static int rlimit_parse(json_t *o, const char *path, struct spec_process *p, str
 	for (size_t i = 0; i + 1 < p->n_rlimits; i++)
 		if (!strcmp(p->rlimits[i].type, rl->type))
 			return spec_json_fail(err, tpath, "duplicate `%s`", rl->type);
-	if ((r = spec_json_int_field(o, path, "hard", 0, INT64_MAX, &hard, NULL, err)) < 0 ||
-	    (r = spec_json_int_field(o, path, "soft", 0, INT64_MAX, &soft, NULL, err)) < 0)
+	/* -1: 2^64-1 in the file (spec_json_load), RLIM_INFINITY */
+	if ((r = spec_json_int_field(o, path, "hard", -1, INT64_MAX, &hard, NULL, err)) < 0 ||
+	    (r = spec_json_int_field(o, path, "soft", -1, INT64_MAX, &soft, NULL, err)) < 0)
 		return r;
-	rl->hard = (uint64_t)hard;
-	rl->soft = (uint64_t)soft;
+	rl->hard = hard < 0 ? UINT64_MAX : (uint64_t)hard;
+	rl->soft = soft < 0 ? UINT64_MAX : (uint64_t)soft;
 	return 0;
 }
 
@@ -316,7 +317,7 @@ int spec_parse_process(const char *json, size_t len, struct spec_process *p, str
 {
 	json_error_t jerr;
 	memset(p, 0, sizeof(*p));
-	json_t *root = json_loadb(json, len, JSON_ALLOW_NUL, &jerr);
+	json_t *root = spec_json_load(json, len, &jerr);
 	int r;
 	if (!root)
 		r = error_set(err, 0, "invalid JSON: %s (line %d, column %d)", jerr.text, jerr.line,

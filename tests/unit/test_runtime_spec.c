@@ -578,8 +578,8 @@ static void test_ranges(void **state)
 			"process.consoleSize.height: -1 out of range [0, 65535]");
 	expect_error_in(",\"oomScoreAdj\":1001", "",
 			"process.oomScoreAdj: 1001 out of range [-1000, 1000]");
-	expect_error_in(",\"rlimits\":[{\"type\":\"RLIMIT_CORE\",\"hard\":-1}]", "",
-			"process.rlimits[0].hard: -1 out of range [0, 9223372036854775807]");
+	expect_error_in(",\"rlimits\":[{\"type\":\"RLIMIT_CORE\",\"hard\":-2}]", "",
+			"process.rlimits[0].hard: -2 out of range [-1, 9223372036854775807]");
 	expect_error_in("", ",\"linux\":{\"resources\":{\"memory\":{\"limit\":-2}}}",
 			"linux.resources.memory.limit: -2 out of range [-1, 9223372036854775807]");
 	expect_error_in("", ",\"linux\":{\"resources\":{\"cpu\":{\"quota\":-2}}}",
@@ -796,6 +796,39 @@ static void test_rlimits(void **state)
 	assert_int_equal(s.process.rlimits[0].soft, 5);
 	assert_int_equal(s.process.rlimits[1].hard, 0);
 	spec_free(&s);
+
+	/* docker --ulimit memlock=-1:-1 writes 2^64-1 (RLIM_INFINITY), beyond jansson's int64 */
+	expect_ok_in(",\"rlimits\":[{\"type\":\"RLIMIT_MEMLOCK\",\"hard\":18446744073709551615,"
+		     "\"soft\":18446744073709551615},{\"type\":\"RLIMIT_CORE\",\"hard\":"
+		     "18446744073709551615,\"soft\":0}],\"env\":[\"X=18446744073709551615\","
+		     "\"Y=\\\"18446744073709551615\"]",
+		     "", &s);
+	assert_int_equal(s.process.rlimits[0].hard, UINT64_MAX);
+	assert_int_equal(s.process.rlimits[0].soft, UINT64_MAX);
+	assert_int_equal(s.process.rlimits[1].hard, UINT64_MAX);
+	assert_int_equal(s.process.rlimits[1].soft, 0);
+	assert_string_equal(s.process.env[0], "X=18446744073709551615"); /* strings untouched */
+	assert_string_equal(s.process.env[1], "Y=\"18446744073709551615");
+	spec_free(&s);
+	/* elsewhere it reads as -1: out of range for a uid; its neighbours stay too big */
+	expect_error_in(",\"user\":{\"uid\":18446744073709551615}", "",
+			"process.user.uid: -1 out of range [0, 4294967295]");
+	static const char *const big[] = {"184467440737095516150",  "18446744073709551616",
+					  "-18446744073709551615",  "18446744073709551615.0",
+					  "18446744073709551615e0", "118446744073709551615"};
+	for (size_t i = 0; i < sizeof(big) / sizeof(big[0]); i++) {
+		char *extra = NULL, *json;
+		struct sb_error err;
+		assert_true(asprintf(&extra,
+				     ",\"rlimits\":[{\"type\":\"RLIMIT_CORE\",\"hard\":%s}]",
+				     big[i]) > 0);
+		json = config(extra, "");
+		int r = parse(json, &s, &err);
+		if (r == 0)
+			fail_msg("%s accepted", big[i]);
+		free(json);
+		free(extra);
+	}
 }
 
 static void test_not_json(void **state)
