@@ -4,7 +4,7 @@
 #ifndef SANDBOX_ABI_H
 #define SANDBOX_ABI_H
 
-#define SANDBOX_ABI_VERSION 4
+#define SANDBOX_ABI_VERSION 5
 
 /* Files the host puts into the initramfs. /.sandbox is hidden from the
  * workload once PID 1 has read it. */
@@ -39,7 +39,7 @@
  *
  *   / {
  *       compatible = "sandbox,run-config";
- *       version = <4>;                     u32, == SANDBOX_ABI_VERSION
+ *       version = <5>;                     u32, == SANDBOX_ABI_VERSION
  *       argv = "sh", "-c", "...";          string list, >= 1 entry
  *       env = "PATH=/bin", ...;            string list, may be empty
  *       cwd = "/";                         string, absolute
@@ -48,6 +48,8 @@
  *       time-ns = /bits/ 64 <...>;         u64, host CLOCK_REALTIME in ns
  *       tty = <0>;                         u32, 0 or 1
  *       winsize = <24 80>;                 u32 rows, u32 cols: the pty's first size
+ *       hold = <1>;                        u32 0/1, optional: set everything up, then
+ *                                          start the workload only on ABI_CTL_START
  *       limits {                           optional node, each prop optional
  *           memory-max = /bits/ 64 <...>;  u64 bytes, cgroup memory.max
  *           pids-max = /bits/ 64 <...>;    u64, cgroup pids.max
@@ -97,6 +99,7 @@
 #define ABI_PROP_TIME_NS "time-ns"
 #define ABI_PROP_TTY "tty"
 #define ABI_PROP_WINSIZE "winsize"
+#define ABI_PROP_HOLD "hold"
 #define ABI_NODE_LIMITS "limits"
 #define ABI_PROP_MEMORY_MAX "memory-max"
 #define ABI_PROP_PIDS_MAX "pids-max"
@@ -228,6 +231,8 @@
  * host -> guest:
  *   ABI_CTL_SIGNAL   value = signal number, 1..64, to deliver to the workload
  *   ABI_CTL_WINSIZE  value = rows << 16 | cols, the host terminal's size
+ *   ABI_CTL_START    value 0: start the workload of a config with hold = <1>
+ *                    (sandbox-runtime's `start`); ignored at any other time
  *
  * A frame with a wrong magic, non-zero bytes 2-3, an unknown type or a value
  * out of range is a protocol error: the host ends the VM with a reason; the
@@ -241,6 +246,7 @@
 #define ABI_CTL_UPTIME_INIT 4u
 #define ABI_CTL_UPTIME_READY 5u
 #define ABI_CTL_UPTIME_END 6u
+#define ABI_CTL_START 7u
 #define ABI_CTL_SIGNAL_MAX 64u
 
 #endif

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -128,6 +129,42 @@ _Noreturn void channel_exit(uint32_t code)
 			sleep_ms(10);
 	}
 	portio_exit(code);
+}
+
+static void on_start_frame(void *ctx, const struct ctl_frame *f)
+{
+	int *state = ctx;
+	if (f->type == ABI_CTL_START)
+		*state = 0;
+	else if (f->type == ABI_CTL_SIGNAL && *state > 0)
+		*state = -(int)f->value;
+}
+
+int channel_wait_start(void)
+{
+	int fd = opened ? port_fd[VPORT_CONTROL] : -1;
+	if (fd < 0)
+		return -ENODEV;
+	struct ctlproto_rx rx;
+	ctlproto_rx_init(&rx);
+	rx.skip_bad = 1;
+	int state = 1; /* 1 waiting, 0 started, -N signal N */
+	while (state == 1) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		if (poll(&p, 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		uint8_t buf[64];
+		ssize_t n = read(fd, buf, sizeof(buf));
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n <= 0)
+			return -EPIPE;
+		ctlproto_feed(&rx, buf, (size_t)n, on_start_frame, &state);
+	}
+	return -state; /* 0, or the signal */
 }
 
 void channel_feed(struct ctlproto_rx *rx, const uint8_t *data, size_t len,

@@ -36,6 +36,12 @@ void channel_uptime(uint8_t type, int64_t us);
  * portio_exit. */
 _Noreturn void channel_exit(uint32_t code);
 
+/* A config with hold = <1>: block until the host's ABI_CTL_START frame (0), or
+ * return the signal of an ABI_CTL_SIGNAL frame that came first (> 0); a
+ * negative errno when there is no control port or it failed. Other frames
+ * are dropped. */
+int channel_wait_start(void);
+
 /* Reassemble control frames from bytes split anywhere and pass each good one
  * to fn; a bad frame is skipped whole (abi.h: the guest ignores it). */
 void channel_feed(struct ctlproto_rx *rx, const uint8_t *data, size_t len,

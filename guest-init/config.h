@@ -94,6 +94,7 @@ struct config {
 	uint64_t time_ns;
 	bool has_time;
 	bool tty;
+	bool hold; /* start the workload only on ABI_CTL_START (sandbox-runtime) */
 	uint16_t rows, cols; /* the pty's first size; 0x0 = not given */
 	struct config_limits limits;
 	struct config_net net;

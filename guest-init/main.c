@@ -244,6 +244,22 @@ static pid_t start_workload(const struct config *cfg, const struct user_ids *ids
 	return res.pid;
 }
 
+/* Wait for the host's start; a signal first ends the VM as the workload's
+ * death by it would (128+N); a host that went away ends it as a failure. */
+static void hold_for_start(void)
+{
+	int r = in_vm ? channel_wait_start() : 0; /* a debug run starts at once */
+	if (r > 0) {
+		console("sandbox-init: signal %d before the start: exiting", r);
+		channel_exit((uint32_t)(128 + r));
+	}
+	if (r < 0) {
+		struct sb_error err;
+		error_set(&err, -r, "waiting for the start");
+		fail(&err);
+	}
+}
+
 /* The workload's status as docker reports it, with the OOM note on stderr. */
 static int final_status(int wstatus, const struct config *cfg, const char *cgroup_root)
 {
@@ -294,6 +310,8 @@ int main(int argc, char **argv)
 	static struct user_ids ids;
 	resolve_user(&cfg, &ids, &err);
 
+	if (cfg.hold) /* sandbox-runtime: everything is set up; `start` says when to go */
+		hold_for_start();
 	struct supervise sv = {.sfd = sfd, .cgroup_root = cgroup_root, .pid1 = in_vm};
 	struct stdio_fds io;
 	sv.child = start_workload(&cfg, &ids, cgroup_root, &io, &err);

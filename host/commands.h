@@ -20,6 +20,8 @@ int cmd_images(int argc, char **argv);
 int cmd_rmi(int argc, char **argv);
 int cmd_login(int argc, char **argv);
 int cmd_logout(int argc, char **argv);
+/* host/runtime/: the whole of sandbox-runtime (argv[0] is its name). */
+int runtime_main(int argc, char **argv);
 
 struct vmm_stats;
 /* SANDBOX_STATS (for benchmarks, `boot` and `run`): unset/0 VMM_STATS_OFF,

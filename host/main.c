@@ -39,6 +39,11 @@ int main(int argc, char **argv)
 	 * connections) that openat stopped the VM. The main arena trims with
 	 * brk and opens nothing. Our threads allocate little: no contention. */
 	mallopt(M_ARENA_MAX, 1);
+	/* The same binary is the OCI runtime under that name (a link or a copy). */
+	const char *base = argc > 0 && argv[0] ? strrchr(argv[0], '/') : NULL;
+	base = base ? base + 1 : (argc > 0 && argv[0] ? argv[0] : "");
+	if (!strncmp(base, "sandbox-runtime", 15))
+		return runtime_main(argc, argv);
 	if (argc < 2) {
 		fputs(usage, stderr);
 		return EXIT_SANDBOX;

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "cli.h"
+#include "cpio.h"
 #include "error.h"
 #include "netopts.h"
 #include "volopts.h"
@@ -31,6 +32,18 @@ struct run_opts {
 	/* -v, --mount, --tmpfs, --read-only (host/volopts.h); volopts_init'ed
 	 * before parsing, checked by volopts_check after it. */
 	struct volopts vol;
+	/* sandbox-runtime (host/runtime/): a rootfs it packed itself instead of
+	 * an image (no image config: args are the whole command), files of its
+	 * own laid over that rootfs, and a workload held until its `start`. */
+	const char *rootfs_initrd;
+	uint64_t rootfs_ram; /* guest RAM the unpacked rootfs takes, 0: estimate */
+	const struct cpio_file *extra_files;
+	size_t n_extra_files;
+	bool hold;
+	/* Called once the control frame pipe exists, before the VM boots: wfd
+	 * takes ABI_CTL_* frames for the guest (a writer of whole frames only). */
+	void (*attach)(void *ctx, int frame_wfd);
+	void *attach_ctx;
 };
 
 /* Turn o into a VM (image from the cache, guest init, run config) and run it,

@@ -65,6 +65,7 @@ static int build_run_archive(const struct run_opts *o, const struct image_config
 	    .hostname = o->hostname,
 	    .time_ns = now_ns(CLOCK_REALTIME),
 	    .tty = o->tty,
+	    .hold = o->hold,
 	    .limits = {.memory_max = o->memory, .pids_max = o->pids},
 	    .net = net,
 	    .mounts = *mounts,
@@ -80,11 +81,18 @@ static int build_run_archive(const struct run_opts *o, const struct image_config
 	}
 	if ((r = runconfig_build(&rc, &blob, &blob_len, err)) < 0)
 		goto out;
-	const struct cpio_file files[] = {
-	    {.path = ".sandbox", .mode = S_IFDIR | 0700},
-	    {.path = ".sandbox/config.dtb", .mode = S_IFREG | 0600, .data = blob, .len = blob_len},
-	};
-	r = cpio_build(files, 2, out, out_len, err);
+	struct cpio_file *files = calloc(o->n_extra_files + 2, sizeof(*files));
+	if (!files) {
+		r = error_set(err, ENOMEM, "run archive");
+		goto out;
+	}
+	for (size_t i = 0; i < o->n_extra_files; i++)
+		files[i] = o->extra_files[i];
+	files[o->n_extra_files] = (struct cpio_file){.path = ".sandbox", .mode = S_IFDIR | 0700};
+	files[o->n_extra_files + 1] = (struct cpio_file){
+	    .path = ".sandbox/config.dtb", .mode = S_IFREG | 0600, .data = blob, .len = blob_len};
+	r = cpio_build(files, o->n_extra_files + 2, out, out_len, err);
+	free(files);
 out:
 	free(blob);
 	run_net_guest_free(&netg);
@@ -151,6 +159,8 @@ static int run_attached(const struct run_opts *o, struct vmm_config *cfg, struct
 	if (r < 0)
 		return r;
 	cfg->ctl_fd = sigs.rfd;
+	if (o->attach)
+		o->attach(o->attach_ctx, sigs.wfd);
 	if (o->tty && o->interactive && isatty(STDIN_FILENO))
 		r = tty_raw(STDIN_FILENO, err);
 	if (r == 0)
@@ -177,6 +187,12 @@ static int prepare_image(const struct run_opts *o, const char *cache, char **pat
 	if (o->max_path)
 		lim.max_path = (uint32_t)o->max_path;
 	lim.progress = o->quiet ? NULL : pack_progress_tty;
+	if (o->rootfs_initrd) { /* sandbox-runtime packed it: no image config */
+		*img = (struct image_config){.guest_ram_bytes = o->rootfs_ram};
+		if (!(*path = strdup(o->rootfs_initrd)))
+			return error_set(err, ENOMEM, "rootfs path");
+		return 0;
+	}
 	return rootfs_prepare(o->image, cache, &lim, path, img, err);
 }
 

@@ -92,6 +92,7 @@ struct runconfig {
 	const char *hostname;
 	uint64_t time_ns; /* host CLOCK_REALTIME; 0 = do not set the guest clock */
 	bool tty;
+	bool hold; /* the guest waits for ABI_CTL_START before the workload */
 	uint16_t rows, cols; /* the pty's first size (tty only); 0x0 = unknown */
 	struct runconfig_limits limits;
 	struct runconfig_net net;

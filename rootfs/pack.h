@@ -107,6 +107,13 @@ struct pack_prune_stats {
 int pack_cache_prune(const char *cache_dir, int all, struct pack_prune_stats *st,
 		     struct sb_error *err);
 
+/* Pack the directory tree at dir (an OCI bundle's root) into out_fd as an
+ * initramfs, under lim's max_unpacked_bytes (file bytes), max_entries and
+ * max_path; symlinks are stored, never followed; sockets are left out.
+ * *ram_bytes (may be NULL) receives what it takes in guest RAM unpacked. */
+int rootfs_pack_dir(const char *dir, int out_fd, const struct pack_limits *lim, uint64_t *ram_bytes,
+		    struct sb_error *err);
+
 /* Pack ref into out_fd (written sequentially from its current offset). */
 int rootfs_pack_fd(const char *ref, int out_fd, const struct pack_limits *lim,
 		   struct sb_error *err);

@@ -6,7 +6,7 @@ ROOTFS_SRCS += rootfs/digest.c rootfs/oci.c rootfs/oci_index.c rootfs/oci_manife
 	rootfs/layer.c rootfs/layer_entry.c rootfs/layer_read.c rootfs/feed.c \
 	rootfs/cpio.c rootfs/lz4legacy.c \
 	rootfs/pack.c rootfs/pack_out.c rootfs/pack_direct.c rootfs/pack_cache.c rootfs/pack_meta.c \
-	rootfs/pack_progress.c rootfs/pack_prune.c rootfs/pack_archive.c \
+	rootfs/pack_progress.c rootfs/pack_prune.c rootfs/pack_archive.c rootfs/pack_dir.c \
 	rootfs/tarindex.c rootfs/oci_src.c rootfs/oci_blob.c rootfs/oci_docker.c \
 	rootfs/oci_inflate.c
 
@@ -42,6 +42,10 @@ test_pack_direct_SRCS := $(ROOTFS_SRCS) host/util/error.c
 test_pack_direct_LIBS := $(test_pack_LIBS)
 test_pack_archive_SRCS := $(ROOTFS_SRCS) host/util/error.c
 test_pack_archive_LIBS := $(test_pack_LIBS)
+# a host directory (sandbox-runtime's bundle root) packed the same way
+UNIT_TESTS += test_pack_dir
+test_pack_dir_SRCS := $(ROOTFS_SRCS) host/util/error.c
+test_pack_dir_LIBS := $(test_pack_LIBS)
 
 # libFuzzer targets (clang). The top-level `fuzz` target builds these.
 ROOTFS_FUZZ := $(B)/fuzz/fuzz_layer $(B)/fuzz/fuzz_oci

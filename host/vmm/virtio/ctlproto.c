@@ -20,6 +20,11 @@ struct ctl_frame ctlproto_winsize(uint16_t rows, uint16_t cols)
 	return (struct ctl_frame){.type = ABI_CTL_WINSIZE, .value = (uint32_t)rows << 16 | cols};
 }
 
+struct ctl_frame ctlproto_start(void)
+{
+	return (struct ctl_frame){.type = ABI_CTL_START, .value = 0};
+}
+
 struct ctl_frame ctlproto_uptime(uint8_t type, int64_t us)
 {
 	uint32_t v = us < 0 ? 0 : us > (int64_t)UINT32_MAX ? UINT32_MAX : (uint32_t)us;
@@ -43,6 +48,8 @@ static int value_ok(uint8_t type, uint32_t v)
 		return !(v & ~(0xffu | ABI_EXIT_INIT_FAILED));
 	case ABI_CTL_SIGNAL:
 		return v >= 1 && v <= ABI_CTL_SIGNAL_MAX;
+	case ABI_CTL_START:
+		return v == 0;
 	case ABI_CTL_WINSIZE:
 	case ABI_CTL_UPTIME_INIT:
 	case ABI_CTL_UPTIME_READY:

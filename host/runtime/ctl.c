@@ -1,0 +1,203 @@
+/* The VMM process's control socket, ROOT/ID/ctl.sock: `start` and `kill` talk to the
+ * container's VMM through it. One short line each way: "start" or "signal N", then
+ * "ok" or "error: ...". Only the socket's owner may connect (mode 0600 in a 0700
+ * directory). */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "runtime.h"
+#include "virtio/ctlproto.h"
+
+#define CTL_LINE_MAX 64
+#define CTL_CALL_TIMEOUT_MS 10000
+
+struct rt_ctl {
+	int listen_fd, frame_wfd;
+	char dir[4096];
+	bool started;
+	pthread_t thread;
+};
+
+static int sock_path(const char *dir, struct sockaddr_un *a, struct sb_error *err)
+{
+	memset(a, 0, sizeof(*a));
+	a->sun_family = AF_UNIX;
+	if ((size_t)snprintf(a->sun_path, sizeof(a->sun_path), "%s/" RT_CTL_SOCK, dir) >=
+	    sizeof(a->sun_path))
+		return error_set(err, ENAMETOOLONG,
+				 "%s/" RT_CTL_SOCK ": longer than a socket path may be (use a "
+				 "shorter --root)",
+				 dir);
+	return 0;
+}
+
+int rt_ctl_listen(const char *dir, struct sb_error *err)
+{
+	struct sockaddr_un a;
+	int r = sock_path(dir, &a, err);
+	if (r < 0)
+		return r;
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return error_set(err, errno, "control socket");
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 || chmod(a.sun_path, 0600) < 0 ||
+	    listen(fd, 8) < 0) {
+		int e = errno;
+		close(fd);
+		return error_set(err, e, "control socket %s", a.sun_path);
+	}
+	return fd;
+}
+
+static void send_frame(struct rt_ctl *c, struct ctl_frame f)
+{
+	uint8_t buf[ABI_CTL_FRAME_SIZE];
+	ctlproto_encode(&f, buf);
+	ssize_t n = write(c->frame_wfd, buf, sizeof(buf)); /* < PIPE_BUF: whole or nothing */
+	(void)n;
+}
+
+/* Before the start there is no workload: a signal that would end one ends the
+ * VM as that workload's death would. */
+static bool ends_unstarted(int sig)
+{
+	return sig == SIGKILL || sig == SIGTERM || sig == SIGINT || sig == SIGHUP || sig == SIGQUIT;
+}
+
+static const char *handle(struct rt_ctl *c, const char *line)
+{
+	if (!strcmp(line, "start")) {
+		if (c->started)
+			return "error: container already started";
+		char mark[4200];
+		snprintf(mark, sizeof(mark), "%s/" RT_STARTED_MARK, c->dir);
+		int fd = open(mark, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd < 0)
+			return "error: cannot mark the container started";
+		close(fd);
+		c->started = true;
+		send_frame(c, ctlproto_start());
+		return "ok";
+	}
+	if (!strncmp(line, "signal ", 7)) {
+		char *end;
+		long sig = strtol(line + 7, &end, 10);
+		if (*end || sig < 1 || sig > (long)ABI_CTL_SIGNAL_MAX)
+			return "error: bad signal";
+		if (!c->started && ends_unstarted((int)sig))
+			send_frame(c, ctlproto_exit((uint8_t)(128 + sig), 0));
+		else if (c->started)
+			send_frame(c, ctlproto_signal((unsigned)sig));
+		return "ok";
+	}
+	return "error: unknown command";
+}
+
+static void *serve(void *arg)
+{
+	struct rt_ctl *c = arg;
+	sigset_t all;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL); /* signals are the run's own thread's */
+	for (;;) {
+		int fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			return NULL;
+		}
+		char line[CTL_LINE_MAX + 1];
+		size_t have = 0;
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		while (have < CTL_LINE_MAX && poll(&p, 1, 2000) == 1) {
+			ssize_t n = read(fd, line + have, CTL_LINE_MAX - have);
+			if (n <= 0)
+				break;
+			have += (size_t)n;
+			if (memchr(line, '\n', have))
+				break;
+		}
+		line[have] = 0;
+		char *nl = strchr(line, '\n');
+		const char *reply = "error: no command";
+		if (nl) {
+			*nl = 0;
+			reply = handle(c, line);
+		}
+		char out[CTL_LINE_MAX + 2];
+		int n = snprintf(out, sizeof(out), "%s\n", reply);
+		ssize_t w = write(fd, out, (size_t)n);
+		(void)w;
+		close(fd);
+	}
+}
+
+int rt_ctl_serve(struct rt_ctl **out, int listen_fd, const char *state_dir, int frame_wfd,
+		 struct sb_error *err)
+{
+	struct rt_ctl *c = calloc(1, sizeof(*c));
+	if (!c)
+		return error_set(err, ENOMEM, "control socket");
+	c->listen_fd = listen_fd;
+	c->frame_wfd = frame_wfd;
+	snprintf(c->dir, sizeof(c->dir), "%s", state_dir);
+	int r = pthread_create(&c->thread, NULL, serve, c);
+	if (r) {
+		free(c);
+		return error_set(err, r, "control thread");
+	}
+	pthread_detach(c->thread); /* lives as long as the VMM process */
+	*out = c;
+	return 0;
+}
+
+int rt_ctl_call(const char *state_dir, const char *cmd, struct sb_error *err)
+{
+	struct sockaddr_un a;
+	int r = sock_path(state_dir, &a, err);
+	if (r < 0)
+		return r;
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return error_set(err, errno, "control socket");
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		close(fd);
+		return error_set(err, 0, "container not running");
+	}
+	char line[CTL_LINE_MAX + 2];
+	int n = snprintf(line, sizeof(line), "%s\n", cmd);
+	if (write(fd, line, (size_t)n) != n) {
+		close(fd);
+		return error_set(err, 0, "container not running");
+	}
+	char reply[CTL_LINE_MAX + 1];
+	size_t have = 0;
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	while (have < CTL_LINE_MAX && poll(&p, 1, CTL_CALL_TIMEOUT_MS) == 1) {
+		ssize_t k = read(fd, reply + have, CTL_LINE_MAX - have);
+		if (k <= 0)
+			break;
+		have += (size_t)k;
+		if (memchr(reply, '\n', have))
+			break;
+	}
+	close(fd);
+	reply[have] = 0;
+	char *nl = strchr(reply, '\n');
+	if (!nl)
+		return error_set(err, ETIMEDOUT, "the container's VMM did not answer");
+	*nl = 0;
+	if (!strcmp(reply, "ok"))
+		return 0;
+	return error_set(err, EIO, "%s", !strncmp(reply, "error: ", 7) ? reply + 7 : reply);
+}

@@ -1,0 +1,228 @@
+/* sandbox-runtime's entry: runc's global flags, then one verb. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "commands.h"
+#include "runtime.h"
+#include "version.h"
+
+struct rt_globals rt_g;
+
+static const char usage[] =
+    "Usage: " RT_NAME " [GLOBAL OPTIONS] COMMAND [OPTIONS] ID\n"
+    "\n"
+    "An OCI runtime with runc's command line: each container runs in its own sandbox VM.\n"
+    "\n"
+    "Commands: create, start, state, kill, delete, list, ps, features\n"
+    "  (exec, pause, resume, update, checkpoint, restore, events, run: not supported)\n"
+    "Global options: --root DIR, --log FILE, --log-format text|json, --debug,\n"
+    "  --systemd-cgroup, --rootless true|false|auto, --version\n";
+
+/* One line to the --log file (opened for each line: the VMM process keeps no fd of it). */
+static void log_line(const char *level, const char *msg)
+{
+	if (!rt_g.log)
+		return;
+	int fd = open(rt_g.log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return;
+	char when[64];
+	struct timespec ts;
+	struct tm tm;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	char *text = NULL;
+	if (rt_g.log_json) {
+		json_t *o = json_pack("{s:s, s:s, s:s}", "level", level, "msg", msg, "time", when);
+		char *j = o ? json_dumps(o, JSON_COMPACT) : NULL;
+		json_decref(o);
+		if (j && asprintf(&text, "%s\n", j) < 0)
+			text = NULL;
+		free(j);
+	} else if (asprintf(&text, "time=\"%s\" level=%s msg=\"%s\"\n", when, level, msg) < 0) {
+		text = NULL;
+	}
+	if (text) {
+		ssize_t n = write(fd, text, strlen(text));
+		(void)n;
+		free(text);
+	}
+	close(fd);
+}
+
+int rt_fail(const struct sb_error *err)
+{
+	fprintf(stderr, RT_NAME ": %s\n", err->msg);
+	log_line("error", err->msg);
+	return RT_EXIT_FAIL;
+}
+
+int rt_failf(const char *fmt, ...)
+{
+	struct sb_error err = {.code = EINVAL};
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err.msg, sizeof(err.msg), fmt, ap);
+	va_end(ap);
+	return rt_fail(&err);
+}
+
+void rt_debug(const char *fmt, ...)
+{
+	if (!rt_g.debug)
+		return;
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_line("debug", msg);
+}
+
+/* "--name", "-name", "--name=v": the name (dashes gone) and the inline value. */
+static const char *flag_name(const char *arg, size_t *len, const char **inline_value)
+{
+	const char *p = arg + (arg[1] == '-' ? 2 : 1);
+	const char *eq = strchr(p, '=');
+	*len = eq ? (size_t)(eq - p) : strlen(p);
+	*inline_value = eq ? eq + 1 : NULL;
+	return p;
+}
+
+int rt_parse_flags(int argc, char **argv, const struct rt_flag *flags, size_t nflags, char ***pos,
+		   int *npos, struct sb_error *err)
+{
+	*npos = 0;
+	*pos = calloc((size_t)argc + 1, sizeof(**pos));
+	if (!*pos)
+		return error_set(err, ENOMEM, "arguments");
+	bool only_pos = false;
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i];
+		if (only_pos || a[0] != '-' || !a[1]) {
+			(*pos)[(*npos)++] = argv[i];
+			continue;
+		}
+		if (!strcmp(a, "--")) {
+			only_pos = true;
+			continue;
+		}
+		size_t len;
+		const char *iv;
+		const char *name = flag_name(a, &len, &iv);
+		const struct rt_flag *f = NULL;
+		for (size_t k = 0; k < nflags && !f; k++)
+			if ((strlen(flags[k].name) == len && !strncmp(flags[k].name, name, len)) ||
+			    (len == 1 && flags[k].alias == name[0]))
+				f = &flags[k];
+		if (!f) {
+			free(*pos);
+			*pos = NULL;
+			return error_set(err, 0, "flag provided but not defined: %s", a);
+		}
+		if (!f->takes_value) {
+			/* booleans may say =true/=false as urfave/cli allows */
+			*f->value = iv && !strcmp(iv, "false") ? NULL : "";
+			continue;
+		}
+		if (!iv) {
+			if (i + 1 >= argc) {
+				free(*pos);
+				*pos = NULL;
+				return error_set(err, 0, "flag needs an argument: %s", a);
+			}
+			iv = argv[++i];
+		}
+		*f->value = iv;
+	}
+	return 0;
+}
+
+struct verb {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+};
+
+static const struct verb verbs[] = {
+    {"create", rt_create}, {"start", rt_start},	    {"state", rt_state_cmd},
+    {"kill", rt_kill},	   {"delete", rt_delete},   {"list", rt_list},
+    {"ps", rt_ps},	   {"features", rt_features},
+};
+
+static const char *const unsupported[] = {"exec",    "pause",   "resume", "update",
+					  "checkpoint", "restore", "events", "run"};
+
+static int print_version(void)
+{
+	printf(RT_NAME " version %s\nspec: 1.1.0\n", SANDBOX_VERSION);
+	return 0;
+}
+
+int runtime_main(int argc, char **argv)
+{
+	const char *root = NULL, *log = NULL, *fmt = NULL, *debug = NULL, *systemd = NULL,
+		   *rootless = NULL, *version = NULL, *help = NULL, *criu = NULL;
+	const struct rt_flag flags[] = {
+	    {"root", 0, true, &root},	      {"log", 0, true, &log},
+	    {"log-format", 0, true, &fmt},    {"debug", 0, false, &debug},
+	    {"systemd-cgroup", 0, false, &systemd}, {"rootless", 0, true, &rootless},
+	    {"version", 'v', false, &version}, {"help", 'h', false, &help},
+	    {"criu", 0, true, &criu},
+	};
+	/* Global flags end at the first word that is not one. */
+	int i = 1;
+	while (i < argc && argv[i][0] == '-' && argv[i][1]) {
+		size_t len;
+		const char *iv;
+		const char *name = flag_name(argv[i], &len, &iv);
+		const struct rt_flag *f = NULL;
+		for (size_t k = 0; k < sizeof(flags) / sizeof(flags[0]) && !f; k++)
+			if ((strlen(flags[k].name) == len && !strncmp(flags[k].name, name, len)) ||
+			    (len == 1 && flags[k].alias == name[0]))
+				f = &flags[k];
+		if (!f)
+			return rt_failf("flag provided but not defined: %s", argv[i]);
+		if (f->takes_value && !iv) {
+			if (i + 1 >= argc)
+				return rt_failf("flag needs an argument: %s", argv[i]);
+			iv = argv[++i];
+		}
+		*f->value = f->takes_value ? iv : (iv && !strcmp(iv, "false") ? NULL : "");
+		i++;
+	}
+	rt_g.root = root;
+	rt_g.log = log && *log ? log : NULL;
+	rt_g.debug = debug != NULL;
+	rt_g.systemd_cgroup = systemd != NULL;
+	rt_g.rootless = rootless && strcmp(rootless, "false") != 0;
+	if (fmt && strcmp(fmt, "json") != 0 && strcmp(fmt, "text") != 0)
+		return rt_failf("unknown log-format %s", fmt);
+	rt_g.log_json = fmt && !strcmp(fmt, "json");
+	if (root && root[0] != '/')
+		return rt_failf("--root %s: not an absolute path", root);
+	if (version)
+		return print_version();
+	if (help || i >= argc) {
+		fputs(usage, help ? stdout : stderr);
+		return help ? 0 : RT_EXIT_FAIL;
+	}
+	const char *verb = argv[i];
+	for (size_t k = 0; k < sizeof(verbs) / sizeof(verbs[0]); k++)
+		if (!strcmp(verb, verbs[k].name))
+			return verbs[k].fn(argc - i - 1, argv + i + 1);
+	for (size_t k = 0; k < sizeof(unsupported) / sizeof(unsupported[0]); k++)
+		if (!strcmp(verb, unsupported[k]))
+			return rt_failf("%s is not supported by " RT_NAME " (yet): see README, "
+					"\"OCI runtime\"",
+					verb);
+	return rt_failf("unknown command %s (see " RT_NAME " --help)", verb);
+}

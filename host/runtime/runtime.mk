@@ -1,0 +1,10 @@
+# host/runtime/: sandbox-runtime, runc's command line over sandbox VMs (host/runtime/runtime.h).
+# The same static binary: build/sandbox-runtime is a link to build/sandbox.
+RUNTIME_SRCS := host/runtime/main.c host/runtime/state.c host/runtime/ctl.c \
+	host/runtime/create.c host/runtime/verbs.c
+HOST_SRCS += $(RUNTIME_SRCS)
+$(patsubst %.c,$(B)/obj/%.o,$(RUNTIME_SRCS)): CFLAGS_HOST += -Ihost/runtime
+
+sandbox: $(B)/sandbox-runtime
+$(B)/sandbox-runtime: $(B)/sandbox
+	$(Q)ln -sf sandbox $@

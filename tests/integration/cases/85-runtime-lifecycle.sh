@@ -1,0 +1,142 @@
+# sandbox-runtime driven as an engine drives runc: create (held workload, pid file,
+# state), start, kill, delete, exit statuses seen by the subreaper, refusals.
+. "$TESTS_DIR/lib.sh"
+command -v sandbox-runtime >/dev/null || fail "sandbox-runtime is not on PATH"
+# The VMM outlives `create`: like conmon, a subreaper collects its status.
+if [ -z "${RT_CASE_TMP:-}" ]; then
+	t=$(mktemp -d)
+	RT_CASE_TMP=$t exec subreaper "$t/exits" sh "$0"
+fi
+tmp=$RT_CASE_TMP
+trap 'rm -rf "$tmp"' EXIT
+root=$tmp/state
+rt() { sandbox-runtime --root "$root" --log "$tmp/log.json" --log-format json "$@"; }
+
+# exit_of PID: the status the subreaper saw for PID (waits up to 120 s).
+exit_of() {
+	_i=0
+	while ! grep -q "^$1 " "$tmp/exits" 2>/dev/null; do
+		_i=$((_i + 1))
+		[ $_i -le 1200 ] || fail "process $1 did not end"
+		sleep 0.1
+	done
+	sed -n "s/^$1 //p" "$tmp/exits"
+}
+# status_of ID: the "status" field of `state ID`
+status_of() { rt state "$1" | sed -n 's/.*"status": "\([a-z]*\)".*/\1/p'; }
+
+# A bundle: a busybox root file system and its config.json.
+b=$tmp/bundle
+mkdir -p "$b/rootfs/bin" "$b/rootfs/etc" "$b/rootfs/tmp" "$b/rootfs/data"
+cp "$(command -v busybox)" "$b/rootfs/bin/busybox"
+for a in sh echo cat sleep id pwd hostname ls; do ln -s busybox "$b/rootfs/bin/$a"; done
+echo 'root:x:0:0:root:/:/bin/sh' >"$b/rootfs/etc/passwd"
+echo "a file bound in" >"$tmp/bound.txt"
+# config ID ARGS_JSON [TERMINAL]
+config() {
+	cat >"$b/config.json" <<EOF
+{
+  "ociVersion": "1.0.2",
+  "process": {
+    "terminal": false,
+    "user": {"uid": 1000, "gid": 100},
+    "args": $1,
+    "env": ["PATH=/bin", "GREETING=hello from the spec"],
+    "cwd": "/tmp"
+  },
+  "root": {"path": "rootfs"},
+  "hostname": "rt-case",
+  "mounts": [
+    {"destination": "/proc", "type": "proc", "source": "proc"},
+    {"destination": "/etc/bound.txt", "type": "bind", "source": "$tmp/bound.txt", "options": ["rbind", "ro"]},
+    {"destination": "/data", "type": "bind", "source": "$tmp/vol", "options": ["rbind", "rw"]},
+    {"destination": "/scratch", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid"]}
+  ],
+  "annotations": {"org.example.case": "85"},
+  "linux": {
+    "resources": {"memory": {"limit": 134217728}, "pids": {"limit": 64}},
+    "namespaces": [{"type": "pid"}, {"type": "mount"}, {"type": "network"}]
+  },
+  "unknownTopLevelField": {"ignored": true}
+}
+EOF
+}
+mkdir -p "$tmp/vol" && chmod 0777 "$tmp/vol" # the workload runs as 1000:100
+
+# 1. create holds the workload: state "created", pid file = the VMM, no output yet.
+config '["sh", "-c", "echo \"$GREETING\" as $(id -u):$(id -g) in $(pwd) on $(hostname); cat /etc/bound.txt; echo written >/data/out; echo tmp >/scratch/x && cat /scratch/x; echo err >&2; exit 3"]'
+rt create --bundle "$b" --pid-file "$tmp/pid1" c1 >"$tmp/c1.out" 2>"$tmp/c1.err" ||
+	fail "create: $(cat "$tmp/c1.err")"
+pid=$(cat "$tmp/pid1")
+case $pid in *[!0-9]* | "") fail "pid file holds [$pid], want digits only" ;; esac
+expect_eq "pid file: no newline" "$(wc -c <"$tmp/pid1")" "${#pid}"
+kill -0 "$pid" || fail "the VMM ($pid) is not running after create"
+expect_eq "state after create" "$(status_of c1)" created
+rt state c1 | grep -q '"org.example.case": "85"' || fail "state: annotations missing: $(rt state c1)"
+rt state c1 | grep -q "\"pid\": $pid" || fail "state: pid missing: $(rt state c1)"
+sleep 3
+expect_eq "no output before start" "$(cat "$tmp/c1.out")" ""
+rt list | grep -q '^c1 ' || fail "list: no c1: $(rt list)"
+
+# 2. start releases it; its status is the workload's.
+rt start c1 || fail "start: $(tail -1 "$tmp/log.json")"
+expect_eq "exit status" "$(exit_of "$pid")" 3
+expect_eq "stdout" "$(cat "$tmp/c1.out")" "hello from the spec as 1000:100 in /tmp on rt-case
+a file bound in
+tmp"
+grep -q '^err$' "$tmp/c1.err" || fail "stderr: [$(cat "$tmp/c1.err")]"
+expect_eq "volume written" "$(cat "$tmp/vol/out")" written
+expect_eq "state after exit" "$(status_of c1)" stopped
+run rt start c1
+[ "$rc" != 0 ] || fail "start of a stopped container succeeded"
+rt delete c1 || fail "delete of a stopped container failed"
+run rt state c1
+[ "$rc" != 0 ] && echo "$err" | grep -q "container does not exist" ||
+	fail "state after delete: rc $rc, [$err]"
+grep -q '"level":"error".*"msg":"container does not exist"' "$tmp/log.json" ||
+	fail "--log-format json: no error line in $(cat "$tmp/log.json")"
+
+# 3. A running container: kill with a name, delete refuses without --force.
+config '["sh", "-c", "trap \"echo got-term; exit 7\" TERM; echo ready; while :; do sleep 1; done"]'
+rt create --bundle "$b" --pid-file "$tmp/pid2" c2 >"$tmp/c2.out" 2>&1 || fail "create c2"
+pid=$(cat "$tmp/pid2")
+rt start c2 || fail "start c2"
+wait_line "$tmp/c2.out" ready "$pid" 120
+expect_eq "state while running" "$(status_of c2)" running
+run rt delete c2
+[ "$rc" != 0 ] || fail "delete of a running container succeeded"
+rt kill c2 SIGTERM || fail "kill SIGTERM"
+expect_eq "SIGTERM: exit status" "$(exit_of "$pid")" 7
+grep -q got-term "$tmp/c2.out" || fail "the workload did not get SIGTERM"
+run rt kill c2 KILL
+[ "$rc" != 0 ] && echo "$err" | grep -q "container not running" || fail "kill of a stopped one: rc $rc [$err]"
+rt delete c2 || fail "delete c2"
+
+# 4. Killed before start: the held VM ends as its workload would (128+9);
+#    deleting a created container kills its VM; --force on an unknown id is fine.
+config '["echo", "never"]'
+rt create --bundle "$b" --pid-file "$tmp/pid3" c3 >"$tmp/c3.out" 2>&1 || fail "create c3"
+pid=$(cat "$tmp/pid3")
+rt kill c3 9 || fail "kill 9 before start"
+expect_eq "killed before start" "$(exit_of "$pid")" 137
+expect_eq "nothing ran" "$(cat "$tmp/c3.out")" ""
+rt delete c3 || fail "delete c3"
+rt create --bundle "$b" --pid-file "$tmp/pid4" c4 >/dev/null 2>&1 || fail "create c4"
+pid=$(cat "$tmp/pid4")
+rt delete c4 || fail "delete of a created container failed"
+exit_of "$pid" >/dev/null
+[ ! -e "$root/c4" ] || fail "delete left $root/c4"
+rt delete --force no-such-id || fail "delete --force of an unknown id failed"
+
+# 5. Refusals: one line each, non-zero, nothing left behind.
+run rt create --bundle "$b" "bad/id"
+[ "$rc" != 0 ] && echo "$err" | grep -q "invalid container id" || fail "bad id: rc $rc [$err]"
+echo '{"ociVersion": "1.0.2", "process": {"args": "not-a-list"}, "root": {"path": "rootfs"}}' >"$b/config.json"
+run rt create --bundle "$b" c5
+[ "$rc" != 0 ] && echo "$err" | grep -q "process.args" || fail "bad spec: rc $rc [$err]"
+[ ! -e "$root/c5" ] || fail "a refused create left $root/c5"
+run rt exec c5 true
+[ "$rc" != 0 ] && echo "$err" | grep -q "not supported" || fail "exec: rc $rc [$err]"
+run rt state no-such-id
+[ "$rc" != 0 ] && echo "$err" | grep -q "container does not exist" || fail "state unknown: rc $rc [$err]"
+echo ok
