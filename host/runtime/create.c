@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <net/if.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -256,6 +257,19 @@ static void join_cgroup(const char *path)
 		close(fd);
 }
 
+/* Whether this network namespace has an interface besides lo. */
+static bool has_interface(void)
+{
+	struct if_nameindex *ifs = if_nameindex();
+	bool found = false;
+	for (struct if_nameindex *i = ifs; i && i->if_index; i++)
+		if (strcmp(i->if_name, "lo") != 0)
+			found = true;
+	if (ifs)
+		if_freenameindex(ifs);
+	return found;
+}
+
 static _Noreturn void vmm_child(struct vm_job *j)
 {
 	struct sb_error err = {0};
@@ -268,6 +282,10 @@ static _Noreturn void vmm_child(struct vm_job *j)
 			_exit(EXIT_SANDBOX);
 		}
 		close(fd);
+		if (!has_interface()) { /* podman's --network none: a namespace with lo only */
+			j->o.net.mode = NET_MODE_NONE;
+			j->o.net.mode_set = true;
+		}
 	}
 	join_cgroup(j->spec.cgroups_path);
 	j->o.rootfs_initrd = j->rootfs;

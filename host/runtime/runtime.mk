@@ -8,3 +8,9 @@ $(patsubst %.c,$(B)/obj/%.o,$(RUNTIME_SRCS)): CFLAGS_HOST += -Ihost/runtime
 sandbox: $(B)/sandbox-runtime
 $(B)/sandbox-runtime: $(B)/sandbox
 	$(Q)ln -sf sandbox $@
+
+# Unit tests: the state directories (pure file work, no VM).
+UNIT_TESTS += test_runtime_state
+test_runtime_state_SRCS := host/runtime/state.c host/util/error.c
+test_runtime_state_LIBS := -ljansson
+$(B)/san/tests/unit/test_runtime_state.o: CFLAGS_SAN += -Ihost/runtime
