@@ -118,18 +118,3 @@ test_volopts_LIBS := -lm
 fuzz_volopts_SRCS := tests/fuzz/fuzz_volopts.c host/volopts.c host/cli.c host/util/error.c
 fuzz-host: $(B)/fuzz/fuzz_volopts
 $(eval $(call fuzz_host_rule,fuzz_volopts))
-
-# sandbox-runtime (host/runtime/): the OCI runtime CLI. config.json's parser is
-# pure (jansson only): linked into sandbox, unit-tested and fuzzed.
-RUNTIME_SPEC_SRCS := host/runtime/spec.c host/runtime/spec_process.c host/runtime/spec_linux.c \
-	host/runtime/spec_json.c
-HOST_SRCS += $(RUNTIME_SPEC_SRCS)
-UNIT_TESTS += test_runtime_spec
-test_runtime_spec_SRCS := $(RUNTIME_SPEC_SRCS) host/util/error.c
-test_runtime_spec_LIBS := -ljansson
-fuzz_runtime_spec_SRCS := tests/fuzz/fuzz_runtime_spec.c $(RUNTIME_SPEC_SRCS) host/util/error.c
-fuzz-host: $(B)/fuzz/fuzz_runtime_spec
-$(B)/fuzz/fuzz_runtime_spec: $(fuzz_runtime_spec_SRCS) $(wildcard host/runtime/*.h)
-	@mkdir -p $(@D)
-	@echo "  FUZZ    $@"
-	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $(fuzz_runtime_spec_SRCS) -ljansson
