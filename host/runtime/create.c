@@ -185,7 +185,9 @@ static void ready_say(struct vm_job *j, const char *line)
 {
 	if (j->ready_fd < 0)
 		return;
-	ssize_t n = write(j->ready_fd, line, strlen(line));
+	char msg[sizeof(((struct sb_error *)0)->msg) + 2];
+	int len = snprintf(msg, sizeof(msg), "%s\n", line);
+	ssize_t n = write(j->ready_fd, msg, (size_t)len); /* < PIPE_BUF: whole */
 	(void)n;
 	close(j->ready_fd);
 	j->ready_fd = -1;
@@ -470,11 +472,15 @@ static int launch(struct vm_job *j, const char *console, struct sb_error *err)
 		if (n <= 0)
 			break;
 		have += (size_t)n;
-		if (have == sizeof(word) - 1)
-			break;
+		if (memchr(word, '\n', have) || have == sizeof(word) - 1)
+			break; /* one line: a process the VMM forked may hold the pipe too */
 	}
 	close(p[0]);
 	word[have] = 0;
+	char *nl = strchr(word, '\n');
+	if (nl)
+		*nl = 0;
+	have = strlen(word);
 	if (strcmp(word, "ok") != 0) {
 		int status;
 		waitpid(pid, &status, 0);

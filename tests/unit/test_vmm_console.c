@@ -45,6 +45,21 @@ static struct virtio_mmio *T(struct fx *f)
 	return &f->c.mmio;
 }
 
+/* The driver's probe: features, then each queue at 8 entries, or at its
+ * QueueNumMax when that is smaller (receive queues the host never fills offer 2). */
+static int bring_up(struct fx *f)
+{
+	memset(f->next_desc, 0, sizeof(f->next_desc));
+	vdrv_negotiate(T(f), VIRTIO_FEATURE_VERSION_1 | 1ull << VIRTIO_CONSOLE_F_MULTIPORT);
+	for (unsigned i = 0; i < CONSOLE_QUEUES; i++) {
+		vdrv_write(T(f), VIRTIO_MMIO_QUEUE_SEL, i);
+		uint32_t max = vdrv_read(T(f), VIRTIO_MMIO_QUEUE_NUM_MAX);
+		if (vdrv_queue(T(f), &f->q[i], &f->mem, i, (uint16_t)(max < 8 ? max : 8)) != 1)
+			return -1;
+	}
+	return 0;
+}
+
 static int setup(void **state)
 {
 	static struct fx f;
@@ -61,17 +76,8 @@ static int setup(void **state)
 				.log = log_cb,
 				.log_ctx = &f};
 	console_init(&f.c, &f.mem, &f.rs, &io);
-	if (console_attach(&f.c, &f.loop, NULL) < 0)
+	if (console_attach(&f.c, &f.loop, NULL) < 0 || bring_up(&f) < 0)
 		return -1;
-	vdrv_negotiate(T(&f), VIRTIO_FEATURE_VERSION_1 | 1ull << VIRTIO_CONSOLE_F_MULTIPORT);
-	/* Each queue at 8 entries, or at its QueueNumMax when that is smaller
-	 * (receive queues the host never fills offer 2). */
-	for (unsigned i = 0; i < CONSOLE_QUEUES; i++) {
-		vdrv_write(T(&f), VIRTIO_MMIO_QUEUE_SEL, i);
-		uint32_t max = vdrv_read(T(&f), VIRTIO_MMIO_QUEUE_NUM_MAX);
-		if (vdrv_queue(T(&f), &f.q[i], &f.mem, i, (uint16_t)(max < 8 ? max : 8)) != 1)
-			return -1;
-	}
 	*state = &f;
 	return 0;
 }
@@ -379,6 +385,29 @@ static void test_host_frames_wait_for_open_port(void **state)
 	assert_int_equal(console_send_frame(&f->c, &sig), 0);
 }
 
+/* sandbox-runtime's start can come while the guest's driver still probes: a
+ * frame queued before the device's reset is delivered once the port opens. */
+static void test_host_frame_survives_reset(void **state)
+{
+	struct fx *f = *state;
+	unsigned q = console_rx_queue(CONSOLE_CONTROL);
+	uint32_t id, len;
+	struct ctl_frame fr, start = ctlproto_start();
+
+	assert_int_equal(console_send_frame(&f->c, &start), 0);
+	vdrv_write(T(f), VIRTIO_MMIO_STATUS, 0); /* the driver resets the device */
+	assert_int_equal(bring_up(f), 0);
+	handshake(f);
+	post(f, q, RX_BUF, NULL, 4096, 1);
+	give_ctl_buffers(f, 1);
+	guest_ctl(f, CONSOLE_CONTROL, VIRTIO_CONSOLE_PORT_OPEN, 1);
+	assert_int_equal(vdrv_take_used(&f->q[q], &id, &len), 1);
+	assert_int_equal(len, 8);
+	assert_int_equal(ctlproto_decode(vdrv_hva(&f->mem, RX_BUF), &fr), 0);
+	assert_int_equal(fr.type, ABI_CTL_START);
+	assert_int_equal(fr.value, 0);
+}
+
 static void test_broken_queue_ends_vm(void **state)
 {
 	struct fx *f = *state;
@@ -488,6 +517,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_bad_frame_ends_vm, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_stdin_backpressure_and_eof, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_host_frames_wait_for_open_port, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_host_frame_survives_reset, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_broken_queue_ends_vm, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_config, setup, teardown),
 	    cmocka_unit_test(test_codec),

@@ -15,10 +15,12 @@ static const char *const port_name[CONSOLE_PORTS] = {
     [CONSOLE_CONTROL] = ABI_VPORT_CONTROL,
 };
 
+/* Frames for the control port stay queued across a reset: one sent while the
+ * guest's driver is still probing (sandbox-runtime's start, right after
+ * create) waits for the port to open instead of vanishing with the reset. */
 void console_ctl_reset(struct console *c)
 {
 	c->ctl_head = c->ctl_len = 0;
-	c->fr_head = c->fr_len = 0;
 	ctlproto_rx_init(&c->ctl_rx);
 }
 

@@ -28,7 +28,8 @@ status_of() { rt state "$1" | sed -n 's/.*"status": "\([a-z]*\)".*/\1/p'; }
 # A bundle: a busybox root file system and its config.json.
 b=$tmp/bundle
 mkdir -p "$b/rootfs/bin" "$b/rootfs/etc" "$b/rootfs/tmp" "$b/rootfs/data"
-cp "$(command -v busybox)" "$b/rootfs/bin/busybox"
+bb=/bin/busybox; [ -x "$bb" ] || bb=$(readlink -f /bin/sh)
+cp "$bb" "$b/rootfs/bin/busybox"
 for a in sh echo cat sleep id pwd hostname ls; do ln -s busybox "$b/rootfs/bin/$a"; done
 echo 'root:x:0:0:root:/:/bin/sh' >"$b/rootfs/etc/passwd"
 echo "a file bound in" >"$tmp/bound.txt"
