@@ -30,16 +30,17 @@ b=$tmp/bundle
 mkdir -p "$b/rootfs/bin" "$b/rootfs/etc" "$b/rootfs/tmp" "$b/rootfs/data"
 bb=/bin/busybox; [ -x "$bb" ] || bb=$(readlink -f /bin/sh)
 cp "$bb" "$b/rootfs/bin/busybox"
-for a in sh echo cat sleep id pwd hostname ls; do ln -s busybox "$b/rootfs/bin/$a"; done
+for a in sh echo cat sleep id pwd hostname ls tty stty; do ln -s busybox "$b/rootfs/bin/$a"; done
 echo 'root:x:0:0:root:/:/bin/sh' >"$b/rootfs/etc/passwd"
 echo "a file bound in" >"$tmp/bound.txt"
-# config ID ARGS_JSON [TERMINAL]
+# config ARGS_JSON [TERMINAL]
 config() {
 	cat >"$b/config.json" <<EOF
 {
   "ociVersion": "1.0.2",
   "process": {
-    "terminal": false,
+    "terminal": ${2:-false},
+    "consoleSize": {"height": 30, "width": 100},
     "user": {"uid": 1000, "gid": 100},
     "args": $1,
     "env": ["PATH=/bin", "GREETING=hello from the spec"],
@@ -129,7 +130,30 @@ exit_of "$pid" >/dev/null
 [ ! -e "$root/c4" ] || fail "delete left $root/c4"
 rt delete --force no-such-id || fail "delete --force of an unknown id failed"
 
-# 5. Refusals: one line each, non-zero, nothing left behind.
+# 5. A terminal: the pty's master goes over the console socket, the guest's
+#    own pty has the spec's size, typed input reaches the workload.
+config '["sh", "-c", "tty >/dev/null && echo is-a-tty; stty size; read line; echo typed:$line; exit 4"]' true
+recvtty "$tmp/console.sock" "$tmp/tty.out" "hello-pty
+" &
+rpid=$!
+i=0
+until [ -S "$tmp/console.sock" ]; do i=$((i + 1)); [ $i -le 100 ] || fail "recvtty did not listen"; sleep 0.1; done
+rt create --bundle "$b" --console-socket "$tmp/console.sock" --pid-file "$tmp/pid6" c6 \
+	>"$tmp/c6.out" 2>&1 || fail "create with a terminal: $(cat "$tmp/c6.out")"
+pid=$(cat "$tmp/pid6")
+rt start c6 || fail "start c6"
+expect_eq "terminal: exit status" "$(exit_of "$pid")" 4
+wait $rpid || fail "recvtty failed"
+tr -d '\r' <"$tmp/tty.out" >"$tmp/tty.txt"
+grep -q '^is-a-tty$' "$tmp/tty.txt" || fail "terminal: no tty: [$(cat "$tmp/tty.txt")]"
+grep -q '^30 100$' "$tmp/tty.txt" || fail "terminal: size: [$(cat "$tmp/tty.txt")]"
+grep -q '^typed:hello-pty$' "$tmp/tty.txt" || fail "terminal: input: [$(cat "$tmp/tty.txt")]"
+expect_eq "terminal: nothing on create's own stdio" "$(cat "$tmp/c6.out")" ""
+rt delete c6 || fail "delete c6"
+run rt create --bundle "$b" c7
+[ "$rc" != 0 ] && echo "$err" | grep -q "console socket" || fail "terminal without a console socket: rc $rc [$err]"
+
+# 6. Refusals: one line each, non-zero, nothing left behind.
 run rt create --bundle "$b" "bad/id"
 [ "$rc" != 0 ] && echo "$err" | grep -q "invalid container id" || fail "bad id: rc $rc [$err]"
 echo '{"ociVersion": "1.0.2", "process": {"args": "not-a-list"}, "root": {"path": "rootfs"}}' >"$b/config.json"
