@@ -43,7 +43,7 @@ else
 Q := @
 endif
 
-.PHONY: all deps sandbox init kernel images test unit integration demo fuzz bench clean format
+.PHONY: all deps sandbox init kernel images test unit integration demo fuzz bench clean format install
 all: deps sandbox init kernel images
 
 include host/host.mk
@@ -106,6 +106,19 @@ test: all $(UNIT_BINS) fuzz
 
 unit: deps $(UNIT_BINS) fuzz
 	$(Q)tests/run --unit-only $(UNIT_BINS)
+
+# make install [PREFIX=/usr/local] [DESTDIR=]: the binaries with the guest kernel
+# and init beside them in PREFIX/lib/sandbox (where they look for them), and
+# PREFIX/bin/sandbox and PREFIX/bin/sandbox-runtime linking there.
+PREFIX ?= /usr/local
+LIBDIR := $(DESTDIR)$(PREFIX)/lib/sandbox
+install: sandbox init kernel
+	install -d $(LIBDIR)/kernel $(LIBDIR)/guest $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(B)/sandbox $(B)/sandbox-registry $(LIBDIR)/
+	install -m 0644 $(B)/kernel/bzImage $(LIBDIR)/kernel/
+	install -m 0644 $(B)/guest/init.cpio $(LIBDIR)/guest/
+	ln -sf ../lib/sandbox/sandbox $(DESTDIR)$(PREFIX)/bin/sandbox
+	ln -sf ../lib/sandbox/sandbox $(DESTDIR)$(PREFIX)/bin/sandbox-runtime
 
 integration: all
 	$(Q)tests/run --integration-only

@@ -346,7 +346,7 @@ static int run_image(const struct run_opts *o, const char *kernel, const char *i
 
 int run_vm(const struct run_opts *o, struct sb_error *err)
 {
-	char kernel[PATH_MAX], init[PATH_MAX], cache[PATH_MAX];
+	char kernel[PATH_MAX], init[PATH_MAX], cache[PATH_MAX] = "";
 	int r;
 	/* What the user can fix in the project or on the command line (the
 	 * kernel and init files) is reported first, whatever the host; then the
@@ -354,7 +354,7 @@ int run_vm(const struct run_opts *o, struct sb_error *err)
 	 * is packed, so a host that cannot run the VM costs no pack. */
 	if ((!o->export_initrd && (r = paths_kernel(o->kernel, kernel, sizeof(kernel), err)) < 0) ||
 	    (r = paths_init_archive(init, sizeof(init), err)) < 0 ||
-	    (r = paths_cache_dir(cache, sizeof(cache), err)) < 0 ||
+	    (!o->rootfs_initrd && (r = paths_cache_dir(cache, sizeof(cache), err)) < 0) ||
 	    (!o->export_initrd && (r = kvm_check_host(err)) < 0))
 		return r;
 	/* Then the network: every published host port is bound now, so a taken

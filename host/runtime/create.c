@@ -28,7 +28,7 @@
 #include "spec.h"
 
 #define SMALL_FILE_MAX (1u << 20) /* a file bind mount up to this size is copied in */
-#define MAX_FILE_BINDS 64u
+#define MAX_RUN_FILES 128u /* file bind mounts and the directories above them */
 
 /* What create hands to the VMM child. */
 struct vm_job {
@@ -40,7 +40,7 @@ struct vm_job {
 	int ready_fd; /* pipe to create: "ok" or the error line */
 	struct run_opts o;
 	struct strv args, env;
-	struct cpio_file files[MAX_FILE_BINDS];
+	struct cpio_file files[MAX_RUN_FILES];
 	size_t nfiles;
 	char user[32];
 	const char *netns;
@@ -62,12 +62,36 @@ static bool has_option(const struct spec_mount *m, const char *opt)
 	return false;
 }
 
+/* The directories above path ("run" for "run/.containerenv"), once each, so the
+ * file lands even where the root has no such directory; an existing one keeps
+ * its contents (the kernel sets 0755 root on it, what such directories have). */
+static int add_parents(struct vm_job *j, const char *path, struct sb_error *err)
+{
+	for (const char *sl = strchr(path, '/'); sl; sl = strchr(sl + 1, '/')) {
+		size_t len = (size_t)(sl - path);
+		bool seen = false;
+		for (size_t i = 0; i < j->nfiles && !seen; i++)
+			seen = S_ISDIR(j->files[i].mode) && strlen(j->files[i].path) == len &&
+			       !strncmp(j->files[i].path, path, len);
+		if (seen)
+			continue;
+		if (j->nfiles == MAX_RUN_FILES)
+			return error_set(err, 0, "mounts: too many file bind mounts");
+		char *dir = strndup(path, len);
+		if (!dir)
+			return error_set(err, ENOMEM, "mounts");
+		j->files[j->nfiles++] = (struct cpio_file){.path = dir, .mode = S_IFDIR | 0755};
+	}
+	return 0;
+}
+
 /* A bind of a small regular file (/etc/hosts, /etc/resolv.conf, /etc/hostname,
  * /run/.containerenv, ...): copied into the run archive at its destination. */
 static int copy_file_bind(struct vm_job *j, const struct spec_mount *m, struct sb_error *err)
 {
-	if (j->nfiles == MAX_FILE_BINDS)
-		return error_set(err, 0, "mounts: more than %u file bind mounts", MAX_FILE_BINDS);
+	if (j->nfiles == MAX_RUN_FILES)
+		return error_set(err, 0, "mounts: more than %u file bind mounts and their directories",
+				 MAX_RUN_FILES);
 	int fd = open(m->source, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return error_set(err, errno, "mount source %s", m->source);
@@ -83,6 +107,14 @@ static int copy_file_bind(struct vm_job *j, const struct spec_mount *m, struct s
 	if (n < 0) {
 		free(data);
 		return error_set(err, EIO, "read mount source %s", m->source);
+	}
+	int r = add_parents(j, m->destination + 1, err);
+	if (r == 0 && j->nfiles == MAX_RUN_FILES)
+		r = error_set(err, 0, "mounts: more than %u file bind mounts and their directories",
+			      MAX_RUN_FILES);
+	if (r < 0) {
+		free(data);
+		return r;
 	}
 	j->files[j->nfiles++] = (struct cpio_file){
 	    .path = m->destination + 1, .mode = S_IFREG | (st.st_mode & 0777), .data = data,
