@@ -50,6 +50,10 @@
  *       winsize = <24 80>;                 u32 rows, u32 cols: the pty's first size
  *       hold = <1>;                        u32 0/1, optional: set everything up, then
  *                                          start the workload only on ABI_CTL_START
+ *       pid-namespace = <1>;               u32 0/1, optional: the workload is PID 1 of
+ *                                          a PID namespace of its own (an OCI spec's
+ *                                          pid namespace: signals it has no handler
+ *                                          for do not end it, as under runc)
  *       limits {                           optional node, each prop optional
  *           memory-max = /bits/ 64 <...>;  u64 bytes, cgroup memory.max
  *           pids-max = /bits/ 64 <...>;    u64, cgroup pids.max
@@ -100,6 +104,7 @@
 #define ABI_PROP_TTY "tty"
 #define ABI_PROP_WINSIZE "winsize"
 #define ABI_PROP_HOLD "hold"
+#define ABI_PROP_PID_NS "pid-namespace"
 #define ABI_NODE_LIMITS "limits"
 #define ABI_PROP_MEMORY_MAX "memory-max"
 #define ABI_PROP_PIDS_MAX "pids-max"

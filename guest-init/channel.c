@@ -131,16 +131,23 @@ _Noreturn void channel_exit(uint32_t code)
 	portio_exit(code);
 }
 
+struct start_wait {
+	int state; /* 1 waiting, 0 started, -N signal N came first */
+	uint64_t *pending;
+};
+
 static void on_start_frame(void *ctx, const struct ctl_frame *f)
 {
-	int *state = ctx;
-	if (f->type == ABI_CTL_START)
-		*state = 0;
-	else if (f->type == ABI_CTL_SIGNAL && *state > 0)
-		*state = -(int)f->value;
+	struct start_wait *w = ctx;
+	if (f->type == ABI_CTL_START && w->state == 1)
+		w->state = 0;
+	else if (f->type == ABI_CTL_SIGNAL && w->state == 1)
+		w->state = -(int)f->value;
+	else if (f->type == ABI_CTL_SIGNAL && w->state == 0) /* right behind the start */
+		*w->pending |= 1ull << (f->value - 1);
 }
 
-int channel_wait_start(void)
+int channel_wait_start(uint64_t *pending)
 {
 	int fd = opened ? port_fd[VPORT_CONTROL] : -1;
 	if (fd < 0)
@@ -148,8 +155,9 @@ int channel_wait_start(void)
 	struct ctlproto_rx rx;
 	ctlproto_rx_init(&rx);
 	rx.skip_bad = 1;
-	int state = 1; /* 1 waiting, 0 started, -N signal N */
-	while (state == 1) {
+	struct start_wait w = {.state = 1, .pending = pending};
+	*pending = 0;
+	while (w.state == 1) {
 		struct pollfd p = {.fd = fd, .events = POLLIN};
 		if (poll(&p, 1, -1) < 0) {
 			if (errno == EINTR)
@@ -162,9 +170,9 @@ int channel_wait_start(void)
 			continue;
 		if (n <= 0)
 			return -EPIPE;
-		ctlproto_feed(&rx, buf, (size_t)n, on_start_frame, &state);
+		ctlproto_feed(&rx, buf, (size_t)n, on_start_frame, &w);
 	}
-	return -state; /* 0, or the signal */
+	return -w.state; /* 0, or the signal */
 }
 
 void channel_feed(struct ctlproto_rx *rx, const uint8_t *data, size_t len,

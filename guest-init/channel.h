@@ -38,9 +38,10 @@ _Noreturn void channel_exit(uint32_t code);
 
 /* A config with hold = <1>: block until the host's ABI_CTL_START frame (0), or
  * return the signal of an ABI_CTL_SIGNAL frame that came first (> 0); a
- * negative errno when there is no control port or it failed. Other frames
- * are dropped. */
-int channel_wait_start(void);
+ * negative errno when there is no control port or it failed. Signals read
+ * together with the start (a kill right behind it) are left in *pending (bit
+ * N-1 for signal N) for the workload; other frames are dropped. */
+int channel_wait_start(uint64_t *pending);
 
 /* Reassemble control frames from bytes split anywhere and pass each good one
  * to fn; a bad frame is skipped whole (abi.h: the guest ignores it). */

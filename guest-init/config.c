@@ -130,6 +130,7 @@ enum {
 	SEEN_NETWORK = 1 << 15,
 	SEEN_MOUNTS = 1 << 16,
 	SEEN_HOLD = 1 << 17,
+	SEEN_PID_NS = 1 << 18,
 };
 
 static const struct {
@@ -143,7 +144,7 @@ static const struct {
     {ABI_PROP_TTY, SEEN_TTY},		{ABI_PROP_MEMORY_MAX, SEEN_MEMORY},
     {ABI_PROP_PIDS_MAX, SEEN_PIDS},	{ABI_PROP_CPU_QUOTA, SEEN_QUOTA},
     {ABI_PROP_CPU_PERIOD, SEEN_PERIOD}, {ABI_PROP_WINSIZE, SEEN_WINSIZE},
-    {ABI_PROP_HOLD, SEEN_HOLD},
+    {ABI_PROP_HOLD, SEEN_HOLD},		{ABI_PROP_PID_NS, SEEN_PID_NS},
 };
 
 /* The bit for name, or 0 when unknown or already seen (*seen is updated). */
@@ -160,7 +161,7 @@ static int mark_seen(const char *name, unsigned allowed, unsigned *seen, struct 
 	return error_set(err, 0, "unknown property `%s`", name);
 }
 
-#define ROOT_PROPS (0x1ffu | SEEN_WINSIZE | SEEN_HOLD)
+#define ROOT_PROPS (0x1ffu | SEEN_WINSIZE | SEEN_HOLD | SEEN_PID_NS)
 #define LIMIT_PROPS (SEEN_MEMORY | SEEN_PIDS | SEEN_QUOTA | SEEN_PERIOD)
 
 /* winsize = <rows cols>: two cells, each in 1..ABI_WINSIZE_MAX. */
@@ -223,11 +224,12 @@ static int root_prop(struct config *cfg, int bit, const char *name, const char *
 	case SEEN_WINSIZE:
 		return get_winsize(name, val, len, cfg, err);
 	case SEEN_HOLD:
+	case SEEN_PID_NS:
 		if ((r = config_get_u32(name, val, len, &u32, err)) < 0)
 			return r;
 		if (u32 > 1)
 			return error_set(err, 0, "property `%s`: %u is not 0 or 1", name, u32);
-		cfg->hold = u32 == 1;
+		*(bit == SEEN_HOLD ? &cfg->hold : &cfg->pid_ns) = u32 == 1;
 		return 0;
 	}
 	return error_set(err, 0, "property `%s` not allowed here", name);

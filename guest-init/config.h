@@ -94,7 +94,8 @@ struct config {
 	uint64_t time_ns;
 	bool has_time;
 	bool tty;
-	bool hold; /* start the workload only on ABI_CTL_START (sandbox-runtime) */
+	bool hold;   /* start the workload only on ABI_CTL_START (sandbox-runtime) */
+	bool pid_ns; /* the workload is PID 1 of a new PID namespace */
 	uint16_t rows, cols; /* the pty's first size; 0x0 = not given */
 	struct config_limits limits;
 	struct config_net net;

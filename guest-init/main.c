@@ -6,6 +6,7 @@
  * fds 1/2 and its status as the exit code. */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -246,9 +247,10 @@ static pid_t start_workload(const struct config *cfg, const struct user_ids *ids
 
 /* Wait for the host's start; a signal first ends the VM as the workload's
  * death by it would (128+N); a host that went away ends it as a failure. */
-static void hold_for_start(void)
+static void hold_for_start(uint64_t *pending)
 {
-	int r = in_vm ? channel_wait_start() : 0; /* a debug run starts at once */
+	*pending = 0;
+	int r = in_vm ? channel_wait_start(pending) : 0; /* a debug run starts at once */
 	if (r > 0) {
 		console("sandbox-init: signal %d before the start: exiting", r);
 		channel_exit((uint32_t)(128 + r));
@@ -310,11 +312,21 @@ int main(int argc, char **argv)
 	static struct user_ids ids;
 	resolve_user(&cfg, &ids, &err);
 
+	uint64_t pending = 0;
 	if (cfg.hold) /* sandbox-runtime: everything is set up; `start` says when to go */
-		hold_for_start();
+		hold_for_start(&pending);
+	/* The spec's PID namespace: the workload is its PID 1, so a signal it
+	 * has no handler for does not end it, as under runc. */
+	if (in_vm && cfg.pid_ns && unshare(CLONE_NEWPID) < 0) {
+		error_set(&err, errno, "new PID namespace");
+		fail(&err);
+	}
 	struct supervise sv = {.sfd = sfd, .cgroup_root = cgroup_root, .pid1 = in_vm};
 	struct stdio_fds io;
 	sv.child = start_workload(&cfg, &ids, cgroup_root, &io, &err);
+	for (int sig = 1; sig <= 64; sig++) /* signals sent right behind the start */
+		if (pending & 1ull << (sig - 1))
+			kill(sv.child, sig);
 	sv.out_fd = io.out;
 	sv.err_fd = io.err;
 	/* The host's stdin (a debug run: ours) into the workload's stdin pipe. */

@@ -40,6 +40,7 @@ struct run_opts {
 	const struct cpio_file *extra_files;
 	size_t n_extra_files;
 	bool hold;
+	bool pid_ns; /* the workload is PID 1 of a PID namespace (the spec asks for one) */
 	/* Called once the control frame pipe exists, before the VM boots: wfd
 	 * takes ABI_CTL_* frames for the guest (a writer of whole frames only). */
 	void (*attach)(void *ctx, int frame_wfd);

@@ -66,6 +66,7 @@ static int build_run_archive(const struct run_opts *o, const struct image_config
 	    .time_ns = now_ns(CLOCK_REALTIME),
 	    .tty = o->tty,
 	    .hold = o->hold,
+	    .pid_ns = o->pid_ns,
 	    .limits = {.memory_max = o->memory, .pids_max = o->pids},
 	    .net = net,
 	    .mounts = *mounts,

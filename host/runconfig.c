@@ -127,6 +127,8 @@ static int write_tree(const struct runconfig *rc, void *buf, int size)
 	r = r ?: fdt_property_u32(buf, ABI_PROP_TTY, rc->tty ? 1 : 0);
 	if (rc->hold)
 		r = r ?: fdt_property_u32(buf, ABI_PROP_HOLD, 1);
+	if (rc->pid_ns)
+		r = r ?: fdt_property_u32(buf, ABI_PROP_PID_NS, 1);
 	if (rc->rows && rc->cols) {
 		const fdt32_t ws[2] = {cpu_to_fdt32(rc->rows), cpu_to_fdt32(rc->cols)};
 		r = r ?: fdt_property(buf, ABI_PROP_WINSIZE, ws, sizeof(ws));

@@ -92,7 +92,8 @@ struct runconfig {
 	const char *hostname;
 	uint64_t time_ns; /* host CLOCK_REALTIME; 0 = do not set the guest clock */
 	bool tty;
-	bool hold; /* the guest waits for ABI_CTL_START before the workload */
+	bool hold;   /* the guest waits for ABI_CTL_START before the workload */
+	bool pid_ns; /* the workload is PID 1 of its own PID namespace */
 	uint16_t rows, cols; /* the pty's first size (tty only); 0x0 = unknown */
 	struct runconfig_limits limits;
 	struct runconfig_net net;

@@ -184,6 +184,7 @@ static int take_process(struct vm_job *j, struct sb_error *err)
 	j->o.tty = p->terminal;
 	j->o.interactive = true;
 	j->o.hostname = j->spec.hostname;
+	j->o.pid_ns = j->spec.ns[SPEC_NS_PID].present;
 	const struct spec_resources *res = &j->spec.resources;
 	if (res->memory_limit > 0)
 		j->o.memory = (uint64_t)res->memory_limit;

@@ -117,6 +117,8 @@ static void test_minimal_defaults(void **state)
 	assert_string_equal(cfg.hostname, "sandbox");
 	assert_false(cfg.has_time);
 	assert_false(cfg.tty);
+	assert_false(cfg.hold); /* sandbox run: the workload starts at once */
+	assert_false(cfg.pid_ns);
 	assert_int_equal(cfg.limits.memory_max, 0);
 	assert_int_equal(cfg.limits.cpu_period_us, 0);
 	config_free(&cfg);
@@ -136,6 +138,8 @@ static void test_full(void **state)
 	    STR(ABI_PROP_HOSTNAME, "box"),
 	    RAW(ABI_PROP_TIME_NS, be64_time, 8),
 	    RAW(ABI_PROP_TTY, be_one, 4),
+	    RAW(ABI_PROP_HOLD, be_one, 4),
+	    RAW(ABI_PROP_PID_NS, be_one, 4),
 	};
 	const struct prop limits[] = {
 	    RAW(ABI_PROP_MEMORY_MAX, be64_4k, 8),
@@ -157,6 +161,8 @@ static void test_full(void **state)
 	assert_true(cfg.has_time);
 	assert_int_equal(cfg.time_ns, 0x12345678);
 	assert_true(cfg.tty);
+	assert_true(cfg.hold);
+	assert_true(cfg.pid_ns);
 	assert_int_equal(cfg.limits.memory_max, 4096);
 	assert_int_equal(cfg.limits.pids_max, 4096);
 	assert_int_equal(cfg.limits.cpu_quota_us, 50000);
@@ -340,6 +346,10 @@ static void test_strings_and_cells(void **state)
 	expect_fail(tty2, N(tty2), NULL, -1, NULL, "not 0 or 1");
 	const struct prop tty8[] = {P_COMPAT, P_VERSION, P_ARGV, RAW(ABI_PROP_TTY, be64_zero, 8)};
 	expect_fail(tty8, N(tty8), NULL, -1, NULL, "32-bit");
+	const struct prop hold2[] = {P_COMPAT, P_VERSION, P_ARGV, RAW(ABI_PROP_HOLD, be_two, 4)};
+	expect_fail(hold2, N(hold2), NULL, -1, NULL, "not 0 or 1");
+	const struct prop pidns2[] = {P_COMPAT, P_VERSION, P_ARGV, RAW(ABI_PROP_PID_NS, be_two, 4)};
+	expect_fail(pidns2, N(pidns2), NULL, -1, NULL, "not 0 or 1");
 	const struct prop time4[] = {P_COMPAT, P_VERSION, P_ARGV, RAW(ABI_PROP_TIME_NS, be_one, 4)};
 	expect_fail(time4, N(time4), NULL, -1, NULL, "64-bit");
 	const struct prop user_unterminated[] = {P_COMPAT, P_VERSION, P_ARGV,
