@@ -15,8 +15,8 @@
  * chain (FUSE_HEADER_OVERHEAD), so 128 lets a READ or WRITE carry 496 KiB
  * (the file server's max_write lowers that when its socket carries less: an
  * unprivileged process can raise a Unix socket's send buffer to 2 *
- * net.core.wmem_max, 416 KiB by default). The per-request cost, not the
- * bytes, dominated sequential I/O at 64 (240 KiB). */
+ * net.core.wmem_max, 416 KiB by default). At 64 (240 KiB) sequential I/O
+ * took twice as many requests. */
 #define FS_QUEUE_SIZE 128u
 #define FS_TAG_MAX 36u	   /* virtio_fs_config.tag: not NUL-terminated when full */
 #define FS_IN_HDR_LEN 40u  /* struct fuse_in_header */
