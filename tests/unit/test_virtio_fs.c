@@ -329,6 +329,46 @@ static void test_reply_bounds(void **state)
 	assert_int_equal(x->f->stats.failed, 1);
 }
 
+/* A reply goes from the socket straight into the chain's writable buffers,
+ * however the guest cut them (here inside the header). */
+static void test_reply_scattered(void **state)
+{
+	struct fx *x = *state;
+	struct fuse_in_header h = {
+	    .len = FS_IN_HDR_LEN + 40, .opcode = FUSE_READ, .unique = GUEST_UNIQUE, .nodeid = 1};
+	static const uint32_t cut[3] = {10, 30, 100};
+	uint8_t got[140];
+	uint32_t id, len, at = 0;
+
+	bring_up(x, 16);
+	memcpy(vdrv_hva(&x->mem, REQ), &h, sizeof(h));
+	vdrv_desc(&x->rq, 0, REQ, h.len, VRING_DESC_F_NEXT, 1);
+	for (uint16_t k = 0; k < 3; k++)
+		vdrv_desc(&x->rq, (uint16_t)(k + 1), OUT + k * 0x1000u, cut[k],
+			  VRING_DESC_F_WRITE | (k < 2 ? VRING_DESC_F_NEXT : 0), (uint16_t)(k + 2));
+	vdrv_post(&x->rq, 0);
+	kick(x, RQ);
+	assert_true(srv_recv(x) > 0);
+	srv_reply(x, srv_hdr(x).unique, 0, 100); /* 116 of the 140 writable bytes */
+	fs_sock_readable(x->f);
+	assert_true(vdrv_take_used(&x->rq, &id, &len));
+	assert_int_equal(id, 0);
+	assert_int_equal(len, FS_OUT_HDR_LEN + 100);
+	for (unsigned k = 0; k < 3; k++) {
+		memcpy(got + at, vdrv_hva(&x->mem, OUT + k * 0x1000u), cut[k]);
+		at += cut[k];
+	}
+	struct fuse_out_header o;
+	memcpy(&o, got, sizeof(o));
+	assert_int_equal(o.len, FS_OUT_HDR_LEN + 100);
+	assert_int_equal(o.error, 0);
+	assert_int_equal(o.unique, GUEST_UNIQUE);
+	for (unsigned k = 0; k < 100; k++)
+		assert_int_equal(got[FS_OUT_HDR_LEN + k], (uint8_t)(k * 3 + 1));
+	assert_int_equal(x->f->stats.replies, 1);
+	assert_int_equal(x->f->stats.bad_replies, 0);
+}
+
 /* The server dies: what it had fails with -EIO, and so does what comes after. */
 static void test_server_gone(void **state)
 {
@@ -403,7 +443,7 @@ static void test_table_full(void **state)
 	struct fx *x = *state;
 	uint64_t tok = 0;
 
-	bring_up(x, 64);
+	bring_up(x, FS_QUEUE_SIZE);
 	post(x, &x->rq, 0, FUSE_GETATTR, 16, 0, 64, 0);
 	for (unsigned i = 1; i < FS_QUEUE_SIZE; i++)
 		vdrv_post(&x->rq, 0); /* the same chain, again */
@@ -465,6 +505,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_forget, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_reply_bounds, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_reply_scattered, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_server_gone, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_backpressure, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_table_full, setup, teardown),

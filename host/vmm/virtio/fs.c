@@ -6,7 +6,6 @@
 #include <linux/fuse.h>
 #include <linux/virtio_fs.h>
 #include <linux/virtio_ids.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -221,20 +220,69 @@ static void server_gone(struct fs *f)
 		virtio_mmio_used(&f->mmio, q);
 }
 
-/* One server message of n bytes in f->reply (n may exceed FSD_MSG_MAX:
- * truncated). Returns 1 when a chain went back to the guest. */
-static int deliver(struct fs *f, struct virtq *q, size_t n)
+/* Up to len bytes of the message at the head of the socket (recvmsg: the
+ * event loop's seccomp list has no recvfrom). */
+static ssize_t recv_head(struct fs *f, void *buf, size_t len, int flags)
+{
+	struct iovec iov = {.iov_base = buf, .iov_len = len};
+	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
+
+	return recvmsg(f->sock, &m, MSG_DONTWAIT | flags);
+}
+
+/* Take the message at the head of the socket and throw it away. */
+static void discard(struct fs *f)
 {
 	struct fuse_out_header h;
+	ssize_t n;
 
+	do
+		n = recv_head(f, &h, sizeof(h), 0);
+	while (n < 0 && errno == EINTR);
+}
+
+/* The reply whose header h (n bytes in all) was peeked: straight from the
+ * socket into the writable buffers of chain c, the header our own copy so that
+ * the guest's unique goes back. 0, or -EIO when the message did not arrive whole. */
+static int receive_into(struct fs *f, const struct virtq_chain *c, struct fuse_out_header *h,
+			size_t n)
+{
+	struct iovec iov[VIRTQ_MAX_IOV + 1];
+	size_t skip = FS_OUT_HDR_LEN;
+	unsigned k = 1;
+
+	iov[0] = (struct iovec){.iov_base = h, .iov_len = FS_OUT_HDR_LEN};
+	for (unsigned i = c->n_out; i < c->n_out + c->n_in; i++) {
+		if (skip >= c->iov[i].iov_len) {
+			skip -= c->iov[i].iov_len;
+			continue;
+		}
+		iov[k++] = (struct iovec){.iov_base = (uint8_t *)c->iov[i].iov_base + skip,
+					  .iov_len = c->iov[i].iov_len - skip};
+		skip = 0;
+	}
+	struct msghdr m = {.msg_iov = iov, .msg_iovlen = k};
+	ssize_t got;
+	do
+		got = recvmsg(f->sock, &m, MSG_DONTWAIT);
+	while (got < 0 && errno == EINTR);
+	return got == (ssize_t)n && !(m.msg_flags & MSG_TRUNC) ? 0 : -EIO;
+}
+
+/* The server message at the head of the socket, n bytes (from a peek), whose
+ * header is h: checked against its pending slot, then received into the
+ * chain (one copy) or thrown away. Returns 1 when a chain went back. */
+static int deliver(struct fs *f, struct virtq *q, struct fuse_out_header *h, size_t n)
+{
 	if (n < FS_OUT_HDR_LEN) {
+		discard(f);
 		f->stats.bad_replies++;
 		return 0;
 	}
-	memcpy(&h, f->reply, sizeof(h));
-	unsigned slot = (unsigned)(h.unique & ((1u << SLOT_BITS) - 1));
+	unsigned slot = (unsigned)(h->unique & ((1u << SLOT_BITS) - 1));
 	struct fs_pending *p = slot < FS_QUEUE_SIZE ? &f->pending[slot] : NULL;
-	if (!p || !p->token || p->token != h.unique) {
+	if (!p || !p->token || p->token != h->unique) {
+		discard(f);
 		f->stats.bad_replies++;
 		return 0;
 	}
@@ -242,9 +290,12 @@ static int deliver(struct fs *f, struct virtq *q, size_t n)
 	struct virtq_chain c = p->chain;
 	p->token = 0;
 	f->n_pending--;
+	int ok = q && h->len == n && n <= FSD_MSG_MAX && n <= c.in_len;
+	if (!ok)
+		discard(f);
 	if (!q)
 		return 0; /* the queue went away meanwhile */
-	if (h.len != n || n > FSD_MSG_MAX) {
+	if (h->len != n || n > FSD_MSG_MAX) {
 		f->stats.bad_replies++;
 		reply_error(q, &c, unique, -EIO);
 		return 1;
@@ -254,9 +305,13 @@ static int deliver(struct fs *f, struct virtq *q, size_t n)
 		reply_error(q, &c, unique, -EIO);
 		return 1;
 	}
-	h.unique = unique;
-	memcpy(f->reply, &h, sizeof(h));
-	virtq_chain_write(&c, 0, f->reply, n);
+	if (receive_into(f, &c, h, n) < 0) {
+		f->stats.bad_replies++;
+		reply_error(q, &c, unique, -EIO);
+		return 1;
+	}
+	h->unique = unique;
+	virtq_chain_write(&c, 0, h, sizeof(*h));
 	virtq_push(q, c.head, (uint32_t)n);
 	f->stats.replies++;
 	return 1;
@@ -269,9 +324,9 @@ void fs_sock_readable(struct fs *f)
 	int pushed = 0;
 	/* A bounded turn: the loop calls us again while more is waiting. */
 	for (unsigned k = 0; k < FS_QUEUE_SIZE && !f->dead; k++) {
-		struct iovec iov = {.iov_base = f->reply, .iov_len = FSD_MSG_MAX + 1};
-		struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
-		ssize_t n = recvmsg(f->sock, &m, MSG_DONTWAIT);
+		struct fuse_out_header h = {0};
+		/* the header only, and (MSG_TRUNC) the whole message's length */
+		ssize_t n = recv_head(f, &h, sizeof(h), MSG_PEEK | MSG_TRUNC);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -280,9 +335,7 @@ void fs_sock_readable(struct fs *f)
 			server_gone(f);
 			break;
 		}
-		if (m.msg_flags & MSG_TRUNC)
-			n = FSD_MSG_MAX + 1;
-		pushed |= deliver(f, q, (size_t)n);
+		pushed |= deliver(f, q, &h, (size_t)n);
 	}
 	if (pushed)
 		virtio_mmio_used(&f->mmio, q);
@@ -362,9 +415,6 @@ int fs_init(struct fs *f, const struct vm_mem *mem, struct runstate *rs, const c
 	if (!len || len > FS_TAG_MAX)
 		return error_set(err, EINVAL, "virtio-fs: tag must be 1 to %u bytes", FS_TAG_MAX);
 	memcpy(f->tag, tag, len);
-	f->reply = malloc(FSD_MSG_MAX + 1);
-	if (!f->reply)
-		return error_set(err, ENOMEM, "virtio-fs: reply buffer");
 	virtio_mmio_init(&f->mmio, &fs_ops, f, mem, rs);
 	return 0;
 }
@@ -376,8 +426,6 @@ void fs_destroy(struct fs *f)
 	if (f->work_fd >= 0)
 		close(f->work_fd);
 	f->out_fd = f->work_fd = -1;
-	free(f->reply);
-	f->reply = NULL;
 	virtio_mmio_destroy(&f->mmio);
 }
 

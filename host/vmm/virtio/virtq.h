@@ -13,8 +13,8 @@
  * sends a frame as header, linear part and up to MAX_SKB_FRAGS (17) page
  * fragments without indirect descriptors: up to 19. Its virtio-fs driver
  * fills a whole request queue with one chain (a write of queue size - 4
- * pages plus four headers): virtio-fs' queue size (FS_QUEUE_SIZE). */
-#define VIRTQ_MAX_IOV 64u
+ * pages plus four headers): virtio-fs' queue size (FS_QUEUE_SIZE, 128). */
+#define VIRTQ_MAX_IOV 128u
 
 /* One queue. The driver fills num and the three addresses through the
  * transport, then virtq_enable() checks and maps them once: guest RAM never
