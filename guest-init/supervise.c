@@ -91,8 +91,8 @@ static void resize(struct supervise *s, uint32_t value)
 static void on_frame(void *ctx, const struct ctl_frame *f)
 {
 	struct frame_ctx *fc = ctx;
-	if (f->type == ABI_CTL_SIGNAL)
-		forward(fc->s, fc->done, (int)f->value);
+	if (f->type == ABI_CTL_SIGNAL && !fc->done) /* any signal the host names: KILL too */
+		kill(fc->s->child, (int)f->value);
 	else if (f->type == ABI_CTL_WINSIZE)
 		resize(fc->s, f->value);
 }

@@ -113,6 +113,19 @@ grep -q got-term "$tmp/c2.out" || fail "the workload did not get SIGTERM"
 run rt kill c2 KILL
 [ "$rc" != 0 ] && echo "$err" | grep -q "container not running" || fail "kill of a stopped one: rc $rc [$err]"
 rt delete c2 || fail "delete c2"
+# With the spec's PID namespace the workload is PID 1: TERM without a handler
+# leaves it running (runc's and docker's rule); KILL ends it.
+config '["sleep", "1000"]'
+rt create --bundle "$b" --pid-file "$tmp/pid2b" c2b >/dev/null 2>&1 || fail "create c2b"
+pid=$(cat "$tmp/pid2b")
+rt start c2b || fail "start c2b"
+sleep 3
+rt kill c2b TERM || fail "kill TERM c2b"
+sleep 3
+expect_eq "PID 1 ignores an unhandled TERM" "$(status_of c2b)" running
+rt kill c2b KILL || fail "kill KILL c2b"
+expect_eq "KILL: exit status" "$(exit_of "$pid")" 137
+rt delete c2b || fail "delete c2b"
 
 # 4. Killed before start: the held VM ends as its workload would (128+9);
 #    deleting a created container kills its VM; --force on an unknown id is fine.
