@@ -9,7 +9,8 @@
 pod() { podman --runtime "$RUNTIME" "$@"; }
 prun() { podman --runtime "$RUNTIME" run --network none "$@"; }
 
-# The output without the carriage returns a terminal adds.
+# The output (bats' run sets it) without the carriage returns a terminal adds.
+# shellcheck disable=SC2154
 crlf() { printf '%s' "$output" | tr -d '\r'; }
 
 # Wait until COMMAND succeeds, up to SECS seconds (in this emulated test host).
