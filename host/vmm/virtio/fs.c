@@ -62,16 +62,12 @@ static int no_reply(uint32_t opcode)
 	return opcode == FUSE_FORGET || opcode == FUSE_BATCH_FORGET || opcode == FUSE_INTERRUPT;
 }
 
-/* The request as one message: our copy of the header, then the rest of the
- * chain's readable buffers straight from guest memory. 0, or -errno. */
-static int send_request(struct fs *f, const struct virtq_chain *c, const struct fuse_in_header *h)
+/* c's buffers [from, to) after their first skip bytes (the header we hold a
+ * copy of), appended to iov from index k; returns the new count. */
+static unsigned chain_iov(const struct virtq_chain *c, unsigned from, unsigned to, size_t skip,
+			  struct iovec *iov, unsigned k)
 {
-	struct iovec iov[VIRTQ_MAX_IOV + 1];
-	size_t skip = FS_IN_HDR_LEN;
-	int k = 1;
-
-	iov[0] = (struct iovec){.iov_base = (void *)(uintptr_t)h, .iov_len = FS_IN_HDR_LEN};
-	for (unsigned i = 0; i < c->n_out; i++) {
+	for (unsigned i = from; i < to; i++) {
 		if (skip >= c->iov[i].iov_len) {
 			skip -= c->iov[i].iov_len;
 			continue;
@@ -80,7 +76,17 @@ static int send_request(struct fs *f, const struct virtq_chain *c, const struct 
 					  .iov_len = c->iov[i].iov_len - skip};
 		skip = 0;
 	}
-	struct msghdr m = {.msg_iov = iov, .msg_iovlen = (size_t)k};
+	return k;
+}
+
+/* The request as one message: our copy of the header, then the rest of the
+ * chain's readable buffers straight from guest memory. 0, or -errno. */
+static int send_request(struct fs *f, const struct virtq_chain *c, const struct fuse_in_header *h)
+{
+	struct iovec iov[VIRTQ_MAX_IOV + 1];
+	iov[0] = (struct iovec){.iov_base = (void *)(uintptr_t)h, .iov_len = FS_IN_HDR_LEN};
+	unsigned k = chain_iov(c, 0, c->n_out, FS_IN_HDR_LEN, iov, 1);
+	struct msghdr m = {.msg_iov = iov, .msg_iovlen = k};
 	for (;;) {
 		ssize_t n = sendmsg(f->sock, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (n == (ssize_t)c->out_len)
@@ -248,19 +254,8 @@ static int receive_into(struct fs *f, const struct virtq_chain *c, struct fuse_o
 			size_t n)
 {
 	struct iovec iov[VIRTQ_MAX_IOV + 1];
-	size_t skip = FS_OUT_HDR_LEN;
-	unsigned k = 1;
-
 	iov[0] = (struct iovec){.iov_base = h, .iov_len = FS_OUT_HDR_LEN};
-	for (unsigned i = c->n_out; i < c->n_out + c->n_in; i++) {
-		if (skip >= c->iov[i].iov_len) {
-			skip -= c->iov[i].iov_len;
-			continue;
-		}
-		iov[k++] = (struct iovec){.iov_base = (uint8_t *)c->iov[i].iov_base + skip,
-					  .iov_len = c->iov[i].iov_len - skip};
-		skip = 0;
-	}
+	unsigned k = chain_iov(c, c->n_out, c->n_out + c->n_in, FS_OUT_HDR_LEN, iov, 1);
 	struct msghdr m = {.msg_iov = iov, .msg_iovlen = k};
 	ssize_t got;
 	do
