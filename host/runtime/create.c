@@ -429,6 +429,27 @@ static int pack_rootfs(struct vm_job *j, struct sb_error *err)
 	return r;
 }
 
+/* mkdir -p path (0711 each), as runc makes its --root. */
+static int make_dirs(const char *path)
+{
+	char p[PATH_MAX];
+	if ((size_t)snprintf(p, sizeof(p), "%s", path) >= sizeof(p)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	for (char *s = p + 1;; s++) {
+		if (*s != '/' && *s)
+			continue;
+		char c = *s;
+		*s = 0;
+		if (mkdir(p, 0711) < 0 && errno != EEXIST)
+			return -1;
+		if (!c)
+			return 0;
+		*s = c;
+	}
+}
+
 static int64_t now_realtime_ns(void)
 {
 	struct timespec ts;
@@ -560,7 +581,7 @@ int rt_create(int argc, char **argv)
 		return rt_fail(&err);
 
 	const char *root = rt_root();
-	if (mkdir(root, 0711) < 0 && errno != EEXIST)
+	if (make_dirs(root) < 0) /* containerd names one that does not exist yet */
 		return rt_failf("--root %s: %s", root, strerror(errno));
 	if (mkdir(j->st.dir, 0700) < 0)
 		return errno == EEXIST ? rt_failf("container with id exists: %s", id)

@@ -9,7 +9,7 @@ if [ -z "${RT_CASE_TMP:-}" ]; then
 fi
 tmp=$RT_CASE_TMP
 trap 'rm -rf "$tmp"' EXIT
-root=$tmp/state
+root=$tmp/state/runtime # missing parents: made as runc makes them (containerd relies on it)
 rt() { sandbox-runtime --root "$root" --log "$tmp/log.json" --log-format json "$@"; }
 
 # exit_of PID: the status the subreaper saw for PID (waits up to 120 s).
