@@ -323,6 +323,16 @@ static _Noreturn void vmm_child(struct vm_job *j)
 		}
 	}
 	join_cgroup(j->spec.cgroups_path);
+	/* The packed root, held open and unlinked: it is guest RAM's to keep,
+	 * not the state directory's (a tmpfs under /run, usually). */
+	int rfd = open(j->rootfs, O_RDONLY | O_CLOEXEC);
+	if (rfd < 0) {
+		error_set(&err, errno, "%s", j->rootfs);
+		ready_say(j, err.msg);
+		_exit(EXIT_SANDBOX);
+	}
+	unlink(j->rootfs);
+	snprintf(j->rootfs, sizeof(j->rootfs), "/proc/self/fd/%d", rfd);
 	j->o.rootfs_initrd = j->rootfs;
 	j->o.rootfs_ram = j->rootfs_ram;
 	j->o.extra_files = j->files;
@@ -411,12 +421,12 @@ static int make_console(const char *socket_path, const struct spec_process *p,
 
 static int pack_rootfs(struct vm_job *j, struct sb_error *err)
 {
-	char root[8400];
+	char *root = j->st.root;
 	const char *rp = j->spec.root_path;
-	if (rp[0] == '/')
-		snprintf(root, sizeof(root), "%s", rp);
-	else
-		snprintf(root, sizeof(root), "%s/%s", j->st.bundle, rp);
+	int n = rp[0] == '/' ? snprintf(root, sizeof(j->st.root), "%s", rp)
+			     : snprintf(root, sizeof(j->st.root), "%s/%s", j->st.bundle, rp);
+	if (n < 0 || (size_t)n >= sizeof(j->st.root))
+		return error_set(err, ENAMETOOLONG, "root.path: too long");
 	snprintf(j->rootfs, sizeof(j->rootfs), "%s/" RT_ROOTFS_FILE, j->st.dir);
 	int fd = open(j->rootfs, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0)

@@ -40,6 +40,7 @@ struct rt_state {
 	char id[RT_ID_MAX + 1];
 	char dir[4096];	      /* ROOT/ID */
 	char bundle[4096];    /* absolute */
+	char root[4096];      /* the container's root directory (root.path), absolute */
 	pid_t pid;	      /* the VMM process */
 	uint64_t start_ticks; /* its start time (/proc/PID/stat field 22): a reused pid is not it */
 	int64_t created_ns;   /* CLOCK_REALTIME */

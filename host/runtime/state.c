@@ -135,6 +135,7 @@ int rt_state_load(const char *id, struct rt_state *s, struct sb_error *err)
 		return error_set(err, EIO, "%s: %s", path, jerr.text);
 	}
 	const char *bundle = json_string_value(json_object_get(o, "bundle"));
+	const char *root = json_string_value(json_object_get(o, "root"));
 	json_int_t pid = json_integer_value(json_object_get(o, "pid"));
 	json_int_t ticks = json_integer_value(json_object_get(o, "start_ticks"));
 	json_int_t created = json_integer_value(json_object_get(o, "created_ns"));
@@ -144,6 +145,7 @@ int rt_state_load(const char *id, struct rt_state *s, struct sb_error *err)
 		return error_set(err, EIO, "%s: damaged", path);
 	}
 	snprintf(s->bundle, sizeof(s->bundle), "%s", bundle);
+	snprintf(s->root, sizeof(s->root), "%s", root ? root : "");
 	s->pid = (pid_t)pid;
 	s->start_ticks = (uint64_t)ticks;
 	s->created_ns = created;
@@ -156,7 +158,8 @@ int rt_state_load(const char *id, struct rt_state *s, struct sb_error *err)
 int rt_state_save(const struct rt_state *s, struct sb_error *err)
 {
 	json_t *ann = s->annotations ? json_loads(s->annotations, 0, NULL) : json_object();
-	json_t *o = json_pack("{s:s, s:s, s:I, s:I, s:I, s:o}", "id", s->id, "bundle", s->bundle,
+	json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:o}", "id", s->id, "bundle", s->bundle,
+			      "root", s->root,
 			      "pid", (json_int_t)s->pid, "start_ticks", (json_int_t)s->start_ticks,
 			      "created_ns", (json_int_t)s->created_ns, "annotations",
 			      ann ? ann : json_object());

@@ -76,11 +76,9 @@ static json_t *state_json(const struct rt_state *s)
 	char created[64];
 	format_time(s->created_ns, created, sizeof(created));
 	json_t *ann = s->annotations ? json_loads(s->annotations, 0, NULL) : NULL;
-	char rootfs[8400];
-	snprintf(rootfs, sizeof(rootfs), "%s/" RT_ROOTFS_FILE, s->dir);
 	return json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:o}", "ociVersion", "1.1.0",
 			 "id", s->id, "pid", (json_int_t)(st == RT_STOPPED ? 0 : s->pid), "status",
-			 rt_status_name(st), "bundle", s->bundle, "rootfs", rootfs, "created",
+			 rt_status_name(st), "bundle", s->bundle, "rootfs", s->root, "created",
 			 created, "owner", "", "annotations", ann ? ann : json_object());
 }
 

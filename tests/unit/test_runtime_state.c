@@ -65,6 +65,7 @@ static void make_state(const char *id, pid_t pid, struct rt_state *s)
 	assert_int_equal(rt_state_dir(id, s->dir, sizeof(s->dir), &err), 0);
 	assert_int_equal(mkdir(s->dir, 0700), 0);
 	snprintf(s->bundle, sizeof(s->bundle), "/some/bundle");
+	snprintf(s->root, sizeof(s->root), "/some/bundle/rootfs");
 	s->pid = pid;
 	s->start_ticks = rt_proc_start(pid);
 	s->created_ns = 1234567890123456789;
@@ -81,6 +82,7 @@ static void test_round_trip_and_status(void **state)
 	make_state("c1", getpid(), &s);
 	assert_int_equal(rt_state_load("c1", &l, &err), 0);
 	assert_string_equal(l.bundle, "/some/bundle");
+	assert_string_equal(l.root, "/some/bundle/rootfs");
 	assert_int_equal(l.pid, getpid());
 	assert_int_equal(l.start_ticks, s.start_ticks);
 	assert_int_equal(l.created_ns, 1234567890123456789);

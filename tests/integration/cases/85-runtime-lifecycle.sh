@@ -76,6 +76,8 @@ kill -0 "$pid" || fail "the VMM ($pid) is not running after create"
 expect_eq "state after create" "$(status_of c1)" created
 rt state c1 | grep -q '"org.example.case": "85"' || fail "state: annotations missing: $(rt state c1)"
 rt state c1 | grep -q "\"pid\": $pid" || fail "state: pid missing: $(rt state c1)"
+rt state c1 | grep -q "\"rootfs\": \"$b/rootfs\"" || fail "state: rootfs: $(rt state c1)"
+[ ! -e "$root/c1/rootfs.initrd" ] || fail "the packed root stays in the state directory"
 sleep 3
 expect_eq "no output before start" "$(cat "$tmp/c1.out")" ""
 rt list | grep -q '^c1 ' || fail "list: no c1: $(rt list)"
