@@ -50,6 +50,11 @@
  *       winsize = <24 80>;                 u32 rows, u32 cols: the pty's first size
  *       hold = <1>;                        u32 0/1, optional: set everything up, then
  *                                          start the workload only on ABI_CTL_START
+ *       rlimits = /bits/ 64 <7 1024 4096>; optional: u64 triplets RESOURCE SOFT HARD
+ *                                          (RLIMIT_* numbers < ABI_RLIMITS_MAX, at most
+ *                                          ABI_RLIMITS_MAX triplets, SOFT <= HARD,
+ *                                          2^64-1 unlimited), set before the workload
+ *                                          drops its privileges
  *       pid-namespace = <1>;               u32 0/1, optional: the workload is PID 1 of
  *                                          a PID namespace of its own (an OCI spec's
  *                                          pid namespace: signals it has no handler
@@ -105,6 +110,8 @@
 #define ABI_PROP_WINSIZE "winsize"
 #define ABI_PROP_HOLD "hold"
 #define ABI_PROP_PID_NS "pid-namespace"
+#define ABI_PROP_RLIMITS "rlimits"
+#define ABI_RLIMITS_MAX 16
 #define ABI_NODE_LIMITS "limits"
 #define ABI_PROP_MEMORY_MAX "memory-max"
 #define ABI_PROP_PIDS_MAX "pids-max"

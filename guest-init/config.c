@@ -131,6 +131,7 @@ enum {
 	SEEN_MOUNTS = 1 << 16,
 	SEEN_HOLD = 1 << 17,
 	SEEN_PID_NS = 1 << 18,
+	SEEN_RLIMITS = 1 << 19,
 };
 
 static const struct {
@@ -145,6 +146,7 @@ static const struct {
     {ABI_PROP_PIDS_MAX, SEEN_PIDS},	{ABI_PROP_CPU_QUOTA, SEEN_QUOTA},
     {ABI_PROP_CPU_PERIOD, SEEN_PERIOD}, {ABI_PROP_WINSIZE, SEEN_WINSIZE},
     {ABI_PROP_HOLD, SEEN_HOLD},		{ABI_PROP_PID_NS, SEEN_PID_NS},
+    {ABI_PROP_RLIMITS, SEEN_RLIMITS},
 };
 
 /* The bit for name, or 0 when unknown or already seen (*seen is updated). */
@@ -161,8 +163,33 @@ static int mark_seen(const char *name, unsigned allowed, unsigned *seen, struct 
 	return error_set(err, 0, "unknown property `%s`", name);
 }
 
-#define ROOT_PROPS (0x1ffu | SEEN_WINSIZE | SEEN_HOLD | SEEN_PID_NS)
+#define ROOT_PROPS (0x1ffu | SEEN_WINSIZE | SEEN_HOLD | SEEN_PID_NS | SEEN_RLIMITS)
 #define LIMIT_PROPS (SEEN_MEMORY | SEEN_PIDS | SEEN_QUOTA | SEEN_PERIOD)
+
+/* rlimits: u64 triplets RESOURCE SOFT HARD (abi.h). */
+static int get_rlimits(const char *name, const void *val, int len, struct config *cfg,
+		       struct sb_error *err)
+{
+	const size_t triplet = 3 * sizeof(uint64_t);
+	if (len <= 0 || (size_t)len % triplet || (size_t)len / triplet > ABI_RLIMITS_MAX)
+		return error_set(err, 0, "property `%s`: not 1..%u triplets of 64-bit cells", name,
+				 ABI_RLIMITS_MAX);
+	cfg->n_rlimits = (unsigned)((size_t)len / triplet);
+	for (unsigned i = 0; i < cfg->n_rlimits; i++) {
+		fdt64_t cell[3];
+		memcpy(cell, (const uint8_t *)val + i * triplet, triplet);
+		uint64_t res = fdt64_to_cpu(cell[0]);
+		struct config_rlimit *rl = &cfg->rlimits[i];
+		rl->soft = fdt64_to_cpu(cell[1]);
+		rl->hard = fdt64_to_cpu(cell[2]);
+		if (res >= ABI_RLIMITS_MAX || rl->soft > rl->hard)
+			return error_set(err, 0, "property `%s`: triplet %u is not a resource < %u "
+						 "with soft <= hard",
+					 name, i, ABI_RLIMITS_MAX);
+		rl->resource = (unsigned)res;
+	}
+	return 0;
+}
 
 /* winsize = <rows cols>: two cells, each in 1..ABI_WINSIZE_MAX. */
 static int get_winsize(const char *name, const void *val, int len, struct config *cfg,
@@ -223,6 +250,8 @@ static int root_prop(struct config *cfg, int bit, const char *name, const char *
 		return 0;
 	case SEEN_WINSIZE:
 		return get_winsize(name, val, len, cfg, err);
+	case SEEN_RLIMITS:
+		return get_rlimits(name, val, len, cfg, err);
 	case SEEN_HOLD:
 	case SEEN_PID_NS:
 		if ((r = config_get_u32(name, val, len, &u32, err)) < 0)

@@ -8,6 +8,7 @@
 
 #include <netinet/in.h>
 
+#include "abi.h"
 #include "error.h"
 
 /* cgroup limits; 0 means "not set" (unlimited). */
@@ -83,6 +84,12 @@ struct config_mounts {
 
 /* The parsed config. All strings point into the blob given to config_parse(),
  * which must outlive it; only the argv/env arrays are allocated. */
+/* One rlimits triplet (abi.h): setrlimit(resource, {soft, hard}) for the workload. */
+struct config_rlimit {
+	unsigned resource;
+	uint64_t soft, hard;
+};
+
 struct config {
 	char **argv; /* argc entries + NULL */
 	size_t argc;
@@ -96,6 +103,8 @@ struct config {
 	bool tty;
 	bool hold;   /* start the workload only on ABI_CTL_START (sandbox-runtime) */
 	bool pid_ns; /* the workload is PID 1 of a new PID namespace */
+	struct config_rlimit rlimits[ABI_RLIMITS_MAX];
+	unsigned n_rlimits;
 	uint16_t rows, cols; /* the pty's first size; 0x0 = not given */
 	struct config_limits limits;
 	struct config_net net;

@@ -228,6 +228,8 @@ static pid_t start_workload(const struct config *cfg, const struct user_ids *ids
 	    .out_fd = io->child_out,
 	    .err_fd = io->child_err,
 	    .ctty = cfg->tty,
+	    .rlimits = cfg->rlimits,
+	    .n_rlimits = cfg->n_rlimits,
 	};
 	struct spawn_result res;
 	if (spawn_start(&rq, &res, err) < 0)

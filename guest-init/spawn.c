@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -119,6 +120,15 @@ static _Noreturn void child_main(const struct spawn_request *rq, int fd)
 	struct stat st;
 	if (stat(rq->cwd, &st) < 0 && errno == ENOENT && (r = mkdir_parents(rq->cwd)) < 0)
 		report(fd, STATUS_INIT_FAILED, true, "create working directory `%s`", rq->cwd, -r);
+	for (unsigned i = 0; i < rq->n_rlimits; i++) {
+		const struct config_rlimit *l = &rq->rlimits[i];
+		struct rlimit rl = {.rlim_cur = l->soft == UINT64_MAX ? RLIM_INFINITY : l->soft,
+				    .rlim_max = l->hard == UINT64_MAX ? RLIM_INFINITY : l->hard};
+		char what[16];
+		snprintf(what, sizeof(what), "%u", l->resource);
+		if (setrlimit((int)l->resource, &rl) < 0)
+			report(fd, STATUS_INIT_FAILED, true, "set resource limit %s", what, errno);
+	}
 	if (rq->ids)
 		child_ids(fd, rq->ids);
 	if (chdir(rq->cwd) < 0)

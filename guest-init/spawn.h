@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include "error.h"
+#include "config.h"
 #include "user.h"
 
 struct spawn_request {
@@ -19,6 +20,8 @@ struct spawn_request {
 	int in_fd;		    /* child's fd 0; -1: /dev/null */
 	int out_fd, err_fd;	    /* child's fds 1 and 2 (all three > 2 and CLOEXEC) */
 	bool ctty;		    /* in_fd is a pty slave: make it the controlling tty */
+	const struct config_rlimit *rlimits; /* set before the ids are dropped */
+	unsigned n_rlimits;
 };
 
 struct spawn_result {

@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "cpio.h"
+#include "runconfig.h"
 #include "error.h"
 #include "netopts.h"
 #include "volopts.h"
@@ -41,6 +42,8 @@ struct run_opts {
 	size_t n_extra_files;
 	bool hold;
 	bool pid_ns; /* the workload is PID 1 of a PID namespace (the spec asks for one) */
+	const struct runconfig_rlimit *rlimits; /* the spec's process.rlimits */
+	size_t n_rlimits;
 	/* Called once the control frame pipe exists, before the VM boots: wfd
 	 * takes ABI_CTL_* frames for the guest (a writer of whole frames only). */
 	void (*attach)(void *ctx, int frame_wfd);

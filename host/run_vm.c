@@ -67,6 +67,8 @@ static int build_run_archive(const struct run_opts *o, const struct image_config
 	    .tty = o->tty,
 	    .hold = o->hold,
 	    .pid_ns = o->pid_ns,
+	    .rlimits = o->rlimits,
+	    .n_rlimits = o->n_rlimits,
 	    .limits = {.memory_max = o->memory, .pids_max = o->pids},
 	    .net = net,
 	    .mounts = *mounts,

@@ -129,6 +129,16 @@ static int write_tree(const struct runconfig *rc, void *buf, int size)
 		r = r ?: fdt_property_u32(buf, ABI_PROP_HOLD, 1);
 	if (rc->pid_ns)
 		r = r ?: fdt_property_u32(buf, ABI_PROP_PID_NS, 1);
+	if (rc->n_rlimits) {
+		fdt64_t cells[3 * ABI_RLIMITS_MAX];
+		size_t n = rc->n_rlimits < ABI_RLIMITS_MAX ? rc->n_rlimits : ABI_RLIMITS_MAX;
+		for (size_t i = 0; i < n; i++) {
+			cells[3 * i] = cpu_to_fdt64(rc->rlimits[i].resource);
+			cells[3 * i + 1] = cpu_to_fdt64(rc->rlimits[i].soft);
+			cells[3 * i + 2] = cpu_to_fdt64(rc->rlimits[i].hard);
+		}
+		r = r ?: fdt_property(buf, ABI_PROP_RLIMITS, cells, (int)(n * 3 * sizeof(fdt64_t)));
+	}
 	if (rc->rows && rc->cols) {
 		const fdt32_t ws[2] = {cpu_to_fdt32(rc->rows), cpu_to_fdt32(rc->cols)};
 		r = r ?: fdt_property(buf, ABI_PROP_WINSIZE, ws, sizeof(ws));

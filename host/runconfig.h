@@ -9,6 +9,12 @@
 
 #include "error.h"
 
+/* One resource limit: RLIMIT_* number, soft and hard (UINT64_MAX unlimited). */
+struct runconfig_rlimit {
+	unsigned resource;
+	uint64_t soft, hard;
+};
+
 /* cgroup limits for the workload; 0 = unset (unlimited). */
 struct runconfig_limits {
 	uint64_t memory_max;	/* bytes -> memory.max */
@@ -94,6 +100,9 @@ struct runconfig {
 	bool tty;
 	bool hold;   /* the guest waits for ABI_CTL_START before the workload */
 	bool pid_ns; /* the workload is PID 1 of its own PID namespace */
+	/* setrlimit for the workload (abi.h's rlimits; at most ABI_RLIMITS_MAX) */
+	const struct runconfig_rlimit *rlimits;
+	size_t n_rlimits;
 	uint16_t rows, cols; /* the pty's first size (tty only); 0x0 = unknown */
 	struct runconfig_limits limits;
 	struct runconfig_net net;

@@ -21,6 +21,7 @@
 
 #include <jansson.h>
 
+#include "abi.h"
 #include "commands.h"
 #include "pack.h"
 #include "run.h"
@@ -41,6 +42,7 @@ struct vm_job {
 	struct run_opts o;
 	struct strv args, env;
 	struct cpio_file files[MAX_RUN_FILES];
+	struct runconfig_rlimit rlimits[ABI_RLIMITS_MAX];
 	size_t nfiles;
 	char user[32];
 	const char *netns;
@@ -185,6 +187,23 @@ static int take_process(struct vm_job *j, struct sb_error *err)
 	j->o.interactive = true;
 	j->o.hostname = j->spec.hostname;
 	j->o.pid_ns = j->spec.ns[SPEC_NS_PID].present;
+	/* process.rlimits (docker's and podman's default: a high NOFILE); -1 is
+	 * unlimited; resources the guest's ABI does not know are refused. */
+	if (p->n_rlimits > ABI_RLIMITS_MAX)
+		return error_set(err, 0, "process.rlimits: more than %u", ABI_RLIMITS_MAX);
+	for (size_t i = 0; i < p->n_rlimits; i++) {
+		const struct spec_rlimit *l = &p->rlimits[i];
+		if (l->resource < 0 || l->resource >= (int)ABI_RLIMITS_MAX)
+			return error_set(err, 0, "process.rlimits: %s is not supported", l->type);
+		if (l->soft > l->hard)
+			return error_set(err, 0, "process.rlimits: %s: soft limit above the hard one",
+					 l->type);
+		j->rlimits[i] = (struct runconfig_rlimit){.resource = (unsigned)l->resource,
+							  .soft = l->soft,
+							  .hard = l->hard};
+	}
+	j->o.rlimits = j->rlimits;
+	j->o.n_rlimits = p->n_rlimits;
 	const struct spec_resources *res = &j->spec.resources;
 	if (res->memory_limit > 0)
 		j->o.memory = (uint64_t)res->memory_limit;

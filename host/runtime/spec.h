@@ -23,7 +23,8 @@
 #define SPEC_MAX_STRING 65536u	    /* any one string */
 
 struct spec_rlimit {
-	char *type; /* "RLIMIT_NOFILE", ... as given (checked against the known names) */
+	char *type;   /* "RLIMIT_NOFILE", ... as given (checked against the known names) */
+	int resource; /* its RLIMIT_* number */
 	uint64_t hard, soft;
 };
 

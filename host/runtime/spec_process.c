@@ -124,7 +124,7 @@ static int rlimit_parse(json_t *o, const char *path, struct spec_process *p, str
 		return r;
 	p->n_rlimits++; /* owns rl->type from here */
 	spec_json_path(tpath, path, "type");
-	if (name_index(rlimit_names, N_ELEMS(rlimit_names), rl->type) < 0)
+	if ((rl->resource = name_index(rlimit_names, N_ELEMS(rlimit_names), rl->type)) < 0)
 		return spec_json_fail(err, tpath, "unknown rlimit `%.64s`", rl->type);
 	for (size_t i = 0; i + 1 < p->n_rlimits; i++)
 		if (!strcmp(p->rlimits[i].type, rl->type))

@@ -39,6 +39,16 @@ static const uint8_t be64_zero[8] = {0};
 static const uint8_t be64_4k[8] = {0, 0, 0, 0, 0, 0, 0x10, 0};
 static const uint8_t be64_50ms[8] = {0, 0, 0, 0, 0, 0, 0xc3, 0x50}; /* 50000 */
 static const uint8_t be64_time[8] = {0, 0, 0, 0, 0x12, 0x34, 0x56, 0x78};
+/* rlimits: NOFILE (7) 4096/8192, CORE (4) unlimited/unlimited */
+static const uint8_t be_rlimits[48] = {
+    0, 0, 0, 0, 0, 0, 0, 7,	   0, 0, 0, 0, 0, 0, 0x10, 0,	       0, 0, 0, 0, 0, 0, 0x20, 0,
+    0, 0, 0, 0, 0, 0, 0, 4,	   0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+/* soft above hard; then resource 16, past ABI_RLIMITS_MAX */
+static const uint8_t be_rlimit_inverted[24] = {0, 0, 0, 0, 0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0x20, 0,
+					       0, 0, 0, 0, 0, 0, 0x10, 0};
+static const uint8_t be_rlimit_res16[24] = {0, 0, 0, 0, 0, 0, 0, 16, 0, 0, 0, 0, 0, 0, 0, 1,
+					    0, 0, 0, 0, 0, 0, 0, 1};
 
 #define P_COMPAT STR("compatible", ABI_FDT_COMPATIBLE)
 #define P_VERSION RAW(ABI_PROP_VERSION, be_abi, 4)
@@ -119,6 +129,7 @@ static void test_minimal_defaults(void **state)
 	assert_false(cfg.tty);
 	assert_false(cfg.hold); /* sandbox run: the workload starts at once */
 	assert_false(cfg.pid_ns);
+	assert_int_equal(cfg.n_rlimits, 0);
 	assert_int_equal(cfg.limits.memory_max, 0);
 	assert_int_equal(cfg.limits.cpu_period_us, 0);
 	config_free(&cfg);
@@ -140,6 +151,7 @@ static void test_full(void **state)
 	    RAW(ABI_PROP_TTY, be_one, 4),
 	    RAW(ABI_PROP_HOLD, be_one, 4),
 	    RAW(ABI_PROP_PID_NS, be_one, 4),
+	    RAW(ABI_PROP_RLIMITS, be_rlimits, 48),
 	};
 	const struct prop limits[] = {
 	    RAW(ABI_PROP_MEMORY_MAX, be64_4k, 8),
@@ -163,6 +175,12 @@ static void test_full(void **state)
 	assert_true(cfg.tty);
 	assert_true(cfg.hold);
 	assert_true(cfg.pid_ns);
+	assert_int_equal(cfg.n_rlimits, 2);
+	assert_int_equal(cfg.rlimits[0].resource, 7);
+	assert_int_equal(cfg.rlimits[0].soft, 4096);
+	assert_int_equal(cfg.rlimits[0].hard, 8192);
+	assert_int_equal(cfg.rlimits[1].resource, 4);
+	assert_true(cfg.rlimits[1].soft == UINT64_MAX && cfg.rlimits[1].hard == UINT64_MAX);
 	assert_int_equal(cfg.limits.memory_max, 4096);
 	assert_int_equal(cfg.limits.pids_max, 4096);
 	assert_int_equal(cfg.limits.cpu_quota_us, 50000);
@@ -350,6 +368,15 @@ static void test_strings_and_cells(void **state)
 	expect_fail(hold2, N(hold2), NULL, -1, NULL, "not 0 or 1");
 	const struct prop pidns2[] = {P_COMPAT, P_VERSION, P_ARGV, RAW(ABI_PROP_PID_NS, be_two, 4)};
 	expect_fail(pidns2, N(pidns2), NULL, -1, NULL, "not 0 or 1");
+	const struct prop rl_inv[] = {P_COMPAT, P_VERSION, P_ARGV,
+				      RAW(ABI_PROP_RLIMITS, be_rlimit_inverted, 24)};
+	expect_fail(rl_inv, N(rl_inv), NULL, -1, NULL, "soft <= hard");
+	const struct prop rl_res[] = {P_COMPAT, P_VERSION, P_ARGV,
+				      RAW(ABI_PROP_RLIMITS, be_rlimit_res16, 24)};
+	expect_fail(rl_res, N(rl_res), NULL, -1, NULL, "soft <= hard");
+	const struct prop rl_short[] = {P_COMPAT, P_VERSION, P_ARGV,
+					RAW(ABI_PROP_RLIMITS, be_rlimits, 20)};
+	expect_fail(rl_short, N(rl_short), NULL, -1, NULL, "triplets");
 	const struct prop time4[] = {P_COMPAT, P_VERSION, P_ARGV, RAW(ABI_PROP_TIME_NS, be_one, 4)};
 	expect_fail(time4, N(time4), NULL, -1, NULL, "64-bit");
 	const struct prop user_unterminated[] = {P_COMPAT, P_VERSION, P_ARGV,

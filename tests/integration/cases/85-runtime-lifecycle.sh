@@ -44,7 +44,8 @@ config() {
     "user": {"uid": 1000, "gid": 100},
     "args": $1,
     "env": ["PATH=/bin", "GREETING=hello from the spec"],
-    "cwd": "/tmp"
+    "cwd": "/tmp",
+    "rlimits": [{"type": "RLIMIT_NOFILE", "hard": 8192, "soft": 4096}]
   },
   "root": {"path": "rootfs"},
   "hostname": "rt-case",
@@ -66,7 +67,7 @@ EOF
 mkdir -p "$tmp/vol" && chmod 0777 "$tmp/vol" # the workload runs as 1000:100
 
 # 1. create holds the workload: state "created", pid file = the VMM, no output yet.
-config '["sh", "-c", "echo \"$GREETING\" as $(id -u):$(id -g) in $(pwd) on $(hostname); cat /etc/bound.txt; echo written >/data/out; echo tmp >/scratch/x && cat /scratch/x; echo err >&2; exit 3"]'
+config '["sh", "-c", "echo \"$GREETING\" as $(id -u):$(id -g) in $(pwd) on $(hostname); cat /etc/bound.txt; echo nofile $(ulimit -n) $(ulimit -Hn); echo written >/data/out; echo tmp >/scratch/x && cat /scratch/x; echo err >&2; exit 3"]'
 rt create --bundle "$b" --pid-file "$tmp/pid1" c1 >"$tmp/c1.out" 2>"$tmp/c1.err" ||
 	fail "create: $(cat "$tmp/c1.err")"
 pid=$(cat "$tmp/pid1")
@@ -87,6 +88,7 @@ rt start c1 || fail "start: $(tail -1 "$tmp/log.json")"
 expect_eq "exit status" "$(exit_of "$pid")" 3
 expect_eq "stdout" "$(cat "$tmp/c1.out")" "hello from the spec as 1000:100 in /tmp on rt-case
 a file bound in
+nofile 4096 8192
 tmp"
 grep -q '^err$' "$tmp/c1.err" || fail "stderr: [$(cat "$tmp/c1.err")]"
 expect_eq "volume written" "$(cat "$tmp/vol/out")" written
