@@ -50,6 +50,8 @@
  *       winsize = <24 80>;                 u32 rows, u32 cols: the pty's first size
  *       hold = <1>;                        u32 0/1, optional: set everything up, then
  *                                          start the workload only on ABI_CTL_START
+ *       groups = <10 20>;                  u32 list, optional: supplementary groups
+ *                                          added to the user's (at most ABI_GROUPS_MAX)
  *       rlimits = /bits/ 64 <7 1024 4096>; optional: u64 triplets RESOURCE SOFT HARD
  *                                          (RLIMIT_* numbers < ABI_RLIMITS_MAX, at most
  *                                          ABI_RLIMITS_MAX triplets, SOFT <= HARD,
@@ -111,6 +113,8 @@
 #define ABI_PROP_HOLD "hold"
 #define ABI_PROP_PID_NS "pid-namespace"
 #define ABI_PROP_RLIMITS "rlimits"
+#define ABI_PROP_GROUPS "groups"
+#define ABI_GROUPS_MAX 256
 #define ABI_RLIMITS_MAX 16
 #define ABI_NODE_LIMITS "limits"
 #define ABI_PROP_MEMORY_MAX "memory-max"

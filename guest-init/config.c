@@ -132,6 +132,7 @@ enum {
 	SEEN_HOLD = 1 << 17,
 	SEEN_PID_NS = 1 << 18,
 	SEEN_RLIMITS = 1 << 19,
+	SEEN_GROUPS = 1 << 20,
 };
 
 static const struct {
@@ -146,7 +147,7 @@ static const struct {
     {ABI_PROP_PIDS_MAX, SEEN_PIDS},	{ABI_PROP_CPU_QUOTA, SEEN_QUOTA},
     {ABI_PROP_CPU_PERIOD, SEEN_PERIOD}, {ABI_PROP_WINSIZE, SEEN_WINSIZE},
     {ABI_PROP_HOLD, SEEN_HOLD},		{ABI_PROP_PID_NS, SEEN_PID_NS},
-    {ABI_PROP_RLIMITS, SEEN_RLIMITS},
+    {ABI_PROP_RLIMITS, SEEN_RLIMITS},	{ABI_PROP_GROUPS, SEEN_GROUPS},
 };
 
 /* The bit for name, or 0 when unknown or already seen (*seen is updated). */
@@ -163,7 +164,7 @@ static int mark_seen(const char *name, unsigned allowed, unsigned *seen, struct 
 	return error_set(err, 0, "unknown property `%s`", name);
 }
 
-#define ROOT_PROPS (0x1ffu | SEEN_WINSIZE | SEEN_HOLD | SEEN_PID_NS | SEEN_RLIMITS)
+#define ROOT_PROPS (0x1ffu | SEEN_WINSIZE | SEEN_HOLD | SEEN_PID_NS | SEEN_RLIMITS | SEEN_GROUPS)
 #define LIMIT_PROPS (SEEN_MEMORY | SEEN_PIDS | SEEN_QUOTA | SEEN_PERIOD)
 
 /* rlimits: u64 triplets RESOURCE SOFT HARD (abi.h). */
@@ -252,6 +253,17 @@ static int root_prop(struct config *cfg, int bit, const char *name, const char *
 		return get_winsize(name, val, len, cfg, err);
 	case SEEN_RLIMITS:
 		return get_rlimits(name, val, len, cfg, err);
+	case SEEN_GROUPS:
+		if (len <= 0 || len % 4 || len / 4 > (int)ABI_GROUPS_MAX)
+			return error_set(err, 0, "property `%s`: not 1..%u 32-bit cells", name,
+					 ABI_GROUPS_MAX);
+		cfg->n_groups = (unsigned)len / 4;
+		for (unsigned i = 0; i < cfg->n_groups; i++) {
+			fdt32_t c;
+			memcpy(&c, (const uint8_t *)val + 4 * i, 4);
+			cfg->groups[i] = fdt32_to_cpu(c);
+		}
+		return 0;
 	case SEEN_HOLD:
 	case SEEN_PID_NS:
 		if ((r = config_get_u32(name, val, len, &u32, err)) < 0)

@@ -105,6 +105,8 @@ struct config {
 	bool pid_ns; /* the workload is PID 1 of a new PID namespace */
 	struct config_rlimit rlimits[ABI_RLIMITS_MAX];
 	unsigned n_rlimits;
+	uint32_t groups[ABI_GROUPS_MAX]; /* supplementary groups to add */
+	unsigned n_groups;
 	uint16_t rows, cols; /* the pty's first size; 0x0 = not given */
 	struct config_limits limits;
 	struct config_net net;

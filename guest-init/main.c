@@ -152,6 +152,14 @@ static void resolve_user(const struct config *cfg, struct user_ids *ids, struct 
 	    user_read_db("/etc/group", &group, err) < 0 ||
 	    user_resolve(cfg->user, passwd, group, ids, err) < 0)
 		fail(err);
+	/* An OCI spec's additionalGids, after the user's own (once each). */
+	for (unsigned i = 0; i < cfg->n_groups && ids->ngroups < USER_MAX_GROUPS; i++) {
+		bool have = false;
+		for (size_t k = 0; k < ids->ngroups && !have; k++)
+			have = ids->groups[k] == (gid_t)cfg->groups[i];
+		if (!have)
+			ids->groups[ids->ngroups++] = (gid_t)cfg->groups[i];
+	}
 }
 
 /* The workload's stdio: three pipes owned by PID 1, or a pty with a tty. */

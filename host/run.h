@@ -44,6 +44,8 @@ struct run_opts {
 	bool pid_ns; /* the workload is PID 1 of a PID namespace (the spec asks for one) */
 	const struct runconfig_rlimit *rlimits; /* the spec's process.rlimits */
 	size_t n_rlimits;
+	const uint32_t *groups; /* the spec's additionalGids */
+	size_t n_groups;
 	/* Called once the control frame pipe exists, before the VM boots: wfd
 	 * takes ABI_CTL_* frames for the guest (a writer of whole frames only). */
 	void (*attach)(void *ctx, int frame_wfd);

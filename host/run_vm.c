@@ -69,6 +69,8 @@ static int build_run_archive(const struct run_opts *o, const struct image_config
 	    .pid_ns = o->pid_ns,
 	    .rlimits = o->rlimits,
 	    .n_rlimits = o->n_rlimits,
+	    .groups = o->groups,
+	    .n_groups = o->n_groups,
 	    .limits = {.memory_max = o->memory, .pids_max = o->pids},
 	    .net = net,
 	    .mounts = *mounts,

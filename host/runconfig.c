@@ -129,6 +129,13 @@ static int write_tree(const struct runconfig *rc, void *buf, int size)
 		r = r ?: fdt_property_u32(buf, ABI_PROP_HOLD, 1);
 	if (rc->pid_ns)
 		r = r ?: fdt_property_u32(buf, ABI_PROP_PID_NS, 1);
+	if (rc->n_groups) {
+		fdt32_t g[ABI_GROUPS_MAX];
+		size_t n = rc->n_groups < ABI_GROUPS_MAX ? rc->n_groups : ABI_GROUPS_MAX;
+		for (size_t i = 0; i < n; i++)
+			g[i] = cpu_to_fdt32(rc->groups[i]);
+		r = r ?: fdt_property(buf, ABI_PROP_GROUPS, g, (int)(n * sizeof(fdt32_t)));
+	}
 	if (rc->n_rlimits) {
 		fdt64_t cells[3 * ABI_RLIMITS_MAX];
 		size_t n = rc->n_rlimits < ABI_RLIMITS_MAX ? rc->n_rlimits : ABI_RLIMITS_MAX;

@@ -103,6 +103,8 @@ struct runconfig {
 	/* setrlimit for the workload (abi.h's rlimits; at most ABI_RLIMITS_MAX) */
 	const struct runconfig_rlimit *rlimits;
 	size_t n_rlimits;
+	const uint32_t *groups; /* supplementary groups to add (abi.h groups; <= ABI_GROUPS_MAX) */
+	size_t n_groups;
 	uint16_t rows, cols; /* the pty's first size (tty only); 0x0 = unknown */
 	struct runconfig_limits limits;
 	struct runconfig_net net;

@@ -204,6 +204,10 @@ static int take_process(struct vm_job *j, struct sb_error *err)
 	}
 	j->o.rlimits = j->rlimits;
 	j->o.n_rlimits = p->n_rlimits;
+	if (p->n_gids > ABI_GROUPS_MAX)
+		return error_set(err, 0, "process.user.additionalGids: more than %u", ABI_GROUPS_MAX);
+	j->o.groups = p->gids;
+	j->o.n_groups = p->n_gids;
 	const struct spec_resources *res = &j->spec.resources;
 	if (res->memory_limit > 0)
 		j->o.memory = (uint64_t)res->memory_limit;

@@ -152,6 +152,7 @@ static void test_full(void **state)
 	    RAW(ABI_PROP_HOLD, be_one, 4),
 	    RAW(ABI_PROP_PID_NS, be_one, 4),
 	    RAW(ABI_PROP_RLIMITS, be_rlimits, 48),
+	    RAW(ABI_PROP_GROUPS, be64_4k, 8), /* two cells: 0 and 4096 */
 	};
 	const struct prop limits[] = {
 	    RAW(ABI_PROP_MEMORY_MAX, be64_4k, 8),
@@ -175,6 +176,9 @@ static void test_full(void **state)
 	assert_true(cfg.tty);
 	assert_true(cfg.hold);
 	assert_true(cfg.pid_ns);
+	assert_int_equal(cfg.n_groups, 2);
+	assert_int_equal(cfg.groups[0], 0);
+	assert_int_equal(cfg.groups[1], 4096);
 	assert_int_equal(cfg.n_rlimits, 2);
 	assert_int_equal(cfg.rlimits[0].resource, 7);
 	assert_int_equal(cfg.rlimits[0].soft, 4096);
@@ -377,6 +381,8 @@ static void test_strings_and_cells(void **state)
 	const struct prop rl_short[] = {P_COMPAT, P_VERSION, P_ARGV,
 					RAW(ABI_PROP_RLIMITS, be_rlimits, 20)};
 	expect_fail(rl_short, N(rl_short), NULL, -1, NULL, "triplets");
+	const struct prop groups3[] = {P_COMPAT, P_VERSION, P_ARGV, RAW(ABI_PROP_GROUPS, be64_4k, 3)};
+	expect_fail(groups3, N(groups3), NULL, -1, NULL, "32-bit cells");
 	const struct prop time4[] = {P_COMPAT, P_VERSION, P_ARGV, RAW(ABI_PROP_TIME_NS, be_one, 4)};
 	expect_fail(time4, N(time4), NULL, -1, NULL, "64-bit");
 	const struct prop user_unterminated[] = {P_COMPAT, P_VERSION, P_ARGV,

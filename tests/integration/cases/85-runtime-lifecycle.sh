@@ -30,7 +30,7 @@ b=$tmp/bundle
 mkdir -p "$b/rootfs/bin" "$b/rootfs/etc" "$b/rootfs/tmp" "$b/rootfs/data"
 bb=/bin/busybox; [ -x "$bb" ] || bb=$(readlink -f /bin/sh)
 cp "$bb" "$b/rootfs/bin/busybox"
-for a in sh echo cat sleep id pwd hostname ls tty stty; do ln -s busybox "$b/rootfs/bin/$a"; done
+for a in sh echo cat sleep id pwd hostname ls tty stty tr sort; do ln -s busybox "$b/rootfs/bin/$a"; done
 echo 'root:x:0:0:root:/:/bin/sh' >"$b/rootfs/etc/passwd"
 echo "a file bound in" >"$tmp/bound.txt"
 # config ARGS_JSON [TERMINAL]
@@ -41,7 +41,7 @@ config() {
   "process": {
     "terminal": ${2:-false},
     "consoleSize": {"height": 30, "width": 100},
-    "user": {"uid": 1000, "gid": 100},
+    "user": {"uid": 1000, "gid": 100, "additionalGids": [20, 10]},
     "args": $1,
     "env": ["PATH=/bin", "GREETING=hello from the spec"],
     "cwd": "/tmp",
@@ -67,7 +67,7 @@ EOF
 mkdir -p "$tmp/vol" && chmod 0777 "$tmp/vol" # the workload runs as 1000:100
 
 # 1. create holds the workload: state "created", pid file = the VMM, no output yet.
-config '["sh", "-c", "echo \"$GREETING\" as $(id -u):$(id -g) in $(pwd) on $(hostname); cat /etc/bound.txt; echo nofile $(ulimit -n) $(ulimit -Hn); echo written >/data/out; echo tmp >/scratch/x && cat /scratch/x; echo err >&2; exit 3"]'
+config '["sh", "-c", "echo \"$GREETING\" as $(id -u):$(id -g) in $(pwd) on $(hostname); cat /etc/bound.txt; echo nofile $(ulimit -n) $(ulimit -Hn); echo groups $(id -G | tr \" \" \"\\n\" | sort -n | tr \"\\n\" \" \"); echo written >/data/out; echo tmp >/scratch/x && cat /scratch/x; echo err >&2; exit 3"]'
 rt create --bundle "$b" --pid-file "$tmp/pid1" c1 >"$tmp/c1.out" 2>"$tmp/c1.err" ||
 	fail "create: $(cat "$tmp/c1.err")"
 pid=$(cat "$tmp/pid1")
@@ -89,6 +89,7 @@ expect_eq "exit status" "$(exit_of "$pid")" 3
 expect_eq "stdout" "$(cat "$tmp/c1.out")" "hello from the spec as 1000:100 in /tmp on rt-case
 a file bound in
 nofile 4096 8192
+groups 10 20 100
 tmp"
 grep -q '^err$' "$tmp/c1.err" || fail "stderr: [$(cat "$tmp/c1.err")]"
 expect_eq "volume written" "$(cat "$tmp/vol/out")" written
