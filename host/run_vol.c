@@ -12,29 +12,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "mkdirs.h"
+
 void run_vol_init(struct run_vol *rv)
 {
 	memset(rv, 0, sizeof(*rv));
-}
-
-/* mkdir -p path (as docker creates a missing -v source). */
-static int make_dirs(const char *path)
-{
-	char buf[VOLOPTS_PATH_MAX];
-	size_t len = strlen(path);
-	if (len >= sizeof(buf))
-		return -ENAMETOOLONG;
-	memcpy(buf, path, len + 1);
-	for (size_t i = 1; i <= len; i++) {
-		if (buf[i] != '/' && buf[i] != '\0')
-			continue;
-		char c = buf[i];
-		buf[i] = '\0';
-		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		buf[i] = c;
-	}
-	return 0;
 }
 
 /* One bind: its directory (or a file's) resolved and held. */
@@ -48,7 +30,7 @@ static int open_share(const struct volopts_mount *m, struct run_vol_share *s, st
 			return error_set(err, 0,
 					 "invalid %s `%s`: bind source path does not exist: %s",
 					 m->option, spec, src);
-		int r = make_dirs(m->source);
+		int r = mkdirs(m->source, 0755); /* as docker creates a missing -v source */
 		if (r < 0)
 			return error_set(err, -r, "%s `%s`: create %s", m->option, spec, src);
 	}

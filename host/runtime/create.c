@@ -23,6 +23,7 @@
 
 #include "abi.h"
 #include "commands.h"
+#include "mkdirs.h"
 #include "pack.h"
 #include "run.h"
 #include "runtime.h"
@@ -462,27 +463,6 @@ static int pack_rootfs(struct vm_job *j, struct sb_error *err)
 	return r;
 }
 
-/* mkdir -p path (0711 each), as runc makes its --root. */
-static int make_dirs(const char *path)
-{
-	char p[PATH_MAX];
-	if ((size_t)snprintf(p, sizeof(p), "%s", path) >= sizeof(p)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	for (char *s = p + 1;; s++) {
-		if (*s != '/' && *s)
-			continue;
-		char c = *s;
-		*s = 0;
-		if (mkdir(p, 0711) < 0 && errno != EEXIST)
-			return -1;
-		if (!c)
-			return 0;
-		*s = c;
-	}
-}
-
 static int64_t now_realtime_ns(void)
 {
 	struct timespec ts;
@@ -550,28 +530,14 @@ static int launch(struct vm_job *j, const char *console, struct sb_error *err)
 	if (tty >= 0)
 		close(tty);
 	close(j->ctl_fd);
+	/* One line, not up to EOF: a process the VMM forked may hold the pipe too. */
 	char word[sizeof(err->msg)];
-	size_t have = 0;
-	for (;;) {
-		ssize_t n = read(p[0], word + have, sizeof(word) - 1 - have);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		have += (size_t)n;
-		if (memchr(word, '\n', have) || have == sizeof(word) - 1)
-			break; /* one line: a process the VMM forked may hold the pipe too */
-	}
+	rt_read_line(p[0], word, sizeof(word), -1);
 	close(p[0]);
-	word[have] = 0;
-	char *nl = strchr(word, '\n');
-	if (nl)
-		*nl = 0;
-	have = strlen(word);
 	if (strcmp(word, "ok") != 0) {
 		int status;
 		waitpid(pid, &status, 0);
-		return error_set(err, 0, "%s", have ? word : "the VMM process ended at its start");
+		return error_set(err, 0, "%s", *word ? word : "the VMM process ended at its start");
 	}
 	j->st.pid = pid;
 	j->st.start_ticks = rt_proc_start(pid);
@@ -614,8 +580,9 @@ int rt_create(int argc, char **argv)
 		return rt_fail(&err);
 
 	const char *root = rt_root();
-	if (make_dirs(root) < 0) /* containerd names one that does not exist yet */
-		return rt_failf("--root %s: %s", root, strerror(errno));
+	int made = mkdirs(root, 0711); /* as runc: containerd names one that does not exist yet */
+	if (made < 0)
+		return rt_failf("--root %s: %s", root, strerror(-made));
 	if (mkdir(j->st.dir, 0700) < 0)
 		return errno == EEXIST ? rt_failf("container with id exists: %s", id)
 				       : rt_failf("%s: %s", j->st.dir, strerror(errno));

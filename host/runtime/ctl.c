@@ -59,6 +59,33 @@ int rt_ctl_listen(const char *dir, struct sb_error *err)
 	return fd;
 }
 
+int rt_read_line(int fd, char *buf, size_t size, int timeout_ms)
+{
+	size_t have = 0;
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	while (have + 1 < size) {
+		int k = poll(&p, 1, timeout_ms);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k != 1)
+			break;
+		ssize_t n = read(fd, buf + have, size - 1 - have);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		have += (size_t)n;
+		if (memchr(buf, '\n', have))
+			break;
+	}
+	buf[have] = 0;
+	char *nl = strchr(buf, '\n');
+	if (!nl)
+		return 0;
+	*nl = 0;
+	return 1;
+}
+
 static void send_frame(struct rt_ctl *c, struct ctl_frame f)
 {
 	uint8_t buf[ABI_CTL_FRAME_SIZE];
@@ -117,23 +144,9 @@ static void *serve(void *arg)
 			return NULL;
 		}
 		char line[CTL_LINE_MAX + 1];
-		size_t have = 0;
-		struct pollfd p = {.fd = fd, .events = POLLIN};
-		while (have < CTL_LINE_MAX && poll(&p, 1, 2000) == 1) {
-			ssize_t n = read(fd, line + have, CTL_LINE_MAX - have);
-			if (n <= 0)
-				break;
-			have += (size_t)n;
-			if (memchr(line, '\n', have))
-				break;
-		}
-		line[have] = 0;
-		char *nl = strchr(line, '\n');
 		const char *reply = "error: no command";
-		if (nl) {
-			*nl = 0;
+		if (rt_read_line(fd, line, sizeof(line), 2000))
 			reply = handle(c, line);
-		}
 		char out[CTL_LINE_MAX + 2];
 		int n = snprintf(out, sizeof(out), "%s\n", reply);
 		ssize_t w = write(fd, out, (size_t)n);
@@ -181,22 +194,10 @@ int rt_ctl_call(const char *state_dir, const char *cmd, struct sb_error *err)
 		return error_set(err, 0, "container not running");
 	}
 	char reply[CTL_LINE_MAX + 1];
-	size_t have = 0;
-	struct pollfd p = {.fd = fd, .events = POLLIN};
-	while (have < CTL_LINE_MAX && poll(&p, 1, CTL_CALL_TIMEOUT_MS) == 1) {
-		ssize_t k = read(fd, reply + have, CTL_LINE_MAX - have);
-		if (k <= 0)
-			break;
-		have += (size_t)k;
-		if (memchr(reply, '\n', have))
-			break;
-	}
+	int answered = rt_read_line(fd, reply, sizeof(reply), CTL_CALL_TIMEOUT_MS);
 	close(fd);
-	reply[have] = 0;
-	char *nl = strchr(reply, '\n');
-	if (!nl)
+	if (!answered)
 		return error_set(err, ETIMEDOUT, "the container's VMM did not answer");
-	*nl = 0;
 	if (!strcmp(reply, "ok"))
 		return 0;
 	return error_set(err, EIO, "%s", !strncmp(reply, "error: ", 7) ? reply + 7 : reply);

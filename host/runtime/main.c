@@ -88,14 +88,42 @@ void rt_debug(const char *fmt, ...)
 	log_line("debug", msg);
 }
 
-/* "--name", "-name", "--name=v": the name (dashes gone) and the inline value. */
-static const char *flag_name(const char *arg, size_t *len, const char **inline_value)
+/* The flag of the table that arg ("--name", "-name", "--name=v", "-x") names,
+ * or NULL; *inline_value gets what follows a '=' (NULL when none). */
+static const struct rt_flag *find_flag(const struct rt_flag *flags, size_t nflags, const char *arg,
+				       const char **inline_value)
 {
-	const char *p = arg + (arg[1] == '-' ? 2 : 1);
-	const char *eq = strchr(p, '=');
-	*len = eq ? (size_t)(eq - p) : strlen(p);
+	const char *name = arg + (arg[1] == '-' ? 2 : 1);
+	const char *eq = strchr(name, '=');
+	size_t len = eq ? (size_t)(eq - name) : strlen(name);
 	*inline_value = eq ? eq + 1 : NULL;
-	return p;
+	for (size_t k = 0; k < nflags; k++)
+		if ((strlen(flags[k].name) == len && !strncmp(flags[k].name, name, len)) ||
+		    (len == 1 && flags[k].alias == name[0]))
+			return &flags[k];
+	return NULL;
+}
+
+/* The flag at argv[*i] into its variable; *i ends on its last word (the value
+ * when it takes one). Booleans may say =true/=false, as urfave/cli allows. */
+static int take_flag(const struct rt_flag *flags, size_t nflags, int argc, char **argv, int *i,
+		     struct sb_error *err)
+{
+	const char *a = argv[*i], *iv;
+	const struct rt_flag *f = find_flag(flags, nflags, a, &iv);
+	if (!f)
+		return error_set(err, 0, "flag provided but not defined: %s", a);
+	if (!f->takes_value) {
+		*f->value = iv && !strcmp(iv, "false") ? NULL : "";
+		return 0;
+	}
+	if (!iv) {
+		if (*i + 1 >= argc)
+			return error_set(err, 0, "flag needs an argument: %s", a);
+		iv = argv[++*i];
+	}
+	*f->value = iv;
+	return 0;
 }
 
 int rt_parse_flags(int argc, char **argv, const struct rt_flag *flags, size_t nflags, char ***pos,
@@ -116,33 +144,12 @@ int rt_parse_flags(int argc, char **argv, const struct rt_flag *flags, size_t nf
 			only_pos = true;
 			continue;
 		}
-		size_t len;
-		const char *iv;
-		const char *name = flag_name(a, &len, &iv);
-		const struct rt_flag *f = NULL;
-		for (size_t k = 0; k < nflags && !f; k++)
-			if ((strlen(flags[k].name) == len && !strncmp(flags[k].name, name, len)) ||
-			    (len == 1 && flags[k].alias == name[0]))
-				f = &flags[k];
-		if (!f) {
+		int r = take_flag(flags, nflags, argc, argv, &i, err);
+		if (r < 0) {
 			free(*pos);
 			*pos = NULL;
-			return error_set(err, 0, "flag provided but not defined: %s", a);
+			return r;
 		}
-		if (!f->takes_value) {
-			/* booleans may say =true/=false as urfave/cli allows */
-			*f->value = iv && !strcmp(iv, "false") ? NULL : "";
-			continue;
-		}
-		if (!iv) {
-			if (i + 1 >= argc) {
-				free(*pos);
-				*pos = NULL;
-				return error_set(err, 0, "flag needs an argument: %s", a);
-			}
-			iv = argv[++i];
-		}
-		*f->value = iv;
 	}
 	return 0;
 }
@@ -179,26 +186,11 @@ int runtime_main(int argc, char **argv)
 	    {"criu", 0, true, &criu},
 	};
 	/* Global flags end at the first word that is not one. */
+	struct sb_error err = {0};
 	int i = 1;
-	while (i < argc && argv[i][0] == '-' && argv[i][1]) {
-		size_t len;
-		const char *iv;
-		const char *name = flag_name(argv[i], &len, &iv);
-		const struct rt_flag *f = NULL;
-		for (size_t k = 0; k < sizeof(flags) / sizeof(flags[0]) && !f; k++)
-			if ((strlen(flags[k].name) == len && !strncmp(flags[k].name, name, len)) ||
-			    (len == 1 && flags[k].alias == name[0]))
-				f = &flags[k];
-		if (!f)
-			return rt_failf("flag provided but not defined: %s", argv[i]);
-		if (f->takes_value && !iv) {
-			if (i + 1 >= argc)
-				return rt_failf("flag needs an argument: %s", argv[i]);
-			iv = argv[++i];
-		}
-		*f->value = f->takes_value ? iv : (iv && !strcmp(iv, "false") ? NULL : "");
-		i++;
-	}
+	for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++)
+		if (take_flag(flags, sizeof(flags) / sizeof(flags[0]), argc, argv, &i, &err) < 0)
+			return rt_fail(&err);
 	rt_g.root = root;
 	rt_g.log = log && *log ? log : NULL;
 	rt_g.debug = debug != NULL;

@@ -87,6 +87,10 @@ int rt_ctl_serve(struct rt_ctl **out, int listen_fd, const char *state_dir, int 
 		 struct sb_error *err);
 /* From another process: send one command line, 0 when the VMM answered "ok". */
 int rt_ctl_call(const char *state_dir, const char *cmd, struct sb_error *err);
+/* Read one line from fd into buf (NUL-terminated, the newline dropped), waiting
+ * at most timeout_ms for each piece (-1: no limit). 1 when a whole line came;
+ * 0 on EOF, timeout, error or a full buffer (buf holds what came). */
+int rt_read_line(int fd, char *buf, size_t size, int timeout_ms);
 /* A listening socket at dir/ctl.sock (CLOEXEC). */
 int rt_ctl_listen(const char *dir, struct sb_error *err);
 

@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "atomicfile.h"
 #include "runtime.h"
 
 int rt_id_check(const char *id, struct sb_error *err)
@@ -157,23 +158,23 @@ int rt_state_load(const char *id, struct rt_state *s, struct sb_error *err)
 
 int rt_state_save(const struct rt_state *s, struct sb_error *err)
 {
-	json_t *ann = s->annotations ? json_loads(s->annotations, 0, NULL) : json_object();
-	json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:o}", "id", s->id, "bundle", s->bundle,
-			      "root", s->root,
-			      "pid", (json_int_t)s->pid, "start_ticks", (json_int_t)s->start_ticks,
-			      "created_ns", (json_int_t)s->created_ns, "annotations",
-			      ann ? ann : json_object());
+	json_t *ann = s->annotations ? json_loads(s->annotations, 0, NULL) : NULL;
+	json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:o}", "id", s->id, "bundle",
+			      s->bundle, "root", s->root, "pid", (json_int_t)s->pid, "start_ticks",
+			      (json_int_t)s->start_ticks, "created_ns", (json_int_t)s->created_ns,
+			      "annotations", ann ? ann : json_object());
 	char tmp[4200], path[4200];
 	snprintf(tmp, sizeof(tmp), "%s/." RT_STATE_FILE ".tmp", s->dir);
 	snprintf(path, sizeof(path), "%s/" RT_STATE_FILE, s->dir);
-	int r = o ? json_dump_file(o, tmp, JSON_COMPACT) : -1;
-	json_decref(o);
-	if (r < 0 || rename(tmp, path) < 0) {
-		int e = errno ? errno : EIO;
-		unlink(tmp);
+	int fd = o ? open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600) : -1;
+	if (fd < 0) {
+		int e = o ? errno : ENOMEM;
+		json_decref(o);
 		return error_set(err, e, "write %s", path);
 	}
-	return 0;
+	int r = json_dumpfd(o, fd, JSON_COMPACT) < 0 ? error_set(err, EIO, "write %s", tmp) : 0;
+	json_decref(o);
+	return atomicfile_commit(r, fd, tmp, path, err);
 }
 
 void rt_state_free(struct rt_state *s)
@@ -234,14 +235,6 @@ int rt_write_pid_file(const char *path, pid_t pid, struct sb_error *err)
 		return error_set(err, errno, "pid file %s", tmp);
 	char digits[24];
 	int n = snprintf(digits, sizeof(digits), "%d", (int)pid);
-	int r = write(fd, digits, (size_t)n) == n ? 0 : -EIO;
-	if (close(fd) < 0 && r == 0)
-		r = -errno;
-	if (r == 0 && rename(tmp, path) < 0)
-		r = -errno;
-	if (r < 0) {
-		unlink(tmp);
-		return error_set(err, -r, "pid file %s", path);
-	}
-	return 0;
+	int r = write(fd, digits, (size_t)n) == n ? 0 : error_set(err, EIO, "pid file %s", tmp);
+	return atomicfile_commit(r, fd, tmp, path, err);
 }
