@@ -87,6 +87,16 @@ int config_get_u32(const char *name, const void *val, int len, uint32_t *out, st
 	return 0;
 }
 
+int config_get_bool(const char *name, const void *val, int len, bool *out, struct sb_error *err)
+{
+	uint32_t v;
+	int r = config_get_u32(name, val, len, &v, err);
+	if (r == 0 && v > 1)
+		return error_set(err, 0, "property `%s`: %u is not 0 or 1", name, v);
+	*out = v == 1;
+	return r;
+}
+
 static int get_u64(const char *name, const void *val, int len, uint64_t *out, struct sb_error *err)
 {
 	if (len != 8)
@@ -243,12 +253,7 @@ static int root_prop(struct config *cfg, int bit, const char *name, const char *
 		cfg->has_time = true;
 		return get_u64(name, val, len, &cfg->time_ns, err);
 	case SEEN_TTY:
-		if ((r = config_get_u32(name, val, len, &u32, err)) < 0)
-			return r;
-		if (u32 > 1)
-			return error_set(err, 0, "property `%s`: %u is not 0 or 1", name, u32);
-		cfg->tty = u32 == 1;
-		return 0;
+		return config_get_bool(name, val, len, &cfg->tty, err);
 	case SEEN_WINSIZE:
 		return get_winsize(name, val, len, cfg, err);
 	case SEEN_RLIMITS:
@@ -265,13 +270,9 @@ static int root_prop(struct config *cfg, int bit, const char *name, const char *
 		}
 		return 0;
 	case SEEN_HOLD:
+		return config_get_bool(name, val, len, &cfg->hold, err);
 	case SEEN_PID_NS:
-		if ((r = config_get_u32(name, val, len, &u32, err)) < 0)
-			return r;
-		if (u32 > 1)
-			return error_set(err, 0, "property `%s`: %u is not 0 or 1", name, u32);
-		*(bit == SEEN_HOLD ? &cfg->hold : &cfg->pid_ns) = u32 == 1;
-		return 0;
+		return config_get_bool(name, val, len, &cfg->pid_ns, err);
 	}
 	return error_set(err, 0, "property `%s` not allowed here", name);
 }

@@ -134,6 +134,8 @@ int config_get_list(const char *name, const char *val, int len, size_t max, char
 		    size_t *count, struct sb_error *err);
 /* One big-endian 32-bit cell: */
 int config_get_u32(const char *name, const void *val, int len, uint32_t *out, struct sb_error *err);
+/* One cell holding 0 or 1: */
+int config_get_bool(const char *name, const void *val, int len, bool *out, struct sb_error *err);
 
 /* The network node at offset node of fdt into *net (zeroed by the caller).
  * Strings point into the blob. Returns 0 or -EINVAL (-ENOMEM) with err set. */

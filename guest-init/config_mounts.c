@@ -49,16 +49,6 @@ static bool target_ok(const char *t)
 	}
 }
 
-static int get_bool(const char *name, const void *val, int len, bool *out, struct sb_error *err)
-{
-	uint32_t v;
-	int r = config_get_u32(name, val, len, &v, err);
-	if (r == 0 && v > 1)
-		return error_set(err, 0, "property `%s`: %u is not 0 or 1", name, v);
-	*out = v == 1;
-	return r;
-}
-
 static int mount_prop(struct config_mount *m, unsigned bit, const char *name, const char *val,
 		      int len, struct sb_error *err)
 {
@@ -83,7 +73,7 @@ static int mount_prop(struct config_mount *m, unsigned bit, const char *name, co
 			   ? 0
 			   : error_set(err, 0, "property `%s`: not a clean absolute path", name);
 	case M_READONLY:
-		return get_bool(name, val, len, &m->readonly, err);
+		return config_get_bool(name, val, len, &m->readonly, err);
 	case M_TAG:
 		return config_get_string(name, val, len, ABI_MNT_TAG_MAX + 1, &m->tag, err);
 	case M_FILE:
@@ -109,7 +99,7 @@ static int mount_prop(struct config_mount *m, unsigned bit, const char *name, co
 		m->mode = u;
 		return 0;
 	case M_EXEC:
-		return get_bool(name, val, len, &m->exec, err);
+		return config_get_bool(name, val, len, &m->exec, err);
 	}
 	return error_set(err, 0, "property `%s` not allowed here", name);
 }
@@ -166,7 +156,7 @@ static int parse(const void *fdt, int node, struct config_mounts *ms, struct sb_
 		if (strcmp(name, ABI_PROP_MNT_RO_ROOTFS) || ms->readonly_rootfs)
 			return error_set(err, 0, "unexpected property `%s` in %s", name,
 					 ABI_NODE_MOUNTS);
-		if ((r = get_bool(name, val, len, &ms->readonly_rootfs, err)) < 0)
+		if ((r = config_get_bool(name, val, len, &ms->readonly_rootfs, err)) < 0)
 			return r;
 	}
 	if (off != -FDT_ERR_NOTFOUND)
