@@ -4,7 +4,7 @@
 #ifndef SANDBOX_ABI_H
 #define SANDBOX_ABI_H
 
-#define SANDBOX_ABI_VERSION 5
+#define SANDBOX_ABI_VERSION 6
 
 /* Files the host puts into the initramfs. /.sandbox is hidden from the
  * workload once PID 1 has read it. */
@@ -39,7 +39,7 @@
  *
  *   / {
  *       compatible = "sandbox,run-config";
- *       version = <5>;                     u32, == SANDBOX_ABI_VERSION
+ *       version = <6>;                     u32, == SANDBOX_ABI_VERSION
  *       argv = "sh", "-c", "...";          string list, >= 1 entry
  *       env = "PATH=/bin", ...;            string list, may be empty
  *       cwd = "/";                         string, absolute
@@ -219,11 +219,17 @@
  *            Host EOF (or no stdin at all) = the host side closes the port
  *            (VIRTIO_CONSOLE_PORT_OPEN 0): guest reads then return 0.
  *   stdout, stderr: guest -> host, binary-safe, in order.
- *   control: framed messages both ways (ABI_CTL_* below). */
+ *   control: framed messages both ways (ABI_CTL_* below).
+ *   exec:    optional (only when the host serves `exec`, e.g. sandbox-runtime):
+ *            sessions of extra processes in the running sandbox, framed both
+ *            ways as host/vmm/virtio/execproto.h describes. The guest starts
+ *            each one like the workload (its cgroup and PID namespace), as
+ *            the user the session's config names. */
 #define ABI_VPORT_STDIN "sandbox.stdin"
 #define ABI_VPORT_STDOUT "sandbox.stdout"
 #define ABI_VPORT_STDERR "sandbox.stderr"
 #define ABI_VPORT_CONTROL "sandbox.control"
+#define ABI_VPORT_EXEC "sandbox.exec"
 
 /* Control port frames: a stream of fixed ABI_CTL_FRAME_SIZE-byte frames,
  *

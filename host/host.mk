@@ -11,7 +11,7 @@ VMM_DEV_SRCS := host/vmm/devices/hostio.c host/vmm/devices/i8042.c host/vmm/devi
 # virtio: the shared transport and virtqueues, then one file per device.
 VMM_VIRTIO_SRCS := host/vmm/virtio/mmio.c host/vmm/virtio/virtq.c host/vmm/virtio/rng.c \
 	host/vmm/virtio/console.c host/vmm/virtio/console_ctl.c host/vmm/virtio/ctlproto.c \
-	host/vmm/virtio/net.c host/vmm/virtio/net_csum.c host/vmm/virtio/fs.c
+	host/vmm/virtio/execproto.c host/vmm/virtio/net.c host/vmm/virtio/net_csum.c host/vmm/virtio/fs.c
 VMM_SRCS := host/vmm/builder.c host/vmm/bus.c host/vmm/devmgr.c host/vmm/eventloop.c \
 	host/vmm/exit.c host/vmm/fdwrite.c \
 	host/vmm/kvm.c host/vmm/logring.c host/vmm/memory.c host/vmm/payload.c \
@@ -50,6 +50,8 @@ test_vmm_virtio_mmio_SRCS := host/vmm/virtio/mmio.c host/vmm/virtio/virtq.c \
 test_vmm_console_SRCS := host/vmm/virtio/console.c host/vmm/virtio/console_ctl.c \
 	host/vmm/virtio/ctlproto.c host/vmm/virtio/mmio.c host/vmm/virtio/virtq.c \
 	host/vmm/eventloop.c host/vmm/fdwrite.c $(VDRV)
+UNIT_TESTS += test_execproto
+test_execproto_SRCS := host/vmm/virtio/execproto.c
 test_vmm_devmgr_SRCS := host/vmm/devmgr.c host/vmm/eventloop.c host/vmm/bus.c \
 	host/vmm/virtio/rng.c host/vmm/virtio/mmio.c host/vmm/virtio/virtq.c $(VDRV)
 UNIT_TESTS += test_vmm_net
@@ -71,7 +73,10 @@ test_virtio_fs_LIBS := -lpthread
 test_vmm_hostio_LIBS := -lpthread
 
 # Fuzz targets (libFuzzer): hostile I/O exits, hostile kernel images, hostile virtqueues.
-FUZZ_HOST := fuzz_vmm_hostio fuzz_vmm_loader fuzz_vmm_virtq fuzz_vmm_net fuzz_virtio_fs
+FUZZ_HOST := fuzz_vmm_hostio fuzz_vmm_loader fuzz_vmm_virtq fuzz_vmm_net fuzz_virtio_fs \
+	fuzz_execproto
+# The exec port's frames (sandbox-runtime exec), as the guest and the VMM read them.
+fuzz_execproto_SRCS := tests/fuzz/fuzz_execproto.c host/vmm/virtio/execproto.c
 # virtio-fs: hostile request chains and a file server answering anything.
 fuzz_virtio_fs_SRCS := tests/fuzz/fuzz_virtio_fs.c host/vmm/virtio/fs.c host/vmm/virtio/mmio.c \
 	host/vmm/virtio/virtq.c host/vmm/eventloop.c host/vmm/memory.c host/vmm/runstate.c \
