@@ -57,6 +57,9 @@
  *                                          ABI_RLIMITS_MAX triplets, SOFT <= HARD,
  *                                          2^64-1 unlimited), set before the workload
  *                                          drops its privileges
+ *       exec = <1>;                        u32 0/1, optional: the host serves the exec
+ *                                          port (ABI_VPORT_EXEC); init waits for it and
+ *                                          runs the sessions it carries
  *       pid-namespace = <1>;               u32 0/1, optional: the workload is PID 1 of
  *                                          a PID namespace of its own (an OCI spec's
  *                                          pid namespace: signals it has no handler
@@ -112,6 +115,7 @@
 #define ABI_PROP_WINSIZE "winsize"
 #define ABI_PROP_HOLD "hold"
 #define ABI_PROP_PID_NS "pid-namespace"
+#define ABI_PROP_EXEC "exec"
 #define ABI_PROP_RLIMITS "rlimits"
 #define ABI_PROP_GROUPS "groups"
 #define ABI_GROUPS_MAX 256
