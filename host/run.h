@@ -42,6 +42,8 @@ struct run_opts {
 	size_t n_extra_files;
 	bool hold;
 	bool pid_ns; /* the workload is PID 1 of a PID namespace (the spec asks for one) */
+	/* > 0: serve the guest's exec port on this fd (vmm_config.exec_fd). */
+	int exec_fd;
 	const struct runconfig_rlimit *rlimits; /* the spec's process.rlimits */
 	size_t n_rlimits;
 	const uint32_t *groups; /* the spec's additionalGids */

@@ -67,6 +67,7 @@ static int build_run_archive(const struct run_opts *o, const struct image_config
 	    .tty = o->tty,
 	    .hold = o->hold,
 	    .pid_ns = o->pid_ns,
+	    .exec = o->exec_fd > 0,
 	    .rlimits = o->rlimits,
 	    .n_rlimits = o->n_rlimits,
 	    .groups = o->groups,
@@ -333,6 +334,7 @@ static int run_image(const struct run_opts *o, const char *kernel, const char *i
 	    .net = run_net_vmm(rn),
 	    .fs = rv->fs,
 	    .n_fs = rv->n,
+	    .exec_fd = o->exec_fd,
 	};
 	struct vmm_result res = {0};
 	r = run_attached(o, &cfg, &res, err);

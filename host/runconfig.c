@@ -129,6 +129,8 @@ static int write_tree(const struct runconfig *rc, void *buf, int size)
 		r = r ?: fdt_property_u32(buf, ABI_PROP_HOLD, 1);
 	if (rc->pid_ns)
 		r = r ?: fdt_property_u32(buf, ABI_PROP_PID_NS, 1);
+	if (rc->exec)
+		r = r ?: fdt_property_u32(buf, ABI_PROP_EXEC, 1);
 	if (rc->n_groups) {
 		fdt32_t g[ABI_GROUPS_MAX];
 		size_t n = rc->n_groups < ABI_GROUPS_MAX ? rc->n_groups : ABI_GROUPS_MAX;

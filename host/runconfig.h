@@ -100,6 +100,7 @@ struct runconfig {
 	bool tty;
 	bool hold;   /* the guest waits for ABI_CTL_START before the workload */
 	bool pid_ns; /* the workload is PID 1 of its own PID namespace */
+	bool exec;   /* the host serves the exec port */
 	/* setrlimit for the workload (abi.h's rlimits; at most ABI_RLIMITS_MAX) */
 	const struct runconfig_rlimit *rlimits;
 	size_t n_rlimits;

@@ -30,7 +30,7 @@
 #include "spec.h"
 
 #define SMALL_FILE_MAX (1u << 20) /* a file bind mount up to this size is copied in */
-#define MAX_RUN_FILES 128u /* file bind mounts and the directories above them */
+#define MAX_RUN_FILES 128u	  /* file bind mounts and the directories above them */
 
 /* What create hands to the VMM child. */
 struct vm_job {
@@ -47,6 +47,7 @@ struct vm_job {
 	size_t nfiles;
 	char user[32];
 	const char *netns;
+	int exec_fd; /* the VMM's control thread's end of the exec port, -1 none */
 };
 
 /* --- config.json -> run options --------------------------------------------- */
@@ -93,7 +94,8 @@ static int add_parents(struct vm_job *j, const char *path, struct sb_error *err)
 static int copy_file_bind(struct vm_job *j, const struct spec_mount *m, struct sb_error *err)
 {
 	if (j->nfiles == MAX_RUN_FILES)
-		return error_set(err, 0, "mounts: more than %u file bind mounts and their directories",
+		return error_set(err, 0,
+				 "mounts: more than %u file bind mounts and their directories",
 				 MAX_RUN_FILES);
 	int fd = open(m->source, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
@@ -119,9 +121,10 @@ static int copy_file_bind(struct vm_job *j, const struct spec_mount *m, struct s
 		free(data);
 		return r;
 	}
-	j->files[j->nfiles++] = (struct cpio_file){
-	    .path = m->destination + 1, .mode = S_IFREG | (st.st_mode & 0777), .data = data,
-	    .len = (size_t)n};
+	j->files[j->nfiles++] = (struct cpio_file){.path = m->destination + 1,
+						   .mode = S_IFREG | (st.st_mode & 0777),
+						   .data = data,
+						   .len = (size_t)n};
 	return 0;
 }
 
@@ -136,7 +139,8 @@ static int take_mounts(struct vm_job *j, struct sb_error *err)
 		const char *dst = m->destination;
 		if (under(dst, "/proc") || under(dst, "/sys") || under(dst, "/dev"))
 			continue; /* the guest kernel's own */
-		bool bind = !strcmp(type, "bind") || has_option(m, "bind") || has_option(m, "rbind");
+		bool bind =
+		    !strcmp(type, "bind") || has_option(m, "bind") || has_option(m, "rbind");
 		char opt[8192];
 		int r = 0;
 		if (!strcmp(type, "tmpfs")) {
@@ -169,6 +173,25 @@ static int take_mounts(struct vm_job *j, struct sb_error *err)
 	return 0;
 }
 
+/* process.rlimits (docker's and podman's default: a high NOFILE); -1 is
+ * unlimited; resources the guest's ABI does not know are refused. */
+int rt_rlimits(const struct spec_process *p, struct runconfig_rlimit *out, struct sb_error *err)
+{
+	if (p->n_rlimits > ABI_RLIMITS_MAX)
+		return error_set(err, 0, "process.rlimits: more than %u", ABI_RLIMITS_MAX);
+	for (size_t i = 0; i < p->n_rlimits; i++) {
+		const struct spec_rlimit *l = &p->rlimits[i];
+		if (l->resource < 0 || l->resource >= (int)ABI_RLIMITS_MAX)
+			return error_set(err, 0, "process.rlimits: %s is not supported", l->type);
+		if (l->soft > l->hard)
+			return error_set(
+			    err, 0, "process.rlimits: %s: soft limit above the hard one", l->type);
+		out[i] = (struct runconfig_rlimit){
+		    .resource = (unsigned)l->resource, .soft = l->soft, .hard = l->hard};
+	}
+	return 0;
+}
+
 static int take_process(struct vm_job *j, struct sb_error *err)
 {
 	const struct spec_process *p = &j->spec.process;
@@ -188,25 +211,13 @@ static int take_process(struct vm_job *j, struct sb_error *err)
 	j->o.interactive = true;
 	j->o.hostname = j->spec.hostname;
 	j->o.pid_ns = j->spec.ns[SPEC_NS_PID].present;
-	/* process.rlimits (docker's and podman's default: a high NOFILE); -1 is
-	 * unlimited; resources the guest's ABI does not know are refused. */
-	if (p->n_rlimits > ABI_RLIMITS_MAX)
-		return error_set(err, 0, "process.rlimits: more than %u", ABI_RLIMITS_MAX);
-	for (size_t i = 0; i < p->n_rlimits; i++) {
-		const struct spec_rlimit *l = &p->rlimits[i];
-		if (l->resource < 0 || l->resource >= (int)ABI_RLIMITS_MAX)
-			return error_set(err, 0, "process.rlimits: %s is not supported", l->type);
-		if (l->soft > l->hard)
-			return error_set(err, 0, "process.rlimits: %s: soft limit above the hard one",
-					 l->type);
-		j->rlimits[i] = (struct runconfig_rlimit){.resource = (unsigned)l->resource,
-							  .soft = l->soft,
-							  .hard = l->hard};
-	}
+	if ((r = rt_rlimits(p, j->rlimits, err)) < 0)
+		return r;
 	j->o.rlimits = j->rlimits;
 	j->o.n_rlimits = p->n_rlimits;
 	if (p->n_gids > ABI_GROUPS_MAX)
-		return error_set(err, 0, "process.user.additionalGids: more than %u", ABI_GROUPS_MAX);
+		return error_set(err, 0, "process.user.additionalGids: more than %u",
+				 ABI_GROUPS_MAX);
 	j->o.groups = p->gids;
 	j->o.n_groups = p->n_gids;
 	const struct spec_resources *res = &j->spec.resources;
@@ -256,7 +267,7 @@ static void on_attach(void *ctx, int frame_wfd)
 	struct vm_job *j = ctx;
 	struct rt_ctl *c;
 	struct sb_error err = {0};
-	if (rt_ctl_serve(&c, j->ctl_fd, j->st.dir, frame_wfd, &err) < 0) {
+	if (rt_ctl_serve(&c, j->ctl_fd, j->st.dir, frame_wfd, j->exec_fd, &err) < 0) {
 		ready_say(j, err.msg);
 		_exit(EXIT_SANDBOX);
 	}
@@ -363,6 +374,14 @@ static _Noreturn void vmm_child(struct vm_job *j)
 	j->o.n_extra_files = j->nfiles;
 	j->o.hold = true;
 	j->o.quiet = true;
+	int ex[2]; /* the exec port: the VMM's device on one end, the control thread on the other */
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ex) < 0) {
+		error_set(&err, errno, "exec port socket");
+		ready_say(j, err.msg);
+		_exit(EXIT_SANDBOX);
+	}
+	j->o.exec_fd = ex[0];
+	j->exec_fd = ex[1];
 	j->o.attach = on_attach;
 	j->o.attach_ctx = j;
 	int r = netopts_check(&j->o.net, &err);
@@ -382,10 +401,7 @@ static _Noreturn void vmm_child(struct vm_job *j)
 
 /* --- the terminal ------------------------------------------------------------- */
 
-/* A pty whose master goes to the engine over the console socket; the slave
- * becomes the VMM's stdin/stdout/stderr (returned). */
-static int make_console(const char *socket_path, const struct spec_process *p,
-			struct sb_error *err)
+int rt_make_console(const char *socket_path, uint16_t rows, uint16_t cols, struct sb_error *err)
 {
 	int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0) {
@@ -404,8 +420,8 @@ static int make_console(const char *socket_path, const struct spec_process *p,
 		close(master);
 		return error_set(err, errno, "open %s", name);
 	}
-	if (p->rows && p->cols) {
-		struct winsize ws = {.ws_row = p->rows, .ws_col = p->cols};
+	if (rows && cols) {
+		struct winsize ws = {.ws_row = rows, .ws_col = cols};
 		ioctl(slave, TIOCSWINSZ, &ws);
 	}
 	struct sockaddr_un a = {.sun_family = AF_UNIX};
@@ -475,8 +491,7 @@ static char *annotations_json(const struct spec *s)
 {
 	json_t *o = json_object();
 	for (size_t i = 0; o && i < s->n_annotations; i++)
-		json_object_set_new(o, s->annotations[i].key,
-				    json_string(s->annotations[i].value));
+		json_object_set_new(o, s->annotations[i].key, json_string(s->annotations[i].value));
 	char *t = o ? json_dumps(o, JSON_COMPACT) : NULL;
 	json_decref(o);
 	return t;
@@ -488,13 +503,16 @@ static int launch(struct vm_job *j, const char *console, struct sb_error *err)
 	int tty = -1;
 	if (j->spec.process.terminal) {
 		if (!console)
-			return error_set(err, 0, "cannot allocate tty if runc will detach without "
-						 "setting console socket");
-		if ((tty = make_console(console, &j->spec.process, err)) < 0)
+			return error_set(err, 0,
+					 "cannot allocate tty if runc will detach without "
+					 "setting console socket");
+		const struct spec_process *sp = &j->spec.process;
+		if ((tty = rt_make_console(console, sp->rows, sp->cols, err)) < 0)
 			return tty;
 	} else if (console) {
-		return error_set(err, 0, "cannot use console socket if runc will not detach or "
-					 "allocate tty");
+		return error_set(err, 0,
+				 "cannot use console socket if runc will not detach or "
+				 "allocate tty");
 	}
 	int p[2];
 	if (pipe2(p, O_CLOEXEC) < 0) {
@@ -549,15 +567,18 @@ int rt_create(int argc, char **argv)
 	const char *bundle = NULL, *pid_file = NULL, *console = NULL, *no_pivot = NULL,
 		   *no_keyring = NULL, *preserve = NULL;
 	const struct rt_flag flags[] = {
-	    {"bundle", 'b', true, &bundle},	    {"pid-file", 0, true, &pid_file},
-	    {"console-socket", 0, true, &console}, {"no-pivot", 0, false, &no_pivot},
-	    {"no-new-keyring", 0, false, &no_keyring}, {"preserve-fds", 0, true, &preserve},
+	    {"bundle", 'b', true, &bundle, NULL},
+	    {"pid-file", 0, true, &pid_file, NULL},
+	    {"console-socket", 0, true, &console, NULL},
+	    {"no-pivot", 0, false, &no_pivot, NULL},
+	    {"no-new-keyring", 0, false, &no_keyring, NULL},
+	    {"preserve-fds", 0, true, &preserve, NULL},
 	};
 	struct sb_error err = {0};
 	char **pos = NULL;
 	int npos = 0;
-	if (rt_parse_flags(argc, argv, flags, sizeof(flags) / sizeof(flags[0]), &pos, &npos,
-			   &err) < 0)
+	if (rt_parse_flags(argc, argv, flags, sizeof(flags) / sizeof(flags[0]), &pos, &npos, &err) <
+	    0)
 		return rt_fail(&err);
 	const char *id = npos == 1 ? pos[0] : NULL;
 	free(pos);
@@ -571,6 +592,7 @@ int rt_create(int argc, char **argv)
 	struct vm_job *j = &job;
 	j->ready_fd = -1;
 	j->ctl_fd = -1;
+	j->exec_fd = -1;
 	if (rt_id_check(id, &err) < 0 || rt_state_dir(id, j->st.dir, sizeof(j->st.dir), &err) < 0)
 		return rt_fail(&err);
 	snprintf(j->st.id, sizeof(j->st.id), "%s", id);

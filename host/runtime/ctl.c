@@ -1,7 +1,8 @@
-/* The VMM process's control socket, ROOT/ID/ctl.sock: `start` and `kill` talk to the
- * container's VMM through it. One short line each way: "start" or "signal N", then
- * "ok" or "error: ...". Only the socket's owner may connect (mode 0600 in a 0700
- * directory). */
+/* The VMM process's control socket, ROOT/ID/ctl.sock: `start`, `kill` and `exec` talk
+ * to the container's VMM through it. One short line each way: "start", "signal N" or
+ * "exec", then "ok" or "error: ...". After "exec" ... "ok" the connection carries that
+ * exec session's frames (execmux.c). Only the socket's owner may connect (mode 0600 in
+ * a 0700 directory). */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -17,12 +18,14 @@
 
 #include "runtime.h"
 #include "virtio/ctlproto.h"
+#include "virtio/execproto.h"
 
 #define CTL_LINE_MAX 64
 #define CTL_CALL_TIMEOUT_MS 10000
 
 struct rt_ctl {
 	int listen_fd, frame_wfd;
+	struct rt_execmux *mux; /* NULL: the VM has no exec port */
 	char dir[4096];
 	bool started;
 	pthread_t thread;
@@ -130,6 +133,38 @@ static const char *handle(struct rt_ctl *c, const char *line)
 	return "error: unknown command";
 }
 
+static void reply(int fd, const char *text)
+{
+	char out[CTL_LINE_MAX + 2];
+	int n = snprintf(out, sizeof(out), "%s\n", text);
+	ssize_t w = send(fd, out, (size_t)n, MSG_NOSIGNAL);
+	(void)w;
+}
+
+/* One connection: a command answered at once, or an exec session kept open. */
+static void accept_one(struct rt_ctl *c)
+{
+	int fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd < 0)
+		return;
+	char line[CTL_LINE_MAX + 1];
+	if (!rt_read_line(fd, line, sizeof(line), 2000)) {
+		reply(fd, "error: no command");
+	} else if (strcmp(line, "exec") != 0) {
+		reply(fd, handle(c, line));
+	} else if (!c->mux) {
+		reply(fd, "error: this container's VM has no exec port");
+	} else {
+		reply(fd, "ok");
+		int r = rt_execmux_add(c->mux, fd);
+		if (r == 0)
+			return; /* the mux owns it now */
+		/* The proxy reads this where it expects frames: it is not one. */
+		reply(fd, r == -EBUSY ? "error: too many exec sessions" : "error: exec is over");
+	}
+	close(fd);
+}
+
 static void *serve(void *arg)
 {
 	struct rt_ctl *c = arg;
@@ -137,26 +172,23 @@ static void *serve(void *arg)
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL); /* signals are the run's own thread's */
 	for (;;) {
-		int fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-		if (fd < 0) {
-			if (errno == EINTR || errno == ECONNABORTED)
+		struct pollfd fds[2 + EXEC_MAX_SESSIONS];
+		fds[0] = (struct pollfd){.fd = c->listen_fd, .events = POLLIN};
+		size_t n = 1 + (c->mux ? rt_execmux_fill_poll(c->mux, fds + 1) : 0);
+		if (poll(fds, (nfds_t)n, -1) < 0) {
+			if (errno == EINTR)
 				continue;
 			return NULL;
 		}
-		char line[CTL_LINE_MAX + 1];
-		const char *reply = "error: no command";
-		if (rt_read_line(fd, line, sizeof(line), 2000))
-			reply = handle(c, line);
-		char out[CTL_LINE_MAX + 2];
-		int n = snprintf(out, sizeof(out), "%s\n", reply);
-		ssize_t w = write(fd, out, (size_t)n);
-		(void)w;
-		close(fd);
+		if (fds[0].revents & POLLIN)
+			accept_one(c);
+		if (c->mux)
+			rt_execmux_handle(c->mux, fds + 1, n - 1);
 	}
 }
 
 int rt_ctl_serve(struct rt_ctl **out, int listen_fd, const char *state_dir, int frame_wfd,
-		 struct sb_error *err)
+		 int exec_fd, struct sb_error *err)
 {
 	struct rt_ctl *c = calloc(1, sizeof(*c));
 	if (!c)
@@ -164,6 +196,10 @@ int rt_ctl_serve(struct rt_ctl **out, int listen_fd, const char *state_dir, int 
 	c->listen_fd = listen_fd;
 	c->frame_wfd = frame_wfd;
 	snprintf(c->dir, sizeof(c->dir), "%s", state_dir);
+	if (exec_fd >= 0 && !(c->mux = rt_execmux_new(exec_fd))) {
+		free(c);
+		return error_set(err, ENOMEM, "exec sessions");
+	}
 	int r = pthread_create(&c->thread, NULL, serve, c);
 	if (r) {
 		free(c);
@@ -174,7 +210,7 @@ int rt_ctl_serve(struct rt_ctl **out, int listen_fd, const char *state_dir, int 
 	return 0;
 }
 
-int rt_ctl_call(const char *state_dir, const char *cmd, struct sb_error *err)
+int rt_ctl_open(const char *state_dir, const char *cmd, struct sb_error *err)
 {
 	struct sockaddr_un a;
 	int r = sock_path(state_dir, &a, err);
@@ -183,22 +219,29 @@ int rt_ctl_call(const char *state_dir, const char *cmd, struct sb_error *err)
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return error_set(err, errno, "control socket");
-	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
-		close(fd);
-		return error_set(err, 0, "container not running");
-	}
 	char line[CTL_LINE_MAX + 2];
 	int n = snprintf(line, sizeof(line), "%s\n", cmd);
-	if (write(fd, line, (size_t)n) != n) {
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+	    send(fd, line, (size_t)n, MSG_NOSIGNAL) != n) {
 		close(fd);
 		return error_set(err, 0, "container not running");
 	}
+	/* The reply is all the VMM sends before it hears from us again. */
 	char reply[CTL_LINE_MAX + 1];
 	int answered = rt_read_line(fd, reply, sizeof(reply), CTL_CALL_TIMEOUT_MS);
+	if (answered && !strcmp(reply, "ok"))
+		return fd;
 	close(fd);
 	if (!answered)
 		return error_set(err, ETIMEDOUT, "the container's VMM did not answer");
-	if (!strcmp(reply, "ok"))
-		return 0;
 	return error_set(err, EIO, "%s", !strncmp(reply, "error: ", 7) ? reply + 7 : reply);
+}
+
+int rt_ctl_call(const char *state_dir, const char *cmd, struct sb_error *err)
+{
+	int fd = rt_ctl_open(state_dir, cmd, err);
+	if (fd < 0)
+		return fd;
+	close(fd);
+	return 0;
 }

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,8 +22,8 @@ static const char usage[] =
     "\n"
     "An OCI runtime with runc's command line: each container runs in its own sandbox VM.\n"
     "\n"
-    "Commands: create, start, state, kill, delete, list, ps, features\n"
-    "  (exec, pause, resume, update, checkpoint, restore, events, run: not supported)\n"
+    "Commands: create, start, state, kill, delete, exec, list, ps, features\n"
+    "  (pause, resume, update, checkpoint, restore, events, run: not supported)\n"
     "Global options: --root DIR, --log FILE, --log-format text|json, --debug,\n"
     "  --systemd-cgroup, --rootless true|false|auto, --version\n";
 
@@ -122,12 +123,20 @@ static int take_flag(const struct rt_flag *flags, size_t nflags, int argc, char 
 			return error_set(err, 0, "flag needs an argument: %s", a);
 		iv = argv[++*i];
 	}
+	if (f->many) {
+		const char **v = realloc(f->many->v, (f->many->n + 1) * sizeof(*v));
+		if (!v)
+			return error_set(err, ENOMEM, "arguments");
+		v[f->many->n++] = iv;
+		f->many->v = v;
+		return 0;
+	}
 	*f->value = iv;
 	return 0;
 }
 
-int rt_parse_flags(int argc, char **argv, const struct rt_flag *flags, size_t nflags, char ***pos,
-		   int *npos, struct sb_error *err)
+static int parse_flags(int argc, char **argv, const struct rt_flag *flags, size_t nflags,
+		       char ***pos, int *npos, bool head_only, struct sb_error *err)
 {
 	*npos = 0;
 	*pos = calloc((size_t)argc + 1, sizeof(**pos));
@@ -138,6 +147,7 @@ int rt_parse_flags(int argc, char **argv, const struct rt_flag *flags, size_t nf
 		const char *a = argv[i];
 		if (only_pos || a[0] != '-' || !a[1]) {
 			(*pos)[(*npos)++] = argv[i];
+			only_pos = only_pos || head_only;
 			continue;
 		}
 		if (!strcmp(a, "--")) {
@@ -154,19 +164,31 @@ int rt_parse_flags(int argc, char **argv, const struct rt_flag *flags, size_t nf
 	return 0;
 }
 
+int rt_parse_flags(int argc, char **argv, const struct rt_flag *flags, size_t nflags, char ***pos,
+		   int *npos, struct sb_error *err)
+{
+	return parse_flags(argc, argv, flags, nflags, pos, npos, false, err);
+}
+
+int rt_parse_flags_head(int argc, char **argv, const struct rt_flag *flags, size_t nflags,
+			char ***pos, int *npos, struct sb_error *err)
+{
+	return parse_flags(argc, argv, flags, nflags, pos, npos, true, err);
+}
+
 struct verb {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 };
 
 static const struct verb verbs[] = {
-    {"create", rt_create}, {"start", rt_start},	    {"state", rt_state_cmd},
-    {"kill", rt_kill},	   {"delete", rt_delete},   {"list", rt_list},
-    {"ps", rt_ps},	   {"features", rt_features},
+    {"create", rt_create}, {"start", rt_start},	      {"state", rt_state_cmd},
+    {"kill", rt_kill},	   {"delete", rt_delete},     {"list", rt_list},
+    {"ps", rt_ps},	   {"features", rt_features}, {"exec", rt_exec},
 };
 
-static const char *const unsupported[] = {"exec",    "pause",   "resume", "update",
-					  "checkpoint", "restore", "events", "run"};
+static const char *const unsupported[] = {"pause",   "resume", "update", "checkpoint",
+					  "restore", "events", "run"};
 
 static int print_version(void)
 {
@@ -179,11 +201,15 @@ int runtime_main(int argc, char **argv)
 	const char *root = NULL, *log = NULL, *fmt = NULL, *debug = NULL, *systemd = NULL,
 		   *rootless = NULL, *version = NULL, *help = NULL, *criu = NULL;
 	const struct rt_flag flags[] = {
-	    {"root", 0, true, &root},	      {"log", 0, true, &log},
-	    {"log-format", 0, true, &fmt},    {"debug", 0, false, &debug},
-	    {"systemd-cgroup", 0, false, &systemd}, {"rootless", 0, true, &rootless},
-	    {"version", 'v', false, &version}, {"help", 'h', false, &help},
-	    {"criu", 0, true, &criu},
+	    {"root", 0, true, &root, NULL},
+	    {"log", 0, true, &log, NULL},
+	    {"log-format", 0, true, &fmt, NULL},
+	    {"debug", 0, false, &debug, NULL},
+	    {"systemd-cgroup", 0, false, &systemd, NULL},
+	    {"rootless", 0, true, &rootless, NULL},
+	    {"version", 'v', false, &version, NULL},
+	    {"help", 'h', false, &help, NULL},
+	    {"criu", 0, true, &criu, NULL},
 	};
 	/* Global flags end at the first word that is not one. */
 	struct sb_error err = {0};

@@ -81,10 +81,15 @@ int rt_write_pid_file(const char *path, pid_t pid, struct sb_error *err);
 /* In the VMM process: serve ROOT/ID/ctl.sock on listen_fd from a thread of its
  * own: "start" releases the held workload (and marks the container started),
  * "signal N" delivers N (before the start, a terminating signal ends the VM
- * with 128+N as runc's init would die). Frames go to frame_wfd. */
+ * with 128+N as runc's init would die), "exec" makes the connection an exec
+ * session routed to the guest's exec port through exec_fd (-1: none).
+ * Frames go to frame_wfd. */
 struct rt_ctl;
 int rt_ctl_serve(struct rt_ctl **out, int listen_fd, const char *state_dir, int frame_wfd,
-		 struct sb_error *err);
+		 int exec_fd, struct sb_error *err);
+/* From another process: connect and send one command line; the connected fd
+ * once the VMM answered "ok" (exec: frames follow), else a negative errno. */
+int rt_ctl_open(const char *state_dir, const char *cmd, struct sb_error *err);
 /* From another process: send one command line, 0 when the VMM answered "ok". */
 int rt_ctl_call(const char *state_dir, const char *cmd, struct sb_error *err);
 /* Read one line from fd into buf (NUL-terminated, the newline dropped), waiting
@@ -93,6 +98,31 @@ int rt_ctl_call(const char *state_dir, const char *cmd, struct sb_error *err);
 int rt_read_line(int fd, char *buf, size_t size, int timeout_ms);
 /* A listening socket at dir/ctl.sock (CLOEXEC). */
 int rt_ctl_listen(const char *dir, struct sb_error *err);
+
+/* --- execmux.c: exec sessions in the VMM process ------------------------------ */
+
+/* Routes exec proxies' frames to the guest's exec port (guest_fd, the VMM's
+ * socketpair end) and back; driven by ctl.c's poll loop. */
+struct pollfd;
+struct rt_execmux;
+struct rt_execmux *rt_execmux_new(int guest_fd);
+/* Close every session (not guest_fd) and free m. */
+void rt_execmux_free(struct rt_execmux *m);
+/* A proxy's connection becomes a session (the mux owns conn_fd on success);
+ * -EBUSY when EXEC_MAX_SESSIONS are open, -EPIPE when exec is over. */
+int rt_execmux_add(struct rt_execmux *m, int conn_fd);
+/* Fill fds (room for 1 + EXEC_MAX_SESSIONS) with what to poll; returns how many. */
+size_t rt_execmux_fill_poll(struct rt_execmux *m, struct pollfd *fds);
+/* Act on what poll said for those fds. */
+void rt_execmux_handle(struct rt_execmux *m, const struct pollfd *fds, size_t n);
+
+/* Convert process.rlimits to the guest ABI's (out has ABI_RLIMITS_MAX entries). */
+struct runconfig_rlimit;
+struct spec_process;
+int rt_rlimits(const struct spec_process *p, struct runconfig_rlimit *out, struct sb_error *err);
+/* A pty whose master goes to the engine over the console socket (one fd by
+ * SCM_RIGHTS), sized rows x cols when both are set; returns the slave. */
+int rt_make_console(const char *socket_path, uint16_t rows, uint16_t cols, struct sb_error *err);
 
 /* --- the verbs (argc/argv from the verb on) -------------------------------- */
 int rt_create(int argc, char **argv);
@@ -103,6 +133,7 @@ int rt_delete(int argc, char **argv);
 int rt_list(int argc, char **argv);
 int rt_ps(int argc, char **argv);
 int rt_features(int argc, char **argv);
+int rt_exec(int argc, char **argv);
 
 /* Verb flags: each --NAME[=V] / -NAME [V] of the table; positional args are
  * collected in order. Unknown flags are an error naming them. */
@@ -111,8 +142,19 @@ struct rt_flag {
 	char alias;	   /* one-letter form (-x), 0 none */
 	bool takes_value;
 	const char **value; /* set to the value, or to "" for a flag without one */
+	struct rt_strs *many; /* non-NULL: each use appends its value here instead */
+};
+
+/* The values of a repeatable flag (runc's --env, --additional-gids). */
+struct rt_strs {
+	const char **v;
+	size_t n;
 };
 int rt_parse_flags(int argc, char **argv, const struct rt_flag *flags, size_t nflags,
 		   char ***pos, int *npos, struct sb_error *err);
+/* The same, but flags end at the first positional argument (runc exec's
+ * `ID COMMAND ARGS...`: the command's own flags are its arguments). */
+int rt_parse_flags_head(int argc, char **argv, const struct rt_flag *flags, size_t nflags,
+			char ***pos, int *npos, struct sb_error *err);
 
 #endif

@@ -1,7 +1,7 @@
 # host/runtime/: sandbox-runtime, runc's command line over sandbox VMs (host/runtime/runtime.h).
 # The same static binary: build/sandbox-runtime is a link to build/sandbox.
-RUNTIME_SRCS := host/runtime/main.c host/runtime/state.c host/runtime/ctl.c \
-	host/runtime/create.c host/runtime/verbs.c
+RUNTIME_SRCS := host/runtime/main.c host/runtime/state.c host/runtime/ctl.c host/runtime/execmux.c \
+	host/runtime/create.c host/runtime/exec.c host/runtime/verbs.c
 HOST_SRCS += $(RUNTIME_SRCS)
 $(patsubst %.c,$(B)/obj/%.o,$(RUNTIME_SRCS)): CFLAGS_HOST += -Ihost/runtime
 
@@ -28,3 +28,8 @@ $(B)/fuzz/fuzz_runtime_spec: $(fuzz_runtime_spec_SRCS) $(wildcard host/runtime/*
 	@mkdir -p $(@D)
 	@echo "  FUZZ    $@"
 	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $(fuzz_runtime_spec_SRCS) -ljansson
+
+# The exec router: proxies and a fake guest on socketpairs.
+UNIT_TESTS += test_runtime_execmux
+test_runtime_execmux_SRCS := host/runtime/execmux.c host/vmm/virtio/execproto.c
+$(B)/san/tests/unit/test_runtime_execmux.o: CFLAGS_SAN += -Ihost/runtime

@@ -187,36 +187,54 @@ static int read_bounded(int fd, char **out, size_t *len, struct sb_error *err)
 	return 0;
 }
 
-int spec_load(const char *bundle, struct spec *s, struct sb_error *err)
+/* A regular file's bytes, at most SPEC_MAX_BYTES (a FIFO or device is refused unopened). */
+static int read_file(const char *path, char **json, size_t *len, struct sb_error *err)
 {
-	char path[PATH_MAX], *json = NULL;
-	size_t len = 0;
 	struct stat st;
 	int r;
-	memset(s, 0, sizeof(*s));
-	if ((size_t)snprintf(path, sizeof(path), "%s/config.json", bundle) >= sizeof(path)) {
-		r = error_set(err, ENAMETOOLONG, "bundle path");
-		goto out;
-	}
 	/* O_NONBLOCK: a FIFO in its place must not hang the open (it is refused below) */
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0) {
-		r = error_set(err, errno, "open `%.512s`", path);
-		goto out;
-	}
+	if (fd < 0)
+		return error_set(err, errno, "open `%.512s`", path);
 	if (fstat(fd, &st) < 0)
 		r = error_set(err, errno, "stat `%.512s`", path);
 	else if (!S_ISREG(st.st_mode))
 		r = error_set(err, 0, "`%.512s`: not a regular file", path);
 	else
-		r = read_bounded(fd, &json, &len, err);
+		r = read_bounded(fd, json, len, err);
 	close(fd);
-	if (r == 0)
+	return r;
+}
+
+int spec_load(const char *bundle, struct spec *s, struct sb_error *err)
+{
+	char path[PATH_MAX], *json = NULL;
+	size_t len = 0;
+	int r;
+	memset(s, 0, sizeof(*s));
+	if ((size_t)snprintf(path, sizeof(path), "%s/config.json", bundle) >= sizeof(path))
+		r = error_set(err, ENAMETOOLONG, "bundle path");
+	else if ((r = read_file(path, &json, &len, err)) == 0)
 		r = spec_parse(json, len, s, err);
 	free(json);
-out:
 	if (r < 0) {
 		error_prefix(err, "config.json");
+		spec_json_one_line(err);
+	}
+	return r;
+}
+
+int spec_load_process(const char *path, struct spec_process *p, struct sb_error *err)
+{
+	char *json = NULL;
+	size_t len = 0;
+	memset(p, 0, sizeof(*p));
+	int r = read_file(path, &json, &len, err);
+	if (r == 0)
+		r = spec_parse_process(json, len, p, err);
+	free(json);
+	if (r < 0) {
+		error_prefix(err, "--process %.512s", path);
 		spec_json_one_line(err);
 	}
 	return r;

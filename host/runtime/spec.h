@@ -115,6 +115,9 @@ int spec_parse(const char *json, size_t len, struct spec *s, struct sb_error *er
 /* Parse a bare process object (`exec --process FILE`) into *p, same rules. */
 int spec_parse_process(const char *json, size_t len, struct spec_process *p, struct sb_error *err);
 
+/* Read and parse a process.json (`exec --process FILE`), same bounds as config.json. */
+int spec_load_process(const char *path, struct spec_process *p, struct sb_error *err);
+
 /* Read BUNDLE/config.json (at most SPEC_MAX_BYTES, no symlink at the last step
  * required: runc follows it, so do we) and parse it. */
 int spec_load(const char *bundle, struct spec *s, struct sb_error *err);

@@ -17,8 +17,8 @@
 #define DELETE_WAIT_MS 10000
 
 /* The one positional argument (the id) of a verb with flags. */
-static int one_id(int argc, char **argv, const struct rt_flag *flags, size_t nflags, const char *verb,
-		  const char **id, char ***rest, int *nrest, struct sb_error *err)
+static int one_id(int argc, char **argv, const struct rt_flag *flags, size_t nflags,
+		  const char *verb, const char **id, char ***rest, int *nrest, struct sb_error *err)
 {
 	char **pos = NULL;
 	int npos = 0;
@@ -111,14 +111,14 @@ static const struct {
 	const char *name;
 	int sig;
 } signals[] = {
-    {"HUP", SIGHUP},	 {"INT", SIGINT},     {"QUIT", SIGQUIT},   {"ILL", SIGILL},
-    {"TRAP", SIGTRAP},	 {"ABRT", SIGABRT},   {"IOT", SIGIOT},	   {"BUS", SIGBUS},
-    {"FPE", SIGFPE},	 {"KILL", SIGKILL},   {"USR1", SIGUSR1},   {"SEGV", SIGSEGV},
-    {"USR2", SIGUSR2},	 {"PIPE", SIGPIPE},   {"ALRM", SIGALRM},   {"TERM", SIGTERM},
-    {"STKFLT", SIGSTKFLT}, {"CHLD", SIGCHLD}, {"CONT", SIGCONT},   {"STOP", SIGSTOP},
-    {"TSTP", SIGTSTP},	 {"TTIN", SIGTTIN},   {"TTOU", SIGTTOU},   {"URG", SIGURG},
-    {"XCPU", SIGXCPU},	 {"XFSZ", SIGXFSZ},   {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF},
-    {"WINCH", SIGWINCH}, {"IO", SIGIO},	      {"PWR", SIGPWR},	   {"SYS", SIGSYS},
+    {"HUP", SIGHUP},	   {"INT", SIGINT},   {"QUIT", SIGQUIT},     {"ILL", SIGILL},
+    {"TRAP", SIGTRAP},	   {"ABRT", SIGABRT}, {"IOT", SIGIOT},	     {"BUS", SIGBUS},
+    {"FPE", SIGFPE},	   {"KILL", SIGKILL}, {"USR1", SIGUSR1},     {"SEGV", SIGSEGV},
+    {"USR2", SIGUSR2},	   {"PIPE", SIGPIPE}, {"ALRM", SIGALRM},     {"TERM", SIGTERM},
+    {"STKFLT", SIGSTKFLT}, {"CHLD", SIGCHLD}, {"CONT", SIGCONT},     {"STOP", SIGSTOP},
+    {"TSTP", SIGTSTP},	   {"TTIN", SIGTTIN}, {"TTOU", SIGTTOU},     {"URG", SIGURG},
+    {"XCPU", SIGXCPU},	   {"XFSZ", SIGXFSZ}, {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF},
+    {"WINCH", SIGWINCH},   {"IO", SIGIO},     {"PWR", SIGPWR},	     {"SYS", SIGSYS},
 };
 
 /* "9", "KILL", "SIGKILL" (any case) -> 9; 0 when unknown. */
@@ -139,7 +139,7 @@ static int parse_signal(const char *s)
 int rt_kill(int argc, char **argv)
 {
 	const char *all = NULL;
-	const struct rt_flag flags[] = {{"all", 'a', false, &all}};
+	const struct rt_flag flags[] = {{"all", 'a', false, &all, NULL}};
 	struct sb_error err = {0};
 	const char *id;
 	char **pos = NULL;
@@ -189,7 +189,7 @@ static void kill_vmm(const struct rt_state *s)
 int rt_delete(int argc, char **argv)
 {
 	const char *force = NULL;
-	const struct rt_flag flags[] = {{"force", 'f', false, &force}};
+	const struct rt_flag flags[] = {{"force", 'f', false, &force, NULL}};
 	struct sb_error err = {0};
 	const char *id;
 	if (one_id(argc, argv, flags, 1, "delete", &id, NULL, NULL, &err) < 0)
@@ -199,7 +199,8 @@ int rt_delete(int argc, char **argv)
 		if (force && err.code == ENOENT) {
 			/* a create that died half-way leaves a directory without state */
 			char dir[4096];
-			if (rt_id_check(id, &err) == 0 && rt_state_dir(id, dir, sizeof(dir), &err) == 0)
+			if (rt_id_check(id, &err) == 0 &&
+			    rt_state_dir(id, dir, sizeof(dir), &err) == 0)
 				rt_state_remove(dir, &err);
 			return 0;
 		}
@@ -220,7 +221,8 @@ int rt_delete(int argc, char **argv)
 int rt_list(int argc, char **argv)
 {
 	const char *format = NULL, *quiet = NULL;
-	const struct rt_flag flags[] = {{"format", 'f', true, &format}, {"quiet", 'q', false, &quiet}};
+	const struct rt_flag flags[] = {{"format", 'f', true, &format, NULL},
+					{"quiet", 'q', false, &quiet, NULL}};
 	struct sb_error err = {0};
 	char **pos = NULL;
 	int npos = 0;
@@ -247,8 +249,9 @@ int rt_list(int argc, char **argv)
 			char created[64];
 			format_time(s.created_ns, created, sizeof(created));
 			enum rt_status st = rt_state_status(&s);
-			printf("%-12s %-8d %-10s %-40s %s\n", s.id, st == RT_STOPPED ? 0 : (int)s.pid,
-			       rt_status_name(st), s.bundle, created);
+			printf("%-12s %-8d %-10s %-40s %s\n", s.id,
+			       st == RT_STOPPED ? 0 : (int)s.pid, rt_status_name(st), s.bundle,
+			       created);
 		}
 		rt_state_free(&s);
 	}
@@ -265,7 +268,7 @@ int rt_list(int argc, char **argv)
 int rt_ps(int argc, char **argv)
 {
 	const char *format = NULL;
-	const struct rt_flag flags[] = {{"format", 'f', true, &format}};
+	const struct rt_flag flags[] = {{"format", 'f', true, &format, NULL}};
 	struct sb_error err = {0};
 	const char *id;
 	char **pos = NULL;
@@ -299,10 +302,10 @@ int rt_features(int argc, char **argv)
 	json_t *o = json_pack(
 	    "{s:s, s:s, s:[], s:[ssssss], s:{s:[sssss], s:[], s:{s:b, s:b}, s:{s:b}, s:{s:b}}, "
 	    "s:{s:s}}",
-	    "ociVersionMin", "1.0.0", "ociVersionMax", "1.1.0", "hooks", "mountOptions", "ro",
-	    "rw", "bind", "rbind", "nosuid", "nodev", "linux", "namespaces", "pid", "network",
-	    "mount", "ipc", "uts", "capabilities", "cgroup", "v1", false, "v2", true, "seccomp",
-	    "enabled", false, "apparmor", "enabled", false, "annotations",
-	    "io.sandbox.version", SANDBOX_VERSION);
+	    "ociVersionMin", "1.0.0", "ociVersionMax", "1.1.0", "hooks", "mountOptions", "ro", "rw",
+	    "bind", "rbind", "nosuid", "nodev", "linux", "namespaces", "pid", "network", "mount",
+	    "ipc", "uts", "capabilities", "cgroup", "v1", false, "v2", true, "seccomp", "enabled",
+	    false, "apparmor", "enabled", false, "annotations", "io.sandbox.version",
+	    SANDBOX_VERSION);
 	return print_json(o);
 }

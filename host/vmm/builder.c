@@ -401,6 +401,7 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *res, struct sb_erro
 	    .stdout_fd = cfg->stdout_fd,
 	    .stderr_fd = cfg->stderr_fd,
 	    .ctl_fd = cfg->ctl_fd,
+	    .exec_fd = cfg->exec_fd,
 	    .log = log_out,
 	    .log_ctx = m,
 	};

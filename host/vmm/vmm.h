@@ -92,6 +92,9 @@ struct vmm_config {
 	 * value as the status (the caller ends the VM, e.g. on a second ^C).
 	 * Bad frames are dropped; EOF stops the reading. */
 	int ctl_fd;
+	/* > 0: the host end of the guest's exec port (guest-init/abi.h's
+	 * ABI_VPORT_EXEC), a stream socket both ways; 0 or -1: no exec port. */
+	int exec_fd;
 	/* Benchmark and --debug figures: VMM_STATS_ON fills vmm_result.stats;
 	 * VMM_STATS_FIRST_RUN also ends the VM at vCPU 0's first KVM_RUN (which
 	 * then returns at once, the guest runs no instruction). 0 = off. */

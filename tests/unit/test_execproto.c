@@ -79,11 +79,16 @@ static void payload_checks(void **state)
 		uint32_t v;
 		int ok;
 	} cases[] = {
-	    {EXEC_SIGNAL, EXEC_TO_GUEST, 0, 0},	     {EXEC_SIGNAL, EXEC_TO_GUEST, 64, 1},
-	    {EXEC_SIGNAL, EXEC_TO_GUEST, 65, 0},     {EXEC_CREDIT, EXEC_TO_HOST, 0, 0},
-	    {EXEC_CREDIT, EXEC_TO_HOST, EXEC_WINDOW, 1}, {EXEC_CREDIT, EXEC_TO_GUEST, EXEC_WINDOW + 1, 0},
-	    {EXEC_EXIT, EXEC_TO_HOST, 255, 1},	     {EXEC_EXIT, EXEC_TO_HOST, 0x17d, 1},
-	    {EXEC_EXIT, EXEC_TO_HOST, 0x200, 0},     {EXEC_WINSIZE, EXEC_TO_GUEST, 0xffffffff, 1},
+	    {EXEC_SIGNAL, EXEC_TO_GUEST, 0, 0},
+	    {EXEC_SIGNAL, EXEC_TO_GUEST, 64, 1},
+	    {EXEC_SIGNAL, EXEC_TO_GUEST, 65, 0},
+	    {EXEC_CREDIT, EXEC_TO_HOST, 0, 0},
+	    {EXEC_CREDIT, EXEC_TO_HOST, EXEC_WINDOW, 1},
+	    {EXEC_CREDIT, EXEC_TO_GUEST, EXEC_WINDOW + 1, 0},
+	    {EXEC_EXIT, EXEC_TO_HOST, 255, 1},
+	    {EXEC_EXIT, EXEC_TO_HOST, 0x17d, 1},
+	    {EXEC_EXIT, EXEC_TO_HOST, 0x200, 0},
+	    {EXEC_WINSIZE, EXEC_TO_GUEST, 0xffffffff, 1},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		execproto_put_u32(f, cases[i].type, 9, cases[i].v);
@@ -188,9 +193,12 @@ static void empty_payload(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(round_trip_u32),	     cmocka_unit_test(header_rules),
-	    cmocka_unit_test(payload_checks),	     cmocka_unit_test(reassembles_any_split),
-	    cmocka_unit_test(bad_header_fails_for_good), cmocka_unit_test(empty_payload),
+	    cmocka_unit_test(round_trip_u32),
+	    cmocka_unit_test(header_rules),
+	    cmocka_unit_test(payload_checks),
+	    cmocka_unit_test(reassembles_any_split),
+	    cmocka_unit_test(bad_header_fails_for_good),
+	    cmocka_unit_test(empty_payload),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

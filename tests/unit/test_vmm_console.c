@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -27,7 +28,7 @@ struct fx {
 	struct eventloop loop;
 	struct console c;
 	struct vdrv_q q[CONSOLE_QUEUES];
-	int out[2], err[2], in[2];
+	int out[2], err[2], in[2], ex[2];
 	uint16_t next_desc[CONSOLE_QUEUES];
 	uint8_t log[256];
 	size_t log_len;
@@ -65,7 +66,8 @@ static int setup(void **state)
 	static struct fx f;
 	memset(&f, 0, sizeof(f));
 	if (mem_create(&f.mem, VDRV_MEM, NULL) < 0 || pipe2(f.out, O_NONBLOCK) < 0 ||
-	    pipe2(f.err, O_NONBLOCK) < 0 || pipe2(f.in, O_NONBLOCK) < 0)
+	    pipe2(f.err, O_NONBLOCK) < 0 || pipe2(f.in, O_NONBLOCK) < 0 ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, f.ex) < 0)
 		return -1;
 	runstate_init(&f.rs, NULL, NULL);
 	if (eventloop_init(&f.loop, NULL) < 0)
@@ -73,6 +75,7 @@ static int setup(void **state)
 	struct console_io io = {.stdin_fd = f.in[0],
 				.stdout_fd = f.out[1],
 				.stderr_fd = f.err[1],
+				.exec_fd = f.ex[1],
 				.log = log_cb,
 				.log_ctx = &f};
 	console_init(&f.c, &f.mem, &f.rs, &io);
@@ -90,6 +93,7 @@ static int teardown(void **state)
 	for (int i = 0; i < 2; i++) {
 		close(f->out[i]);
 		close(f->err[i]);
+		close(f->ex[i]);
 		if (f->in[i] >= 0)
 			close(f->in[i]);
 	}
@@ -155,8 +159,9 @@ static void handshake(struct fx *f)
 		assert_int_equal(m.id, p);
 	}
 	assert_int_equal(host_ctl(f, &m, NULL), 0);
-	static const char *const names[] = {NULL, "sandbox.stdin", "sandbox.stdout",
-					    "sandbox.stderr", "sandbox.control"};
+	static const char *const names[] = {
+	    NULL,	   "sandbox.stdin", "sandbox.stdout", "sandbox.stderr", "sandbox.control",
+	    "sandbox.exec"};
 	for (uint32_t p = 0; p < CONSOLE_PORTS; p++) {
 		give_ctl_buffers(f, 2);
 		guest_ctl(f, p, VIRTIO_CONSOLE_PORT_READY, 1);
@@ -179,6 +184,56 @@ static void handshake(struct fx *f)
 static void test_handshake(void **state)
 {
 	handshake(*state);
+}
+
+/* Without an exec fd the exec port is never added, and the guest cannot make it appear. */
+static void test_exec_port_only_when_served(void **state)
+{
+	struct fx *f = *state;
+	struct virtio_console_control m;
+
+	console_destroy(&f->c);
+	struct console_io io = {.stdin_fd = -1, .stdout_fd = f->out[1], .stderr_fd = f->err[1]};
+	console_init(&f->c, &f->mem, &f->rs, &io);
+	assert_int_equal(console_attach(&f->c, &f->loop, NULL), 0);
+	assert_int_equal(bring_up(f), 0);
+	give_ctl_buffers(f, 8);
+	guest_ctl(f, 0xffffffffu, VIRTIO_CONSOLE_DEVICE_READY, 1);
+	unsigned adds = 0;
+	while (host_ctl(f, &m, NULL)) {
+		assert_int_equal(m.event, VIRTIO_CONSOLE_PORT_ADD);
+		assert_int_not_equal(m.id, CONSOLE_EXEC);
+		adds++;
+	}
+	assert_int_equal(adds, CONSOLE_PORTS - 1);
+	guest_ctl(f, CONSOLE_EXEC, VIRTIO_CONSOLE_PORT_READY, 1);
+	assert_int_equal(host_ctl(f, &m, NULL), 0);
+}
+
+/* The exec port is a byte stream both ways: guest output to the fd, the fd's
+ * bytes into guest buffers once the guest has the port open. */
+static void test_exec_port_both_ways(void **state)
+{
+	struct fx *f = *state;
+	unsigned q = console_rx_queue(CONSOLE_EXEC);
+	uint32_t id, len;
+	char buf[64];
+
+	handshake(f);
+	post(f, console_tx_queue(CONSOLE_EXEC), TX_BUF, "frame", 5, 0);
+	assert_int_equal(read(f->ex[0], buf, sizeof(buf)), 5);
+	assert_memory_equal(buf, "frame", 5);
+	assert_int_equal(write(f->ex[0], "reply", 5), 5);
+	post(f, q, RX_BUF, NULL, 64, 1);
+	struct eventloop_src *s = &f->loop.src[f->c.in_src[CONSOLE_EXEC]];
+	assert_false(atomic_load(&s->enabled)); /* not open in the guest yet */
+	give_ctl_buffers(f, 2);
+	guest_ctl(f, CONSOLE_EXEC, VIRTIO_CONSOLE_PORT_OPEN, 1);
+	assert_true(atomic_load(&s->enabled));
+	s->fn(s->ctx);
+	assert_int_equal(vdrv_take_used(&f->q[q], &id, &len), 1);
+	assert_int_equal(len, 5);
+	assert_memory_equal(vdrv_hva(&f->mem, RX_BUF), "reply", 5);
 }
 
 static void test_handshake_waits_for_buffers(void **state)
@@ -205,7 +260,7 @@ static void test_no_stdin_port_stays_closed(void **state)
 	struct virtio_console_control m;
 	char name[64];
 
-	f->c.stdin_eof = 1; /* as console_init does for stdin_fd -1 */
+	f->c.in_eof[CONSOLE_STDIN] = 1; /* as console_init does for stdin_fd -1 */
 	give_ctl_buffers(f, 8);
 	guest_ctl(f, 0, VIRTIO_CONSOLE_DEVICE_READY, 1);
 	while (host_ctl(f, &m, NULL))
@@ -280,7 +335,7 @@ static void test_uptime_frames_recorded(void **state)
 		ctlproto_encode(&m[i], frames + 8 * i);
 	post(f, console_tx_queue(CONSOLE_CONTROL), TX_BUF, frames, 16, 0);
 	assert_int_equal(f->c.uptime_seen, 3u);
-	assert_int_equal(f->c.uptime_us[0], 0);	   /* negative saturates to 0 */
+	assert_int_equal(f->c.uptime_us[0], 0); /* negative saturates to 0 */
 	assert_int_equal(f->c.uptime_us[1], 2500);
 	post(f, console_tx_queue(CONSOLE_CONTROL), TX_BUF + 0x100, frames + 16, 8, 0);
 	assert_int_equal(f->c.uptime_seen, 7u);
@@ -303,14 +358,14 @@ static void test_bad_frame_ends_vm(void **state)
 /* What the event loop would do when stdin is readable. */
 static void stdin_ready(struct fx *f)
 {
-	struct eventloop_src *s = &f->loop.src[f->c.stdin_src];
+	struct eventloop_src *s = &f->loop.src[f->c.in_src[CONSOLE_STDIN]];
 	if (atomic_load(&s->enabled))
 		s->fn(s->ctx);
 }
 
 static int stdin_enabled(struct fx *f)
 {
-	return atomic_load(&f->loop.src[f->c.stdin_src].enabled);
+	return atomic_load(&f->loop.src[f->c.in_src[CONSOLE_STDIN]].enabled);
 }
 
 static void test_stdin_backpressure_and_eof(void **state)
@@ -509,6 +564,8 @@ int main(void)
 	signal(SIGPIPE, SIG_IGN); /* a closed reader must show up as EPIPE */
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_handshake, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_exec_port_only_when_served, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_exec_port_both_ways, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_handshake_waits_for_buffers, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_no_stdin_port_stays_closed, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_output_streams, setup, teardown),

@@ -88,11 +88,13 @@ static void frame_in(void *ctx, const struct ctl_frame *f)
 	runstate_exit(c->rs, f->value);
 }
 
-int console_stdin_update(struct console *c)
+int console_input_update(struct console *c, unsigned port)
 {
-	struct virtq *q = virtio_mmio_queue(&c->mmio, console_rx_queue(CONSOLE_STDIN));
-	int want = c->stdin_src >= 0 && !c->stdin_eof && c->guest_open[CONSOLE_STDIN] && q;
+	struct virtq *q = virtio_mmio_queue(&c->mmio, console_rx_queue(port));
+	int want = c->in_src[port] >= 0 && !c->in_eof[port] && c->guest_open[port] && q;
 
+	if (c->in_src[port] < 0)
+		return 0;
 	if (want) {
 		int r = virtq_has_avail(q);
 		if (r < 0)
@@ -100,20 +102,20 @@ int console_stdin_update(struct console *c)
 		want = r;
 	}
 	if (c->loop)
-		eventloop_enable(c->loop, c->stdin_src, want);
+		eventloop_enable(c->loop, c->in_src[port], want);
 	return 0;
 }
 
-/* The host's stdin is done: the guest's readers get EOF once its data is read. */
-static void stdin_eof(struct console *c)
+/* The host side of an input port is done: the guest's readers get EOF once its data is read. */
+static void input_eof(struct console *c, unsigned port)
 {
-	c->stdin_eof = 1;
-	console_ctl_queue(c, CONSOLE_STDIN, VIRTIO_CONSOLE_PORT_OPEN, 0);
+	c->in_eof[port] = 1;
+	console_ctl_queue(c, port, VIRTIO_CONSOLE_PORT_OPEN, 0);
 	console_ctl_flush(c);
 }
 
-/* Read host stdin straight into one guest buffer (bounded). */
-static int stdin_read(struct console *c, struct virtq *q)
+/* Read the port's host fd straight into one guest buffer (bounded). */
+static int input_read(struct console *c, unsigned port, struct virtq *q)
 {
 	struct virtq_chain ch;
 	struct iovec iov[VIRTQ_MAX_IOV];
@@ -134,7 +136,7 @@ static int stdin_read(struct console *c, struct virtq *q)
 		virtio_mmio_used(&c->mmio, q);
 		return 0;
 	}
-	ssize_t got = readv(c->io.stdin_fd, iov, (int)n);
+	ssize_t got = readv(c->in_fd[port], iov, (int)n);
 	if (got > 0) {
 		virtq_push(q, ch.head, (uint32_t)got);
 		virtio_mmio_used(&c->mmio, q);
@@ -143,25 +145,26 @@ static int stdin_read(struct console *c, struct virtq *q)
 	virtq_unpop(q);
 	if (got < 0 && (errno == EINTR || errno == EAGAIN))
 		return 0;
-	stdin_eof(c); /* 0 bytes, or an error we cannot wait out (EIO, EBADF, ...) */
+	input_eof(c, port); /* 0 bytes, or an error we cannot wait out (EIO, EBADF, ...) */
 	return 0;
 }
 
-/* Event loop: host stdin is readable. */
-static void on_stdin(void *ctx)
+/* Event loop: an input port's host fd is readable. */
+static void on_input(void *ctx)
 {
-	struct console *c = ctx;
+	struct console_input *in = ctx;
+	struct console *c = in->c;
 	struct virtio_mmio *t = &c->mmio;
 
 	pthread_mutex_lock(&t->lock);
-	struct virtq *q = virtio_mmio_queue(t, console_rx_queue(CONSOLE_STDIN));
+	struct virtq *q = virtio_mmio_queue(t, console_rx_queue(in->port));
 	int r = 0;
-	if (q && !c->stdin_eof && c->guest_open[CONSOLE_STDIN])
-		r = stdin_read(c, q);
+	if (q && !c->in_eof[in->port] && c->guest_open[in->port])
+		r = input_read(c, in->port, q);
 	if (r == 0)
-		r = console_stdin_update(c);
+		r = console_input_update(c, in->port);
 	if (r < 0)
-		virtio_mmio_fail(t, q && q->error ? q->error : "stdin queue error");
+		virtio_mmio_fail(t, q && q->error ? q->error : "input queue error");
 	pthread_mutex_unlock(&t->lock);
 }
 
@@ -176,8 +179,8 @@ static int console_notify(void *dev, unsigned qi)
 		return console_ctl_receive(c);
 	if (qi & 1)
 		return drain_tx(c, port);
-	if (port == CONSOLE_STDIN)
-		return console_stdin_update(c);
+	if (port == CONSOLE_STDIN || port == CONSOLE_EXEC)
+		return console_input_update(c, port);
 	if (port == CONSOLE_CONTROL)
 		return console_frames_flush(c);
 	return 0; /* receive buffers of output-only ports stay unused */
@@ -198,8 +201,9 @@ static void console_reset(void *dev)
 	memset(c->port_ready, 0, sizeof(c->port_ready));
 	memset(c->guest_open, 0, sizeof(c->guest_open));
 	console_ctl_reset(c);
-	if (c->loop)
-		eventloop_enable(c->loop, c->stdin_src, 0);
+	for (unsigned p = 0; c->loop && p < CONSOLE_PORTS; p++)
+		if (c->in_src[p] >= 0)
+			eventloop_enable(c->loop, c->in_src[p], 0);
 }
 
 /* QueueNumMax per queue. The guest driver fills every receive queue, one
@@ -208,21 +212,23 @@ static void console_reset(void *dev)
  * gets what its port carries: 64 pages of stdin in flight, a few for the
  * control streams, 2 where the host never sends. Transmit queues cost only
  * their ring until used. */
-_Static_assert(CONSOLE_QUEUES == 12 && CONSOLE_CONTROL == 4,
-	       "queue_sizes follows console_rx_queue: port 0, the control pair, ports 1-4");
+_Static_assert(CONSOLE_QUEUES == 14 && CONSOLE_EXEC == 5,
+	       "queue_sizes follows console_rx_queue: port 0, the control pair, ports 1-5");
 static const uint16_t queue_sizes[CONSOLE_QUEUES] = {
-    [0] = 2,			   /* port 0 (hvc0) receive: nothing to send */
-    [1] = CONSOLE_QUEUE_SIZE,	   /* port 0 transmit */
-    [2] = 16,			   /* control receive: port add/name/open messages */
-    [3] = 16,			   /* control transmit: the driver waits for each one */
-    [4] = 64,			   /* stdin receive: the workload's input */
-    [5] = 2,			   /* stdin transmit: unused */
-    [6] = 2,			   /* stdout receive: unused */
-    [7] = CONSOLE_QUEUE_SIZE,	   /* stdout transmit */
-    [8] = 2,			   /* stderr receive: unused */
-    [9] = CONSOLE_QUEUE_SIZE,	   /* stderr transmit */
-    [10] = 8,			   /* control port receive: signal and winsize frames */
-    [11] = 16,			   /* control port transmit: status and uptime frames */
+    [0] = 2,		       /* port 0 (hvc0) receive: nothing to send */
+    [1] = CONSOLE_QUEUE_SIZE,  /* port 0 transmit */
+    [2] = 16,		       /* control receive: port add/name/open messages */
+    [3] = 16,		       /* control transmit: the driver waits for each one */
+    [4] = 64,		       /* stdin receive: the workload's input */
+    [5] = 2,		       /* stdin transmit: unused */
+    [6] = 2,		       /* stdout receive: unused */
+    [7] = CONSOLE_QUEUE_SIZE,  /* stdout transmit */
+    [8] = 2,		       /* stderr receive: unused */
+    [9] = CONSOLE_QUEUE_SIZE,  /* stderr transmit */
+    [10] = 8,		       /* control port receive: signal and winsize frames */
+    [11] = 16,		       /* control port transmit: status and uptime frames */
+    [12] = 32,		       /* exec receive: session frames (only when offered) */
+    [13] = CONSOLE_QUEUE_SIZE, /* exec transmit: session output */
 };
 
 const struct virtio_dev_ops console_ops = {
@@ -244,13 +250,18 @@ void console_init(struct console *c, const struct vm_mem *mem, struct runstate *
 	memset(c, 0, sizeof(*c));
 	c->rs = rs;
 	c->io = *io;
-	c->stdin_src = -1;
 	c->ctl_src = -1;
-	c->stdin_eof = io->stdin_fd < 0;
-	for (unsigned p = 0; p < CONSOLE_PORTS; p++)
-		c->out_fd[p] = -1;
+	for (unsigned p = 0; p < CONSOLE_PORTS; p++) {
+		c->out_fd[p] = c->in_fd[p] = c->in_src[p] = -1;
+		c->in_ctx[p] = (struct console_input){c, p};
+	}
 	c->out_fd[CONSOLE_STDOUT] = io->stdout_fd;
 	c->out_fd[CONSOLE_STDERR] = io->stderr_fd;
+	c->in_fd[CONSOLE_STDIN] = io->stdin_fd;
+	c->in_eof[CONSOLE_STDIN] = io->stdin_fd < 0;
+	if (io->exec_fd > 0)
+		c->in_fd[CONSOLE_EXEC] = c->out_fd[CONSOLE_EXEC] = io->exec_fd;
+	c->in_eof[CONSOLE_EXEC] = io->exec_fd <= 0;
 	virtio_mmio_init(&c->mmio, &console_ops, c, mem, rs);
 }
 
@@ -259,18 +270,32 @@ void console_destroy(struct console *c)
 	virtio_mmio_destroy(&c->mmio);
 }
 
+int console_offered(const struct console *c, unsigned port)
+{
+	return port != CONSOLE_EXEC || c->io.exec_fd > 0;
+}
+
+static int attach_input(struct console *c, unsigned port, struct sb_error *err)
+{
+	if (c->in_fd[port] < 0 || c->in_eof[port])
+		return 0;
+	int id = eventloop_add(c->loop, c->in_fd[port], on_input, &c->in_ctx[port], 0, err);
+	if (id == -EBADF || id == -EINVAL) {
+		c->in_eof[port] = 1; /* closed or unusable: the guest sees EOF */
+		return 0;
+	}
+	if (id < 0)
+		return error_prefix(err, "virtio-console %s",
+				    port == CONSOLE_EXEC ? "exec" : "stdin");
+	c->in_src[port] = id;
+	return 0;
+}
+
 int console_attach(struct console *c, struct eventloop *loop, struct sb_error *err)
 {
 	c->loop = loop;
-	if (c->io.stdin_fd < 0)
-		return console_attach_ctl(c, loop, err);
-	int id = eventloop_add(loop, c->io.stdin_fd, on_stdin, c, 0, err);
-	if (id == -EBADF || id == -EINVAL) {
-		c->stdin_eof = 1; /* closed or unusable stdin: the guest sees EOF */
-		return console_attach_ctl(c, loop, err);
-	}
-	if (id < 0)
-		return error_prefix(err, "virtio-console stdin");
-	c->stdin_src = id;
-	return console_attach_ctl(c, loop, err);
+	int r = attach_input(c, CONSOLE_STDIN, err);
+	if (r == 0)
+		r = attach_input(c, CONSOLE_EXEC, err);
+	return r < 0 ? r : console_attach_ctl(c, loop, err);
 }

@@ -1,5 +1,5 @@
 /* virtio-console (device id 3) with VIRTIO_CONSOLE_F_MULTIPORT: port 0 plus the named ports of
- * guest-init/abi.h (stdin, stdout, stderr, control). */
+ * guest-init/abi.h (stdin, stdout, stderr, control, and exec when the host serves it). */
 #ifndef SB_VMM_VIRTIO_CONSOLE_H
 #define SB_VMM_VIRTIO_CONSOLE_H
 
@@ -11,8 +11,8 @@
 #include "mmio.h"
 
 /* Port ids, in the order the guest learns them. */
-enum { CONSOLE_PORT0, CONSOLE_STDIN, CONSOLE_STDOUT, CONSOLE_STDERR, CONSOLE_CONTROL };
-#define CONSOLE_PORTS 5u
+enum { CONSOLE_PORT0, CONSOLE_STDIN, CONSOLE_STDOUT, CONSOLE_STDERR, CONSOLE_CONTROL, CONSOLE_EXEC };
+#define CONSOLE_PORTS 6u
 #define CONSOLE_QUEUES (2u * (CONSOLE_PORTS + 1)) /* rx/tx per port + the control pair */
 #define CONSOLE_QUEUE_SIZE 128u
 #define CONSOLE_CTL_PENDING 32u	   /* control-queue messages waiting for guest buffers */
@@ -25,6 +25,9 @@ struct console_io {
 	int stdin_fd; /* -1: none (guest reads see EOF) */
 	int stdout_fd, stderr_fd;
 	int ctl_fd; /* > 0: control frames from the host side (vmm_config.ctl_fd) */
+	/* > 0: the exec port's host end (vmm_config.exec_fd), a byte stream both
+	 * ways; otherwise the port is not offered to the guest. */
+	int exec_fd;
 	/* Port 0 (hvc0) output, e.g. into the kernel log; may be NULL. */
 	void (*log)(void *ctx, const uint8_t *data, size_t len);
 	void *log_ctx;
@@ -42,8 +45,13 @@ struct console {
 	struct console_io io;
 	int out_fd[CONSOLE_PORTS]; /* -1: no sink */
 	struct eventloop *loop;
-	int stdin_src; /* event loop source of io.stdin_fd, -1 none */
-	int stdin_eof;
+	/* The ports the host feeds (stdin, exec): fd, event loop source (-1
+	 * none), and whether the host side has ended (EOF: the port is closed). */
+	int in_fd[CONSOLE_PORTS], in_src[CONSOLE_PORTS], in_eof[CONSOLE_PORTS];
+	struct console_input {
+		struct console *c;
+		unsigned port;
+	} in_ctx[CONSOLE_PORTS];
 	uint8_t port_ready[CONSOLE_PORTS], guest_open[CONSOLE_PORTS];
 	struct console_msg ctl[CONSOLE_CTL_PENDING];
 	unsigned ctl_head, ctl_len;
@@ -61,7 +69,7 @@ extern const struct virtio_dev_ops console_ops;
 void console_init(struct console *c, const struct vm_mem *mem, struct runstate *rs,
 		  const struct console_io *io);
 void console_destroy(struct console *c);
-/* Serve io->stdin_fd from loop (before the loop starts). 0 or -errno. */
+/* Serve io->stdin_fd, io->exec_fd and io->ctl_fd from loop (before the loop starts). 0 or -errno. */
 int console_attach(struct console *c, struct eventloop *loop, struct sb_error *err);
 /* Serve io->ctl_fd from loop (before the loop starts). 0 or -errno. */
 int console_attach_ctl(struct console *c, struct eventloop *loop, struct sb_error *err);
@@ -78,7 +86,8 @@ void console_ctl_queue(struct console *c, uint32_t id, uint16_t event, uint16_t 
 int console_ctl_flush(struct console *c);
 int console_ctl_receive(struct console *c);
 int console_frames_flush(struct console *c);
-int console_stdin_update(struct console *c);
+int console_input_update(struct console *c, unsigned port);
+int console_offered(const struct console *c, unsigned port);
 void console_ctl_reset(struct console *c);
 
 #endif

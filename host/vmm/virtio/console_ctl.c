@@ -9,10 +9,9 @@
 #include "console.h"
 
 static const char *const port_name[CONSOLE_PORTS] = {
-    [CONSOLE_STDIN] = ABI_VPORT_STDIN,
-    [CONSOLE_STDOUT] = ABI_VPORT_STDOUT,
-    [CONSOLE_STDERR] = ABI_VPORT_STDERR,
-    [CONSOLE_CONTROL] = ABI_VPORT_CONTROL,
+    [CONSOLE_STDIN] = ABI_VPORT_STDIN,	 [CONSOLE_STDOUT] = ABI_VPORT_STDOUT,
+    [CONSOLE_STDERR] = ABI_VPORT_STDERR, [CONSOLE_CONTROL] = ABI_VPORT_CONTROL,
+    [CONSOLE_EXEC] = ABI_VPORT_EXEC,
 };
 
 /* Frames for the control port stay queued across a reset: one sent while the
@@ -64,7 +63,7 @@ int console_ctl_flush(struct console *c)
 /* The host side of a port is open when it has somewhere to take data from. */
 static int host_open(const struct console *c, uint32_t id)
 {
-	return id != CONSOLE_STDIN || !c->stdin_eof;
+	return (id != CONSOLE_STDIN && id != CONSOLE_EXEC) || !c->in_eof[id];
 }
 
 static int handle(struct console *c, const struct virtio_console_control *m)
@@ -75,10 +74,12 @@ static int handle(struct console *c, const struct virtio_console_control *m)
 	switch (le16toh(m->event)) {
 	case VIRTIO_CONSOLE_DEVICE_READY:
 		for (uint32_t p = 0; value == 1 && p < CONSOLE_PORTS; p++)
-			console_ctl_queue(c, p, VIRTIO_CONSOLE_PORT_ADD, 0);
+			if (console_offered(c, p))
+				console_ctl_queue(c, p, VIRTIO_CONSOLE_PORT_ADD, 0);
 		return 0;
 	case VIRTIO_CONSOLE_PORT_READY:
-		if (id >= CONSOLE_PORTS || value != 1 || c->port_ready[id])
+		if (id >= CONSOLE_PORTS || value != 1 || c->port_ready[id] ||
+		    !console_offered(c, id))
 			return 0;
 		c->port_ready[id] = 1;
 		/* Open before the name: a guest that finds the port by its name
@@ -94,8 +95,8 @@ static int handle(struct console *c, const struct virtio_console_control *m)
 		if (id >= CONSOLE_PORTS)
 			return 0;
 		c->guest_open[id] = value != 0;
-		if (id == CONSOLE_STDIN)
-			return console_stdin_update(c);
+		if (id == CONSOLE_STDIN || id == CONSOLE_EXEC)
+			return console_input_update(c, id);
 		if (id == CONSOLE_CONTROL)
 			return console_frames_flush(c);
 		return 0;
