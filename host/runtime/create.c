@@ -233,8 +233,8 @@ static int take_process(struct vm_job *j, struct sb_error *err)
 }
 
 /* The network: the namespace the engine made for the container (the VMM
- * joins it, and its user-mode network goes out through that namespace's
- * interface); a fresh namespace with no path is an empty one: lo only; no
+ * joins it and carries its interface into the guest: podnet.c; with only lo
+ * in it, none); a fresh namespace with no path is an empty one: lo only; no
  * network namespace at all shares the host's: the user-mode network. */
 static void take_network(struct vm_job *j)
 {
@@ -327,19 +327,6 @@ static void join_cgroup(const char *path)
 		close(fd);
 }
 
-/* Whether this network namespace has an interface besides lo. */
-static bool has_interface(void)
-{
-	struct if_nameindex *ifs = if_nameindex();
-	bool found = false;
-	for (struct if_nameindex *i = ifs; i && i->if_index; i++)
-		if (strcmp(i->if_name, "lo") != 0)
-			found = true;
-	if (ifs)
-		if_freenameindex(ifs);
-	return found;
-}
-
 static _Noreturn void vmm_child(struct vm_job *j)
 {
 	struct sb_error err = {0};
@@ -352,9 +339,13 @@ static _Noreturn void vmm_child(struct vm_job *j)
 			_exit(EXIT_SANDBOX);
 		}
 		close(fd);
-		if (!has_interface()) { /* podman's --network none: a namespace with lo only */
+		int r = rt_podnet_take(&j->o.net, &err);
+		if (r == -ENOENT) { /* podman's --network none: a namespace with lo only */
 			j->o.net.mode = NET_MODE_NONE;
 			j->o.net.mode_set = true;
+		} else if (r < 0) {
+			ready_say(j, err.msg);
+			_exit(EXIT_SANDBOX);
 		}
 	}
 	join_cgroup(j->spec.cgroups_path);

@@ -116,6 +116,15 @@ size_t rt_execmux_fill_poll(struct rt_execmux *m, struct pollfd *fds);
 /* Act on what poll said for those fds. */
 void rt_execmux_handle(struct rt_execmux *m, const struct pollfd *fds, size_t n);
 
+/* --- podnet.c: the pod's network namespace into the guest ------------------------- */
+
+/* In the pod's network namespace: bridge its interface to a new TAP and set n
+ * to that TAP with the interface's IPv4 address, gateway, MAC and MTU (the
+ * namespace keeps none of them). -ENOENT when the namespace has no interface
+ * with an IPv4 address (n untouched), another -errno with err set. */
+struct netopts;
+int rt_podnet_take(struct netopts *n, struct sb_error *err);
+
 /* Convert process.rlimits to the guest ABI's (out has ABI_RLIMITS_MAX entries). */
 struct runconfig_rlimit;
 struct spec_process;

@@ -1,7 +1,7 @@
 # host/runtime/: sandbox-runtime, runc's command line over sandbox VMs (host/runtime/runtime.h).
 # The same static binary: build/sandbox-runtime is a link to build/sandbox.
 RUNTIME_SRCS := host/runtime/main.c host/runtime/state.c host/runtime/ctl.c host/runtime/execmux.c \
-	host/runtime/create.c host/runtime/exec.c host/runtime/verbs.c
+	host/runtime/create.c host/runtime/exec.c host/runtime/podnet.c host/runtime/verbs.c
 HOST_SRCS += $(RUNTIME_SRCS)
 $(patsubst %.c,$(B)/obj/%.o,$(RUNTIME_SRCS)): CFLAGS_HOST += -Ihost/runtime
 

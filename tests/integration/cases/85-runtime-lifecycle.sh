@@ -110,6 +110,37 @@ pid=$(cat "$tmp/pid2")
 rt start c2 || fail "start c2"
 wait_line "$tmp/c2.out" ready "$pid" 120
 expect_eq "state while running" "$(status_of c2)" running
+# exec: a process beside the workload, in its PID namespace, with the spec's
+# user and cwd unless told otherwise; stdio, status, env, stdin, failures.
+run rt exec c2 sh -c 'echo in-exec $(id -u):$(id -g) $PWD $GREETING; echo exec-err >&2; exit 5'
+expect_eq "exec status" "$rc" 5
+expect_eq "exec stdout" "$out" "in-exec 1000:100 /tmp hello from the spec"
+expect_eq "exec stderr" "$err" "exec-err"
+run rt exec --env X=1 -e Y=2 --cwd / --user 0:0 c2 sh -c 'echo $X$Y $(pwd) $(id -u)'
+expect_eq "exec --env --cwd --user" "$out" "12 / 0"
+run rt exec c2 sh -c 'tr "\0" " " </proc/1/cmdline'
+case $out in "sh -c trap"*) ;; *) fail "exec: PID 1 is not the workload: [$out]" ;; esac
+expect_eq "exec stdin" "$(printf 'piped\nline2\n' | rt exec c2 cat)" "piped
+line2"
+run rt exec c2 no-such-command
+[ "$rc" != 0 ] && echo "$err" | grep -q 'executable file not found' || fail "exec missing: rc $rc [$err]"
+echo '{"args": ["sh", "-c", "echo from-process-json $(id -u)"], "cwd": "/", "env": ["PATH=/bin"], "user": {"uid": 0, "gid": 0}}' >"$tmp/process.json"
+run rt exec --process "$tmp/process.json" c2
+expect_eq "exec --process" "$out" "from-process-json 0"
+# --detach: the proxy outlives the call, its pid in the pid file, its status the process's.
+rt exec --detach --pid-file "$tmp/xpid" c2 sh -c 'sleep 2; exit 6' || fail "exec --detach"
+xpid=$(cat "$tmp/xpid")
+case $xpid in *[!0-9]* | "") fail "exec pid file holds [$xpid]" ;; esac
+expect_eq "exec --detach: status" "$(exit_of "$xpid")" 6
+# A signal to the proxy reaches the process.
+rt exec c2 sh -c 'trap "echo exec-term; exit 9" TERM; echo up; while :; do sleep 1; done' >"$tmp/x.out" 2>&1 &
+xp=$!
+wait_line "$tmp/x.out" up "$xp" 120
+kill -TERM $xp
+xrc=0
+wait $xp || xrc=$?
+expect_eq "exec: TERM forwarded" "$xrc" 9
+grep -q exec-term "$tmp/x.out" || fail "exec: no trap output: [$(cat "$tmp/x.out")]"
 run rt delete c2
 [ "$rc" != 0 ] || fail "delete of a running container succeeded"
 rt kill c2 SIGTERM || fail "kill SIGTERM"
@@ -179,7 +210,9 @@ run rt create --bundle "$b" c5
 [ "$rc" != 0 ] && echo "$err" | grep -q "process.args" || fail "bad spec: rc $rc [$err]"
 [ ! -e "$root/c5" ] || fail "a refused create left $root/c5"
 run rt exec c5 true
-[ "$rc" != 0 ] && echo "$err" | grep -q "not supported" || fail "exec: rc $rc [$err]"
+[ "$rc" != 0 ] && echo "$err" | grep -q "container does not exist" || fail "exec unknown: rc $rc [$err]"
+run rt pause c5
+[ "$rc" != 0 ] && echo "$err" | grep -q "not supported" || fail "pause: rc $rc [$err]"
 run rt state no-such-id
 [ "$rc" != 0 ] && echo "$err" | grep -q "container does not exist" || fail "state unknown: rc $rc [$err]"
 echo ok
