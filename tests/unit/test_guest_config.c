@@ -129,6 +129,7 @@ static void test_minimal_defaults(void **state)
 	assert_false(cfg.tty);
 	assert_false(cfg.hold); /* sandbox run: the workload starts at once */
 	assert_false(cfg.pid_ns);
+	assert_false(cfg.exec); /* no exec port unless the host says so */
 	assert_int_equal(cfg.n_rlimits, 0);
 	assert_int_equal(cfg.limits.memory_max, 0);
 	assert_int_equal(cfg.limits.cpu_period_us, 0);
@@ -151,6 +152,7 @@ static void test_full(void **state)
 	    RAW(ABI_PROP_TTY, be_one, 4),
 	    RAW(ABI_PROP_HOLD, be_one, 4),
 	    RAW(ABI_PROP_PID_NS, be_one, 4),
+	    RAW(ABI_PROP_EXEC, be_one, 4),
 	    RAW(ABI_PROP_RLIMITS, be_rlimits, 48),
 	    RAW(ABI_PROP_GROUPS, be64_4k, 8), /* two cells: 0 and 4096 */
 	};
@@ -176,6 +178,7 @@ static void test_full(void **state)
 	assert_true(cfg.tty);
 	assert_true(cfg.hold);
 	assert_true(cfg.pid_ns);
+	assert_true(cfg.exec);
 	assert_int_equal(cfg.n_groups, 2);
 	assert_int_equal(cfg.groups[0], 0);
 	assert_int_equal(cfg.groups[1], 4096);
@@ -370,6 +373,11 @@ static void test_strings_and_cells(void **state)
 	expect_fail(tty8, N(tty8), NULL, -1, NULL, "32-bit");
 	const struct prop hold2[] = {P_COMPAT, P_VERSION, P_ARGV, RAW(ABI_PROP_HOLD, be_two, 4)};
 	expect_fail(hold2, N(hold2), NULL, -1, NULL, "not 0 or 1");
+	const struct prop exec2[] = {P_COMPAT, P_VERSION, P_ARGV, RAW(ABI_PROP_EXEC, be_two, 4)};
+	expect_fail(exec2, N(exec2), NULL, -1, NULL, "not 0 or 1");
+	const struct prop exec_twice[] = {P_COMPAT, P_VERSION, P_ARGV, RAW(ABI_PROP_EXEC, be_one, 4),
+					  RAW(ABI_PROP_EXEC, be_zero, 4)};
+	expect_fail(exec_twice, N(exec_twice), NULL, -1, NULL, "appears twice");
 	const struct prop pidns2[] = {P_COMPAT, P_VERSION, P_ARGV, RAW(ABI_PROP_PID_NS, be_two, 4)};
 	expect_fail(pidns2, N(pidns2), NULL, -1, NULL, "not 0 or 1");
 	const struct prop rl_inv[] = {P_COMPAT, P_VERSION, P_ARGV,
