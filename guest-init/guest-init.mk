@@ -9,6 +9,7 @@ GUEST_INIT_SRCS := \
 	guest-init/status.c guest-init/env.c guest-init/cgroup.c guest-init/mounts.c \
 	guest-init/sysinit.c guest-init/portio.c guest-init/spawn.c guest-init/supervise.c guest-init/volumes.c \
 	guest-init/vports.c guest-init/fsutil.c guest-init/channel.c guest-init/pump.c host/vmm/virtio/ctlproto.c \
+	guest-init/procio.c \
 	host/util/error.c
 GUEST_OBJS := $(patsubst %.c,$(B)/guest/obj/%.o,$(GUEST_INIT_SRCS))
 GUEST_LIBFDT := /usr/lib/x86_64-linux-gnu/libfdt.a
