@@ -24,6 +24,7 @@
 #include "cleanup.h"
 #include "config.h"
 #include "env.h"
+#include "execd.h"
 #include "portio.h"
 #include "procio.h"
 #include "mounts.h"
@@ -245,6 +246,11 @@ int main(int argc, char **argv)
 	cleanup_free void *blob = NULL;
 	struct config cfg;
 	load_config(in_vm ? ABI_CONFIG_PATH : argv[1], &blob, &cfg, &err);
+	int exec_fd = -1; /* the host serves `exec`: the port must be there */
+	if (in_vm && cfg.exec && (exec_fd = channel_open_exec()) < 0) {
+		error_set(&err, -exec_fd, "open the exec port `%s`", ABI_VPORT_EXEC);
+		fail(&err);
+	}
 	notes_on_tty = cfg.tty;
 	const char *cgroup_root = setup_system(&cfg, &err);
 	/* Volumes before the user lookup: a bound /etc/passwd counts, as in docker. */
@@ -277,6 +283,10 @@ int main(int argc, char **argv)
 	sv.in = &in;
 	sv.tty_fd = io.tty;
 	sv.ctl_fd = channel_control_fd();
+	if (exec_fd >= 0 && !(sv.execd = execd_create(exec_fd, cgroup_root, cfg.hostname))) {
+		error_set(&err, ENOMEM, "exec sessions");
+		fail(&err);
+	}
 	int64_t t_ready = boot_us();
 	console("sandbox-init: started %lld us after boot, ready in %lld us", (long long)t0,
 		(long long)(t_ready - t0));
