@@ -49,8 +49,8 @@ struct execd {
 	struct execd_env env;
 	bool ended; /* the workload is gone: refuse new sessions */
 	struct execproto_rx rx;
-	uint8_t *rxbuf;		/* EXEC_FRAME_MAX */
-	uint8_t *out;		/* OUT_CAP: whole frames for the port */
+	uint8_t *rxbuf;		   /* EXEC_FRAME_MAX */
+	uint8_t *out;		   /* OUT_CAP: whole frames for the port */
 	size_t out_head, out_tail; /* unsent bytes are [head, tail) */
 	struct session s[EXEC_MAX_SESSIONS];
 };
@@ -262,7 +262,8 @@ static void finish_exited(struct execd *e, int64_t now)
 {
 	for (unsigned i = 0; i < EXEC_MAX_SESSIONS; i++) {
 		struct session *s = &e->s[i];
-		if (!s->id || !s->exited || ((s->io.out >= 0 || s->io.err >= 0) && now < s->deadline))
+		if (!s->id || !s->exited ||
+		    ((s->io.out >= 0 || s->io.err >= 0) && now < s->deadline))
 			continue;
 		bool oom;
 		uint32_t status = (uint32_t)status_from_wait(s->wstatus, 0, &oom);
@@ -287,8 +288,8 @@ int execd_fill_poll(struct execd *e, struct pollfd *fds)
 	if (e->port < 0)
 		return 0;
 	bool room = unsent(e) < OUT_HIGH;
-	fds[0] = (struct pollfd){.fd = e->port,
-				 .events = (short)((room ? POLLIN : 0) | (unsent(e) ? POLLOUT : 0))};
+	fds[0] = (struct pollfd){
+	    .fd = e->port, .events = (short)((room ? POLLIN : 0) | (unsent(e) ? POLLOUT : 0))};
 	for (unsigned i = 0; i < EXEC_MAX_SESSIONS; i++) {
 		const struct session *s = &e->s[i];
 		struct pollfd *f = &fds[1 + 3 * i];

@@ -13,9 +13,9 @@
  * counted, so the host does not stall. The host's EOF closes a pipe once the
  * buffer is out; a pty gets its EOF characters instead (pump_tty_eof). */
 struct execd_stdin {
-	int fd;	  /* O_NONBLOCK pipe write end or pty master, owned; -1 closed */
-	bool tty; /* fd is a pty master */
-	bool eof; /* the host's stdin ended */
+	int fd;	      /* O_NONBLOCK pipe write end or pty master, owned; -1 closed */
+	bool tty;     /* fd is a pty master */
+	bool eof;     /* the host's stdin ended */
 	uint8_t *buf; /* EXEC_WINDOW bytes, allocated at the first input */
 	size_t off, len;
 	uint32_t done; /* written or dropped, not credited yet */

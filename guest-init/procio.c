@@ -1,4 +1,5 @@
-/* A process's stdio as PID 1 sets it up: three pipes it owns, or a pty (the workload and exec sessions). */
+/* A process's stdio as PID 1 sets it up: three pipes it owns, or a pty (the workload and exec
+ * sessions). */
 #include "procio.h"
 
 #include <errno.h>

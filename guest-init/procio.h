@@ -1,4 +1,5 @@
-/* A process's stdio as PID 1 sets it up: three pipes it owns, or a pty (the workload and exec sessions). */
+/* A process's stdio as PID 1 sets it up: three pipes it owns, or a pty (the workload and exec
+ * sessions). */
 #ifndef GUEST_PROCIO_H
 #define GUEST_PROCIO_H
 
@@ -9,10 +10,11 @@
 
 /* Every fd is O_CLOEXEC; -1 means none. */
 struct procio {
-	int child_in, child_out, child_err; /* the child's ends: procio_close_child after the fork */
-	int out, err;			    /* PID 1's read ends (a pty: out is the master, err -1) */
-	int in;				    /* PID 1's O_NONBLOCK write end of the child's stdin */
-	int tty;			    /* the pty master, for window sizes */
+	int child_in, child_out,
+	    child_err; /* the child's ends: procio_close_child after the fork */
+	int out, err;  /* PID 1's read ends (a pty: out is the master, err -1) */
+	int in;	       /* PID 1's O_NONBLOCK write end of the child's stdin */
+	int tty;       /* the pty master, for window sizes */
 };
 
 /* Three pipes, or with tty a pty of rows x cols (0x0: the kernel's default).

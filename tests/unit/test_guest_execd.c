@@ -73,10 +73,9 @@ static void send_new(struct host *h, uint32_t id, const char *const *argv, size_
 		memcpy(list + len, argv[i], l);
 		len += l;
 	}
-	const struct prop root[] = {STR("compatible", ABI_FDT_COMPATIBLE),
-				    RAW(ABI_PROP_VERSION, be_abi, 4),
-				    RAW(ABI_PROP_ARGV, list, (int)len),
-				    RAW(ABI_PROP_TTY, be_one, 4)};
+	const struct prop root[] = {
+	    STR("compatible", ABI_FDT_COMPATIBLE), RAW(ABI_PROP_VERSION, be_abi, 4),
+	    RAW(ABI_PROP_ARGV, list, (int)len), RAW(ABI_PROP_TTY, be_one, 4)};
 	size_t blob_len;
 	void *blob = build(root, tty ? 4 : 3, NULL, -1, NULL, &blob_len);
 	send_frame(h, EXEC_NEW, id, blob, blob_len);
@@ -144,7 +143,8 @@ static void step(struct host *h)
 		uint8_t buf[65536];
 		ssize_t got = read(h->fd, buf, sizeof(buf));
 		if (got > 0)
-			assert_int_equal(execproto_feed(&h->rx, buf, (size_t)got, on_frame, NULL, h), 0);
+			assert_int_equal(
+			    execproto_feed(&h->rx, buf, (size_t)got, on_frame, NULL, h), 0);
 	}
 	int st;
 	pid_t pid;
@@ -192,7 +192,8 @@ static int teardown(void **state)
 static void echo_stdin_and_status(void **state)
 {
 	struct host *h = *state;
-	const char *argv[] = {"/bin/sh", "-c", "echo out; echo err >&2; read x; echo got $x; exit 3"};
+	const char *argv[] = {"/bin/sh", "-c",
+			      "echo out; echo err >&2; read x; echo got $x; exit 3"};
 	send_new(h, 1, argv, 3, false);
 	assert_true(run_until(h, &h->s[1].started, 5000));
 	assert_true(h->s[1].pid > 0);
@@ -307,6 +308,36 @@ static void tty_session(void **state)
 	assert_int_equal(h->s[7].nerr, 0); /* a tty has one stream */
 }
 
+/* Input for a stdin the process closed is dropped but credited. */
+static void closed_stdin_still_credited(void **state)
+{
+	struct host *h = *state;
+	const char *argv[] = {"/bin/sh", "-c", "exec </dev/null; echo ready; sleep 0.3"};
+	send_new(h, 1, argv, 3, false);
+	int64_t end = now_ms() + 5000;
+	while (h->s[1].nout < 6 && now_ms() < end)
+		step(h);
+	assert_string_equal(h->s[1].out, "ready\n");
+	send_frame(h, EXEC_STDIN, 1, "abc", 3);
+	send_frame(h, EXEC_STDIN, 1, "de", 2);
+	assert_true(run_until(h, &h->s[1].exited, 5000));
+	assert_int_equal(h->s[1].stdin_credit, 5);
+	assert_int_equal(h->s[1].status, 0);
+}
+
+/* A grandchild holding the output open delays the EXIT by the drain bound only. */
+static void drain_is_bounded(void **state)
+{
+	struct host *h = *state;
+	const char *argv[] = {"/bin/sh", "-c", "sleep 6 & echo bye; exit 4"};
+	send_new(h, 2, argv, 3, false);
+	int64_t t0 = now_ms();
+	assert_true(run_until(h, &h->s[2].exited, EXECD_DRAIN_MS + 2000));
+	assert_true(now_ms() - t0 >= EXECD_DRAIN_MS - 100);
+	assert_int_equal(h->s[2].status, 4);
+	assert_string_equal(h->s[2].out, "bye\n");
+}
+
 /* A bad header ends exec for good: sessions killed, the port no longer polled. */
 static void bad_header_stops_serving(void **state)
 {
@@ -354,6 +385,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(output_waits_for_credit, setup, teardown),
 	    cmocka_unit_test_setup_teardown(too_much_credit_ignored, setup, teardown),
 	    cmocka_unit_test_setup_teardown(tty_session, setup, teardown),
+	    cmocka_unit_test_setup_teardown(closed_stdin_still_credited, setup, teardown),
+	    cmocka_unit_test_setup_teardown(drain_is_bounded, setup, teardown),
 	    cmocka_unit_test_setup_teardown(bad_header_stops_serving, setup, teardown),
 	    cmocka_unit_test_setup_teardown(refused_after_workload, setup, teardown),
 	};
