@@ -3,6 +3,7 @@
 #include "execd.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -152,34 +153,47 @@ static void refuse(struct execd *e, uint32_t id, const char *msg)
 
 static void start_session(struct execd *e, uint32_t id, const uint8_t *blob, uint32_t len)
 {
+	const char *why = NULL;
+	struct session *s = NULL;
 	if (e->ended)
-		return refuse(e, id, "exec: the container is not running");
-	if (find(e, id))
-		return refuse(e, id, "exec: session id in use");
-	struct session *s = find(e, 0);
-	if (!s)
-		return refuse(e, id, "exec: too many exec sessions");
+		why = "exec: the container is not running";
+	else if (find(e, id))
+		why = "exec: session id in use";
+	else if (!(s = find(e, 0)))
+		why = "exec: too many exec sessions";
 	struct sb_error err = {0};
 	struct spawn_result res;
 	bool tty;
-	if (execd_spawn(blob, len, &e->env, &s->io, &tty, &res, &err) < 0)
-		return refuse(e, id, err.msg);
-	if (res.exec_status) /* runc's `exec: "x": ...`: a failed exec call, no STARTED */
-		return send_exit(e, id, ABI_EXIT_INIT_FAILED | (uint32_t)res.exec_status, res.msg);
+	if (!why && execd_spawn(blob, len, &e->env, &s->io, &tty, &res, &err) < 0)
+		why = err.msg;
+	if (why) {
+		refuse(e, id, why);
+		return;
+	}
+	if (res.exec_status) { /* runc's `exec: "x": ...`: a failed exec call, no STARTED */
+		send_exit(e, id, ABI_EXIT_INIT_FAILED | (uint32_t)res.exec_status, res.msg);
+		return;
+	}
 	s->id = id;
 	s->pid = res.pid;
 	s->tty = tty;
 	s->credit = EXEC_WINDOW;
 	execd_stdin_init(&s->in, s->io.in, tty);
 	s->io.in = -1;
+	/* Read only after poll says so, but a PID 1 must never block on a read. */
+	if (s->io.err >= 0)
+		fcntl(s->io.err, F_SETFL, O_NONBLOCK);
+	fcntl(s->io.out, F_SETFL, O_NONBLOCK);
 	send_u32(e, EXEC_STARTED, id, (uint32_t)res.pid);
 }
 
 static void on_frame(void *ctx, const struct exec_hdr *h, const uint8_t *payload)
 {
 	struct execd *e = ctx;
-	if (h->type == EXEC_NEW)
-		return start_session(e, h->session, payload, h->len);
+	if (h->type == EXEC_NEW) {
+		start_session(e, h->session, payload, h->len);
+		return;
+	}
 	struct session *s = find(e, h->session);
 	if (!s) /* a session that ended meanwhile (or never was) */
 		return;
