@@ -21,7 +21,7 @@
 #include "execd.h"
 #include "test_guest_fdt.h"
 
-#define MAX_ID 8
+#define MAX_ID (EXEC_MAX_SESSIONS + 1)
 #define TEXT_MAX 256
 
 /* What the host side saw of one session. */
@@ -308,6 +308,26 @@ static void tty_session(void **state)
 	assert_int_equal(h->s[7].nerr, 0); /* a tty has one stream */
 }
 
+/* EXEC_MAX_SESSIONS at once; one more is refused, the others go on. */
+static void session_limit(void **state)
+{
+	struct host *h = *state;
+	const char *argv[] = {"sleep", "100"};
+	for (uint32_t id = 1; id <= EXEC_MAX_SESSIONS; id++) {
+		send_new(h, id, argv, 2, false);
+		assert_true(run_until(h, &h->s[id].started, 5000));
+	}
+	send_new(h, MAX_ID, argv, 2, false);
+	assert_true(run_until(h, &h->s[MAX_ID].exited, 5000));
+	assert_int_equal(h->s[MAX_ID].status, ABI_EXIT_INIT_FAILED | 125);
+	assert_non_null(strstr(h->s[MAX_ID].msg, "too many"));
+	send_u32(h, EXEC_SIGNAL, 1, SIGTERM);
+	assert_true(run_until(h, &h->s[1].exited, 5000));
+	assert_int_equal(h->s[1].status, 128 + SIGTERM);
+	for (uint32_t id = 2; id <= EXEC_MAX_SESSIONS; id++)
+		assert_false(h->s[id].exited);
+}
+
 /* Input for a stdin the process closed is dropped but credited. */
 static void closed_stdin_still_credited(void **state)
 {
@@ -385,6 +405,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(output_waits_for_credit, setup, teardown),
 	    cmocka_unit_test_setup_teardown(too_much_credit_ignored, setup, teardown),
 	    cmocka_unit_test_setup_teardown(tty_session, setup, teardown),
+	    cmocka_unit_test_setup_teardown(session_limit, setup, teardown),
 	    cmocka_unit_test_setup_teardown(closed_stdin_still_credited, setup, teardown),
 	    cmocka_unit_test_setup_teardown(drain_is_bounded, setup, teardown),
 	    cmocka_unit_test_setup_teardown(bad_header_stops_serving, setup, teardown),
