@@ -66,6 +66,22 @@ int channel_open(void)
 	return 0;
 }
 
+int channel_open_exec(void)
+{
+	struct vports v;
+	if (!opened) /* no virtio console: nobody serves exec */
+		return -ENODEV;
+	for (long waited = 0;; waited += 2) {
+		vports_scan(VPORTS_SYSFS, &v);
+		if (v.dev[VPORT_EXEC][0])
+			break;
+		if (waited >= VPORTS_WAIT_MS)
+			return -ETIMEDOUT;
+		sleep_ms(2);
+	}
+	return vports_open(VPORTS_SYSFS, v.dev[VPORT_EXEC], O_RDWR | O_NONBLOCK);
+}
+
 /* Whole buffer or an error; a port that fails is dropped (the host went away). */
 static void write_port(int i, const char *p, size_t len)
 {

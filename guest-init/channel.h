@@ -16,6 +16,12 @@
  * (-ENODEV: no virtio console at all). Call after /sys and /dev are mounted. */
 int channel_open(void);
 
+/* The optional exec port (ABI_VPORT_EXEC), for a config with exec = <1>:
+ * wait up to VPORTS_WAIT_MS for the driver to name it, open it O_RDWR |
+ * O_NONBLOCK | O_CLOEXEC. Returns the fd (the caller's) or a negative errno
+ * (-ENODEV: channel_open did not succeed, -ETIMEDOUT: no such port). */
+int channel_open_exec(void);
+
 /* The workload's stdout/stderr (and init's messages) to the host, whole. */
 void channel_write(enum portio_stream stream, const void *buf, size_t len);
 

@@ -143,6 +143,7 @@ enum {
 	SEEN_PID_NS = 1 << 18,
 	SEEN_RLIMITS = 1 << 19,
 	SEEN_GROUPS = 1 << 20,
+	SEEN_EXEC = 1 << 21,
 };
 
 static const struct {
@@ -158,6 +159,7 @@ static const struct {
     {ABI_PROP_CPU_PERIOD, SEEN_PERIOD}, {ABI_PROP_WINSIZE, SEEN_WINSIZE},
     {ABI_PROP_HOLD, SEEN_HOLD},		{ABI_PROP_PID_NS, SEEN_PID_NS},
     {ABI_PROP_RLIMITS, SEEN_RLIMITS},	{ABI_PROP_GROUPS, SEEN_GROUPS},
+    {ABI_PROP_EXEC, SEEN_EXEC},
 };
 
 /* The bit for name, or 0 when unknown or already seen (*seen is updated). */
@@ -174,7 +176,8 @@ static int mark_seen(const char *name, unsigned allowed, unsigned *seen, struct 
 	return error_set(err, 0, "unknown property `%s`", name);
 }
 
-#define ROOT_PROPS (0x1ffu | SEEN_WINSIZE | SEEN_HOLD | SEEN_PID_NS | SEEN_RLIMITS | SEEN_GROUPS)
+#define ROOT_PROPS                                                                                 \
+	(0x1ffu | SEEN_WINSIZE | SEEN_HOLD | SEEN_PID_NS | SEEN_RLIMITS | SEEN_GROUPS | SEEN_EXEC)
 #define LIMIT_PROPS (SEEN_MEMORY | SEEN_PIDS | SEEN_QUOTA | SEEN_PERIOD)
 
 /* rlimits: u64 triplets RESOURCE SOFT HARD (abi.h). */
@@ -273,6 +276,8 @@ static int root_prop(struct config *cfg, int bit, const char *name, const char *
 		return config_get_bool(name, val, len, &cfg->hold, err);
 	case SEEN_PID_NS:
 		return config_get_bool(name, val, len, &cfg->pid_ns, err);
+	case SEEN_EXEC:
+		return config_get_bool(name, val, len, &cfg->exec, err);
 	}
 	return error_set(err, 0, "property `%s` not allowed here", name);
 }

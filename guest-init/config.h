@@ -103,6 +103,7 @@ struct config {
 	bool tty;
 	bool hold;   /* start the workload only on ABI_CTL_START (sandbox-runtime) */
 	bool pid_ns; /* the workload is PID 1 of a new PID namespace */
+	bool exec;   /* the host serves the exec port (ABI_VPORT_EXEC) */
 	struct config_rlimit rlimits[ABI_RLIMITS_MAX];
 	unsigned n_rlimits;
 	uint32_t groups[ABI_GROUPS_MAX]; /* supplementary groups to add */

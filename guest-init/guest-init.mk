@@ -9,6 +9,8 @@ GUEST_INIT_SRCS := \
 	guest-init/status.c guest-init/env.c guest-init/cgroup.c guest-init/mounts.c \
 	guest-init/sysinit.c guest-init/portio.c guest-init/spawn.c guest-init/supervise.c guest-init/volumes.c \
 	guest-init/vports.c guest-init/fsutil.c guest-init/channel.c guest-init/pump.c host/vmm/virtio/ctlproto.c \
+	guest-init/procio.c guest-init/execd.c guest-init/execd_spawn.c guest-init/execd_stdin.c \
+	host/vmm/virtio/execproto.c \
 	host/util/error.c
 GUEST_OBJS := $(patsubst %.c,$(B)/guest/obj/%.o,$(GUEST_INIT_SRCS))
 GUEST_LIBFDT := /usr/lib/x86_64-linux-gnu/libfdt.a
@@ -67,6 +69,15 @@ test_guest_spawn_SRCS := guest-init/spawn.c guest-init/env.c guest-init/cgroup.c
 	guest-init/cglimits.c guest-init/portio.c guest-init/status.c guest-init/config.c \
 	guest-init/config_net.c guest-init/config_mounts.c host/util/netcheck.c host/util/error.c
 test_guest_spawn_LIBS := -lfdt
+
+# exec sessions against a socketpair standing in for the port (real fork/exec, unprivileged).
+UNIT_TESTS += test_guest_execd
+test_guest_execd_SRCS := guest-init/execd.c guest-init/execd_spawn.c guest-init/execd_stdin.c \
+	guest-init/procio.c guest-init/pump.c guest-init/spawn.c guest-init/user.c guest-init/env.c \
+	guest-init/cgroup.c guest-init/cglimits.c guest-init/fsutil.c guest-init/portio.c \
+	guest-init/status.c guest-init/config.c guest-init/config_net.c guest-init/config_mounts.c \
+	host/vmm/virtio/execproto.c host/util/netcheck.c host/util/error.c
+test_guest_execd_LIBS := -lfdt
 
 UNIT_TESTS += test_guest_vports test_guest_pump
 test_guest_vports_SRCS := guest-init/vports.c guest-init/fsutil.c

@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <time.h>
@@ -25,7 +24,9 @@
 #include "cleanup.h"
 #include "config.h"
 #include "env.h"
+#include "execd.h"
 #include "portio.h"
+#include "procio.h"
 #include "mounts.h"
 #include "net.h"
 #include "netfiles.h"
@@ -143,84 +144,19 @@ static const char *setup_system(const struct config *cfg, struct sb_error *err)
 	return CGROUP_ROOT;
 }
 
-/* docker -u against the image's passwd/group; root keeps ids in a debug run. */
+/* docker -u against the image's passwd/group (a bound /etc/passwd counts). */
 static void resolve_user(const struct config *cfg, struct user_ids *ids, struct sb_error *err)
 {
-	cleanup_free char *passwd = NULL;
-	cleanup_free char *group = NULL;
-	if (user_read_db("/etc/passwd", &passwd, err) < 0 ||
-	    user_read_db("/etc/group", &group, err) < 0 ||
-	    user_resolve(cfg->user, passwd, group, ids, err) < 0)
+	if (user_load(cfg->user, cfg->groups, cfg->n_groups, ids, err) < 0)
 		fail(err);
-	/* An OCI spec's additionalGids, after the user's own (once each). */
-	for (unsigned i = 0; i < cfg->n_groups && ids->ngroups < USER_MAX_GROUPS; i++) {
-		bool have = false;
-		for (size_t k = 0; k < ids->ngroups && !have; k++)
-			have = ids->groups[k] == (gid_t)cfg->groups[i];
-		if (!have)
-			ids->groups[ids->ngroups++] = (gid_t)cfg->groups[i];
-	}
-}
-
-/* The workload's stdio: three pipes owned by PID 1, or a pty with a tty. */
-struct stdio_fds {
-	int child_in, child_out, child_err; /* the child's ends, closed after the fork */
-	int out, err;			    /* PID 1's read ends (-1: none) */
-	int in;				    /* PID 1's O_NONBLOCK write end of stdin (-1: none) */
-	int tty;			    /* the pty master, for window sizes (-1: none) */
-};
-
-/* A pty of the config's size. PID 1 keeps three descriptors of the master:
- * one read (out), one written by the stdin pump (in, closed on EOF) and one
- * for resizing (tty); the O_NONBLOCK the pump needs is shared by all three. */
-static void open_pty(const struct config *cfg, struct stdio_fds *io, struct sb_error *err)
-{
-	char name[64];
-	int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0 ||
-	    ptsname_r(master, name, sizeof(name)) != 0) {
-		error_set(err, errno, "allocate a pty");
-		fail(err);
-	}
-	struct winsize ws = {.ws_row = cfg->rows, .ws_col = cfg->cols};
-	if (cfg->rows && ioctl(master, TIOCSWINSZ, &ws) < 0) {
-		error_set(err, errno, "set the pty size");
-		fail(err);
-	}
-	int slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (slave < 0) {
-		error_set(err, errno, "open `%s`", name);
-		fail(err);
-	}
-	int in = fcntl(master, F_DUPFD_CLOEXEC, 3);
-	int tty = fcntl(master, F_DUPFD_CLOEXEC, 3);
-	if (in < 0 || tty < 0 || fcntl(master, F_SETFL, O_NONBLOCK) < 0) {
-		error_set(err, errno, "pty descriptors");
-		fail(err);
-	}
-	*io = (struct stdio_fds){slave, slave, slave, master, -1, in, tty};
-}
-
-static void open_stdio(const struct config *cfg, struct stdio_fds *io, struct sb_error *err)
-{
-	if (cfg->tty) {
-		open_pty(cfg, io, err);
-		return;
-	}
-	int in[2], out[2], errp[2];
-	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 ||
-	    fcntl(in[1], F_SETFL, O_NONBLOCK) < 0) {
-		error_set(err, errno, "pipe");
-		fail(err);
-	}
-	*io = (struct stdio_fds){in[0], out[1], errp[1], out[0], errp[0], in[1], -1};
 }
 
 /* Fork/exec the workload; returns its pid, io keeps PID 1's ends. */
 static pid_t start_workload(const struct config *cfg, const struct user_ids *ids,
-			    const char *cgroup_root, struct stdio_fds *io, struct sb_error *err)
+			    const char *cgroup_root, struct procio *io, struct sb_error *err)
 {
-	open_stdio(cfg, io, err);
+	if (procio_open(cfg->tty, cfg->rows, cfg->cols, io, err) < 0)
+		fail(err);
 	cleanup_free char **env = env_build(cfg, ids->home);
 	if (!env) {
 		error_set(err, ENOMEM, "environment");
@@ -242,11 +178,7 @@ static pid_t start_workload(const struct config *cfg, const struct user_ids *ids
 	struct spawn_result res;
 	if (spawn_start(&rq, &res, err) < 0)
 		fail(err);
-	if (io->child_in >= 0 && io->child_in != io->child_out)
-		close(io->child_in);
-	close(io->child_out);
-	if (io->child_err != io->child_out)
-		close(io->child_err);
+	procio_close_child(io);
 	if (res.exec_status) {
 		char line[sizeof(res.msg) + 16];
 		int n = snprintf(line, sizeof(line), "sandbox: %s\n", res.msg);
@@ -314,6 +246,11 @@ int main(int argc, char **argv)
 	cleanup_free void *blob = NULL;
 	struct config cfg;
 	load_config(in_vm ? ABI_CONFIG_PATH : argv[1], &blob, &cfg, &err);
+	int exec_fd = -1; /* the host serves `exec`: the port must be there */
+	if (in_vm && cfg.exec && (exec_fd = channel_open_exec()) < 0) {
+		error_set(&err, -exec_fd, "open the exec port `%s`", ABI_VPORT_EXEC);
+		fail(&err);
+	}
 	notes_on_tty = cfg.tty;
 	const char *cgroup_root = setup_system(&cfg, &err);
 	/* Volumes before the user lookup: a bound /etc/passwd counts, as in docker. */
@@ -332,7 +269,7 @@ int main(int argc, char **argv)
 		fail(&err);
 	}
 	struct supervise sv = {.sfd = sfd, .cgroup_root = cgroup_root, .pid1 = in_vm};
-	struct stdio_fds io;
+	struct procio io;
 	sv.child = start_workload(&cfg, &ids, cgroup_root, &io, &err);
 	for (int sig = 1; sig <= 64; sig++) /* signals sent right behind the start */
 		if (pending & 1ull << (sig - 1))
@@ -346,6 +283,10 @@ int main(int argc, char **argv)
 	sv.in = &in;
 	sv.tty_fd = io.tty;
 	sv.ctl_fd = channel_control_fd();
+	if (exec_fd >= 0 && !(sv.execd = execd_create(exec_fd, cgroup_root, cfg.hostname))) {
+		error_set(&err, ENOMEM, "exec sessions");
+		fail(&err);
+	}
 	int64_t t_ready = boot_us();
 	console("sandbox-init: started %lld us after boot, ready in %lld us", (long long)t0,
 		(long long)(t_ready - t0));

@@ -36,19 +36,25 @@ bool pump_want_write(const struct pump *p)
 	return p->dst >= 0 && p->len > 0;
 }
 
+size_t pump_tty_eof(int fd, char last, char out[2])
+{
+	struct termios t;
+	if (tcgetattr(fd, &t) < 0 || !(t.c_lflag & ICANON) || t.c_cc[VEOF] == _POSIX_VDISABLE)
+		return 0;
+	size_t n = 0;
+	if (last != '\n')
+		out[n++] = (char)t.c_cc[VEOF];
+	out[n++] = (char)t.c_cc[VEOF];
+	return n;
+}
+
 /* src ended and dst is a pty: queue its EOF character(s) (buf is empty).
  * Returns whether anything was queued; dst is closed once it is written. */
 static bool queue_eof(struct pump *p)
 {
-	struct termios t;
-	if (tcgetattr(p->dst, &t) < 0 || !(t.c_lflag & ICANON) || t.c_cc[VEOF] == _POSIX_VDISABLE)
-		return false;
 	p->off = 0;
-	p->len = 0;
-	if (p->last != '\n')
-		p->buf[p->len++] = (char)t.c_cc[VEOF];
-	p->buf[p->len++] = (char)t.c_cc[VEOF];
-	return true;
+	p->len = pump_tty_eof(p->dst, p->last, p->buf);
+	return p->len > 0;
 }
 
 void pump_read(struct pump *p)

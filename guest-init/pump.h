@@ -37,4 +37,8 @@ void pump_write(struct pump *p);
 /* Drop both ends and whatever is buffered. */
 void pump_close(struct pump *p);
 
+/* The bytes that pass EOF on to the pty master fd in its current mode (see
+ * above; last is the last byte written to it), into out. Returns 0..2. */
+size_t pump_tty_eof(int fd, char last, char out[2]);
+
 #endif

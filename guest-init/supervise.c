@@ -47,6 +47,8 @@ static void reap(struct supervise *s, bool *done, int *wstatus)
 		if (pid == s->child) {
 			*wstatus = st;
 			*done = true;
+		} else if (s->execd) {
+			execd_reaped(s->execd, pid, st);
 		}
 	}
 }
@@ -137,6 +139,16 @@ static void fill_poll(struct supervise *s, bool done, bool ctl_live, struct poll
 	fds[P_CTL] = (struct pollfd){.fd = ctl_live && !done ? s->ctl_fd : -1, .events = POLLIN};
 }
 
+/* The poll timeout: the final drain's deadline, or an exec session's. */
+static int poll_timeout(struct supervise *s, bool killed, int64_t deadline)
+{
+	int t = killed ? (int)(deadline - now_ms()) : -1;
+	int te = s->execd ? execd_timeout(s->execd) : -1;
+	if (te >= 0 && (t < 0 || te < t))
+		t = te;
+	return t;
+}
+
 int supervise_run(struct supervise *s)
 {
 	bool done = false, killed = false, ctl_live = s->ctl_fd >= 0;
@@ -145,12 +157,12 @@ int supervise_run(struct supervise *s)
 	struct ctlproto_rx rx;
 	ctlproto_rx_init(&rx);
 	while (!done || s->out_fd >= 0 || s->err_fd >= 0) {
-		struct pollfd fds[P_COUNT];
+		struct pollfd fds[P_COUNT + EXECD_POLL_MAX];
 		fill_poll(s, done, ctl_live, fds);
-		int timeout = killed ? (int)(deadline - now_ms()) : -1;
-		if (killed && timeout <= 0)
+		int nex = s->execd ? execd_fill_poll(s->execd, fds + P_COUNT) : 0;
+		if (killed && deadline - now_ms() <= 0)
 			break;
-		int n = poll(fds, P_COUNT, timeout);
+		int n = poll(fds, (nfds_t)(P_COUNT + nex), poll_timeout(s, killed, deadline));
 		if (n < 0 && errno != EINTR) { /* cannot happen; do not spin or lie */
 			if (!done && waitpid(s->child, &wstatus, 0) == s->child)
 				done = true;
@@ -169,8 +181,12 @@ int supervise_run(struct supervise *s)
 			take_frames(s, &rx, done, &ctl_live);
 		if (n > 0 && fds[P_SIG].revents)
 			take_signals(s, &done, &wstatus);
+		if (nex) /* after the reaping: exited sessions finish at once */
+			execd_handle(s->execd, fds + P_COUNT);
 		if (done && !killed) {
 			pump_close(s->in); /* nobody left to read it */
+			if (s->execd)
+				execd_workload_ended(s->execd);
 			kill_rest(s);
 			killed = true;
 			deadline = now_ms() + SUPERVISE_DRAIN_MS;

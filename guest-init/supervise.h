@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "execd.h"
 #include "pump.h"
 
 #define SUPERVISE_DRAIN_MS 3000 /* after the final kill, give up on pipes held open */
@@ -19,6 +20,7 @@ struct supervise {
 	pid_t child;		 /* the workload */
 	const char *cgroup_root; /* NULL: no workload cgroup */
 	bool pid1;		 /* we are the VM's init: kill(-1) ends the rest */
+	struct execd *execd;	 /* exec sessions (NULL: none; not destroyed here) */
 };
 
 /* Run until the workload exited, whatever was left of it was killed and

@@ -248,3 +248,23 @@ int user_read_db(const char *path, char **text, struct sb_error *err)
 	*text = steal_ptr(buf);
 	return 0;
 }
+
+int user_load(const char *spec, const uint32_t *groups, unsigned n_groups, struct user_ids *ids,
+	      struct sb_error *err)
+{
+	cleanup_free char *passwd = NULL;
+	cleanup_free char *group = NULL;
+	int r;
+	if ((r = user_read_db("/etc/passwd", &passwd, err)) < 0 ||
+	    (r = user_read_db("/etc/group", &group, err)) < 0 ||
+	    (r = user_resolve(spec, passwd, group, ids, err)) < 0)
+		return r;
+	for (unsigned i = 0; i < n_groups && ids->ngroups < USER_MAX_GROUPS; i++) {
+		bool have = false;
+		for (size_t k = 0; k < ids->ngroups && !have; k++)
+			have = ids->groups[k] == (gid_t)groups[i];
+		if (!have)
+			ids->groups[ids->ngroups++] = (gid_t)groups[i];
+	}
+	return 0;
+}

@@ -3,6 +3,7 @@
 #define GUEST_USER_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "abi.h"
@@ -32,5 +33,12 @@ int user_resolve(const char *spec, const char *passwd, const char *group, struct
 /* Read a passwd/group file (at most USER_DB_MAX_BYTES) as a NUL-terminated
  * string; a missing file gives *text = NULL and 0. Returns 0 or a negative errno. */
 int user_read_db(const char *path, char **text, struct sb_error *err);
+
+/* What a process started now gets: spec resolved against /etc/passwd and
+ * /etc/group as they are (the container may have changed them since boot),
+ * then the extra groups (an OCI spec's additionalGids) after the user's own,
+ * each once, up to USER_MAX_GROUPS. Returns 0 or a negative errno with err set. */
+int user_load(const char *spec, const uint32_t *groups, unsigned n_groups, struct user_ids *ids,
+	      struct sb_error *err);
 
 #endif

@@ -14,11 +14,10 @@
 #include "abi.h"
 #include "fsutil.h"
 
-static const char *const wanted[VPORT_COUNT] = {
-    [VPORT_STDIN] = ABI_VPORT_STDIN,
-    [VPORT_STDOUT] = ABI_VPORT_STDOUT,
-    [VPORT_STDERR] = ABI_VPORT_STDERR,
-    [VPORT_CONTROL] = ABI_VPORT_CONTROL,
+static const char *const wanted[VPORT_ALL] = {
+    [VPORT_STDIN] = ABI_VPORT_STDIN,   [VPORT_STDOUT] = ABI_VPORT_STDOUT,
+    [VPORT_STDERR] = ABI_VPORT_STDERR, [VPORT_CONTROL] = ABI_VPORT_CONTROL,
+    [VPORT_EXEC] = ABI_VPORT_EXEC,
 };
 
 /* Read a small sysfs attribute, without its trailing newline. 0 or -errno. */
@@ -57,11 +56,11 @@ int vports_scan(const char *sysdir, struct vports *v)
 		if (!plain_name(e->d_name) ||
 		    read_attr(sysdir, e->d_name, "name", name, sizeof(name)) < 0)
 			continue;
-		for (int i = 0; i < VPORT_COUNT; i++) {
+		for (int i = 0; i < VPORT_ALL; i++) {
 			if (v->dev[i][0] || strcmp(name, wanted[i]) != 0)
 				continue;
 			memcpy(v->dev[i], e->d_name, strlen(e->d_name) + 1); /* plain_name: fits */
-			found++;
+			found += i < VPORT_COUNT;
 		}
 	}
 	closedir(d);

@@ -14,20 +14,7 @@
 #include "config.h"
 #include "env.h"
 
-struct prop {
-	const char *name;
-	const void *val;
-	int len;
-};
-
-#define STR(n, s)                                                                                  \
-	{                                                                                          \
-		n, s, sizeof(s)                                                                    \
-	}
-#define RAW(n, s, l)                                                                               \
-	{                                                                                          \
-		n, s, l                                                                            \
-	}
+#include "test_guest_fdt.h"
 
 static const uint8_t be_one[4] = {0, 0, 0, 1};
 static const uint8_t be_zero[4] = {0, 0, 0, 0};
@@ -53,40 +40,6 @@ static const uint8_t be_rlimit_res16[24] = {0, 0, 0, 0, 0, 0, 0, 16, 0, 0, 0, 0,
 #define P_COMPAT STR("compatible", ABI_FDT_COMPATIBLE)
 #define P_VERSION RAW(ABI_PROP_VERSION, be_abi, 4)
 #define P_ARGV STR(ABI_PROP_ARGV, "sh\0-c\0echo hi")
-
-/* Build a blob into an exactly sized buffer (so ASan sees any overread).
- * nlimits < 0: no limits node. extra_node: an extra node name under root. */
-static void *build(const struct prop *root, size_t nroot, const struct prop *limits, int nlimits,
-		   const char *extra_node, size_t *len)
-{
-	size_t cap = 2u << 20;
-	char *tmp = malloc(cap);
-	assert_non_null(tmp);
-	assert_int_equal(fdt_create(tmp, (int)cap), 0);
-	assert_int_equal(fdt_finish_reservemap(tmp), 0);
-	assert_int_equal(fdt_begin_node(tmp, ""), 0);
-	for (size_t i = 0; i < nroot; i++)
-		assert_int_equal(fdt_property(tmp, root[i].name, root[i].val, root[i].len), 0);
-	if (nlimits >= 0) {
-		assert_int_equal(fdt_begin_node(tmp, ABI_NODE_LIMITS), 0);
-		for (int i = 0; i < nlimits; i++)
-			assert_int_equal(
-			    fdt_property(tmp, limits[i].name, limits[i].val, limits[i].len), 0);
-		assert_int_equal(fdt_end_node(tmp), 0);
-	}
-	if (extra_node) {
-		assert_int_equal(fdt_begin_node(tmp, extra_node), 0);
-		assert_int_equal(fdt_end_node(tmp), 0);
-	}
-	assert_int_equal(fdt_end_node(tmp), 0);
-	assert_int_equal(fdt_finish(tmp), 0);
-	*len = fdt_totalsize(tmp);
-	void *blob = malloc(*len);
-	assert_non_null(blob);
-	memcpy(blob, tmp, *len);
-	free(tmp);
-	return blob;
-}
 
 /* Parse and expect failure with want in the message. */
 static void expect_fail(const struct prop *root, size_t nroot, const struct prop *limits,
@@ -129,6 +82,7 @@ static void test_minimal_defaults(void **state)
 	assert_false(cfg.tty);
 	assert_false(cfg.hold); /* sandbox run: the workload starts at once */
 	assert_false(cfg.pid_ns);
+	assert_false(cfg.exec); /* no exec port unless the host says so */
 	assert_int_equal(cfg.n_rlimits, 0);
 	assert_int_equal(cfg.limits.memory_max, 0);
 	assert_int_equal(cfg.limits.cpu_period_us, 0);
@@ -151,6 +105,7 @@ static void test_full(void **state)
 	    RAW(ABI_PROP_TTY, be_one, 4),
 	    RAW(ABI_PROP_HOLD, be_one, 4),
 	    RAW(ABI_PROP_PID_NS, be_one, 4),
+	    RAW(ABI_PROP_EXEC, be_one, 4),
 	    RAW(ABI_PROP_RLIMITS, be_rlimits, 48),
 	    RAW(ABI_PROP_GROUPS, be64_4k, 8), /* two cells: 0 and 4096 */
 	};
@@ -176,6 +131,7 @@ static void test_full(void **state)
 	assert_true(cfg.tty);
 	assert_true(cfg.hold);
 	assert_true(cfg.pid_ns);
+	assert_true(cfg.exec);
 	assert_int_equal(cfg.n_groups, 2);
 	assert_int_equal(cfg.groups[0], 0);
 	assert_int_equal(cfg.groups[1], 4096);
@@ -370,6 +326,11 @@ static void test_strings_and_cells(void **state)
 	expect_fail(tty8, N(tty8), NULL, -1, NULL, "32-bit");
 	const struct prop hold2[] = {P_COMPAT, P_VERSION, P_ARGV, RAW(ABI_PROP_HOLD, be_two, 4)};
 	expect_fail(hold2, N(hold2), NULL, -1, NULL, "not 0 or 1");
+	const struct prop exec2[] = {P_COMPAT, P_VERSION, P_ARGV, RAW(ABI_PROP_EXEC, be_two, 4)};
+	expect_fail(exec2, N(exec2), NULL, -1, NULL, "not 0 or 1");
+	const struct prop exec_twice[] = {P_COMPAT, P_VERSION, P_ARGV, RAW(ABI_PROP_EXEC, be_one, 4),
+					  RAW(ABI_PROP_EXEC, be_zero, 4)};
+	expect_fail(exec_twice, N(exec_twice), NULL, -1, NULL, "appears twice");
 	const struct prop pidns2[] = {P_COMPAT, P_VERSION, P_ARGV, RAW(ABI_PROP_PID_NS, be_two, 4)};
 	expect_fail(pidns2, N(pidns2), NULL, -1, NULL, "not 0 or 1");
 	const struct prop rl_inv[] = {P_COMPAT, P_VERSION, P_ARGV,

@@ -60,6 +60,24 @@ static void finds_all_four(void **state)
 	assert_string_equal(v.dev[VPORT_STDOUT], "vport0p2");
 	assert_string_equal(v.dev[VPORT_STDERR], "vport0p3");
 	assert_string_equal(v.dev[VPORT_CONTROL], "vport0p4");
+	assert_string_equal(v.dev[VPORT_EXEC], ""); /* optional: not there, not counted */
+}
+
+static void finds_exec_port(void **state)
+{
+	(void)state;
+	struct vports v;
+	put("vport0p6", "name", ABI_VPORT_EXEC "\n");
+	assert_int_equal(vports_scan(root, &v), 0); /* none of the four required */
+	assert_string_equal(v.dev[VPORT_EXEC], "vport0p6");
+	put("vport0p1", "name", ABI_VPORT_STDIN "\n");
+	put("vport0p2", "name", ABI_VPORT_STDOUT "\n");
+	put("vport0p3", "name", ABI_VPORT_STDERR "\n");
+	put("vport0p4", "name", ABI_VPORT_CONTROL "\n");
+	put("vport0p7", "name", ABI_VPORT_EXEC "x\n"); /* a prefix is not a match */
+	assert_int_equal(vports_scan(root, &v), VPORT_COUNT);
+	assert_string_equal(v.dev[VPORT_EXEC], "vport0p6");
+	assert_string_equal(v.dev[VPORT_CONTROL], "vport0p4");
 }
 
 static void partial_and_unnamed(void **state)
@@ -117,6 +135,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(finds_all_four, setup, teardown),
+	    cmocka_unit_test_setup_teardown(finds_exec_port, setup, teardown),
 	    cmocka_unit_test_setup_teardown(partial_and_unnamed, setup, teardown),
 	    cmocka_unit_test_setup_teardown(duplicate_counts_once, setup, teardown),
 	    cmocka_unit_test_setup_teardown(missing_dir, setup, teardown),
