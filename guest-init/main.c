@@ -174,6 +174,7 @@ static pid_t start_workload(const struct config *cfg, const struct user_ids *ids
 	    .ctty = cfg->tty,
 	    .rlimits = cfg->rlimits,
 	    .n_rlimits = cfg->n_rlimits,
+	    .mount_proc = in_vm && cfg->pid_ns,
 	};
 	struct spawn_result res;
 	if (spawn_start(&rq, &res, err) < 0)

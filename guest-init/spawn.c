@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -117,6 +118,13 @@ static _Noreturn void child_main(const struct spawn_request *rq, int fd)
 	if (r < 0)
 		report(fd, STATUS_INIT_FAILED, true, "%s", "join the workload cgroup", -r);
 	portio_drop();
+	/* Mounted from inside the namespace, so its /proc/1 is the workload and
+	 * exec sessions (forked into the same namespace) see what it sees. PID 1
+	 * is done with /proc by now. */
+	if (rq->mount_proc && mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+				    NULL) < 0)
+		report(fd, STATUS_INIT_FAILED, true, "%s", "mount /proc for the PID namespace",
+		       errno);
 	struct stat st;
 	if (stat(rq->cwd, &st) < 0 && errno == ENOENT && (r = mkdir_parents(rq->cwd)) < 0)
 		report(fd, STATUS_INIT_FAILED, true, "create working directory `%s`", rq->cwd, -r);

@@ -22,6 +22,7 @@ struct spawn_request {
 	bool ctty;		    /* in_fd is a pty slave: make it the controlling tty */
 	const struct config_rlimit *rlimits; /* set before the ids are dropped */
 	unsigned n_rlimits;
+	bool mount_proc; /* the first process of a new PID namespace: a /proc that shows it */
 };
 
 struct spawn_result {

@@ -8,9 +8,10 @@ if [ -z "${RT_CASE_TMP:-}" ]; then
 	RT_CASE_TMP=$t exec subreaper "$t/exits" sh "$0"
 fi
 tmp=$RT_CASE_TMP
-trap 'rm -rf "$tmp"' EXIT
 root=$tmp/state/runtime # missing parents: made as runc makes them (containerd relies on it)
 rt() { sandbox-runtime --root "$root" --log "$tmp/log.json" --log-format json "$@"; }
+# A failed check leaves no VM behind: the subreaper would wait for it.
+trap 'for id in $(rt list -q 2>/dev/null); do rt delete --force "$id"; done; rm -rf "$tmp"' EXIT
 
 # exit_of PID: the status the subreaper saw for PID (waits up to 120 s).
 exit_of() {
@@ -132,8 +133,8 @@ rt exec --detach --pid-file "$tmp/xpid" c2 sh -c 'sleep 2; exit 6' || fail "exec
 xpid=$(cat "$tmp/xpid")
 case $xpid in *[!0-9]* | "") fail "exec pid file holds [$xpid]" ;; esac
 expect_eq "exec --detach: status" "$(exit_of "$xpid")" 6
-# A signal to the proxy reaches the process.
-rt exec c2 sh -c 'trap "echo exec-term; exit 9" TERM; echo up; while :; do sleep 1; done' >"$tmp/x.out" 2>&1 &
+# A signal to the proxy reaches the process (the proxy itself, not a subshell around it).
+sandbox-runtime --root "$root" exec c2 sh -c 'trap "echo exec-term; exit 9" TERM; echo up; while :; do sleep 1; done' >"$tmp/x.out" 2>&1 &
 xp=$!
 wait_line "$tmp/x.out" up "$xp" 120
 kill -TERM $xp
