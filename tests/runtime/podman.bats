@@ -37,19 +37,27 @@ teardown() {
 	run -127 prun --rm "$IMAGE" /no/such/command
 }
 
-@test "exit code 137: OOM-killed under --memory, seen in the container's cgroup" {
-	# tail keeps /dev/zero's one endless line in memory. conmon watches the
-	# memory.events of the container's cgroup and marks an OOM kill with a
-	# file "oom" in its working directory, which is podman's (podman 4.3 looks
-	# for it in the bundle instead, so .State.OOMKilled stays false with
-	# conmon 2.1.6 whatever the runtime does): run podman in a directory of
-	# its own and look there.
+@test "exit code 137: OOM-killed under --memory, and told so" {
+	# tail keeps /dev/zero's one endless line in memory. Under runc and crun
+	# the kernel's OOM killer acts in the container's host cgroup: conmon
+	# watches its memory.events and marks the kill with a file "oom" in its
+	# working directory, which is podman's (podman 4.3 looks for it in the
+	# bundle instead, so .State.OOMKilled stays false with conmon 2.1.6
+	# whatever the runtime does): run podman in a directory of its own and
+	# look there. Under sandbox-runtime the OOM kill happens in the guest's
+	# cgroup, which conmon cannot see (README: gaps against runc); the guest
+	# says it on stderr instead.
 	local d
 	d=$(mktemp -d)
 	run bash -c 'cd "$1" && podman --runtime "$2" run --network none --memory 16m --memory-swap 16m "$3" tail /dev/zero' \
 		_ "$d" "$RUNTIME" "$IMAGE"
 	expect_eq 137 "$status" status
-	[ -e "$d/oom" ] || { echo "conmon saw no OOM kill in the container's cgroup" >&2; false; }
+	if [ "$(basename "$RUNTIME")" = sandbox-runtime ]; then
+		[[ $output == *"workload killed: out of memory (memory limit 16777216 bytes"* ]] ||
+			{ echo "no OOM note from the guest" >&2; false; }
+	else
+		[ -e "$d/oom" ] || { echo "conmon saw no OOM kill in the container's cgroup" >&2; false; }
+	fi
 	rm -rf "$d"
 }
 
