@@ -235,16 +235,17 @@ static int take_process(struct vm_job *j, struct sb_error *err)
 /* The network: the namespace the engine made for the container (the VMM
  * joins it and carries its interface into the guest: podnet.c; with only lo
  * in it, none); a fresh namespace with no path is an empty one: lo only; no
- * network namespace at all shares the host's: the user-mode network. */
+ * network namespace at all shares the host's: the user-mode network. A pod's
+ * pause container leaves the interface to the container that starts next. */
 static void take_network(struct vm_job *j)
 {
 	const struct spec_namespace *ns = &j->spec.ns[SPEC_NS_NETWORK];
 	netopts_init(&j->o.net);
-	if (ns->present && !ns->path) {
+	if (ns->present && (!ns->path || spec_is_pod_sandbox(&j->spec))) {
 		j->o.net.mode = NET_MODE_NONE;
 		j->o.net.mode_set = true;
 	}
-	j->netns = ns->present ? ns->path : NULL;
+	j->netns = ns->present && j->o.net.mode != NET_MODE_NONE ? ns->path : NULL;
 }
 
 /* --- the VMM child ------------------------------------------------------------ */

@@ -248,6 +248,18 @@ const char *spec_annotation(const struct spec *s, const char *key)
 	return NULL;
 }
 
+bool spec_is_pod_sandbox(const struct spec *s)
+{
+	static const char *const keys[] = {"io.kubernetes.cri.container-type",
+					   "io.kubernetes.cri-o.ContainerType"};
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		const char *v = spec_annotation(s, keys[i]);
+		if (v && !strcmp(v, "sandbox"))
+			return true;
+	}
+	return false;
+}
+
 void spec_free(struct spec *s)
 {
 	if (!s)

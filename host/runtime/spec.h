@@ -125,6 +125,10 @@ int spec_load(const char *bundle, struct spec *s, struct sb_error *err);
 /* The annotation's value, or NULL. */
 const char *spec_annotation(const struct spec *s, const char *key);
 
+/* Whether this is a pod's sandbox (pause) container, as containerd's CRI
+ * plugin and CRI-O mark it: it only holds the pod's namespaces. */
+bool spec_is_pod_sandbox(const struct spec *s);
+
 void spec_process_free(struct spec_process *p);
 void spec_free(struct spec *s);
 

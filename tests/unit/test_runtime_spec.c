@@ -958,7 +958,33 @@ static void test_annotation(void **state)
 	spec_free(&s);
 	expect_ok_in("", "", &s);
 	assert_null(spec_annotation(&s, "a"));
+	assert_false(spec_is_pod_sandbox(&s));
 	spec_free(&s);
+}
+
+/* containerd's CRI and CRI-O mark the pause container; the app containers and
+ * other values are not it. */
+static void test_pod_sandbox(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *annotations;
+		bool sandbox;
+	} cases[] = {
+	    {"{\"io.kubernetes.cri.container-type\":\"sandbox\"}", true},
+	    {"{\"io.kubernetes.cri-o.ContainerType\":\"sandbox\"}", true},
+	    {"{\"io.kubernetes.cri.container-type\":\"container\"}", false},
+	    {"{\"io.kubernetes.cri.container-type\":\"Sandbox\"}", false},
+	    {"{\"io.kubernetes.cri.sandbox-id\":\"sandbox\"}", false},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char extra[256];
+		snprintf(extra, sizeof(extra), ",\"annotations\":%s", cases[i].annotations);
+		struct spec s;
+		expect_ok_in("", extra, &s);
+		assert_int_equal(spec_is_pod_sandbox(&s), cases[i].sandbox);
+		spec_free(&s);
+	}
 }
 
 /* A bundle directory with config.json holding LEN bytes of DATA (NULL: no file). */
@@ -1068,7 +1094,8 @@ int main(void)
 	    cmocka_unit_test(test_namespaces),	 cmocka_unit_test(test_capabilities),
 	    cmocka_unit_test(test_rlimits),	 cmocka_unit_test(test_not_json),
 	    cmocka_unit_test(test_deep_nesting), cmocka_unit_test(test_process_bare),
-	    cmocka_unit_test(test_annotation),	 cmocka_unit_test(test_load),
+	    cmocka_unit_test(test_annotation),	 cmocka_unit_test(test_pod_sandbox),
+	    cmocka_unit_test(test_load),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
