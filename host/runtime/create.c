@@ -240,12 +240,13 @@ static int take_process(struct vm_job *j, struct sb_error *err)
 static void take_network(struct vm_job *j)
 {
 	const struct spec_namespace *ns = &j->spec.ns[SPEC_NS_NETWORK];
+	bool join = ns->present && ns->path && !spec_is_pod_sandbox(&j->spec);
 	netopts_init(&j->o.net);
-	if (ns->present && (!ns->path || spec_is_pod_sandbox(&j->spec))) {
+	if (ns->present && !join) {
 		j->o.net.mode = NET_MODE_NONE;
 		j->o.net.mode_set = true;
 	}
-	j->netns = ns->present && j->o.net.mode != NET_MODE_NONE ? ns->path : NULL;
+	j->netns = join ? ns->path : NULL;
 }
 
 /* --- the VMM child ------------------------------------------------------------ */
