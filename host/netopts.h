@@ -35,8 +35,10 @@
 /* One published port (-p expands a range into one of these per port). */
 struct netopts_port {
 	enum net_proto proto;
-	char host_addr[INET_ADDRSTRLEN]; /* IPv4 literal to bind; "": every address */
-	uint16_t host_port;		 /* 0: a free one (-p GUESTPORT, -p IP::GUESTPORT) */
+	/* IPv4 or IPv6 literal to bind (canonical, no brackets); "": every
+	 * address of both families */
+	char host_addr[INET6_ADDRSTRLEN];
+	uint16_t host_port; /* 0: a free one (-p GUESTPORT, -p IP::GUESTPORT) */
 	/* host_port, or the end of docker's "-p 8000-8010:80" (one guest port,
 	 * a host range): any free port of [host_port, host_port_last]. */
 	uint16_t host_port_last;

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
-#define SPEC_MAX 128 /* longest -p argument: an IPv4, two ranges and a protocol fit well */
+#define SPEC_MAX 128 /* longest -p argument: an IPv6 in brackets, two ranges and a protocol fit */
 
 /* One -p argument split as docker's splitParts does: IP is everything before
  * the last two ':'-separated parts. host NULL when absent (-p 80). */
@@ -80,11 +80,14 @@ static int proto_parse(const struct spec *sp, enum net_proto *proto)
 	return -1;
 }
 
-/* The IP part into out ("" when absent), without docker's optional
- * brackets. -1: not an address; -2: IPv6. */
-static int ip_parse(const struct spec *sp, char out[INET_ADDRSTRLEN])
+/* The IP part into out, canonical ("" when absent), without docker's
+ * optional brackets: an IPv4 or an IPv6 literal. -1: not an address; -2: an
+ * IPv6 form that cannot be bound on its own (a zone, an IPv4-mapped address). */
+static int ip_parse(const struct spec *sp, char out[INET6_ADDRSTRLEN])
 {
-	struct in_addr a;
+	struct in6_addr a6;
+	struct in_addr a4;
+	char text[INET6_ADDRSTRLEN];
 	const char *ip = sp->ip;
 	size_t len = sp->ip_len;
 	out[0] = '\0';
@@ -94,18 +97,36 @@ static int ip_parse(const struct spec *sp, char out[INET_ADDRSTRLEN])
 		ip++;
 		len -= 2;
 	}
-	if (memchr(ip, ':', len))
-		return -2;
-	if (len >= INET_ADDRSTRLEN)
+	if (len >= sizeof(text))
 		return -1;
-	memcpy(out, ip, len);
-	out[len] = '\0';
-	return inet_pton(AF_INET, out, &a) == 1 ? 0 : -1;
+	memcpy(text, ip, len);
+	text[len] = '\0';
+	if (inet_pton(AF_INET, text, &a4) == 1)
+		return inet_ntop(AF_INET, &a4, out, INET6_ADDRSTRLEN) ? 0 : -1;
+	if (strchr(text, '%'))
+		return -2;
+	if (inet_pton(AF_INET6, text, &a6) != 1)
+		return -1;
+	if (IN6_IS_ADDR_V4MAPPED(&a6))
+		return -2;
+	return inet_ntop(AF_INET6, &a6, out, INET6_ADDRSTRLEN) ? 0 : -1;
 }
 
-static bool wildcard(const char *addr)
+static bool is_v6(const char *addr)
 {
-	return !addr[0] || !strcmp(addr, "0.0.0.0");
+	return strchr(addr, ':') != NULL;
+}
+
+/* Would a and b bind the same port twice? "" is every address of both
+ * families; 0.0.0.0 and :: every address of theirs. */
+static bool overlap(const char *a, const char *b)
+{
+	if (!a[0] || !b[0])
+		return true;
+	if (is_v6(a) != is_v6(b))
+		return false;
+	return !strcmp(a, "0.0.0.0") || !strcmp(a, "::") || !strcmp(b, "0.0.0.0") ||
+	       !strcmp(b, "::") || !strcmp(a, b);
 }
 
 /* The -p already in n that binds what p would, or NULL. Free host ports
@@ -117,9 +138,7 @@ static const struct netopts_port *clash(const struct netopts *n, const struct ne
 	for (unsigned i = 0; i < n->nport; i++) {
 		const struct netopts_port *q = &n->port[i];
 		if (q->proto == p->proto && q->host_port == p->host_port &&
-		    q->host_port == q->host_port_last &&
-		    (wildcard(q->host_addr) || wildcard(p->host_addr) ||
-		     !strcmp(q->host_addr, p->host_addr)))
+		    q->host_port == q->host_port_last && overlap(q->host_addr, p->host_addr))
 			return q;
 	}
 	return NULL;
@@ -164,11 +183,12 @@ static int publish_parsed(const char *s, const struct spec *sp, struct netopts *
 	int r = ip_parse(sp, p.host_addr);
 	if (r == -2)
 		return error_set(err, 0,
-				 "invalid -p `%s`: IPv6 host addresses are not supported yet "
-				 "(give an IPv4 one, or none for all)",
+				 "invalid -p `%s`: the host address must be a plain IPv6 address "
+				 "(no %%zone, no IPv4-mapped form: give the IPv4 address itself)",
 				 shown_text(s, b));
 	if (r < 0)
-		return error_set(err, 0, "invalid -p `%s`: the host address is not an IPv4 address",
+		return error_set(err, 0,
+				 "invalid -p `%s`: the host address is not an IPv4 or IPv6 address",
 				 shown_text(s, b));
 	if (proto_parse(sp, &p.proto) < 0)
 		return error_set(err, 0, "invalid -p `%s`: the protocol must be tcp or udp",
@@ -200,8 +220,8 @@ int netopts_parse_publish(const char *s, struct netopts *n, struct sb_error *err
 {
 	char b[SHOWN_MAX];
 	if (strnlen(s, SPEC_MAX + 1) > SPEC_MAX)
-		return error_set(err, 0, "invalid -p `%s`: longer than %d bytes",
-				 shown_text(s, b), SPEC_MAX);
+		return error_set(err, 0, "invalid -p `%s`: longer than %d bytes", shown_text(s, b),
+				 SPEC_MAX);
 	struct spec sp;
 	split(s, &sp);
 	if (!sp.guest_len)

@@ -102,9 +102,14 @@ void run_net_report(const struct run_net *rn, bool debug)
 		bool chosen = f->host_port == 0 || f->host_port_last > f->host_port;
 		if (!chosen && !debug)
 			continue;
-		fprintf(stderr, "sandbox: published %s:%u -> %u/%s\n",
-			f->host_addr && f->host_addr[0] ? f->host_addr : "0.0.0.0",
-			net_backend_host_port(rn->backend, i), f->guest_port, proto_name(f->proto));
+		const char *a = f->host_addr && f->host_addr[0] ? f->host_addr : "0.0.0.0";
+		bool v6 = strchr(a, ':') != NULL;
+		uint16_t port = net_backend_host_port(rn->backend, i);
+		fprintf(stderr, "sandbox: published %s%s%s:%u -> %u/%s\n", v6 ? "[" : "", a,
+			v6 ? "]" : "", port, f->guest_port, proto_name(f->proto));
+		if (net_backend_host_v6(rn->backend, i))
+			fprintf(stderr, "sandbox: published [::]:%u -> %u/%s\n", port,
+				f->guest_port, proto_name(f->proto));
 	}
 }
 
@@ -121,9 +126,10 @@ static void stop_backend(void *ctx)
 const struct vmm_net *run_net_vmm(struct run_net *rn)
 {
 	if (rn->tap_fd >= 0) {
-		rn->vmm = (struct vmm_net){.tap = true,
-					   .tap_fd = rn->tap_fd,
-					   .mtu = (uint16_t)(rn->tap_mtu < 65535 ? rn->tap_mtu : 65535)};
+		rn->vmm =
+		    (struct vmm_net){.tap = true,
+				     .tap_fd = rn->tap_fd,
+				     .mtu = (uint16_t)(rn->tap_mtu < 65535 ? rn->tap_mtu : 65535)};
 		memcpy(rn->vmm.mac, rn->cfg.mac, sizeof(rn->vmm.mac));
 		return &rn->vmm;
 	}

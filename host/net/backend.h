@@ -9,6 +9,7 @@
 #include "net/net.h"
 #include "net/netdns.h"
 #include "net/netfilter.h"
+#include "net/slirphooks.h"
 
 struct net_timer {
 	int used;
@@ -21,8 +22,10 @@ struct net_timer {
 struct net_backend {
 	struct net_config cfg; /* cfg.fwd points at fwd below */
 	struct net_forward fwd[NET_MAX_FORWARDS];
-	char fwd_addr[NET_MAX_FORWARDS][16]; /* each forward's host address, copied */
+	char fwd_addr[NET_MAX_FORWARDS][INET6_ADDRSTRLEN]; /* each one's host address ("": all) */
 	uint16_t host_port[NET_MAX_FORWARDS];
+	bool host_v6[NET_MAX_FORWARDS]; /* an "all addresses" forward is on [::] as well */
+	struct slirphooks_v6 v6;	/* the IPv6 listeners, for the hooks */
 	struct netdns dns;
 	char dns_info[256];
 

@@ -57,17 +57,18 @@ static int check_config(const struct net_config *c, struct sb_error *err)
 		return error_set(err, EINVAL, "at most %u published ports", NET_MAX_FORWARDS);
 	for (unsigned i = 0; i < c->nfwd; i++) {
 		const struct net_forward *f = &c->fwd[i];
-		struct in_addr a;
+		struct in6_addr a;
 		if (f->proto != NET_PROTO_TCP && f->proto != NET_PROTO_UDP)
 			return error_set(err, EINVAL, "published port %u: bad protocol", i);
 		if (!f->guest_port)
 			return error_set(err, EINVAL, "published port %u: guest port 0", i);
 		if (f->host_port_last && (!f->host_port || f->host_port_last < f->host_port))
 			return error_set(err, EINVAL, "published port %u: bad host port range", i);
-		if (f->host_addr && f->host_addr[0] && inet_pton(AF_INET, f->host_addr, &a) != 1)
-			return error_set(err, EAFNOSUPPORT,
-					 "published port %u: host address `%s` is not an IPv4 "
-					 "address (IPv6 host addresses are not supported yet)",
+		if (f->host_addr && f->host_addr[0] && inet_pton(AF_INET, f->host_addr, &a) != 1 &&
+		    (inet_pton(AF_INET6, f->host_addr, &a) != 1 || IN6_IS_ADDR_V4MAPPED(&a)))
+			return error_set(err, EINVAL,
+					 "published port %u: host address `%s` is not an IPv4 or "
+					 "IPv6 address",
 					 i, f->host_addr);
 	}
 	if (c->ring_slots < 1 || c->ring_bytes < FRAMERING_FRAME_MAX)
@@ -117,8 +118,7 @@ int net_backend_open(const struct net_config *c, struct net_backend **out, struc
 	for (unsigned i = 0; i < c->nfwd; i++) {
 		b->fwd[i] = c->fwd[i];
 		snprintf(b->fwd_addr[i], sizeof(b->fwd_addr[i]), "%s",
-			 c->fwd[i].host_addr && c->fwd[i].host_addr[0] ? c->fwd[i].host_addr
-								       : "0.0.0.0");
+			 c->fwd[i].host_addr ? c->fwd[i].host_addr : "");
 		b->fwd[i].host_addr = b->fwd_addr[i];
 	}
 	b->cfg.fwd = b->fwd;
@@ -190,6 +190,11 @@ void net_backend_close(struct net_backend *b)
 uint16_t net_backend_host_port(const struct net_backend *b, unsigned i)
 {
 	return i < b->cfg.nfwd ? b->host_port[i] : 0;
+}
+
+bool net_backend_host_v6(const struct net_backend *b, unsigned i)
+{
+	return i < b->cfg.nfwd && b->host_v6[i];
 }
 
 struct framering *net_backend_to_guest(struct net_backend *b)

@@ -51,8 +51,13 @@ enum net_proto { NET_PROTO_TCP, NET_PROTO_UDP };
 /* One published port (-p [IP:]HOSTPORT:GUESTPORT[/udp]). */
 struct net_forward {
 	enum net_proto proto;
-	const char *host_addr; /* IPv4 literal to bind on the host; NULL or "": 0.0.0.0 */
-	uint16_t host_port;    /* 0: a free one (net_backend_host_port tells which) */
+	/* The host address to bind: an IPv4 or IPv6 literal; NULL or "": every
+	 * address, 0.0.0.0 and [::] (docker's; one dual-stack socket, or
+	 * 0.0.0.0 alone where the host has no IPv6). An IPv6 listener still
+	 * leads to the guest's IPv4 address: its IPv6 clients reach the guest
+	 * from the gateway (slirphooks.h). */
+	const char *host_addr;
+	uint16_t host_port; /* 0: a free one (net_backend_host_port tells which) */
 	/* > host_port: the first free one of host_port..host_port_last (docker's
 	 * "-p 8000-8010:80"); 0 or host_port: that port only */
 	uint16_t host_port_last;
@@ -102,6 +107,9 @@ int net_backend_open(const struct net_config *c, struct net_backend **b, struct 
 /* The host port forward i (in c->fwd order) is bound to: its host_port, or
  * the one the kernel chose for 0. 0 for a bad i. */
 uint16_t net_backend_host_port(const struct net_backend *b, unsigned i);
+
+/* Forward i of "every address" listens on [::] too (the host has IPv6). */
+bool net_backend_host_v6(const struct net_backend *b, unsigned i);
 
 /* The two rings, owned by the backend (valid until net_backend_close).
  * to_guest: the backend produces, the device consumes (the guest's RX).

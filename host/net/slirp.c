@@ -19,6 +19,8 @@
 #error "host/net: written against libslirp 4.7.x; check slirphooks.c against the new version"
 #endif
 
+_Static_assert(SLIRPHOOKS_V6_SOCKS >= NET_MAX_FORWARDS, "an IPv6 listener per forward");
+
 #define BURST 256 /* guest frames per loop turn before the sockets get a look */
 #define NET_STACK                                                                                  \
 	(1u << 20) /* libslirp puts 64 KiB frames on the stack; below 2 MiB (thread.h)             \
@@ -221,48 +223,102 @@ static const SlirpCb callbacks = {
 
 /* --- open: the stack and the port forwards ----------------------------- */
 
-/* Bind one host port of forward f: 0, or -errno (errno-style, not set in err). */
-static int bind_forward(struct net_backend *b, const struct net_forward *f, uint16_t port)
+/* Bind one host port of forward f at host address addr (an IPv4 or IPv6
+ * literal). An IPv6 listener joins the hooks' table and is V6ONLY, except
+ * for "::" with dual set: that one socket takes both families. 0, or -errno
+ * (errno-style, not set in err). */
+static int bind_forward(struct net_backend *b, const struct net_forward *f, const char *addr,
+			int dual, uint16_t port)
 {
 	int udp = f->proto == NET_PROTO_UDP;
-	struct sockaddr_in h = {.sin_family = AF_INET, .sin_port = htons(port)};
+	struct sockaddr_in h4 = {.sin_family = AF_INET, .sin_port = htons(port)};
+	struct sockaddr_in6 h6 = {.sin6_family = AF_INET6, .sin6_port = htons(port)};
 	struct sockaddr_in g = {
 	    .sin_family = AF_INET, .sin_port = htons(f->guest_port), .sin_addr = b->cfg.guest};
+	int v6 = inet_pton(AF_INET, addr, &h4.sin_addr) != 1;
+	if (v6 && inet_pton(AF_INET6, addr, &h6.sin6_addr) != 1)
+		return -EINVAL; /* checked by net.c */
+	const struct sockaddr *h = v6 ? (const struct sockaddr *)&h6 : (const struct sockaddr *)&h4;
+	socklen_t hlen = v6 ? sizeof(h6) : sizeof(h4);
+	int flags = (udp ? SLIRP_HOSTFWD_UDP : 0) | (v6 && !dual ? SLIRP_HOSTFWD_V6ONLY : 0);
 
-	inet_pton(AF_INET, f->host_addr, &h.sin_addr); /* checked by net.c */
 	slirphooks_forget_bound();
+	b->v6.registering = v6;
 	errno = 0;
-	if (slirp_add_hostxfwd(b->slirp, (struct sockaddr *)&h, sizeof(h), (struct sockaddr *)&g,
-			       sizeof(g), udp ? SLIRP_HOSTFWD_UDP : 0) < 0)
+	int r = slirp_add_hostxfwd(b->slirp, h, hlen, (struct sockaddr *)&g, sizeof(g), flags);
+	b->v6.registering = false;
+	if (r < 0)
 		return errno ? -errno : -EINVAL;
 	return 0;
+}
+
+/* The port the last forward's socket is bound to (the kernel's choice for
+ * 0), or 0. */
+static uint16_t bound_port(void)
+{
+	struct sockaddr_storage got;
+	socklen_t len = sizeof(got);
+	int fd = slirphooks_last_bound();
+	if (fd < 0 || getsockname(fd, (struct sockaddr *)&got, &len) < 0)
+		return 0;
+	if (got.ss_family == AF_INET)
+		return ntohs(((struct sockaddr_in *)&got)->sin_port);
+	if (got.ss_family == AF_INET6)
+		return ntohs(((struct sockaddr_in6 *)&got)->sin6_port);
+	return 0;
+}
+
+/* Bind forward f on addr, its host port or the first free one of its range. */
+static int bind_first_free(struct net_backend *b, const struct net_forward *f, const char *addr,
+			   int dual)
+{
+	unsigned last = f->host_port_last > f->host_port ? f->host_port_last : f->host_port;
+	int r = -EADDRINUSE;
+	for (unsigned p = f->host_port; p <= last && r == -EADDRINUSE; p++)
+		r = bind_forward(b, f, addr, dual, (uint16_t)p);
+	return r;
 }
 
 static int add_forward(struct net_backend *b, unsigned i, struct sb_error *err)
 {
 	const struct net_forward *f = &b->fwd[i];
-	int udp = f->proto == NET_PROTO_UDP;
+	const char *proto = f->proto == NET_PROTO_UDP ? "udp" : "tcp";
+	const char *addr = f->host_addr;
 	unsigned last = f->host_port_last > f->host_port ? f->host_port_last : f->host_port;
-	int r = -EADDRINUSE;
+	int r;
 
-	/* a host range: the first port of it that is free */
-	for (unsigned p = f->host_port; p <= last && r == -EADDRINUSE; p++)
-		r = bind_forward(b, f, (uint16_t)p);
+	if (!addr[0]) {
+		/* docker's "every address": one dual-stack socket on [::] (one
+		 * socket, so that the guest's UDP answers leave through the one
+		 * their client came in by), or 0.0.0.0 on a host without IPv6 */
+		addr = "::";
+		r = bind_first_free(b, f, addr, 1);
+		b->host_v6[i] = r == 0;
+		if (r == -EAFNOSUPPORT || r == -EADDRNOTAVAIL) {
+			addr = "0.0.0.0";
+			r = bind_first_free(b, f, addr, 0);
+		}
+	} else {
+		r = bind_first_free(b, f, addr, 0);
+	}
+	char where[INET6_ADDRSTRLEN + 32];
+	if (!f->host_addr[0])
+		snprintf(where, sizeof(where), "every address, port ");
+	else if (strchr(addr, ':'))
+		snprintf(where, sizeof(where), "[%s]:", addr);
+	else
+		snprintf(where, sizeof(where), "%s:", addr);
 	if (r < 0 && last > f->host_port)
-		return error_set(err, -r, "publish %s:%u-%u -> guest port %u/%s", f->host_addr,
-				 f->host_port, last, f->guest_port, udp ? "udp" : "tcp");
+		return error_set(err, -r, "publish %s%u-%u -> guest port %u/%s", where,
+				 f->host_port, last, f->guest_port, proto);
 	if (r < 0)
-		return error_set(err, -r, "publish %s:%u -> guest port %u/%s", f->host_addr,
-				 f->host_port, f->guest_port, udp ? "udp" : "tcp");
+		return error_set(err, -r, "publish %s%u -> guest port %u/%s", where, f->host_port,
+				 f->guest_port, proto);
 	/* the port the kernel chose for 0 (or the one asked for) */
-	struct sockaddr_in got;
-	socklen_t len = sizeof(got);
-	int fd = slirphooks_last_bound();
-	if (fd < 0 || getsockname(fd, (struct sockaddr *)&got, &len) < 0 ||
-	    got.sin_family != AF_INET)
-		return error_set(err, EIO, "publish %s:%u: which host port did it get?",
-				 f->host_addr, f->host_port);
-	b->host_port[i] = ntohs(got.sin_port);
+	b->host_port[i] = bound_port();
+	if (!b->host_port[i])
+		return error_set(err, EIO, "publish %s%u: which host port did it get?", where,
+				 f->host_port);
 	return 0;
 }
 
@@ -321,16 +377,16 @@ int slirp_stack_open(struct net_backend *b, struct sb_error *err)
 	sc.disable_dhcp = true; /* static address; and no BOOTP/TFTP (tftp_path NULL) */
 
 	slirphooks_log_init();
+	slirphooks_v6_attach(&b->v6); /* the forwards' IPv6 sockets join it */
 	b->slirp = slirp_new(&sc, &callbacks, b);
 	if (!b->slirp)
 		return error_set(err, EINVAL, "libslirp refused the network configuration");
 	filter_init(b);
-	for (unsigned i = 0; i < c->nfwd; i++) {
-		int r = add_forward(b, i, err);
-		if (r < 0)
-			return r;
-	}
-	return 0;
+	int r = 0;
+	for (unsigned i = 0; i < c->nfwd && r == 0; i++)
+		r = add_forward(b, i, err);
+	slirphooks_v6_attach(NULL);
+	return r;
 }
 
 void slirp_stack_close(struct net_backend *b)
@@ -464,6 +520,7 @@ static void *net_thread(void *arg)
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
 	prctl(PR_SET_NAME, "vmm-net", 0, 0, 0); /* beside vcpuN and vmm-io in /proc/PID/task */
+	slirphooks_v6_attach(&b->v6);
 	int r = b->sysfilter ? sysfilter_enter(b->sysfilter, SYSFILTER_NET) : 0;
 	started(b, r < 0 ? r : 1);
 	if (r == 0)

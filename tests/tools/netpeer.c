@@ -27,9 +27,9 @@ static const char usage[] =
     "  `ID PEERADDR:PEERPORT TOKEN` (TOKEN: what the peer sent, up to its first\n"
     "  newline); a TCP connection is closed after its answer. Prints `ready` once\n"
     "  every port is bound; a token `quit` ends it after the answer (exit 0).\n"
-    "ask: sends TOKEN to HOST:PORT (from address SRC, port PORT), prints the\n"
-    "  answer; UDP is resent every second until one comes; exit 1 if none came\n"
-    "  in SECS (30).\n"
+    "ask: sends TOKEN to HOST:PORT (IPv4, or IPv6 without -b; from address\n"
+    "  SRC, port PORT), prints the answer; UDP is resent every second until one\n"
+    "  comes; exit 1 if none came in SECS (30).\n"
     "burst: opens N connections to HOST:PORT at once, sends `bK` on the K-th,\n"
     "  counts the answers ending in ` bK`; prints `burst: N connections, A\n"
     "  answered, F failed` (and one line per failure kind); exit 0 iff A == N.\n"
@@ -237,9 +237,11 @@ static int cmd_serve(const char *id, char **spec, int nspec)
 
 /* --- ask --------------------------------------------------------------- */
 
-static int connect_from(int type, const char *src, const struct sockaddr_in *to)
+/* A socket of type bound to src (ADDR[:PORT], IPv4 only), connected to to;
+ * -1 with a message on failure. */
+static int connect_from(int type, const char *src, const struct sockaddr *to, socklen_t tolen)
 {
-	int fd = socket(AF_INET, type, 0);
+	int fd = socket(to->sa_family, type, 0);
 	if (fd < 0)
 		return -1;
 	if (src) { /* ADDR or ADDR:PORT */
@@ -256,7 +258,7 @@ static int connect_from(int type, const char *src, const struct sockaddr_in *to)
 			return -1;
 		}
 	}
-	if (connect(fd, (const struct sockaddr *)to, sizeof(*to)) < 0 && errno != EINPROGRESS) {
+	if (connect(fd, to, tolen) < 0 && errno != EINPROGRESS) {
 		close(fd);
 		return -1;
 	}
@@ -267,12 +269,18 @@ static int cmd_ask(const char *src, int secs, int udp, const char *host, int por
 		   const char *token)
 {
 	struct sockaddr_in to;
+	struct sockaddr_in6 to6 = {.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port)};
 	char buf[1024];
 	int64_t end = now_ms() + secs * 1000;
+	int v6 = strchr(host, ':') != NULL; /* an IPv6 HOST: no -b */
 
-	if (addr_of(host, port, &to) < 0)
+	if (v6 ? src || inet_pton(AF_INET6, host, &to6.sin6_addr) != 1
+	       : addr_of(host, port, &to) < 0)
 		return bad_usage();
-	int fd = connect_from(udp ? SOCK_DGRAM : SOCK_STREAM, src, &to);
+	int fd = v6 ? connect_from(udp ? SOCK_DGRAM : SOCK_STREAM, NULL,
+				   (const struct sockaddr *)&to6, sizeof(to6))
+		    : connect_from(udp ? SOCK_DGRAM : SOCK_STREAM, src,
+				   (const struct sockaddr *)&to, sizeof(to));
 	if (fd < 0) {
 		fprintf(stderr, "netpeer: connect %s:%d: %s\n", host, port, strerror(errno));
 		return 1;
@@ -451,7 +459,7 @@ static int cmd_hold(char **spec, int nspec)
 		snprintf(host, sizeof(host), "%.*s", (int)(colon - spec[i] - 4), spec[i] + 4);
 		if (addr_of(host, parse_port(colon + 1), &to) < 0)
 			return bad_usage();
-		if (connect_from(SOCK_STREAM, NULL, &to) < 0) {
+		if (connect_from(SOCK_STREAM, NULL, (const struct sockaddr *)&to, sizeof(to)) < 0) {
 			fprintf(stderr, "netpeer: connect %s: %s\n", spec[i] + 4, strerror(errno));
 			return 1;
 		}

@@ -209,10 +209,14 @@ static void test_config_errors(void **state)
 	assert_int_equal(net_backend_open(&c, &b, &err), -EINVAL);
 	assert_non_null(strstr(err.msg, "MTU"));
 	c = base();
-	struct net_forward f6 = {.proto = NET_PROTO_TCP, .host_addr = "::", .guest_port = 80};
+	struct net_forward f6 = {
+	    .proto = NET_PROTO_TCP, .host_addr = "::ffff:127.0.0.1", .guest_port = 80};
 	c.fwd = &f6;
 	c.nfwd = 1;
-	assert_int_equal(net_backend_open(&c, &b, &err), -EAFNOSUPPORT);
+	assert_int_equal(net_backend_open(&c, &b, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "::ffff:127.0.0.1"));
+	f6.host_addr = "localhost";
+	assert_int_equal(net_backend_open(&c, &b, &err), -EINVAL);
 	c = base();
 	inet_pton(AF_INET, "10.0.3.2", &c.gateway);
 	assert_int_equal(net_backend_open(&c, &b, &err), -EINVAL);
@@ -337,6 +341,26 @@ static int is_data_from_guest(const struct tf_info *in, const void *arg)
 	return in->proto == TF_PROTO_TCP && (in->flags & TF_ACK) && !strcmp(in->dst, G);
 }
 
+/* The guest takes the connection syn opened (on its port 80) and sends
+ * text; client (the host side) reads exactly that. */
+static void guest_answers(struct net_backend *b, const struct tf_info *syn, int client,
+			  const char *text)
+{
+	uint8_t f[256];
+	char buf[16] = {0};
+	size_t n = strlen(text);
+	send_frame(
+	    b, f,
+	    tf_tcp4(f, G, 80, syn->src, syn->sport, 5000, syn->seq + 1, TF_SYN | TF_ACK, NULL, 0));
+	assert_true(expect(b, is_data_from_guest, NULL, NULL)); /* slirp's ACK */
+	send_frame(
+	    b, f,
+	    tf_tcp4(f, G, 80, syn->src, syn->sport, 5001, syn->seq + 1, TF_ACK | 0x08, text, n));
+	assert_true(readable_within(client, WAIT_MS));
+	assert_int_equal(read(client, buf, sizeof(buf) - 1), (ssize_t)n);
+	assert_string_equal(buf, text);
+}
+
 /* -p 127.0.0.1:0:80: a host client's connection comes out of the to-guest
  * ring as a SYN for port 80; the guest's answer reaches the client. */
 static void test_port_forward_tcp(void **state)
@@ -356,18 +380,7 @@ static void test_port_forward_tcp(void **state)
 	struct syn_want w = {80, GW}; /* a loopback client shows as the gateway */
 	struct tf_info syn;
 	assert_true(expect(b, is_syn_to, &w, &syn));
-	uint8_t f[256];
-	send_frame(
-	    b, f,
-	    tf_tcp4(f, G, 80, syn.src, syn.sport, 5000, syn.seq + 1, TF_SYN | TF_ACK, NULL, 0));
-	assert_true(expect(b, is_data_from_guest, NULL, NULL)); /* slirp's ACK */
-	send_frame(
-	    b, f,
-	    tf_tcp4(f, G, 80, syn.src, syn.sport, 5001, syn.seq + 1, TF_ACK | 0x08, "hello", 5));
-	assert_true(readable_within(s, WAIT_MS));
-	char buf[16] = {0};
-	assert_int_equal(read(s, buf, sizeof(buf)), 5);
-	assert_string_equal(buf, "hello");
+	guest_answers(b, &syn, s, "hello");
 	close(s);
 	down(b);
 }
@@ -506,6 +519,201 @@ static void test_port_forward_udp(void **state)
 	close(cl);
 	close(other);
 	down(b);
+}
+
+/* --- IPv6 listeners in front of the IPv4 guest ------------------------ */
+
+/* This host has ::1 (the kernel's IPv6 is on). */
+static int have_v6_loopback(void)
+{
+	struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+	int s = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int ok = s >= 0 && bind(s, (struct sockaddr *)&a, sizeof(a)) == 0;
+	if (s >= 0)
+		close(s);
+	return ok;
+}
+
+static int v6_socket(int type, uint16_t port, uint16_t *bound)
+{
+	struct sockaddr_in6 a = {
+	    .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT, .sin6_port = htons(port)};
+	socklen_t len = sizeof(a);
+	int s = socket(AF_INET6, type | SOCK_CLOEXEC, 0);
+	assert_true(s >= 0);
+	assert_int_equal(bind(s, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(getsockname(s, (struct sockaddr *)&a, &len), 0);
+	*bound = ntohs(a.sin6_port);
+	return s;
+}
+
+static int nb_connect6(uint16_t port)
+{
+	struct sockaddr_in6 a = {
+	    .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT, .sin6_port = htons(port)};
+	int s = socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	assert_true(s >= 0);
+	int r = connect(s, (struct sockaddr *)&a, sizeof(a));
+	assert_true(r == 0 || errno == EINPROGRESS);
+	return s;
+}
+
+/* -p [::1]:0:80: an IPv6 client's connection reaches the IPv4 guest as an
+ * IPv4 SYN from the gateway, and the guest's bytes reach the client. */
+static void test_port_forward_tcp6(void **state)
+{
+	(void)state;
+	if (!have_v6_loopback())
+		skip(); /* SKIP: this host has no ::1 */
+	struct net_forward fw = {.proto = NET_PROTO_TCP, .host_addr = "::1", .guest_port = 80};
+	struct net_config c = base();
+	c.fwd = &fw;
+	c.nfwd = 1;
+	struct net_backend *b = up(&c);
+	uint16_t port = net_backend_host_port(b, 0);
+	assert_int_not_equal(port, 0);
+	assert_false(net_backend_host_v6(b, 0)); /* that is for "every address" */
+	int s = nb_connect6(port);
+	struct syn_want w = {80, GW};
+	struct tf_info syn;
+	assert_true(expect(b, is_syn_to, &w, &syn));
+	guest_answers(b, &syn, s, "hi6");
+	close(s);
+	down(b);
+}
+
+/* Two clients' datagrams to a UDP forward reach the guest's port gport from
+ * the gateway, each with its client's port; the guest's answer to each gets
+ * back to that client. */
+static void two_udp_clients(struct net_backend *b, uint16_t gport, const int fd[2],
+			    const uint16_t port[2], const struct sockaddr *const to[2],
+			    const socklen_t tolen[2])
+{
+	static const char *const q[2] = {"q1", "q2"}, *const a[2] = {"a1", "a2"};
+	uint8_t f[256];
+	for (int i = 0; i < 2; i++) {
+		struct udp_want w = {GW, G, gport, q[i]};
+		struct tf_info in;
+		assert_int_equal(sendto(fd[i], q[i], 2, 0, to[i], tolen[i]), 2);
+		assert_true(expect(b, is_udp, &w, &in));
+		assert_int_equal(in.sport, port[i]);
+	}
+	for (int i = 0; i < 2; i++)
+		send_frame(b, f, tf_udp4(f, G, gport, GW, port[i], a[i], 2));
+	for (int i = 0; i < 2; i++) {
+		char buf[8] = {0};
+		assert_true(readable_within(fd[i], WAIT_MS));
+		assert_int_equal(recv(fd[i], buf, sizeof(buf), MSG_DONTWAIT), 2);
+		assert_string_equal(buf, a[i]);
+	}
+}
+
+/* -p [::1]:0:5353/udp: two IPv6 clients' datagrams reach the guest from the
+ * gateway with their own source ports; each answer goes back to its client. */
+static void test_port_forward_udp6(void **state)
+{
+	(void)state;
+	if (!have_v6_loopback())
+		skip(); /* SKIP: this host has no ::1 */
+	struct net_forward fw = {.proto = NET_PROTO_UDP, .host_addr = "::1", .guest_port = 5353};
+	struct net_config c = base();
+	c.fwd = &fw;
+	c.nfwd = 1;
+	struct net_backend *b = up(&c);
+	uint16_t port = net_backend_host_port(b, 0), p[2];
+	int fd[2] = {v6_socket(SOCK_DGRAM, 0, &p[0]), v6_socket(SOCK_DGRAM, 0, &p[1])};
+	struct sockaddr_in6 to = {
+	    .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT, .sin6_port = htons(port)};
+	const struct sockaddr *const dst[2] = {(struct sockaddr *)&to, (struct sockaddr *)&to};
+	const socklen_t len[2] = {sizeof(to), sizeof(to)};
+	two_udp_clients(b, 5353, fd, p, dst, len);
+	close(fd[0]);
+	close(fd[1]);
+	down(b);
+}
+
+/* Docker's "every address" (-p 0:80, no IP): one socket on [::] that takes
+ * IPv4 and IPv6 clients, TCP and UDP. */
+static void test_port_forward_every_address(void **state)
+{
+	(void)state;
+	if (!have_v6_loopback())
+		skip(); /* SKIP: this host has no ::1 */
+	struct net_forward fw = {.proto = NET_PROTO_TCP, .guest_port = 80};
+	struct net_config c = base();
+	c.fwd = &fw;
+	c.nfwd = 1;
+	struct net_backend *b = up(&c);
+	uint16_t port = net_backend_host_port(b, 0);
+	assert_true(net_backend_host_v6(b, 0));
+	int s4 = nb_connect(NULL, "127.0.0.1", port), s6 = nb_connect6(port);
+	struct syn_want w = {80, GW};
+	struct tf_info a, z;
+	assert_true(expect(b, is_syn_to, &w, &a));
+	assert_true(expect(b, is_syn_to, &w, &z));
+	assert_int_not_equal(a.sport, z.sport);
+	close(s4);
+	close(s6);
+	down(b);
+
+	/* UDP: one socket takes both families, and each answer finds its client */
+	struct net_forward fu = {.proto = NET_PROTO_UDP, .guest_port = 53};
+	c.fwd = &fu;
+	b = up(&c);
+	port = net_backend_host_port(b, 0);
+	assert_true(net_backend_host_v6(b, 0));
+	uint16_t pu[2] = {0, 0};
+	int fd[2] = {udp_socket("127.0.0.1", &pu[0]), v6_socket(SOCK_DGRAM, 0, &pu[1])};
+	struct sockaddr_in to4 = {.sin_family = AF_INET, .sin_port = htons(port)};
+	struct sockaddr_in6 to6 = {
+	    .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT, .sin6_port = htons(port)};
+	inet_pton(AF_INET, "127.0.0.1", &to4.sin_addr);
+	const struct sockaddr *const dst[2] = {(struct sockaddr *)&to4, (struct sockaddr *)&to6};
+	const socklen_t len[2] = {sizeof(to4), sizeof(to6)};
+	two_udp_clients(b, 53, fd, pu, dst, len);
+	close(fd[0]);
+	close(fd[1]);
+	down(b);
+}
+
+/* A port someone holds on IPv6 alone is taken: on [::1] for -p [::1]:P:80,
+ * on [::] (V6ONLY) for docker's "every address". */
+static void test_port_taken_v6(void **state)
+{
+	(void)state;
+	if (!have_v6_loopback())
+		skip(); /* SKIP: this host has no ::1 */
+	struct net_forward fw = {.proto = NET_PROTO_TCP, .guest_port = 80};
+	struct net_config c = base();
+	struct net_backend *b;
+	c.fwd = &fw;
+	c.nfwd = 1;
+	uint16_t held;
+	int h = v6_socket(SOCK_STREAM, 0, &held); /* [::1]:held, IPv6 only */
+	assert_int_equal(listen(h, 1), 0);
+	struct sb_error err = {0};
+	fw.host_port = held;
+	fw.host_addr = "::1";
+	assert_int_equal(net_backend_open(&c, &b, &err), -EADDRINUSE);
+	assert_non_null(strstr(err.msg, "[::1]:"));
+	close(h);
+
+	/* held on [::] only (V6ONLY): 0.0.0.0 binds, [::] does not */
+	struct sockaddr_in6 any = {.sin6_family = AF_INET6};
+	socklen_t alen = sizeof(any);
+	int one = 1;
+	h = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_int_equal(setsockopt(h, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)), 0);
+	assert_int_equal(bind(h, (struct sockaddr *)&any, sizeof(any)), 0);
+	assert_int_equal(listen(h, 1), 0);
+	assert_int_equal(getsockname(h, (struct sockaddr *)&any, &alen), 0);
+	fw.host_port = ntohs(any.sin6_port);
+	fw.host_addr = NULL;
+	assert_int_equal(net_backend_open(&c, &b, &err), -EADDRINUSE);
+	char want[32];
+	snprintf(want, sizeof(want), "every address, port %u ", fw.host_port);
+	assert_non_null(strstr(err.msg, want));
+	close(h);
 }
 
 /* A taken host port fails net_backend_open, naming the port; a range moves on. */
@@ -650,7 +858,11 @@ int main(void)
 	    cmocka_unit_test(test_port_forward_real_client_address),
 	    cmocka_unit_test(test_port_forward_burst),
 	    cmocka_unit_test(test_port_forward_udp),
+	    cmocka_unit_test(test_port_forward_tcp6),
+	    cmocka_unit_test(test_port_forward_udp6),
+	    cmocka_unit_test(test_port_forward_every_address),
 	    cmocka_unit_test(test_port_taken),
+	    cmocka_unit_test(test_port_taken_v6),
 	    cmocka_unit_test(test_dns_forwarder),
 	    cmocka_unit_test(test_flood_bounded),
 	};

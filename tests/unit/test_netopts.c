@@ -96,16 +96,19 @@ static void test_network(void **state)
 			     "tap:a\nb", "tap:\xc3\xa9"};
 	for (size_t i = 0; i < N(tap); i++)
 		refused(netopts_parse_network, "--network", tap[i], "not an interface name");
-	const char *tap_ip[] = {"tap:t0,ip=",	      "tap:t0,ip=10.0.0.2",  "tap:t0,ip=10.0.0.2/",
-				"tap:t0,ip=10.0.0.2/0", "tap:t0,ip=10.0.0.2/33", "tap:t0,ip=fe80::1/64",
-				"tap:t0,ip=10.0.0/24",  "tap:t0,ip=/24",	     "tap:t0,ip=10.0.0.2/2x"};
+	const char *tap_ip[] = {
+	    "tap:t0,ip=",	    "tap:t0,ip=10.0.0.2",    "tap:t0,ip=10.0.0.2/",
+	    "tap:t0,ip=10.0.0.2/0", "tap:t0,ip=10.0.0.2/33", "tap:t0,ip=fe80::1/64",
+	    "tap:t0,ip=10.0.0/24",  "tap:t0,ip=/24",	     "tap:t0,ip=10.0.0.2/2x"};
 	for (size_t i = 0; i < N(tap_ip); i++)
-		refused(netopts_parse_network, "--network", tap_ip[i], "ip must be an IPv4 address");
+		refused(netopts_parse_network, "--network", tap_ip[i],
+			"ip must be an IPv4 address");
 	refused(netopts_parse_network, "--network", "tap:t0,gateway=x", "gateway must be an IPv4");
 	refused(netopts_parse_network, "--network", "tap:t0,mtu=70000", "mtu must be a number");
 	const char *tap_opts[] = {"tap:t0,", "tap:t0,ip", "tap:t0,dhcp", "tap:t0,,mtu=1500"};
 	for (size_t i = 0; i < N(tap_opts); i++)
-		refused(netopts_parse_network, "--network", tap_opts[i], "tap takes ip=ADDR/PREFIX");
+		refused(netopts_parse_network, "--network", tap_opts[i],
+			"tap takes ip=ADDR/PREFIX");
 }
 
 static void test_network_tap_options(void **state)
@@ -119,7 +122,8 @@ static void test_network_tap_options(void **state)
 					       &n, &err),
 			 -EINVAL); /* inet_pton refuses leading zeros */
 	assert_int_equal(
-	    netopts_parse_network("tap:tap0,mtu=9000,gateway=10.1.0.1,ip=10.1.0.2/16", &n, &err), 0);
+	    netopts_parse_network("tap:tap0,mtu=9000,gateway=10.1.0.1,ip=10.1.0.2/16", &n, &err),
+	    0);
 	assert_int_equal(n.mode, NET_MODE_TAP);
 	assert_string_equal(n.tap, "tap0");
 	assert_string_equal(n.tap_addr, "10.1.0.2");
@@ -143,8 +147,9 @@ static void test_network_tap_options(void **state)
 	/* without ip= the guest would have no address */
 	assert_int_equal(netopts_parse_network("tap:t1", &n, &err), 0);
 	assert_int_equal(netopts_check(&n, &err), -EINVAL);
-	assert_string_equal(err.msg, "--network tap:t1 needs the guest's address: add "
-				     "ip=ADDR/PREFIX (e.g. tap:t1,ip=10.0.0.2/24,gateway=10.0.0.1)");
+	assert_string_equal(err.msg,
+			    "--network tap:t1 needs the guest's address: add "
+			    "ip=ADDR/PREFIX (e.g. tap:t1,ip=10.0.0.2/24,gateway=10.0.0.1)");
 	netopts_free(&n);
 }
 
@@ -192,6 +197,11 @@ static void test_publish_forms(void **state)
 	    {"8080-8080:80-80", "tcp * 8080-8080 80"},
 	    {"65535:65535", "tcp * 65535-65535 65535"},
 	    {"[10.0.0.1]:80:80", "tcp 10.0.0.1 80-80 80"}, /* docker strips the brackets */
+	    {"[::]:80:80", "tcp :: 80-80 80"},
+	    {"::1:80:80", "tcp ::1 80-80 80"}, /* IP is all before the last two parts */
+	    {"[::1]::80/udp", "udp ::1 0-0 80"},
+	    {"[2001:DB8:0::1]:8000-8001:80-81",
+	     "tcp 2001:db8::1 8000-8000 80\ntcp 2001:db8::1 8001-8001 81"}, /* canonical */
 	};
 	char out[512];
 	for (size_t i = 0; i < N(ok); i++) {
@@ -231,16 +241,17 @@ static void test_publish_bad(void **state)
 	    {" 80", "guest port must be"},
 	    {"80 ", "guest port must be"},
 	    {"1.2.3.4:80", "host port must be"}, /* an IP without a host port: IP::80 */
-	    {"1.2.3:80:80", "not an IPv4 address"},
-	    {"1.2.3.4.5:80:80", "not an IPv4 address"},
-	    {"01.2.3.4:80:80", "not an IPv4 address"},
-	    {"localhost:80:80", "not an IPv4 address"},
-	    {"256.0.0.1:80:80", "not an IPv4 address"},
-	    {"[::]:80:80", "IPv6 host addresses are not supported yet"},
-	    {"::1:80:80", "IPv6 host addresses are not supported yet"},
-	    {"[::1]::80", "IPv6 host addresses are not supported yet"},
-	    {"[1.2.3.4]x:80:80", "not an IPv4 address"},
-	    {"[]:80:80", "not an IPv4 address"},
+	    {"1.2.3:80:80", "not an IPv4 or IPv6 address"},
+	    {"1.2.3.4.5:80:80", "not an IPv4 or IPv6 address"},
+	    {"01.2.3.4:80:80", "not an IPv4 or IPv6 address"},
+	    {"localhost:80:80", "not an IPv4 or IPv6 address"},
+	    {"256.0.0.1:80:80", "not an IPv4 or IPv6 address"},
+	    {"[::g]:80:80", "not an IPv4 or IPv6 address"},
+	    {"[:::1]:80:80", "not an IPv4 or IPv6 address"},
+	    {"[fe80::1%eth0]:80:80", "a plain IPv6 address (no %zone"},
+	    {"[::ffff:127.0.0.1]:80:80", "no IPv4-mapped form"},
+	    {"[1.2.3.4]x:80:80", "not an IPv4 or IPv6 address"},
+	    {"[]:80:80", "not an IPv4 or IPv6 address"},
 	    {"8000-8001:80-82", "ranges of different lengths (2 host ports, 3 guest ports)"},
 	    {"8000:80-82", "ranges of different lengths (1 host ports, 3 guest ports)"},
 	    {"1-65535", "at most 64 published ports"},
@@ -317,6 +328,12 @@ static void test_publish_clash(void **state)
 	assert_int_equal(netopts_parse_publish("0.0.0.0:9000:92", &n, &err), -EINVAL);
 	assert_non_null(strstr(err.msg, "(by -p `127.0.0.1:9000:90`)"));
 	assert_int_equal(netopts_parse_publish("127.0.0.1:9000:93", &n, &err), -EINVAL);
+	/* IPv6: "every address" covers it; 0.0.0.0 and 127.0.0.1 do not */
+	assert_int_equal(netopts_parse_publish("[::1]:9000:94", &n, &err), 0);
+	assert_int_equal(netopts_parse_publish("[::]:9000:95", &n, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "(by -p `[::1]:9000:94`)"));
+	assert_int_equal(netopts_parse_publish("[::1]:8080:96", &n, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "(by -p `8080:80`)"));
 	/* a range clashing in its middle adds none of its ports */
 	unsigned before = n.nport;
 	assert_int_equal(netopts_parse_publish("8079-8081:70-72/udp", &n, &err), -EINVAL);
@@ -692,14 +709,21 @@ static void test_shown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_defaults),	    cmocka_unit_test(test_network),
+	    cmocka_unit_test(test_defaults),
+	    cmocka_unit_test(test_network),
 	    cmocka_unit_test(test_network_tap_options),
-	    cmocka_unit_test(test_publish_forms),   cmocka_unit_test(test_publish_bad),
-	    cmocka_unit_test(test_publish_many),    cmocka_unit_test(test_publish_clash),
-	    cmocka_unit_test(test_publish_exposed), cmocka_unit_test(test_dns),
-	    cmocka_unit_test(test_dns_search),	    cmocka_unit_test(test_dns_option),
-	    cmocka_unit_test(test_add_host),	    cmocka_unit_test(test_mac),
-	    cmocka_unit_test(test_check),	    cmocka_unit_test(test_apply),
+	    cmocka_unit_test(test_publish_forms),
+	    cmocka_unit_test(test_publish_bad),
+	    cmocka_unit_test(test_publish_many),
+	    cmocka_unit_test(test_publish_clash),
+	    cmocka_unit_test(test_publish_exposed),
+	    cmocka_unit_test(test_dns),
+	    cmocka_unit_test(test_dns_search),
+	    cmocka_unit_test(test_dns_option),
+	    cmocka_unit_test(test_add_host),
+	    cmocka_unit_test(test_mac),
+	    cmocka_unit_test(test_check),
+	    cmocka_unit_test(test_apply),
 	    cmocka_unit_test(test_shown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

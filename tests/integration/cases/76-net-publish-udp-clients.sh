@@ -15,7 +15,12 @@
 #    alone then passed 127.0.0.1 through; host/net/slirp.c corrects that);
 #  - a burst of 100 connections at once through -P: every one answered with
 #    its own token (counted, not timed);
-#  - --mac-address is eth0's address in the guest.
+#  - --mac-address is eth0's address in the guest;
+#  - IPv6 clients (when the test host has ::1): a port published on every
+#    address also listens on [::] (reported as `published [::]:P`), and -p
+#    [::1]::81 on ::1 alone; TCP and UDP from ::1 reach the IPv4 guest, which
+#    sees the gateway (IPv6 clients have no IPv4 address to show), and the
+#    UDP answer finds its way back to the IPv6 client.
 . "$TESTS_DIR/lib.sh"
 . "$TESTS_DIR/../tools/netcase.sh"
 command -v netpeer >/dev/null || fail "no netpeer on PATH (make tools)"
@@ -35,8 +40,13 @@ ip link set lo up
 netns_up
 netpeer_image "$tmp/img" '{"80/tcp":{},"53/udp":{},"7/udp":{}}'
 
-sandbox run -P -p 18053:53/udp --mac-address 02:42:ac:11:00:2a "$tmp/img" sh -c \
-	'echo "eth0: $(cat /sys/class/net/eth0/address)"; exec netpeer serve -i pub tcp:80 udp:53 udp:7' \
+v6=0
+grep -q '^00000000000000000000000000000001 ' /proc/net/if_inet6 2>/dev/null && v6=1
+v6p=
+[ $v6 = 1 ] && v6p='-p [::1]::81'
+# shellcheck disable=SC2086 # v6p is one option and its value, or nothing
+sandbox run -P -p 18053:53/udp $v6p --mac-address 02:42:ac:11:00:2a "$tmp/img" sh -c \
+	'echo "eth0: $(cat /sys/class/net/eth0/address)"; exec netpeer serve -i pub tcp:80 tcp:81 udp:53 udp:7' \
 	>"$tmp/out" 2>"$tmp/err" &
 pid=$!
 wait_line "$tmp/out" ready "$pid"
@@ -51,6 +61,13 @@ lo_udp=$(netpeer ask -b 127.0.0.1:40054 udp 127.0.0.1 18053 lo-udp 2>&1)
 lo_tcp=$(netpeer ask -b 127.0.0.1:40081 tcp 127.0.0.1 "$p80" lo-tcp 2>&1)
 lo_p7=$(netpeer ask -b 127.0.0.1:40007 udp 127.0.0.1 "$p7" seven 2>&1)
 far_again=$(netns_exec netpeer ask -b 10.77.0.2:40055 udp 10.77.0.1 18053 far-again 2>&1)
+if [ $v6 = 1 ]; then
+	p80v6=$(sed -n 's|^sandbox: published \[::1\]:\([0-9]*\) -> 81/tcp$|\1|p' "$tmp/err")
+	v6_tcp=$(netpeer ask tcp ::1 "$p80" v6-tcp 2>&1)
+	v6_only=$(netpeer ask tcp ::1 "$p80v6" v6-only 2>&1)
+	v6_udp=$(netpeer ask udp ::1 18053 v6-udp 2>&1)
+	v6_p7=$(netpeer ask udp ::1 "$p7" v6-seven 2>&1)
+fi
 burst=$(netpeer burst 127.0.0.1 "$p80" 100 2>&1)
 netpeer ask tcp 127.0.0.1 "$p80" quit >/dev/null
 wait_gone "$pid" 120 "the VM did not end after quit"
@@ -66,5 +83,20 @@ expect_eq "UDP from 10.77.0.2 again" "$far_again" "pub 10.77.0.2:40055 far-again
 expect_eq "100 connections at once" "$burst" "burst: 100 connections, 100 answered, 0 failed"
 expect_eq stdout "$(cat "$tmp/out")" "eth0: 02:42:ac:11:00:2a
 ready"
-expect_eq "stderr (-P's two ports, any order; -p's fixed one is not reported)" "$(sort "$tmp/err")" \
-	"$(printf 'sandbox: published 0.0.0.0:%s -> %s\n' "$p80" 80/tcp "$p7" 7/udp | sort)"
+if [ $v6 = 1 ]; then
+	gw='^pub 10\.0\.2\.2:[0-9][0-9]* '
+	echo "$v6_tcp" | grep -qx "${gw}v6-tcp" || fail "TCP from ::1 through -P: $v6_tcp"
+	echo "$v6_only" | grep -qx "${gw}v6-only" || fail "TCP from ::1 through -p [::1]::81: $v6_only"
+	echo "$v6_udp" | grep -qx "${gw}v6-udp" || fail "UDP from ::1 through -p: $v6_udp"
+	echo "$v6_p7" | grep -qx "${gw}v6-seven" || fail "UDP from ::1 through -P: $v6_p7"
+	expect_eq "stderr (-P's ports on 0.0.0.0 and [::], -p [::1]::81's; not the fixed one)" \
+		"$(sort "$tmp/err")" "$({
+			printf 'sandbox: published %s:%s -> %s\n' 0.0.0.0 "$p80" 80/tcp [::] "$p80" 80/tcp \
+				0.0.0.0 "$p7" 7/udp [::] "$p7" 7/udp [::1] "$p80v6" 81/tcp
+		} | sort)"
+else
+	echo "note: no ::1 in this host: the IPv6 clients are not checked"
+	expect_eq "stderr (-P's two ports, any order; -p's fixed one is not reported)" \
+		"$(sort "$tmp/err")" \
+		"$(printf 'sandbox: published 0.0.0.0:%s -> %s\n' "$p80" 80/tcp "$p7" 7/udp | sort)"
+fi

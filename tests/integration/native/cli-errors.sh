@@ -31,7 +31,8 @@ check "invalid -p \`a:b\`: the guest port must be" run -p a:b "$B" true
 check "invalid -p \`0:80\`" run --publish 0:80 "$B" true
 check "invalid -p \`80/sctp\`: the protocol must be tcp or udp" run -p 80/sctp "$B" true
 check "invalid -p \`8000-8001:80-82\`: ranges of different lengths" run -p 8000-8001:80-82 "$B" true
-check "invalid -p \`[::]:80:80\`: IPv6 host addresses are not supported yet" run -p '[::]:80:80' "$B" true
+check "invalid -p \`[fe80::1%eth0]:80:80\`: the host address must be a plain IPv6 address" \
+	run -p '[fe80::1%eth0]:80:80' "$B" true
 check "invalid -p \`1-100\`: at most 64 published ports" run -p 1-100 "$B" true
 check "invalid -p \`8080:81\`: host port 8080/tcp is published already (by -p \`8080:80\`)" \
 	run -p 8080:80 -p 8080:81 "$B" true
