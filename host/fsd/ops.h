@@ -21,6 +21,10 @@ struct fsd_server {
 	char *file;	  /* its name in the root (fsd_config.file); else NULL */
 	bool guest_owner; /* chown what the guest creates to its uid/gid */
 	enum fsd_cache cache;
+	/* The guest's page cache holds writes back (FUSE_CAP_WRITEBACK_CACHE,
+	 * cache auto on a writable share): it may READ a file it opened
+	 * write-only, and it keeps appends' offsets itself. */
+	bool writeback;
 	double timeout; /* entry and attribute timeouts, seconds */
 	size_t msg_max; /* largest message on the socket */
 	size_t max_io;	/* largest READ/READDIR payload in a reply */

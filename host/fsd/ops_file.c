@@ -7,10 +7,27 @@
 
 #include "ops.h"
 
-/* The open flags the guest may pass on; never O_CREAT, O_NOFOLLOW games or O_PATH. */
-static int open_flags(int flags)
+/* The open flags the guest may pass on; never O_CREAT, O_NOFOLLOW games or
+ * O_PATH. With the guest's writeback cache, a write-only open is read-write
+ * (the guest reads to fill the rest of a page it writes) and O_APPEND goes
+ * (the guest gives every write its offset). */
+static int open_flags(const struct fsd_server *s, int flags)
 {
-	return (flags & O_ACCMODE) | (flags & (O_APPEND | O_TRUNC | O_SYNC | O_DSYNC | O_NOATIME));
+	int acc = flags & O_ACCMODE;
+	int keep = O_TRUNC | O_SYNC | O_DSYNC | O_NOATIME | (s->writeback ? 0 : O_APPEND);
+	if (s->writeback && acc == O_WRONLY)
+		acc = O_RDWR;
+	return acc | (flags & keep);
+}
+
+/* ops_reopen with open_flags; a file the host lets us only write (mode 0200
+ * for an ordinary user) is opened as asked, write-only. */
+static int reopen(struct fsd_server *s, const struct inode *in, int flags)
+{
+	int fd = ops_reopen(s, in, open_flags(s, flags));
+	if (fd == -EACCES && s->writeback && (flags & O_ACCMODE) == O_WRONLY)
+		fd = ops_reopen(s, in, (open_flags(s, flags) & ~O_ACCMODE) | O_WRONLY);
+	return fd;
 }
 
 static void set_cache(const struct fsd_server *s, struct fuse_file_info *fi)
@@ -54,7 +71,7 @@ void ops_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	else if (s->handles.used >= s->handles.max)
 		fd = -EMFILE;
 	else
-		fd = ops_reopen(s, in, open_flags(fi->flags));
+		fd = reopen(s, in, fi->flags);
 	reply_open(req, fd, fi);
 }
 
@@ -70,7 +87,7 @@ static int open_existing(fuse_req_t req, fuse_ino_t parent, const char *name,
 	struct inode *in = inodes_get(&s->inodes, e->ino);
 	r = in->type == S_IFDIR ? -EISDIR : in->type != S_IFREG ? -EACCES : 0;
 	if (r == 0)
-		r = ops_reopen(s, in, open_flags(fi->flags));
+		r = reopen(s, in, fi->flags);
 	if (r < 0)
 		inodes_forget(&s->inodes, e->ino, 1);
 	return r;
@@ -83,7 +100,7 @@ static int create_new(fuse_req_t req, struct inode *p, const char *name, mode_t 
 	struct fsd_server *s = ops_server(req);
 	char self[16];
 	int pfd = p->fd;
-	int fd = ops_open_beneath(pfd, name, open_flags(fi->flags) | O_CREAT | O_EXCL,
+	int fd = ops_open_beneath(pfd, name, open_flags(s, fi->flags) | O_CREAT | O_EXCL,
 				  mode & OPS_MODE_MASK);
 
 	if (fd < 0)

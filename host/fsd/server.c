@@ -94,6 +94,13 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
 		conn->max_write = max_write;
 	conn->want &=
 	    ~(unsigned)(FUSE_CAP_SPLICE_READ | FUSE_CAP_SPLICE_WRITE | FUSE_CAP_SPLICE_MOVE);
+	/* A single writer (cache auto): the guest gathers writes in its page
+	 * cache and sends them in max_write pieces, instead of waiting on every
+	 * write(2). */
+	s->writeback = s->cache == FSD_CACHE_AUTO && !s->readonly &&
+		       (conn->capable & FUSE_CAP_WRITEBACK_CACHE);
+	if (s->writeback)
+		conn->want |= FUSE_CAP_WRITEBACK_CACHE;
 	conn->time_gran = 1;
 }
 
