@@ -46,6 +46,14 @@
  *   Replies never exceed msg_max (below). The server handles one request
  *   at a time, in order.
  *
+ * - READ data through a pipe (fsd_config.data_pipe): the server splices the
+ *   file's pages into the pipe (no copy), then sends the reply's header
+ *   alone, with len = 16 + the bytes it put in the pipe. The VMM reads that
+ *   many bytes from fsd_proc.data_fd straight into the guest's buffers (one
+ *   copy in all, where pread + send + receive make three). The pipe carries
+ *   nothing else, in reply order; a header whose len exceeds its message on
+ *   a share without the pipe is still a bad reply.
+ *
  * Every name in a request is untrusted: resolved beneath the held directory
  * fd only, host symlinks never followed, no FIFO/socket/device ever opened,
  * setuid/setgid bits stripped, no security.* or trusted.* xattrs, bounded
@@ -76,7 +84,8 @@ struct fsd_config {
 	 * attributes cannot be set (EPERM). The file itself is read and, unless
 	 * readonly, written, truncated, chmod'ed as in a directory share. */
 	const char *file;
-	bool readonly; /* every write opcode fails with EROFS, on the host side */
+	bool readonly;	/* every write opcode fails with EROFS, on the host side */
+	bool data_pipe; /* READ data through a pipe (above): fsd_proc.data_fd */
 	enum fsd_cache cache;
 	unsigned max_inodes;  /* 0: FSD_DEFAULT_MAX_INODES */
 	unsigned max_handles; /* 0: FSD_DEFAULT_MAX_HANDLES */
@@ -96,7 +105,12 @@ struct fsd_proc {
 	 * send() with EMSGSIZE and the VMM answers it -EIO itself. */
 	size_t msg_max;
 	unsigned confinement; /* FSD_CONFINED_* bits: what the host allowed */
-	int ready_fd;	      /* start-up report pipe until fsd_ready has read it, else -1 */
+	/* With fsd_config.data_pipe: the pipe's read end (non-blocking,
+	 * close-on-exec) and what it holds; else -1 and 0. A READ bigger than
+	 * data_max comes in its reply message as without the pipe. */
+	int data_fd;
+	size_t data_max;
+	int ready_fd; /* start-up report pipe until fsd_ready has read it, else -1 */
 };
 
 #define FSD_CONFINED_USERNS (1u << 0)	/* own user namespace (not as root) */

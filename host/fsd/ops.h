@@ -29,7 +29,10 @@ struct fsd_server {
 	size_t msg_max; /* largest message on the socket */
 	size_t max_io;	/* largest READ/READDIR payload in a reply */
 	char *iobuf;	/* max_io bytes: READ and READDIR replies */
-	char *dirbuf;	/* getdents64 buffer */
+	int data_fd;	/* the READ data pipe (fsd.h), or -1 */
+	size_t data_max;
+	size_t piped; /* bytes of the reply being sent that went into the pipe */
+	char *dirbuf; /* getdents64 buffer */
 	size_t dirbuf_size;
 };
 

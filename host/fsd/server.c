@@ -69,6 +69,12 @@ static ssize_t io_writev(int fd, struct iovec *iov, int count, void *userdata)
 
 	for (int i = 0; i < count; i++)
 		total += iov[i].iov_len;
+	if (s->piped && count >= 1 && iov[0].iov_len >= sizeof(struct fuse_out_header)) {
+		/* a READ whose data went into the pipe (ops_read): its length says so */
+		struct fuse_out_header *out = iov[0].iov_base;
+		out->len += (uint32_t)s->piped;
+	}
+	s->piped = 0;
 	if (total > s->msg_max || iov[0].iov_len < sizeof(struct fuse_out_header)) {
 		struct fuse_out_header out;
 		memcpy(&out, iov[0].iov_base, sizeof(out));
@@ -197,12 +203,16 @@ int server_new(const struct fsd_config *c, const struct server_env *env, struct 
 		close(env->root_fd);
 		close(env->proc_fd);
 		close(env->sock);
+		if (env->data_max)
+			close(env->data_fd);
 		if (c->file)
 			close(env->file_fd);
 		return error_set(err, ENOMEM, "file server for `%s`", c->host_path);
 	}
 	s->proc_fd = env->proc_fd;
 	s->sock = env->sock;
+	s->data_fd = env->data_max ? env->data_fd : -1;
+	s->data_max = env->data_max ? env->data_max : 0;
 	s->file_fd = c->file ? env->file_fd : -1;
 	s->readonly = c->readonly;
 	s->guest_owner = env->guest_owner;
@@ -270,6 +280,8 @@ void server_free(struct fsd_server *s)
 		close(s->proc_fd);
 	if (s->file_fd >= 0)
 		close(s->file_fd);
+	if (s->data_fd >= 0)
+		close(s->data_fd);
 	free(s->file);
 	inodes_free(&s->inodes);
 	handles_free(&s->handles);

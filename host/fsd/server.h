@@ -16,6 +16,8 @@ struct server_env {
 	int file_fd;	  /* fsd_config.file's inode, O_PATH (owned); -1 without */
 	int proc_fd;	  /* /proc/self/fd, O_PATH (owned); reopens O_PATH fds */
 	int sock;	  /* the server's end of the socket (owned) */
+	int data_fd;	  /* the READ data pipe's write end (owned), with data_max > 0 */
+	size_t data_max;  /* what the pipe holds; 0: no pipe */
 	size_t msg_max;	  /* the largest message the socket carries, <= FSD_MSG_MAX */
 	bool guest_owner; /* created files get the guest's uid/gid (we run as root) */
 };

@@ -339,6 +339,8 @@ static int add_fs(struct machine *m, const struct vmm_config *cfg, struct sb_err
 		if (!f)
 			return error_set(err, ENOMEM, "virtio-fs");
 		int r = fs_init(f, &m->vm.mem, &m->rs, cfg->fs[i].tag, cfg->fs[i].sock, err);
+		if (r == 0 && cfg->fs[i].data_pipe)
+			fs_set_data_pipe(f, cfg->fs[i].data_fd);
 		if (r < 0) {
 			free(f);
 			return r;

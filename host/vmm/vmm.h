@@ -43,8 +43,8 @@ struct vmm_net {
 	 * offloads both ways. */
 	bool tap;
 	int tap_fd;
-	uint8_t mac[6];		      /* the guest's eth0 address */
-	uint16_t mtu;		      /* VMM_NET_MTU_MIN..65535; 0 = VMM_NET_MTU_DEFAULT */
+	uint8_t mac[6]; /* the guest's eth0 address */
+	uint16_t mtu;	/* VMM_NET_MTU_MIN..65535; 0 = VMM_NET_MTU_DEFAULT */
 	/* The backend's thread, if it has one (NULL: none to start). vmm_run
 	 * calls start once the seccomp programs are built and the SIGSYS
 	 * handler armed, before any vCPU runs: the thread installs its own
@@ -64,6 +64,8 @@ struct vmm_net {
 struct vmm_fs {
 	const char *tag; /* 1..36 bytes */
 	int sock;
+	bool data_pipe; /* data_fd is the server's READ data pipe (host/fsd/fsd.h) */
+	int data_fd;
 };
 
 #define VMM_MAX_FS 8u

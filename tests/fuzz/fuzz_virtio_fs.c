@@ -1,6 +1,7 @@
 /* libFuzzer target: virtio-fs request framing under hostile guest memory (chains, rings,
  * registers) and a file server that answers anything: tokens old and made up, any length,
- * an early end of file. */
+ * an early end of file, READ data pipe bytes that match its headers or not. */
+#include <fcntl.h>
 #include <linux/fuse.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_ring.h>
@@ -51,7 +52,8 @@ static void server_reply(int srv, uint64_t token, uint32_t v)
 	(void)send(srv, msg, len, MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
-/* Input: [features][queue size log2 | op count][ops: 8 bytes each ...][guest RAM image].
+/* Input: [features (0x40: a data pipe)][queue size log2 | op count][ops: 8 bytes each ...]
+ * [guest RAM image].
  * Op: kind, a byte, 2 bytes offset, 4 bytes value. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
@@ -73,6 +75,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	runstate_init(&rs, NULL, NULL);
 	if (fs_init(f, &mem, &rs, "vol0", sv[0], NULL) < 0)
 		abort();
+	int dp[2] = {-1, -1};
+	if ((data[0] & 0x40) && pipe2(dp, O_NONBLOCK | O_CLOEXEC) == 0)
+		fs_set_data_pipe(f, dp[0]);
 	uint64_t features = data[0] & 2 ? 1ull << VIRTIO_RING_F_EVENT_IDX : 0;
 	uint16_t num = (uint16_t)(1u << ((data[1] & 7) % 6 + 1)); /* 2..64 */
 	size_t nops = (data[1] >> 3) & 0x1f, ram_off = 2 + nops * 8;
@@ -90,7 +95,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		uint16_t off;
 		memcpy(&off, op + 2, 2);
 		memcpy(&v, op + 4, 4);
-		switch (op[0] % 11) {
+		switch (op[0] % 12) {
 		case 0:
 			fuzz_reg_write(&f->mmio, VIRTIO_MMIO_QUEUE_NOTIFY, FS_REQUEST_QUEUE);
 			break;
@@ -135,6 +140,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		case 10:
 			fs_sock_readable(f);
 			break;
+		case 11: /* the server puts READ data into the pipe, counted or not */
+			if (dp[1] >= 0) {
+				static uint8_t bytes[8192];
+				memset(bytes, (int)v, sizeof(bytes));
+				(void)write(dp[1], bytes, v % sizeof(bytes));
+			}
+			break;
 		}
 		if (f->n_pending > FS_QUEUE_SIZE)
 			abort();
@@ -142,6 +154,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	while (srv >= 0 && server_read(srv))
 		;
 	fs_destroy(f);
+	for (int k = 0; k < 2; k++)
+		if (dp[k] >= 0)
+			close(dp[k]);
 	close(sv[0]);
 	if (srv >= 0)
 		close(srv);

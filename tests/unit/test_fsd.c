@@ -30,6 +30,7 @@ struct t {
 	struct fsd_proc p;
 	struct fclient *c;
 	struct fuse_init_out init;
+	bool pipe; /* start with fsd_config.data_pipe */
 };
 
 static char *path(struct t *t, const char *rel)
@@ -105,7 +106,8 @@ static void start_with(struct t *t, bool ro, enum fsd_cache cache, unsigned ni, 
 				 .readonly = ro,
 				 .cache = cache,
 				 .max_inodes = ni,
-				 .max_handles = nh};
+				 .max_handles = nh,
+				 .data_pipe = t->pipe};
 	struct sb_error err = {0};
 	int r = fsd_spawn(&cfg, &t->p, &err);
 	if (r < 0)
@@ -880,6 +882,52 @@ static void test_small_socket(void **state)
 	close(sv[0]);
 }
 
+/* With the data pipe (fsd.h): a READ's reply message is its header alone,
+ * whose length counts the bytes spliced into the pipe; they are the file's,
+ * short at its end; an error still comes as a plain reply. */
+static void test_read_through_pipe(void **state)
+{
+	struct t *t = *state;
+	enum { SIZE = 300 * 1024, ASK = 256 * 1024 };
+	static uint8_t data[SIZE], got[ASK];
+	for (size_t i = 0; i < SIZE; i++)
+		data[i] = (uint8_t)(i * 7 + i / 4096);
+	int fd = open(path(t, "big"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_int_equal(write(fd, data, SIZE), SIZE);
+	close(fd);
+	t->pipe = true;
+	start(t);
+	assert_true(t->p.data_fd >= 0);
+	assert_true(t->p.data_max >= ASK);
+	uint64_t ino = node(t, FUSE_ROOT_ID, "big"), fh;
+	assert_int_equal(fopen_(t, ino, O_RDONLY, &fh, NULL), 0);
+	const struct {
+		uint64_t off;
+		uint32_t size, want;
+	} reads[] = {{4096, ASK, ASK}, {SIZE - 1000, 64 * 1024, 1000}, {SIZE + 10, 4096, 0}};
+	for (size_t k = 0; k < sizeof(reads) / sizeof(reads[0]); k++) {
+		struct fuse_read_in in = {.fh = fh, .offset = reads[k].off, .size = reads[k].size};
+		struct fuse_out_header out;
+		fm_begin(t->c, FUSE_READ, ino);
+		fm_add(t->c, &in, sizeof(in));
+		assert_int_equal(fm_send_raw(t->c, 0, 0), 0);
+		assert_int_equal(recv(t->c->sock, &out, sizeof(out) + 1, 0), sizeof(out));
+		assert_int_equal(out.error, 0);
+		assert_int_equal(out.unique, t->c->unique);
+		assert_int_equal(out.len, sizeof(out) + reads[k].want);
+		size_t have = 0;
+		while (have < reads[k].want) {
+			ssize_t n = read(t->p.data_fd, got + have, reads[k].want - have);
+			assert_true(n > 0);
+			have += (size_t)n;
+		}
+		assert_memory_equal(got, data + reads[k].off, reads[k].want);
+		assert_int_equal(read(t->p.data_fd, got, 1), -1); /* nothing more */
+		assert_int_equal(errno, EAGAIN);
+	}
+	assert_int_equal(fread_(t, ino, fh + 99, 0, 4096), -EBADF);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -898,6 +946,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_big_io, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_stop, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_small_socket, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_read_through_pipe, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

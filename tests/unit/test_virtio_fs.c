@@ -1,6 +1,7 @@
 /* Unit tests for virtio-fs: request framing, tokens, replies, back-pressure and a dying server,
  * through the fake driver with the test as the file server on a socketpair. */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/fuse.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_fs.h>
@@ -369,6 +370,67 @@ static void test_reply_scattered(void **state)
 	assert_int_equal(x->f->stats.bad_replies, 0);
 }
 
+/* The READ data pipe (fsd.h): a header whose len counts more than its
+ * message takes the rest from the pipe into the chain; a piped reply too big
+ * for its chain is -EIO, its bytes drained so the next one lines up; a
+ * header counting bytes the pipe does not hold ends the server. */
+static void test_reply_through_pipe(void **state)
+{
+	struct fx *x = *state;
+	int dp[2];
+	uint32_t id, len;
+	uint8_t data[200];
+
+	assert_int_equal(pipe2(dp, O_NONBLOCK | O_CLOEXEC), 0);
+	fs_set_data_pipe(x->f, dp[0]);
+	bring_up(x, 16);
+	for (unsigned k = 0; k < sizeof(data); k++)
+		data[k] = (uint8_t)(k ^ 0x5a);
+
+	post(x, &x->rq, 0, FUSE_READ, 40, 0, 64, 0);
+	post(x, &x->rq, 1, FUSE_READ, 40, 0, 256, 0);
+	kick(x, RQ);
+	uint64_t tok[2];
+	for (int i = 0; i < 2; i++) {
+		assert_true(srv_recv(x) > 0);
+		tok[i] = srv_hdr(x).unique;
+	}
+	/* 0: 100 piped bytes for 64 writable ones; 1: 200 that fit */
+	struct fuse_out_header h0 = {.len = FS_OUT_HDR_LEN + 100, .unique = tok[0]};
+	struct fuse_out_header h1 = {.len = FS_OUT_HDR_LEN + 200, .unique = tok[1]};
+	assert_int_equal(write(dp[1], data, 100), 100);
+	assert_int_equal(send(x->srv, &h0, sizeof(h0), 0), (ssize_t)sizeof(h0));
+	assert_int_equal(write(dp[1], data, 200), 200);
+	assert_int_equal(send(x->srv, &h1, sizeof(h1), 0), (ssize_t)sizeof(h1));
+	fs_sock_readable(x->f);
+	assert_true(vdrv_take_used(&x->rq, &id, &len));
+	assert_int_equal(id, 0);
+	assert_int_equal(len, FS_OUT_HDR_LEN);
+	assert_int_equal(guest_out(x, 0).error, -EIO);
+	assert_true(vdrv_take_used(&x->rq, &id, &len));
+	assert_int_equal(id, 3);
+	assert_int_equal(len, FS_OUT_HDR_LEN + 200);
+	assert_int_equal(guest_out(x, 1).error, 0);
+	assert_int_equal(guest_out(x, 1).unique, GUEST_UNIQUE + 1);
+	assert_memory_equal(vdrv_hva(&x->mem, OUT + 0x10000 + FS_OUT_HDR_LEN), data, 200);
+	assert_false(x->f->dead);
+
+	/* 2: its header counts 50 bytes, the pipe holds 10: out of step */
+	post(x, &x->rq, 2, FUSE_READ, 40, 0, 256, 0);
+	kick(x, RQ);
+	assert_true(srv_recv(x) > 0);
+	struct fuse_out_header h2 = {.len = FS_OUT_HDR_LEN + 50, .unique = srv_hdr(x).unique};
+	assert_int_equal(write(dp[1], data, 10), 10);
+	assert_int_equal(send(x->srv, &h2, sizeof(h2), 0), (ssize_t)sizeof(h2));
+	fs_sock_readable(x->f);
+	assert_true(vdrv_take_used(&x->rq, &id, &len));
+	assert_int_equal(id, 6);
+	assert_int_equal(guest_out(x, 2).error, -EIO);
+	assert_true(x->f->dead);
+	close(dp[0]);
+	close(dp[1]);
+}
+
 /* The server dies: what it had fails with -EIO, and so does what comes after. */
 static void test_server_gone(void **state)
 {
@@ -506,6 +568,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_reply_bounds, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_reply_scattered, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_reply_through_pipe, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_server_gone, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_backpressure, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_table_full, setup, teardown),

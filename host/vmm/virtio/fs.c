@@ -247,11 +247,60 @@ static void discard(struct fs *f)
 	while (n < 0 && errno == EINTR);
 }
 
-/* The reply whose header h (n bytes in all) was peeked: straight from the
- * socket into the writable buffers of chain c, the header our own copy so that
- * the guest's unique goes back. 0, or -EIO when the message did not arrive whole. */
+/* Bytes of the reply whose header h came in a message of n bytes that wait
+ * in the data pipe (fsd.h): h->len beyond the message, on a share with the
+ * pipe; else 0. */
+static size_t piped_bytes(const struct fs *f, const struct fuse_out_header *h, size_t n)
+{
+	return f->data_fd >= 0 && n >= FS_OUT_HDR_LEN && h->len > n ? h->len - n : 0;
+}
+
+/* Exactly len bytes of the data pipe into iov[0..k) (NULL: thrown away).
+ * The server put them all in before it sent their header: fewer breaks the
+ * protocol, and the pipe can no longer be read in step (-EIO). */
+static int pipe_take(struct fs *f, struct iovec *iov, unsigned k, size_t len)
+{
+	uint8_t scrap[4096]; /* throwing away is rare: small steps will do */
+	struct iovec one;
+	while (len) {
+		if (!iov) {
+			one = (struct iovec){.iov_base = scrap,
+					     .iov_len = len < sizeof(scrap) ? len : sizeof(scrap)};
+			iov = &one;
+			k = 1;
+		}
+		ssize_t got = readv(f->data_fd, iov, (int)k);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			return -EIO;
+		len -= (size_t)got;
+		if (iov == &one) {
+			iov = NULL;
+			continue;
+		}
+		while (k && (size_t)got >= iov->iov_len) { /* step past what was filled */
+			got -= (ssize_t)iov->iov_len;
+			iov++;
+			k--;
+		}
+		if (k && got) {
+			iov->iov_base = (uint8_t *)iov->iov_base + got;
+			iov->iov_len -= (size_t)got;
+		}
+		if (!k && len)
+			return -EIO;
+	}
+	return 0;
+}
+
+/* The reply whose header h (n bytes in its message, piped more in the data
+ * pipe) was peeked: straight from the socket, then the pipe, into the
+ * writable buffers of chain c, the header our own copy so that the guest's
+ * unique goes back. 0; -EIO when the message did not arrive whole; -EPIPE
+ * when the pipe is out of step. */
 static int receive_into(struct fs *f, const struct virtq_chain *c, struct fuse_out_header *h,
-			size_t n)
+			size_t n, size_t piped)
 {
 	struct iovec iov[VIRTQ_MAX_IOV + 1];
 	iov[0] = (struct iovec){.iov_base = h, .iov_len = FS_OUT_HDR_LEN};
@@ -261,14 +310,28 @@ static int receive_into(struct fs *f, const struct virtq_chain *c, struct fuse_o
 	do
 		got = recvmsg(f->sock, &m, MSG_DONTWAIT);
 	while (got < 0 && errno == EINTR);
-	return got == (ssize_t)n && !(m.msg_flags & MSG_TRUNC) ? 0 : -EIO;
+	int r = got == (ssize_t)n && !(m.msg_flags & MSG_TRUNC) ? 0 : -EIO;
+	if (piped) {
+		k = chain_iov(c, c->n_out, c->n_out + c->n_in, n, iov, 0);
+		if (pipe_take(f, iov, k, piped) < 0)
+			return -EPIPE;
+	}
+	return r;
 }
 
 /* The server message at the head of the socket, n bytes (from a peek), whose
  * header is h: checked against its pending slot, then received into the
- * chain (one copy) or thrown away. Returns 1 when a chain went back. */
+ * chain (one copy) or thrown away, its piped bytes with it. Returns 1 when a
+ * chain went back. A pipe out of step ends the server (server_gone). */
 static int deliver(struct fs *f, struct virtq *q, struct fuse_out_header *h, size_t n)
 {
+	size_t piped = piped_bytes(f, h, n);
+	if (piped > FSD_MSG_MAX) { /* no reply is that big: the pipe's count is lost */
+		discard(f);
+		f->stats.bad_replies++;
+		server_gone(f);
+		return 0;
+	}
 	if (n < FS_OUT_HDR_LEN) {
 		discard(f);
 		f->stats.bad_replies++;
@@ -279,35 +342,48 @@ static int deliver(struct fs *f, struct virtq *q, struct fuse_out_header *h, siz
 	if (!p || !p->token || p->token != h->unique) {
 		discard(f);
 		f->stats.bad_replies++;
+		if (piped && pipe_take(f, NULL, 0, piped) < 0)
+			server_gone(f);
 		return 0;
 	}
 	uint64_t unique = p->unique;
 	struct virtq_chain c = p->chain;
+	size_t len = n + piped;
 	p->token = 0;
 	f->n_pending--;
-	int ok = q && h->len == n && n <= FSD_MSG_MAX && n <= c.in_len;
-	if (!ok)
+	int ok = q && h->len == len && len <= FSD_MSG_MAX && len <= c.in_len;
+	if (!ok) {
 		discard(f);
+		if (piped && pipe_take(f, NULL, 0, piped) < 0) {
+			if (q)
+				reply_error(q, &c, unique, -EIO);
+			server_gone(f);
+			return q != NULL;
+		}
+	}
 	if (!q)
 		return 0; /* the queue went away meanwhile */
-	if (h->len != n || n > FSD_MSG_MAX) {
+	if (h->len != len || len > FSD_MSG_MAX) {
 		f->stats.bad_replies++;
 		reply_error(q, &c, unique, -EIO);
 		return 1;
 	}
-	if (n > c.in_len) {
+	if (len > c.in_len) {
 		f->stats.failed++;
 		reply_error(q, &c, unique, -EIO);
 		return 1;
 	}
-	if (receive_into(f, &c, h, n) < 0) {
+	int r = receive_into(f, &c, h, n, piped);
+	if (r < 0) {
 		f->stats.bad_replies++;
 		reply_error(q, &c, unique, -EIO);
+		if (r == -EPIPE)
+			server_gone(f);
 		return 1;
 	}
 	h->unique = unique;
 	virtq_chain_write(&c, 0, h, sizeof(*h));
-	virtq_push(q, c.head, (uint32_t)n);
+	virtq_push(q, c.head, (uint32_t)len);
 	f->stats.replies++;
 	return 1;
 }
@@ -404,6 +480,7 @@ int fs_init(struct fs *f, const struct vm_mem *mem, struct runstate *rs, const c
 {
 	memset(f, 0, sizeof(*f));
 	f->sock = sock;
+	f->data_fd = -1;
 	f->out_fd = f->work_fd = -1;
 	f->in_src = f->out_src = f->work_src = -1;
 	size_t len = tag ? strlen(tag) : 0;
@@ -412,6 +489,11 @@ int fs_init(struct fs *f, const struct vm_mem *mem, struct runstate *rs, const c
 	memcpy(f->tag, tag, len);
 	virtio_mmio_init(&f->mmio, &fs_ops, f, mem, rs);
 	return 0;
+}
+
+void fs_set_data_pipe(struct fs *f, int data_fd)
+{
+	f->data_fd = data_fd;
 }
 
 void fs_destroy(struct fs *f)

@@ -44,6 +44,7 @@ struct fs {
 	struct virtio_mmio mmio; /* first: the transport; its lock guards everything here */
 	char tag[FS_TAG_MAX];
 	int sock;    /* the file server's socket (SOCK_SEQPACKET, not owned) */
+	int data_fd; /* its READ data pipe (host/fsd/fsd.h; not owned), or -1 */
 	int out_fd;  /* dup of sock, watched for writability while blocked; -1 none */
 	int work_fd; /* eventfd: come back after a bounded turn; -1 none */
 	struct eventloop *loop;
@@ -64,6 +65,10 @@ extern const struct virtio_dev_ops fs_ops;
  * -EIO. 0 or -errno with err filled. */
 int fs_init(struct fs *f, const struct vm_mem *mem, struct runstate *rs, const char *tag, int sock,
 	    struct sb_error *err);
+/* The server's READ data pipe (fsd_proc.data_fd, non-blocking), before the
+ * guest runs: a reply whose header counts more than its message takes the
+ * rest from it. */
+void fs_set_data_pipe(struct fs *f, int data_fd);
 /* Closes our own fds (after the event loop stopped); not the socket. */
 void fs_destroy(struct fs *f);
 /* Serve the socket from loop (replies, writability) and our work eventfd.
