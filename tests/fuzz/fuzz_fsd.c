@@ -2,7 +2,9 @@
  * our operations, in process, on a temporary share and on a single-file share (a file bind; a
  * message goes there when its header's padding has bit 0x4000). Checked properties: every reply
  * is one well-formed message for the request's token and never above the socket's limit, nothing
- * appears beside the share, and the single-file share's directory never changes (else abort). */
+ * appears beside the share, and the single-file share's directory never changes (else abort).
+ * The directory share reads through a data pipe: a reply's length beyond its message is exactly
+ * what waits in the pipe. */
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -21,6 +23,7 @@
 
 static struct fsd_server *srv, *file_srv;
 static int peer = -1, file_peer = -1;
+static int data[2] = {-1, -1}; /* the directory share's data pipe */
 static char outside[64], filedir[64];
 static struct stat outside_st, filedir_st;
 static size_t msg_max;
@@ -36,8 +39,20 @@ static void put(const char *dir, const char *name, const char *text)
 	close(fd);
 }
 
-/* The replies to one request: at most one, for its token, well formed. */
-static void drain(int peer, uint64_t unique, int noreply)
+/* What waits in the data pipe (it is emptied). */
+static size_t pipe_bytes(int piped)
+{
+	static char buf[64 * 1024];
+	size_t total = 0;
+	ssize_t n;
+	while (piped && (n = read(data[0], buf, sizeof(buf))) > 0)
+		total += (size_t)n;
+	return total;
+}
+
+/* The replies to one request: at most one, for its token, well formed; with
+ * the pipe, its length beyond the message is what the pipe holds. */
+static void drain(int peer, uint64_t unique, int noreply, int piped)
 {
 	int n_replies = 0;
 	for (;;) {
@@ -48,14 +63,17 @@ static void drain(int peer, uint64_t unique, int noreply)
 		if (n < (ssize_t)sizeof(out) || (size_t)n > msg_max)
 			abort();
 		memcpy(&out, reply, sizeof(out));
-		if (out.len != (size_t)n || out.unique != unique || out.error > 0 ||
+		size_t extra = out.len > (size_t)n ? out.len - (size_t)n : 0;
+		if (pipe_bytes(piped) != extra || (extra && (!piped || out.error)))
+			abort();
+		if (out.len != (size_t)n + extra || out.unique != unique || out.error > 0 ||
 		    out.error <= -4096)
 			abort();
 		if (out.error && n != (ssize_t)sizeof(out))
 			abort();
 		n_replies++;
 	}
-	if (n_replies > 1 || (noreply && n_replies))
+	if (n_replies > 1 || (noreply && n_replies) || pipe_bytes(piped))
 		abort();
 }
 
@@ -67,12 +85,12 @@ static void handle(const uint8_t *msg, size_t len)
 	server_handle(one_file ? file_srv : srv, msg, len);
 	int noreply = h.opcode == FUSE_FORGET || h.opcode == FUSE_BATCH_FORGET ||
 		      h.opcode == FUSE_INTERRUPT || len < sizeof(h);
-	drain(one_file ? file_peer : peer, h.unique, noreply && h.len == len);
+	drain(one_file ? file_peer : peer, h.unique, noreply && h.len == len, !one_file);
 }
 
 /* A server for c on a fresh socket pair: the peer's end in *peer_out. */
 static struct fsd_server *serve(const struct fsd_config *c, const char *dir, int file_fd,
-				int *peer_out)
+				int data_fd, size_t data_max, int *peer_out)
 {
 	int sv[2];
 	struct fsd_server *s;
@@ -91,6 +109,8 @@ static struct fsd_server *serve(const struct fsd_config *c, const char *dir, int
 				 .file_fd = file_fd,
 				 .proc_fd = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC),
 				 .sock = sv[1],
+				 .data_fd = data_fd,
+				 .data_max = data_max,
 				 .msg_max = msg_max,
 				 .guest_owner = geteuid() == 0};
 	if (server_new(c, &env, &s, &err) < 0) {
@@ -173,14 +193,18 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 	struct fsd_config c = {
 	    .host_path = share, .cache = FSD_CACHE_AUTO, .max_inodes = 64, .max_handles = 16};
-	srv = serve(&c, share, -1, &peer);
+	/* the directory share's READ data pipe: as big as any READ, emptied after each message */
+	if (pipe2(data, O_CLOEXEC) < 0 || fcntl(data[1], F_SETPIPE_SZ, 1 << 20) < (1 << 20) ||
+	    fcntl(data[0], F_SETFL, O_NONBLOCK) < 0)
+		abort();
+	srv = serve(&c, share, -1, data[1], (size_t)1 << 20, &peer);
 	struct fsd_config fc = {.host_path = filedir,
 				.cache = FSD_CACHE_AUTO,
 				.max_inodes = 16,
 				.max_handles = 16,
 				.file = "app.conf"};
 	snprintf(p, sizeof(p), "%s/app.conf", filedir);
-	file_srv = serve(&fc, filedir, open(p, O_PATH | O_NOFOLLOW | O_CLOEXEC), &file_peer);
+	file_srv = serve(&fc, filedir, open(p, O_PATH | O_NOFOLLOW | O_CLOEXEC), -1, 0, &file_peer);
 	init(0);
 	init(0x4000);
 	return 0;
