@@ -8,10 +8,10 @@
 bench_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bench_build=$bench_root/build/bench
 
-# Build the static benchmon helper (musl, so it also runs in the test host).
-# Prints its path.
-bench_benchmon() {
-	local src=$bench_root/bench/benchmon.c out=$bench_build/benchmon cc=musl-gcc
+# Build a static helper of bench/ (musl, so it also runs in the test host):
+# benchmon, stamp. Prints its path.
+bench_tool() {
+	local src=$bench_root/bench/$1.c out=$bench_build/$1 cc=musl-gcc
 	command -v $cc >/dev/null || cc=cc
 	if [ ! -x "$out" ] || [ "$src" -nt "$out" ]; then
 		mkdir -p "$bench_build"
@@ -20,6 +20,7 @@ bench_benchmon() {
 	fi
 	echo "$out"
 }
+bench_benchmon() { bench_tool benchmon; }
 
 # median: numbers on stdin, one per line -> their median (integer when all are).
 bench_median() {
