@@ -243,12 +243,18 @@ static int bind_forward(struct net_backend *b, const struct net_forward *f, cons
 	int flags = (udp ? SLIRP_HOSTFWD_UDP : 0) | (v6 && !dual ? SLIRP_HOSTFWD_V6ONLY : 0);
 
 	slirphooks_forget_bound();
+	unsigned nsock = b->v6.nsock;
 	b->v6.registering = v6;
 	errno = 0;
 	int r = slirp_add_hostxfwd(b->slirp, h, hlen, (struct sockaddr *)&g, sizeof(g), flags);
+	int e = errno;
 	b->v6.registering = false;
-	if (r < 0)
-		return errno ? -errno : -EINVAL;
+	if (r < 0) {
+		/* bound, then refused (listen): its fd is closed and may come
+		 * back as any socket, which the hooks must then leave alone */
+		b->v6.nsock = nsock;
+		return e ? -e : -EINVAL;
+	}
 	return 0;
 }
 
