@@ -212,7 +212,7 @@ int server_new(const struct fsd_config *c, const struct server_env *env, struct 
 	s->proc_fd = env->proc_fd;
 	s->sock = env->sock;
 	s->data_fd = env->data_max ? env->data_fd : -1;
-	s->data_max = env->data_max ? env->data_max : 0;
+	s->data_max = env->data_max;
 	s->file_fd = c->file ? env->file_fd : -1;
 	s->readonly = c->readonly;
 	s->guest_owner = env->guest_owner;

@@ -307,7 +307,6 @@ int fsd_start(const struct fsd_config *c, struct fsd_proc *p, struct sb_error *e
 		close(rp[0]);
 		if (dp[0] >= 0)
 			close(dp[0]);
-		p->data_fd = -1;
 		return error_set(err, e, "file server for `%s`: fork", path);
 	}
 	p->pid = pid;

@@ -523,10 +523,17 @@ static void test_port_forward_udp(void **state)
 
 /* --- IPv6 listeners in front of the IPv4 guest ------------------------ */
 
+/* [::1]:port */
+static struct sockaddr_in6 loop6(uint16_t port)
+{
+	return (struct sockaddr_in6){
+	    .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT, .sin6_port = htons(port)};
+}
+
 /* This host has ::1 (the kernel's IPv6 is on). */
 static int have_v6_loopback(void)
 {
-	struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+	struct sockaddr_in6 a = loop6(0);
 	int s = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	int ok = s >= 0 && bind(s, (struct sockaddr *)&a, sizeof(a)) == 0;
 	if (s >= 0)
@@ -536,8 +543,7 @@ static int have_v6_loopback(void)
 
 static int v6_socket(int type, uint16_t port, uint16_t *bound)
 {
-	struct sockaddr_in6 a = {
-	    .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT, .sin6_port = htons(port)};
+	struct sockaddr_in6 a = loop6(port);
 	socklen_t len = sizeof(a);
 	int s = socket(AF_INET6, type | SOCK_CLOEXEC, 0);
 	assert_true(s >= 0);
@@ -549,8 +555,7 @@ static int v6_socket(int type, uint16_t port, uint16_t *bound)
 
 static int nb_connect6(uint16_t port)
 {
-	struct sockaddr_in6 a = {
-	    .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT, .sin6_port = htons(port)};
+	struct sockaddr_in6 a = loop6(port);
 	int s = socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	assert_true(s >= 0);
 	int r = connect(s, (struct sockaddr *)&a, sizeof(a));
@@ -622,8 +627,7 @@ static void test_port_forward_udp6(void **state)
 	struct net_backend *b = up(&c);
 	uint16_t port = net_backend_host_port(b, 0), p[2];
 	int fd[2] = {v6_socket(SOCK_DGRAM, 0, &p[0]), v6_socket(SOCK_DGRAM, 0, &p[1])};
-	struct sockaddr_in6 to = {
-	    .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT, .sin6_port = htons(port)};
+	struct sockaddr_in6 to = loop6(port);
 	const struct sockaddr *const dst[2] = {(struct sockaddr *)&to, (struct sockaddr *)&to};
 	const socklen_t len[2] = {sizeof(to), sizeof(to)};
 	two_udp_clients(b, 5353, fd, p, dst, len);
@@ -665,8 +669,7 @@ static void test_port_forward_every_address(void **state)
 	uint16_t pu[2] = {0, 0};
 	int fd[2] = {udp_socket("127.0.0.1", &pu[0]), v6_socket(SOCK_DGRAM, 0, &pu[1])};
 	struct sockaddr_in to4 = {.sin_family = AF_INET, .sin_port = htons(port)};
-	struct sockaddr_in6 to6 = {
-	    .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT, .sin6_port = htons(port)};
+	struct sockaddr_in6 to6 = loop6(port);
 	inet_pton(AF_INET, "127.0.0.1", &to4.sin_addr);
 	const struct sockaddr *const dst[2] = {(struct sockaddr *)&to4, (struct sockaddr *)&to6};
 	const socklen_t len[2] = {sizeof(to4), sizeof(to6)};
