@@ -139,7 +139,7 @@ int run_vol_start(struct run_vol *rv, struct sb_error *err)
 		    .readonly = s->readonly,
 		    .cache = s->cache,
 		    .file = s->file[0] ? s->file : NULL, /* a file bind: that file only */
-		    .data_pipe = true,			 /* READ data: one copy, not three */
+		    .data_pipe = true, /* READ and WRITE data: one copy, not three */
 		};
 		int r = fsd_start(&c, &s->proc, err);
 		if (r < 0)
@@ -148,7 +148,9 @@ int run_vol_start(struct run_vol *rv, struct sb_error *err)
 		rv->fs[i] = (struct vmm_fs){.tag = s->tag,
 					    .sock = s->proc.sock,
 					    .data_pipe = s->proc.data_fd >= 0,
-					    .data_fd = s->proc.data_fd};
+					    .data_fd = s->proc.data_fd,
+					    .wdata_fd = s->proc.wdata_fd,
+					    .wdata_max = s->proc.wdata_max};
 	}
 	return 0;
 }

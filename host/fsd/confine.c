@@ -173,8 +173,9 @@ static const struct allow allowed[] = {
     ANY(faccessat), ANY(faccessat2), ANY(ftruncate), ANY(fallocate),
     /* file data */
     ANY(pread64), ANY(pwrite64), ANY(fsync), ANY(fdatasync),
-    /* READ data into the pipe on fd 7 (spawn.c's FD_DATA), nowhere else */
-    ARG(splice, 2, ~0ull, 7),
+    /* READ data into the pipe on fd 7 (spawn.c's FD_DATA); WRITE data out of
+     * the pipe on fd 8 (FD_WDATA), into a file or, drained, into memory */
+    ARG(splice, 2, ~0ull, 7), ARG(splice, 0, ~0ull, 8), ARG(read, 0, ~0ull, 8),
     /* malloc and libfuse's lock; never executable memory */
     ARG(mmap, 2, PROT_EXEC, 0), ARG(mprotect, 2, PROT_EXEC, 0), ANY(munmap), ANY(brk),
     ARG(mremap, 3, ~0ull, MREMAP_MAYMOVE), ARG(mremap, 3, ~0ull, 0),

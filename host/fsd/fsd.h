@@ -54,6 +54,17 @@
  *   nothing else, in reply order; a header whose len exceeds its message on
  *   a share without the pipe is still a bad reply.
  *
+ * - WRITE data through a second pipe (also fsd_config.data_pipe), the other
+ *   way: the VMM sends a WRITE's fuse_in_header and fuse_write_in alone, the
+ *   header's len still counting the payload, then vmsplices the payload from
+ *   guest memory into fsd_proc.wdata_fd (page references, no copy); the
+ *   server splices it from the pipe into the file (one copy in all, where
+ *   send + receive + pwrite make three). The server takes exactly len minus
+ *   the message's bytes from the pipe before it answers that request,
+ *   whatever the answer, so the pipe is empty again once every piped WRITE
+ *   has its reply; the VMM pipes a WRITE only when it has room for it, and
+ *   sends it by the socket otherwise.
+ *
  * Every name in a request is untrusted: resolved beneath the held directory
  * fd only, host symlinks never followed, no FIFO/socket/device ever opened,
  * setuid/setgid bits stripped, no security.* or trusted.* xattrs, bounded
@@ -85,7 +96,7 @@ struct fsd_config {
 	 * readonly, written, truncated, chmod'ed as in a directory share. */
 	const char *file;
 	bool readonly;	/* every write opcode fails with EROFS, on the host side */
-	bool data_pipe; /* READ data through a pipe (above): fsd_proc.data_fd */
+	bool data_pipe; /* READ and WRITE data through pipes (above): fsd_proc.data_fd, wdata_fd */
 	enum fsd_cache cache;
 	unsigned max_inodes;  /* 0: FSD_DEFAULT_MAX_INODES */
 	unsigned max_handles; /* 0: FSD_DEFAULT_MAX_HANDLES */
@@ -110,6 +121,11 @@ struct fsd_proc {
 	 * data_max comes in its reply message as without the pipe. */
 	int data_fd;
 	size_t data_max;
+	/* With fsd_config.data_pipe: the WRITE data pipe's write end
+	 * (non-blocking, close-on-exec) and its size in bytes (a multiple of
+	 * the page size: data_max / 4096 page references fit); else -1 and 0. */
+	int wdata_fd;
+	size_t wdata_max;
 	int ready_fd; /* start-up report pipe until fsd_ready has read it, else -1 */
 };
 

@@ -91,10 +91,13 @@ static int names_ok(const char *p, size_t len, int n)
 	return len == 0;
 }
 
-static int tail_ok(const struct rule *r, const char *arg, size_t len)
+static int tail_ok(const struct rule *r, const char *arg, size_t len, size_t piped)
 {
 	const char *rest = arg + r->fixed;
 	size_t n = len - r->fixed;
+
+	if (piped && (r->tail != T_WRITE || n)) /* piped: the whole payload */
+		return 0;
 
 	switch (r->tail) {
 	case T_NAME:
@@ -104,7 +107,7 @@ static int tail_ok(const struct rule *r, const char *arg, size_t len)
 	case T_WRITE: {
 		struct fuse_write_in w;
 		memcpy(&w, arg, sizeof(w));
-		return w.size == n;
+		return w.size == n + piped;
 	}
 	case T_FORGETS: {
 		struct fuse_batch_forget_in b;
@@ -139,7 +142,8 @@ static int init_ok(const char *arg, size_t len)
 	return !(in.flags & FUSE_INIT_EXT) || len >= sizeof(in);
 }
 
-enum gate_verdict gate_check(const void *msg, size_t len, unsigned mode, uint64_t *unique, int *err)
+enum gate_verdict gate_check(const void *msg, size_t len, size_t piped, unsigned mode,
+			     uint64_t *unique, int *err)
 {
 	struct fuse_in_header h;
 
@@ -149,7 +153,7 @@ enum gate_verdict gate_check(const void *msg, size_t len, unsigned mode, uint64_
 		return GATE_DROP; /* no token to answer to */
 	memcpy(&h, msg, sizeof(h));
 	*unique = h.unique;
-	if (h.len != len)
+	if (h.len != len + piped || piped > UINT32_MAX)
 		return GATE_REPLY;
 	const struct rule *r =
 	    h.opcode < sizeof(rules) / sizeof(rules[0]) ? &rules[h.opcode] : NULL;
@@ -159,7 +163,7 @@ enum gate_verdict gate_check(const void *msg, size_t len, unsigned mode, uint64_
 	}
 	const char *arg = (const char *)msg + sizeof(h);
 	size_t alen = len - sizeof(h);
-	int ok = alen >= r->fixed && tail_ok(r, arg, alen);
+	int ok = alen >= r->fixed && tail_ok(r, arg, alen, piped);
 	if (ok && h.opcode == FUSE_INIT)
 		ok = init_ok(arg, alen);
 	if (!ok) {

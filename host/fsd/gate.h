@@ -22,11 +22,13 @@ enum gate_verdict {
 #define GATE_READONLY 1u
 #define GATE_ONE_FILE 2u
 
-/* Check one message of len bytes (the whole message as received). Sets
- * *unique to the request's token when the header is readable and *err for
- * GATE_REPLY. mode: GATE_* bits. */
-enum gate_verdict gate_check(const void *msg, size_t len, unsigned mode, uint64_t *unique,
-			     int *err);
+/* Check one message of len bytes (the whole message as received), plus
+ * piped bytes its header counts that wait in the WRITE data pipe (fsd.h):
+ * only a WRITE may have them, and then all of its payload and nothing else.
+ * Sets *unique to the request's token when the header is readable and *err
+ * for GATE_REPLY. mode: GATE_* bits. */
+enum gate_verdict gate_check(const void *msg, size_t len, size_t piped, unsigned mode,
+			     uint64_t *unique, int *err);
 
 /* A name a request may create or look up: not empty, not "." or "..", no
  * '/', at most NAME_MAX bytes. 0 or a negative errno. */

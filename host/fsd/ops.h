@@ -32,7 +32,10 @@ struct fsd_server {
 	int data_fd;	/* the READ data pipe (fsd.h), or -1 */
 	size_t data_max;
 	size_t piped; /* bytes of the reply being sent that went into the pipe */
-	char *dirbuf; /* getdents64 buffer */
+	int wdata_fd; /* the WRITE data pipe (fsd.h), or -1 */
+	size_t wdata_max;
+	size_t wpiped; /* bytes of the request being handled that wait in that pipe */
+	char *dirbuf;  /* getdents64 buffer */
 	size_t dirbuf_size;
 };
 
@@ -58,6 +61,10 @@ struct inode *ops_parent_to_change(struct fsd_server *s, fuse_ino_t parent, cons
 				   int *err);
 int ops_set_owner(struct fsd_server *s, fuse_req_t req, int fd, int parent_fd);
 int ops_fill_entry(struct fsd_server *s, int fd, struct fuse_entry_param *e);
+
+/* Throw away what is left of the current request's piped WRITE data
+ * (ops_file.c); 0, or -EPIPE when the pipe ended first. */
+int ops_drain_write(struct fsd_server *s);
 
 /* Entries (ops_entry.c, ops_attr.c). */
 void ops_lookup_op(fuse_req_t req, fuse_ino_t parent, const char *name);

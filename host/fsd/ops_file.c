@@ -200,7 +200,11 @@ void ops_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fus
 		return;
 	if (size > s->max_io)
 		size = s->max_io;
-	if (s->data_fd >= 0 && size <= s->data_max) {
+	/* the pipe holds data_max / 4096 buffers, at most one per page the
+	 * range touches: an unaligned READ that would need one more would
+	 * wait for room forever */
+	uint64_t pages = size ? (((uint64_t)off + size - 1) >> 12) - ((uint64_t)off >> 12) + 1 : 0;
+	if (s->data_fd >= 0 && pages <= s->data_max / 4096) {
 		read_to_pipe(req, s, fd, size, off);
 		return;
 	}
@@ -211,14 +215,92 @@ void ops_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fus
 		fuse_reply_buf(req, s->iobuf, (size_t)n);
 }
 
+int ops_drain_write(struct fsd_server *s)
+{
+	while (s->wpiped) {
+		size_t want = s->wpiped < s->max_io ? s->wpiped : s->max_io;
+		ssize_t n = read(s->wdata_fd, s->iobuf, want);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) { /* the VMM is gone */
+			s->wpiped = 0;
+			return -EPIPE;
+		}
+		s->wpiped -= (size_t)n;
+	}
+	return 0;
+}
+
+/* The rest of a piped WRITE's payload through iobuf: for a file splice
+ * will not write (opened O_APPEND). Bytes written, or -errno. */
+static ssize_t write_by_copy(struct fsd_server *s, int fd, loff_t at)
+{
+	size_t done = 0;
+	while (s->wpiped) {
+		size_t want = s->wpiped < s->max_io ? s->wpiped : s->max_io;
+		ssize_t n = read(s->wdata_fd, s->iobuf, want);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return done ? (ssize_t)done : -EPIPE;
+		s->wpiped -= (size_t)n;
+		ssize_t w = pwrite(fd, s->iobuf, (size_t)n, at);
+		if (w < 0)
+			return done ? (ssize_t)done : -errno;
+		done += (size_t)w;
+		at += w;
+		if (w < n)
+			break; /* a full disk: the rest is drained before the reply */
+	}
+	return (ssize_t)done;
+}
+
+/* A WRITE whose payload waits in the WRITE data pipe (fsd.h): spliced from
+ * the pipe into the file at off, the page cache's one copy. What is not
+ * written (an error midway) is drained before the reply goes (io_writev). */
+static void write_from_pipe(fuse_req_t req, struct fsd_server *s, int fd, off_t off)
+{
+	loff_t at = off;
+	size_t done = 0;
+	int err = 0;
+	while (s->wpiped) {
+		ssize_t n = splice(s->wdata_fd, NULL, fd, &at, s->wpiped, SPLICE_F_MOVE);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EINVAL) {
+			n = write_by_copy(s, fd, at);
+			if (n > 0)
+				done += (size_t)n;
+			else
+				err = (int)-n;
+			break;
+		}
+		if (n <= 0) {
+			err = n < 0 ? errno : EPIPE;
+			break;
+		}
+		s->wpiped -= (size_t)n;
+		done += (size_t)n;
+	}
+	if (done == 0 && err)
+		fuse_reply_err(req, err);
+	else
+		fuse_reply_write(req, done);
+}
+
 void ops_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
 	       struct fuse_file_info *fi)
 {
+	struct fsd_server *s = ops_server(req);
 	int fd = file_fd(req, fi);
 
 	(void)ino;
 	if (fd < 0)
 		return;
+	if (s->wpiped) { /* the gate saw size == wpiped; buf holds none of it */
+		write_from_pipe(req, s, fd, off);
+		return;
+	}
 	ssize_t n = pwrite(fd, buf, size, off);
 	if (n < 0)
 		fuse_reply_err(req, errno);

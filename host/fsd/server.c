@@ -18,9 +18,24 @@
 static void send_error(struct fsd_server *s, int fd, uint64_t unique, int err)
 {
 	struct fuse_out_header out = {.len = sizeof(out), .error = err, .unique = unique};
+	ops_drain_write(s); /* the pipe in step before any answer */
 	ssize_t n = send(fd, &out, sizeof(out), MSG_NOSIGNAL);
 	(void)n; /* the VMM is gone: the next read ends the loop */
-	(void)s;
+}
+
+/* Bytes of the request in buf (n bytes received) that wait in the WRITE
+ * data pipe: a WRITE header counting more than its message, on a share with
+ * the pipe (the gate checks the rest). */
+static size_t piped_bytes(const struct fsd_server *s, const void *buf, size_t n)
+{
+	struct fuse_in_header h;
+
+	if (s->wdata_fd < 0 || n < sizeof(h))
+		return 0;
+	memcpy(&h, buf, sizeof(h));
+	if (h.opcode != FUSE_WRITE || h.len <= n || h.len - n > s->wdata_max)
+		return 0;
+	return h.len - n;
 }
 
 /* One message through the gate: its length when libfuse may parse it, 0 when answered or dropped.
@@ -30,7 +45,9 @@ static size_t admit(struct fsd_server *s, int fd, const void *buf, size_t n, siz
 	uint64_t unique;
 	int err;
 	unsigned mode = (s->readonly ? GATE_READONLY : 0) | (s->file ? GATE_ONE_FILE : 0);
-	enum gate_verdict v = gate_check(buf, n > cap ? cap : n, mode, &unique, &err);
+	size_t m = n > cap ? cap : n;
+	s->wpiped = piped_bytes(s, buf, m);
+	enum gate_verdict v = gate_check(buf, m, s->wpiped, mode, &unique, &err);
 
 	if (n > cap && v != GATE_DROP) { /* truncated: bigger than any request may be */
 		v = GATE_REPLY;
@@ -38,6 +55,8 @@ static size_t admit(struct fsd_server *s, int fd, const void *buf, size_t n, siz
 	}
 	if (v == GATE_REPLY)
 		send_error(s, fd, unique, err);
+	if (v != GATE_PASS)
+		ops_drain_write(s);
 	return v == GATE_PASS ? n : 0;
 }
 
@@ -46,6 +65,7 @@ static ssize_t io_read(int fd, void *buf, size_t len, void *userdata)
 {
 	struct fsd_server *s = userdata;
 
+	ops_drain_write(s); /* a WRITE nobody answered (none should be) */
 	for (;;) {
 		ssize_t n = recv(fd, buf, len, MSG_TRUNC);
 		if (n < 0 && errno == EINTR)
@@ -75,6 +95,7 @@ static ssize_t io_writev(int fd, struct iovec *iov, int count, void *userdata)
 		out->len += (uint32_t)s->piped;
 	}
 	s->piped = 0;
+	ops_drain_write(s); /* the pipe in step before any answer */
 	if (total > s->msg_max || iov[0].iov_len < sizeof(struct fuse_out_header)) {
 		struct fuse_out_header out;
 		memcpy(&out, iov[0].iov_base, sizeof(out));
@@ -205,6 +226,8 @@ int server_new(const struct fsd_config *c, const struct server_env *env, struct 
 		close(env->sock);
 		if (env->data_max)
 			close(env->data_fd);
+		if (env->wdata_max)
+			close(env->wdata_fd);
 		if (c->file)
 			close(env->file_fd);
 		return error_set(err, ENOMEM, "file server for `%s`", c->host_path);
@@ -213,6 +236,8 @@ int server_new(const struct fsd_config *c, const struct server_env *env, struct 
 	s->sock = env->sock;
 	s->data_fd = env->data_max ? env->data_fd : -1;
 	s->data_max = env->data_max;
+	s->wdata_fd = env->wdata_max ? env->wdata_fd : -1;
+	s->wdata_max = env->wdata_max;
 	s->file_fd = c->file ? env->file_fd : -1;
 	s->readonly = c->readonly;
 	s->guest_owner = env->guest_owner;
@@ -282,6 +307,8 @@ void server_free(struct fsd_server *s)
 		close(s->file_fd);
 	if (s->data_fd >= 0)
 		close(s->data_fd);
+	if (s->wdata_fd >= 0)
+		close(s->wdata_fd);
 	free(s->file);
 	inodes_free(&s->inodes);
 	handles_free(&s->handles);

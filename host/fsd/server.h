@@ -18,6 +18,8 @@ struct server_env {
 	int sock;	  /* the server's end of the socket (owned) */
 	int data_fd;	  /* the READ data pipe's write end (owned), with data_max > 0 */
 	size_t data_max;  /* what the pipe holds; 0: no pipe */
+	int wdata_fd;	  /* the WRITE data pipe's read end (owned), with wdata_max > 0 */
+	size_t wdata_max; /* what that pipe holds; 0: no pipe */
 	size_t msg_max;	  /* the largest message the socket carries, <= FSD_MSG_MAX */
 	bool guest_owner; /* created files get the guest's uid/gid (we run as root) */
 };

@@ -24,10 +24,10 @@ struct report {
 	char msg[sizeof(((struct sb_error *)0)->msg)];
 };
 
-/* FD_FILE: file shares only; FD_DATA: with a data pipe only (confine.c's
- * seccomp list names 5 and 7) */
-enum { FD_SOCK = 3, FD_DIR, FD_READY, FD_FILE, FD_DATA, FD_FIRST_FREE };
-_Static_assert(FD_READY == 5 && FD_DATA == 7, "confine.c names these numbers");
+/* FD_FILE: file shares only; FD_DATA, FD_WDATA: with the data pipes only
+ * (confine.c's seccomp list names 5, 7 and 8) */
+enum { FD_SOCK = 3, FD_DIR, FD_READY, FD_FILE, FD_DATA, FD_WDATA, FD_FIRST_FREE };
+_Static_assert(FD_READY == 5 && FD_DATA == 7 && FD_WDATA == 8, "confine.c names these numbers");
 
 static void send_report(int code, unsigned confinement, const char *msg)
 {
@@ -43,19 +43,22 @@ static __attribute__((noreturn)) void child_fail(int code, const char *msg)
 	_exit(125);
 }
 
-/* Our fds at 3, 4, 5 (and a file share's file at 6); 0-2 on /dev/null;
- * nothing else open. */
-static int arrange_fds(int sock, int dir, int ready, int file, int data)
+/* Our fds at 3, 4, 5 (a file share's file at 6, the data pipes' ends at 7
+ * and 8); 0-2 on /dev/null; nothing else open. */
+static int arrange_fds(int sock, int dir, int ready, int file, int data, int wdata)
 {
 	int a = fcntl(sock, F_DUPFD_CLOEXEC, 16), b = fcntl(dir, F_DUPFD_CLOEXEC, 16),
 	    c = fcntl(ready, F_DUPFD_CLOEXEC, 16),
 	    d = file >= 0 ? fcntl(file, F_DUPFD_CLOEXEC, 16) : -1,
-	    e = data >= 0 ? fcntl(data, F_DUPFD_CLOEXEC, 16) : -1;
-	if (a < 0 || b < 0 || c < 0 || (file >= 0 && d < 0) || (data >= 0 && e < 0))
+	    e = data >= 0 ? fcntl(data, F_DUPFD_CLOEXEC, 16) : -1,
+	    w = wdata >= 0 ? fcntl(wdata, F_DUPFD_CLOEXEC, 16) : -1;
+	if (a < 0 || b < 0 || c < 0 || (file >= 0 && d < 0) || (data >= 0 && e < 0) ||
+	    (wdata >= 0 && w < 0))
 		return -errno;
 	if (dup3(a, FD_SOCK, O_CLOEXEC) < 0 || dup3(b, FD_DIR, O_CLOEXEC) < 0 ||
 	    dup3(c, FD_READY, O_CLOEXEC) < 0 || (d >= 0 && dup3(d, FD_FILE, O_CLOEXEC) < 0) ||
-	    (e >= 0 && dup3(e, FD_DATA, O_CLOEXEC) < 0))
+	    (e >= 0 && dup3(e, FD_DATA, O_CLOEXEC) < 0) ||
+	    (w >= 0 && dup3(w, FD_WDATA, O_CLOEXEC) < 0))
 		return -errno;
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 #ifdef UNIT_TEST
@@ -69,6 +72,8 @@ static int arrange_fds(int sock, int dir, int ready, int file, int data)
 		close(FD_FILE);
 	if (data < 0)
 		close(FD_DATA);
+	if (wdata < 0)
+		close(FD_WDATA);
 	if (syscall(SYS_close_range, FD_FIRST_FREE, ~0u, 0) < 0)
 		for (int fd = FD_FIRST_FREE; fd < 65536; fd++)
 			close(fd);
@@ -126,9 +131,14 @@ static void file_beneath_root(const char *name, int root)
 		close(fd);
 }
 
-static __attribute__((noreturn)) void child(const struct fsd_config *c, int sock, int ready,
-					    int file, int data, size_t data_max, pid_t parent,
-					    size_t msg_max, bool as_root)
+/* The child's ends of what fsd_start made (-1: none). */
+struct ends {
+	int sock, ready, file, data, wdata;
+};
+
+/* p: the sizes fsd_start found (msg_max, data_max, wdata_max). */
+static __attribute__((noreturn)) void child(const struct fsd_config *c, const struct ends *e,
+					    const struct fsd_proc *p, pid_t parent, bool as_root)
 {
 	struct fsd_config cc = *c;
 	struct confine_state st;
@@ -139,7 +149,7 @@ static __attribute__((noreturn)) void child(const struct fsd_config *c, int sock
 	if (getppid() != parent)
 		_exit(125);
 	reset_signals();
-	if (arrange_fds(sock, c->dir_fd, ready, file, data) < 0)
+	if (arrange_fds(e->sock, c->dir_fd, e->ready, e->file, e->data, e->wdata) < 0)
 		_exit(125);
 	umask(0);
 	int root = FD_DIR;
@@ -155,9 +165,11 @@ static __attribute__((noreturn)) void child(const struct fsd_config *c, int sock
 				 .file_fd = c->file ? FD_FILE : -1,
 				 .proc_fd = proc,
 				 .sock = FD_SOCK,
-				 .data_fd = data >= 0 ? FD_DATA : -1,
-				 .data_max = data_max,
-				 .msg_max = msg_max,
+				 .data_fd = e->data >= 0 ? FD_DATA : -1,
+				 .data_max = p->data_max,
+				 .wdata_fd = e->wdata >= 0 ? FD_WDATA : -1,
+				 .wdata_max = p->wdata_max,
+				 .msg_max = p->msg_max,
 				 .guest_owner = as_root};
 	if (server_new(&cc, &env, &s, &err) < 0)
 		child_fail(err.code, err.msg);
@@ -211,7 +223,9 @@ int fsd_ready(struct fsd_proc *p, struct sb_error *err)
 	p->sock = -1;
 	if (p->data_fd >= 0)
 		close(p->data_fd);
-	p->data_fd = -1;
+	if (p->wdata_fd >= 0)
+		close(p->wdata_fd);
+	p->data_fd = p->wdata_fd = -1;
 	waitpid(p->pid, NULL, 0);
 	p->pid = -1;
 	return -code;
@@ -237,10 +251,10 @@ static int pin_file(const struct fsd_config *c, const char *path, struct sb_erro
 	return fd;
 }
 
-/* The READ data pipe: 1 MiB (a READ of max_pages) where the host lets us,
- * the read end non-blocking. No pipe (fd[] -1) is fine: READ then goes by the
- * socket. */
-static void open_data_pipe(int fd[2], size_t *max)
+/* A data pipe: 1 MiB (a READ of max_pages) where the host lets us, the
+ * VMM's end (fd[vmm_end]) non-blocking. No pipe (fd[] -1) is fine: READ and
+ * WRITE then go by the socket. */
+static void open_data_pipe(int fd[2], int vmm_end, size_t *max)
 {
 	*max = 0;
 	if (pipe2(fd, O_CLOEXEC) < 0) {
@@ -250,7 +264,7 @@ static void open_data_pipe(int fd[2], size_t *max)
 	int got = -1; /* 1 MiB is the default pipe-max-size; an ordinary user may get less */
 	for (int want = 1 << 20; got < 0 && want >= 64 * 1024; want /= 2)
 		got = fcntl(fd[1], F_SETPIPE_SZ, want);
-	if (got < 64 * 1024 || fcntl(fd[0], F_SETFL, O_NONBLOCK) < 0) {
+	if (got < 64 * 1024 || fcntl(fd[vmm_end], F_SETFL, O_NONBLOCK) < 0) {
 		close(fd[0]);
 		close(fd[1]);
 		fd[0] = fd[1] = -1;
@@ -267,8 +281,8 @@ int fsd_start(const struct fsd_config *c, struct fsd_proc *p, struct sb_error *e
 	p->pid = -1;
 	p->sock = -1;
 	p->ready_fd = -1;
-	p->data_fd = -1;
-	p->data_max = 0;
+	p->data_fd = p->wdata_fd = -1;
+	p->data_max = p->wdata_max = 0;
 	p->confinement = 0;
 	if (c->file && (file = pin_file(c, path, err)) < 0)
 		return file;
@@ -287,14 +301,18 @@ int fsd_start(const struct fsd_config *c, struct fsd_proc *p, struct sb_error *e
 			close(file);
 		return error_set(err, e, "file server for `%s`: socket", path);
 	}
-	int dp[2] = {-1, -1};
-	if (c->data_pipe)
-		open_data_pipe(dp, &p->data_max);
+	int dp[2] = {-1, -1}, wp[2] = {-1, -1};
+	if (c->data_pipe) {
+		open_data_pipe(dp, 0, &p->data_max);
+		open_data_pipe(wp, 1, &p->wdata_max);
+	}
 	pid_t parent = getpid();
 	bool as_root = geteuid() == 0;
+	struct ends ends = {
+	    .sock = sv[1], .ready = rp[1], .file = file, .data = dp[1], .wdata = wp[0]};
 	pid_t pid = fork();
 	if (pid == 0)
-		child(c, sv[1], rp[1], file, dp[1], p->data_max, parent, p->msg_max, as_root);
+		child(c, &ends, p, parent, as_root);
 	int e = errno;
 	close(sv[1]);
 	close(rp[1]);
@@ -302,17 +320,23 @@ int fsd_start(const struct fsd_config *c, struct fsd_proc *p, struct sb_error *e
 		close(file);
 	if (dp[1] >= 0)
 		close(dp[1]);
+	if (wp[0] >= 0)
+		close(wp[0]);
 	if (pid < 0) {
 		close(sv[0]);
 		close(rp[0]);
 		if (dp[0] >= 0)
 			close(dp[0]);
+		if (wp[1] >= 0)
+			close(wp[1]);
+		p->data_fd = p->wdata_fd = -1;
 		return error_set(err, e, "file server for `%s`: fork", path);
 	}
 	p->pid = pid;
 	p->sock = sv[0];
 	p->ready_fd = rp[0];
 	p->data_fd = dp[0];
+	p->wdata_fd = wp[1];
 	return 0;
 }
 
@@ -351,6 +375,9 @@ void fsd_stop(struct fsd_proc *p)
 	if (p->data_fd >= 0)
 		close(p->data_fd);
 	p->data_fd = -1;
+	if (p->wdata_fd >= 0)
+		close(p->wdata_fd);
+	p->wdata_fd = -1;
 	if (p->pid > 0 && !reap_within(p->pid, 2000)) {
 		kill(p->pid, SIGKILL);
 		waitpid(p->pid, NULL, 0);

@@ -341,6 +341,8 @@ static int add_fs(struct machine *m, const struct vmm_config *cfg, struct sb_err
 		int r = fs_init(f, &m->vm.mem, &m->rs, cfg->fs[i].tag, cfg->fs[i].sock, err);
 		if (r == 0 && cfg->fs[i].data_pipe)
 			fs_set_data_pipe(f, cfg->fs[i].data_fd);
+		if (r == 0 && cfg->fs[i].wdata_max)
+			fs_set_write_pipe(f, cfg->fs[i].wdata_fd, cfg->fs[i].wdata_max);
 		if (r < 0) {
 			free(f);
 			return r;

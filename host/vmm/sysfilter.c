@@ -64,8 +64,9 @@ static const struct allow common[] = {
     ANY(getrandom), \
     /* interrupts without irqfd: the UART, virtio fallback */ \
     IOCTL(KVM_IRQ_LINE), \
-    /* virtio-fs: requests to and replies from the file server's socket */ \
-    ANY(sendmsg), ANY(recvmsg)
+    /* virtio-fs: requests to and replies from the file server's socket, \
+     * WRITE data into its pipe */ \
+    ANY(sendmsg), ANY(recvmsg), ANY(vmsplice)
 
 /* vCPU threads: run the guest. */
 static const struct allow vcpu_only[] = {

@@ -66,6 +66,10 @@ struct vmm_fs {
 	int sock;
 	bool data_pipe; /* data_fd is the server's READ data pipe (host/fsd/fsd.h) */
 	int data_fd;
+	/* The server's WRITE data pipe (fsd_proc.wdata_fd) and its size;
+	 * wdata_max 0: none, every WRITE goes by the socket. */
+	int wdata_fd;
+	size_t wdata_max;
 };
 
 #define VMM_MAX_FS 8u

@@ -4,7 +4,9 @@
  * is one well-formed message for the request's token and never above the socket's limit, nothing
  * appears beside the share, and the single-file share's directory never changes (else abort).
  * The directory share reads through a data pipe: a reply's length beyond its message is exactly
- * what waits in the pipe. */
+ * what waits in the pipe. It also takes WRITE payloads through a second pipe (a message whose
+ * header's padding has bit 0x2000 goes as its first 80 bytes, the rest in that pipe): once a
+ * WRITE whose header counts its piped bytes is answered, the pipe is empty. */
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -23,7 +25,8 @@
 
 static struct fsd_server *srv, *file_srv;
 static int peer = -1, file_peer = -1;
-static int data[2] = {-1, -1}; /* the directory share's data pipe */
+static int data[2] = {-1, -1};	/* the directory share's data pipe */
+static int wdata[2] = {-1, -1}; /* and its WRITE data pipe */
 static char outside[64], filedir[64];
 static struct stat outside_st, filedir_st;
 static size_t msg_max;
@@ -39,15 +42,21 @@ static void put(const char *dir, const char *name, const char *text)
 	close(fd);
 }
 
-/* What waits in the data pipe (it is emptied). */
-static size_t pipe_bytes(int piped)
+/* What waits in pipe fd (it is emptied). */
+static size_t empty(int fd)
 {
 	static char buf[64 * 1024];
 	size_t total = 0;
 	ssize_t n;
-	while (piped && (n = read(data[0], buf, sizeof(buf))) > 0)
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
 		total += (size_t)n;
 	return total;
+}
+
+/* What waits in the data pipe (it is emptied). */
+static size_t pipe_bytes(int piped)
+{
+	return piped ? empty(data[0]) : 0;
 }
 
 /* The replies to one request: at most one, for its token, well formed; with
@@ -82,15 +91,26 @@ static void handle(const uint8_t *msg, size_t len)
 	struct fuse_in_header h = {0};
 	memcpy(&h, msg, len < sizeof(h) ? len : sizeof(h));
 	int one_file = (h.padding & 0x4000) != 0;
-	server_handle(one_file ? file_srv : srv, msg, len);
+	const size_t head = sizeof(h) + sizeof(struct fuse_write_in);
+	size_t sent = len;
+	if (!one_file && (h.padding & 0x2000) && len > head) { /* the rest by the WRITE pipe */
+		if (write(wdata[1], msg + head, len - head) != (ssize_t)(len - head))
+			abort();
+		sent = head;
+	}
+	server_handle(one_file ? file_srv : srv, msg, sent);
 	int noreply = h.opcode == FUSE_FORGET || h.opcode == FUSE_BATCH_FORGET ||
 		      h.opcode == FUSE_INTERRUPT || len < sizeof(h);
-	drain(one_file ? file_peer : peer, h.unique, noreply && h.len == len, !one_file);
+	drain(one_file ? file_peer : peer, h.unique, noreply && h.len == len && sent == len,
+	      !one_file);
+	size_t left = empty(wdata[0]); /* the VMM pipes only WRITEs, so others leave theirs */
+	if (left && sent < len && h.opcode == FUSE_WRITE && h.len == len)
+		abort();
 }
 
 /* A server for c on a fresh socket pair: the peer's end in *peer_out. */
 static struct fsd_server *serve(const struct fsd_config *c, const char *dir, int file_fd,
-				int data_fd, size_t data_max, int *peer_out)
+				const int pipes[2], size_t pipe_max, int *peer_out)
 {
 	int sv[2];
 	struct fsd_server *s;
@@ -109,8 +129,10 @@ static struct fsd_server *serve(const struct fsd_config *c, const char *dir, int
 				 .file_fd = file_fd,
 				 .proc_fd = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC),
 				 .sock = sv[1],
-				 .data_fd = data_fd,
-				 .data_max = data_max,
+				 .data_fd = pipes[0],
+				 .data_max = pipe_max,
+				 .wdata_fd = pipes[1],
+				 .wdata_max = pipe_max,
 				 .msg_max = msg_max,
 				 .guest_owner = geteuid() == 0};
 	if (server_new(c, &env, &s, &err) < 0) {
@@ -193,18 +215,22 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 	struct fsd_config c = {
 	    .host_path = share, .cache = FSD_CACHE_AUTO, .max_inodes = 64, .max_handles = 16};
-	/* the directory share's READ data pipe: as big as any READ, emptied after each message */
+	/* the directory share's data pipes: as big as any READ or WRITE, emptied after each
+	 * message; the server's end of the WRITE pipe non-blocking too (bytes a lying header
+	 * counts never come) */
 	if (pipe2(data, O_CLOEXEC) < 0 || fcntl(data[1], F_SETPIPE_SZ, 1 << 20) < (1 << 20) ||
-	    fcntl(data[0], F_SETFL, O_NONBLOCK) < 0)
+	    fcntl(data[0], F_SETFL, O_NONBLOCK) < 0 || pipe2(wdata, O_CLOEXEC | O_NONBLOCK) < 0 ||
+	    fcntl(wdata[1], F_SETPIPE_SZ, 1 << 20) < (1 << 20))
 		abort();
-	srv = serve(&c, share, -1, data[1], (size_t)1 << 20, &peer);
+	srv = serve(&c, share, -1, (const int[]){data[1], wdata[0]}, (size_t)1 << 20, &peer);
 	struct fsd_config fc = {.host_path = filedir,
 				.cache = FSD_CACHE_AUTO,
 				.max_inodes = 16,
 				.max_handles = 16,
 				.file = "app.conf"};
 	snprintf(p, sizeof(p), "%s/app.conf", filedir);
-	file_srv = serve(&fc, filedir, open(p, O_PATH | O_NOFOLLOW | O_CLOEXEC), -1, 0, &file_peer);
+	file_srv = serve(&fc, filedir, open(p, O_PATH | O_NOFOLLOW | O_CLOEXEC),
+			 (const int[]){-1, -1}, 0, &file_peer);
 	init(0);
 	init(0x4000);
 	return 0;

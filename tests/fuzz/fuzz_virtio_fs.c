@@ -1,6 +1,7 @@
 /* libFuzzer target: virtio-fs request framing under hostile guest memory (chains, rings,
  * registers) and a file server that answers anything: tokens old and made up, any length,
- * an early end of file, READ data pipe bytes that match its headers or not. */
+ * an early end of file, READ data pipe bytes that match its headers or not, a WRITE data pipe
+ * that is drained or not, or smaller than the device was told. */
 #include <fcntl.h>
 #include <linux/fuse.h>
 #include <linux/virtio_config.h>
@@ -20,8 +21,10 @@
 #define QSTRIDE 0x2000u	  /* queue i: desc at i * QSTRIDE, avail +0x1000, used +0x1400 */
 
 /* The server reads one request; what the device sent must respect the
- * protocol. Returns its token (0: none waiting). */
-static uint64_t server_read(int srv)
+ * protocol: whole, or a WRITE's header and fuse_write_in with its payload in
+ * the WRITE data pipe wp (-1: none), all of it unless the device ended the
+ * server. Returns its token (0: none waiting). */
+static uint64_t server_read(const struct fs *f, int srv, int wp)
 {
 	static uint8_t msg[FSD_MSG_MAX + 1];
 	struct fuse_in_header h;
@@ -32,8 +35,21 @@ static uint64_t server_read(int srv)
 	if (n < (ssize_t)sizeof(h) || n > (ssize_t)FSD_MSG_MAX)
 		abort();
 	memcpy(&h, msg, sizeof(h));
-	if (h.len != (uint32_t)n)
+	if (h.len == (uint32_t)n)
+		return h.unique;
+	const size_t head = sizeof(h) + sizeof(struct fuse_write_in);
+	if (wp < 0 || h.opcode != FUSE_WRITE || (size_t)n != head ||
+	    h.len < head + FS_PIPE_WRITE_MIN || h.len > FSD_MSG_MAX)
 		abort();
+	for (size_t left = h.len - head; left;) {
+		ssize_t k = read(wp, msg, left);
+		if (k <= 0) {
+			if (!f->dead)
+				abort(); /* a header whose payload never came */
+			break;
+		}
+		left -= (size_t)k;
+	}
 	return h.unique;
 }
 
@@ -52,9 +68,9 @@ static void server_reply(int srv, uint64_t token, uint32_t v)
 	(void)send(srv, msg, len, MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
-/* Input: [features (0x40: a data pipe)][queue size log2 | op count][ops: 8 bytes each ...]
- * [guest RAM image].
- * Op: kind, a byte, 2 bytes offset, 4 bytes value. */
+/* Input: [features (0x40: a READ data pipe, 0x20: a WRITE data pipe of 64 KiB, 0x10: said to be 1
+ * MiB)] [queue size log2 | op count][ops: 8 bytes each ...] [guest RAM image]. Op: kind, a byte, 2
+ * bytes offset, 4 bytes value. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
 	static struct vm_mem mem;
@@ -78,6 +94,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	int dp[2] = {-1, -1};
 	if ((data[0] & 0x40) && pipe2(dp, O_NONBLOCK | O_CLOEXEC) == 0)
 		fs_set_data_pipe(f, dp[0]);
+	int wp[2] = {-1, -1};
+	if ((data[0] & 0x20) && pipe2(wp, O_NONBLOCK | O_CLOEXEC) == 0) {
+		int size = fcntl(wp[1], F_SETPIPE_SZ, 65536);
+		fs_set_write_pipe(f, wp[1],
+				  data[0] & 0x10 ? 1u << 20 : (size_t)(size > 0 ? size : 0));
+	}
 	uint64_t features = data[0] & 2 ? 1ull << VIRTIO_RING_F_EVENT_IDX : 0;
 	uint16_t num = (uint16_t)(1u << ((data[1] & 7) % 6 + 1)); /* 2..64 */
 	size_t nops = (data[1] >> 3) & 0x1f, ram_off = 2 + nops * 8;
@@ -104,7 +126,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 			break;
 		case 2:
 			if (srv >= 0) {
-				uint64_t t = server_read(srv);
+				uint64_t t = server_read(f, srv, wp[0]);
 				last = t ? t : last;
 			}
 			break;
@@ -148,15 +170,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 			}
 			break;
 		}
-		if (f->n_pending > FS_QUEUE_SIZE)
+		if (f->n_pending > FS_QUEUE_SIZE || f->wslots_in > f->wslots)
 			abort();
 	}
-	while (srv >= 0 && server_read(srv))
+	while (srv >= 0 && server_read(f, srv, wp[0]))
 		;
 	fs_destroy(f);
 	for (int k = 0; k < 2; k++)
 		if (dp[k] >= 0)
 			close(dp[k]);
+	for (int k = 0; k < 2; k++)
+		if (wp[k] >= 0)
+			close(wp[k]);
 	close(sv[0]);
 	if (srv >= 0)
 		close(srv);

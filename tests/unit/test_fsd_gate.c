@@ -37,7 +37,7 @@ static size_t req(uint32_t op, const void *arg, size_t alen, const char *n1, con
 static enum gate_verdict check(size_t len, bool ro, int *err)
 {
 	uint64_t unique;
-	enum gate_verdict v = gate_check(buf, len, ro, &unique, err);
+	enum gate_verdict v = gate_check(buf, len, 0, ro, &unique, err);
 	if (len >= sizeof(struct fuse_in_header))
 		assert_int_equal(unique, 42);
 	return v;
@@ -187,38 +187,81 @@ static void test_one_file(void **state)
 				       : named[i] == FUSE_MKDIR || named[i] == FUSE_LINK ? 8
 											 : 0;
 			size_t n = req(named[i], zero, fixed, "a", NULL);
-			assert_int_equal(gate_check(buf, n, mode, &unique, &err), GATE_REPLY);
+			assert_int_equal(gate_check(buf, n, 0, mode, &unique, &err), GATE_REPLY);
 			assert_int_equal(err, -EPERM);
 		}
 		size_t n = req(FUSE_RENAME, zero, 8, "a", "b");
-		assert_int_equal(gate_check(buf, n, mode, &unique, &err), GATE_REPLY);
+		assert_int_equal(gate_check(buf, n, 0, mode, &unique, &err), GATE_REPLY);
 		assert_int_equal(err, -EPERM);
 		n = req(FUSE_RENAME2, zero, sizeof(struct fuse_rename2_in), "a", "b");
-		assert_int_equal(gate_check(buf, n, mode, &unique, &err), GATE_REPLY);
+		assert_int_equal(gate_check(buf, n, 0, mode, &unique, &err), GATE_REPLY);
 		assert_int_equal(err, -EPERM);
 		n = req(FUSE_SYMLINK, NULL, 0, "a", "b");
-		assert_int_equal(gate_check(buf, n, mode, &unique, &err), GATE_REPLY);
+		assert_int_equal(gate_check(buf, n, 0, mode, &unique, &err), GATE_REPLY);
 		assert_int_equal(err, -EPERM);
 		n = req(FUSE_SETATTR, zero, sizeof(struct fuse_setattr_in), NULL, NULL);
-		assert_int_equal(gate_check(buf, n, mode, &unique, &err), GATE_REPLY);
+		assert_int_equal(gate_check(buf, n, 0, mode, &unique, &err), GATE_REPLY);
 		assert_int_equal(err, -EPERM);
 		n = req(FUSE_LOOKUP, NULL, 0, "a", NULL);
-		assert_int_equal(gate_check(buf, n, mode, &unique, &err), GATE_PASS);
+		assert_int_equal(gate_check(buf, n, 0, mode, &unique, &err), GATE_PASS);
 	}
 	/* the file (node 2): SETATTR and writes pass, unless read-only */
 	size_t n = req(FUSE_SETATTR, zero, sizeof(struct fuse_setattr_in), NULL, NULL);
 	uint64_t file = 2;
 	memcpy(buf + offsetof(struct fuse_in_header, nodeid), &file, sizeof(file));
-	assert_int_equal(gate_check(buf, n, GATE_ONE_FILE, &unique, &err), GATE_PASS);
-	assert_int_equal(gate_check(buf, n, GATE_ONE_FILE | GATE_READONLY, &unique, &err),
+	assert_int_equal(gate_check(buf, n, 0, GATE_ONE_FILE, &unique, &err), GATE_PASS);
+	assert_int_equal(gate_check(buf, n, 0, GATE_ONE_FILE | GATE_READONLY, &unique, &err),
 			 GATE_REPLY);
 	assert_int_equal(err, -EROFS);
 	struct fuse_write_in wi = {.size = 3};
 	n = req(FUSE_WRITE, &wi, sizeof(wi), "ab", NULL);
-	assert_int_equal(gate_check(buf, n, GATE_ONE_FILE, &unique, &err), GATE_PASS);
+	assert_int_equal(gate_check(buf, n, 0, GATE_ONE_FILE, &unique, &err), GATE_PASS);
 	/* a directory share lets them all through */
 	n = req(FUSE_RENAME, zero, 8, "a", "b");
-	assert_int_equal(gate_check(buf, n, 0, &unique, &err), GATE_PASS);
+	assert_int_equal(gate_check(buf, n, 0, 0, &unique, &err), GATE_PASS);
+}
+
+/* piped bytes (the WRITE data pipe): a WRITE whose header counts exactly
+ * them, its size all of them; nothing else. */
+static void test_piped(void **state)
+{
+	uint64_t unique;
+	int err;
+	struct fuse_write_in w = {.size = 8192};
+	struct fuse_read_in ri = {0};
+	(void)state;
+
+	size_t n = req(FUSE_WRITE, &w, sizeof(w), NULL, NULL);
+	struct fuse_in_header h;
+	memcpy(&h, buf, sizeof(h));
+	h.len += 8192;
+	memcpy(buf, &h, sizeof(h));
+	assert_int_equal(gate_check(buf, n, 8192, 0, &unique, &err), GATE_PASS);
+	assert_int_equal(gate_check(buf, n, 8191, 0, &unique, &err), GATE_REPLY); /* len */
+	assert_int_equal(err, -EIO);
+	assert_int_equal(gate_check(buf, n, 0, 0, &unique, &err), GATE_REPLY);
+	assert_int_equal(gate_check(buf, n, 8192, GATE_READONLY, &unique, &err), GATE_REPLY);
+	assert_int_equal(err, -EROFS);
+	w.size = 4096; /* size short of what is piped */
+	n = req(FUSE_WRITE, &w, sizeof(w), NULL, NULL);
+	memcpy(&h, buf, sizeof(h));
+	h.len += 8192;
+	memcpy(buf, &h, sizeof(h));
+	assert_int_equal(gate_check(buf, n, 8192, 0, &unique, &err), GATE_REPLY);
+	assert_int_equal(err, -EINVAL);
+	w.size = 8192 + 3; /* part of the payload in the message */
+	n = req(FUSE_WRITE, &w, sizeof(w), "ab", NULL);
+	memcpy(&h, buf, sizeof(h));
+	h.len += 8192;
+	memcpy(buf, &h, sizeof(h));
+	assert_int_equal(gate_check(buf, n, 8192, 0, &unique, &err), GATE_REPLY);
+	assert_int_equal(err, -EINVAL);
+	n = req(FUSE_READ, &ri, sizeof(ri), NULL, NULL); /* not a WRITE */
+	memcpy(&h, buf, sizeof(h));
+	h.len += 8192;
+	memcpy(buf, &h, sizeof(h));
+	assert_int_equal(gate_check(buf, n, 8192, 0, &unique, &err), GATE_REPLY);
+	assert_int_equal(err, -EINVAL);
 }
 
 static void test_names(void **state)
@@ -248,6 +291,7 @@ int main(void)
 	    cmocka_unit_test(test_unsupported_enosys),
 	    cmocka_unit_test(test_readonly_refuses_writes),
 	    cmocka_unit_test(test_one_file),
+	    cmocka_unit_test(test_piped),
 	    cmocka_unit_test(test_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -431,6 +431,99 @@ static void test_reply_through_pipe(void **state)
 	close(dp[1]);
 }
 
+/* A pipe for WRITE payloads of size bytes (the VMM's end non-blocking), handed to the device as
+ * claimed bytes. */
+static void write_pipe(struct fx *x, int wp[2], int size, size_t claimed)
+{
+	assert_int_equal(pipe2(wp, O_CLOEXEC), 0);
+	assert_int_equal(fcntl(wp[1], F_SETPIPE_SZ, size), size);
+	assert_int_equal(fcntl(wp[1], F_SETFL, O_NONBLOCK), 0);
+	fs_set_write_pipe(x->f, wp[1], claimed);
+}
+
+/* The server takes a piped WRITE: its header and fuse_write_in, then the
+ * payload from the pipe. Returns the token; checks post()'s pattern. */
+static uint64_t srv_take_piped(struct fx *x, int rd, uint16_t i, uint32_t payload)
+{
+	static uint8_t got[65536];
+	assert_int_equal(srv_recv(x), FS_IN_HDR_LEN + sizeof(struct fuse_write_in));
+	struct fuse_in_header h = srv_hdr(x);
+	assert_int_equal(h.opcode, FUSE_WRITE);
+	assert_int_equal(h.len, FS_IN_HDR_LEN + sizeof(struct fuse_write_in) + payload);
+	assert_int_equal(read(rd, got, sizeof(got)), payload);
+	for (uint32_t k = 0; k < payload; k++)
+		assert_int_equal(got[k], (uint8_t)((k + 40) * 7 + i));
+	return h.unique;
+}
+
+/* The WRITE data pipe (fsd.h): a big WRITE goes as its header and
+ * fuse_write_in, the payload through the pipe; one the pipe has no room for
+ * beside the unanswered ones, a small one and any other request go whole;
+ * a reply gives its pages back; a reset with piped WRITEs unanswered ends
+ * the piping. */
+static void test_request_through_pipe(void **state)
+{
+	struct fx *x = *state;
+	int wp[2];
+	uint32_t id, len;
+	const uint32_t arg = sizeof(struct fuse_write_in);
+
+	write_pipe(x, wp, 65536, 65536); /* 16 pages */
+	bring_up(x, 16);
+	post(x, &x->rq, 0, FUSE_WRITE, arg + 20000, 0, 64, 0); /* 5 pages */
+	post(x, &x->rq, 1, FUSE_WRITE, arg + 60000, 0, 64, 0); /* 15: no room */
+	post(x, &x->rq, 2, FUSE_WRITE, arg + 1000, 0, 64, 0);  /* small */
+	post(x, &x->rq, 3, FUSE_LOOKUP, 100, 0, 64, 0);
+	kick(x, RQ);
+	uint64_t t0 = srv_take_piped(x, wp[0], 0, 20000);
+	assert_int_equal(x->f->wslots_in, 5);
+	assert_int_equal(srv_recv(x), FS_IN_HDR_LEN + arg + 60000);
+	assert_int_equal(srv_hdr(x).len, FS_IN_HDR_LEN + arg + 60000);
+	assert_int_equal(srv_recv(x), FS_IN_HDR_LEN + arg + 1000);
+	assert_int_equal(srv_recv(x), FS_IN_HDR_LEN + 100);
+	assert_int_equal(srv_recv(x), -1);
+	assert_int_equal(x->f->stats.piped, 1);
+
+	srv_reply(x, t0, 0, 8);
+	fs_sock_readable(x->f);
+	assert_true(vdrv_take_used(&x->rq, &id, &len));
+	assert_int_equal(id, 0);
+	assert_int_equal(guest_out(x, 0).unique, GUEST_UNIQUE);
+	assert_int_equal(x->f->wslots_in, 0);
+
+	post(x, &x->rq, 4, FUSE_WRITE, arg + 60000, 0, 64, 0); /* 15 pages: room now */
+	kick(x, RQ);
+	srv_take_piped(x, wp[0], 4, 60000);
+	assert_int_equal(x->f->wslots_in, 15);
+	assert_int_equal(x->f->stats.piped, 2);
+
+	vdrv_write(&x->f->mmio, VIRTIO_MMIO_STATUS, 0); /* reset: 4 unanswered */
+	assert_int_equal(x->f->wdata_fd, -1);
+	close(wp[0]);
+	close(wp[1]);
+}
+
+/* A server that stops taking piped payloads: a WRITE whose payload cannot
+ * follow its header leaves the server out of step, so the device ends it. */
+static void test_request_pipe_stuck(void **state)
+{
+	struct fx *x = *state;
+	int wp[2];
+	uint32_t id, len;
+	const uint32_t arg = sizeof(struct fuse_write_in);
+
+	write_pipe(x, wp, 65536, 1 << 20); /* claims 256 pages, holds 16 */
+	bring_up(x, 16);
+	post(x, &x->rq, 0, FUSE_WRITE, arg + 60000, 0, 64, 0);
+	post(x, &x->rq, 1, FUSE_WRITE, arg + 60000, 0, 64, 0);
+	kick(x, RQ);
+	assert_true(x->f->dead);
+	assert_true(vdrv_take_used(&x->rq, &id, &len));
+	assert_int_equal(guest_out(x, (uint16_t)(id / 3)).error, -EIO);
+	close(wp[0]);
+	close(wp[1]);
+}
+
 /* The server dies: what it had fails with -EIO, and so does what comes after. */
 static void test_server_gone(void **state)
 {
@@ -569,6 +662,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_reply_bounds, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_reply_scattered, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_reply_through_pipe, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_request_through_pipe, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_request_pipe_stuck, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_server_gone, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_backpressure, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_table_full, setup, teardown),

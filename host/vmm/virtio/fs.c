@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "fs.h"
@@ -98,6 +99,67 @@ static int send_request(struct fs *f, const struct virtq_chain *c, const struct 
 	}
 }
 
+/* Pipe buffers a vmsplice of iov[0..k) fills: one per page each piece touches. */
+static unsigned pipe_pages(const struct iovec *iov, unsigned k)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < k; i++) {
+		uintptr_t a = (uintptr_t)iov[i].iov_base;
+		if (iov[i].iov_len)
+			n += (unsigned)(((a + iov[i].iov_len - 1) >> 12) - (a >> 12) + 1);
+	}
+	return n;
+}
+
+/* A WRITE by the WRITE data pipe (fsd.h): the header (its len still
+ * counting the payload) and fuse_write_in as the message, then the payload
+ * vmspliced from guest memory. 1: not this way (no pipe, not a WRITE, too
+ * small, no room: the caller sends it whole); 0 with *slots taken; -EAGAIN
+ * with nothing sent; -EPIPE when the message went but its payload could not
+ * follow (the server waits for bytes that will not come); else -errno. */
+static int send_piped(struct fs *f, const struct virtq_chain *c, const struct fuse_in_header *h,
+		      unsigned *slots)
+{
+	const size_t head = FS_IN_HDR_LEN + sizeof(struct fuse_write_in);
+	if (f->wdata_fd < 0 || h->opcode != FUSE_WRITE || c->out_len < head + FS_PIPE_WRITE_MIN)
+		return 1;
+	struct iovec iov[VIRTQ_MAX_IOV];
+	unsigned k = chain_iov(c, 0, c->n_out, head, iov, 0);
+	unsigned need = pipe_pages(iov, k);
+	if (need > f->wslots - f->wslots_in)
+		return 1;
+	struct fuse_write_in w;
+	virtq_chain_read(c, FS_IN_HDR_LEN, &w, sizeof(w));
+	struct iovec mv[2] = {{.iov_base = (void *)(uintptr_t)h, .iov_len = FS_IN_HDR_LEN},
+			      {.iov_base = &w, .iov_len = sizeof(w)}};
+	struct msghdr m = {.msg_iov = mv, .msg_iovlen = 2};
+	ssize_t n;
+	do
+		n = sendmsg(f->sock, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	if (n != (ssize_t)head)
+		return -EIO;
+	for (unsigned i = 0; i < k;) {
+		n = vmsplice(f->wdata_fd, iov + i, k - i, SPLICE_F_NONBLOCK);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) /* no room after all: only a server that stopped draining */
+			return -EPIPE;
+		while (i < k && (size_t)n >= iov[i].iov_len)
+			n -= (ssize_t)iov[i++].iov_len;
+		if (i < k) {
+			iov[i].iov_base = (uint8_t *)iov[i].iov_base + n;
+			iov[i].iov_len -= (size_t)n;
+		}
+	}
+	*slots = need;
+	f->wslots_in += need;
+	f->stats.piped++;
+	return 0;
+}
+
 static struct fs_pending *free_slot(struct fs *f)
 {
 	for (unsigned i = 0; i < FS_QUEUE_SIZE; i++)
@@ -132,7 +194,10 @@ static int handle(struct fs *f, unsigned qi, struct virtq *q, const struct virtq
 	uint64_t unique = h.unique;
 	unsigned slot = p ? (unsigned)(p - f->pending) : 0xffu;
 	h.unique = ++f->seq << SLOT_BITS | slot;
-	int r = send_request(f, c, &h);
+	unsigned slots = 0;
+	int r = p ? send_piped(f, c, &h, &slots) : 1;
+	if (r == 1)
+		r = send_request(f, c, &h);
 	if (r == -EAGAIN) {
 		set_blocked(f, 1);
 		return CHAIN_STOP;
@@ -151,7 +216,7 @@ static int handle(struct fs *f, unsigned qi, struct virtq *q, const struct virtq
 		virtq_push(q, c->head, 0);
 		return CHAIN_DONE;
 	}
-	*p = (struct fs_pending){.token = h.unique, .unique = unique, .chain = *c};
+	*p = (struct fs_pending){.token = h.unique, .unique = unique, .chain = *c, .slots = slots};
 	f->n_pending++;
 	return CHAIN_DONE;
 malformed:
@@ -222,6 +287,7 @@ static void server_gone(struct fs *f)
 		p->token = 0;
 	}
 	f->n_pending = 0;
+	f->wslots_in = 0;
 	if (pushed)
 		virtio_mmio_used(&f->mmio, q);
 }
@@ -351,6 +417,7 @@ static int deliver(struct fs *f, struct virtq *q, struct fuse_out_header *h, siz
 	size_t len = n + piped;
 	p->token = 0;
 	f->n_pending--;
+	f->wslots_in -= p->slots; /* the server took them before it answered */
 	int ok = q && h->len == len && len <= FSD_MSG_MAX && len <= c.in_len;
 	if (!ok) {
 		discard(f);
@@ -457,6 +524,8 @@ static void fs_reset(void *dev)
 {
 	struct fs *f = dev;
 
+	if (f->wslots_in) /* unanswered piped WRITEs: when their buffers come free is lost */
+		f->wdata_fd = -1;
 	for (unsigned i = 0; i < FS_QUEUE_SIZE; i++)
 		f->pending[i].token = 0;
 	f->n_pending = 0;
@@ -480,7 +549,7 @@ int fs_init(struct fs *f, const struct vm_mem *mem, struct runstate *rs, const c
 {
 	memset(f, 0, sizeof(*f));
 	f->sock = sock;
-	f->data_fd = -1;
+	f->data_fd = f->wdata_fd = -1;
 	f->out_fd = f->work_fd = -1;
 	f->in_src = f->out_src = f->work_src = -1;
 	size_t len = tag ? strlen(tag) : 0;
@@ -494,6 +563,12 @@ int fs_init(struct fs *f, const struct vm_mem *mem, struct runstate *rs, const c
 void fs_set_data_pipe(struct fs *f, int data_fd)
 {
 	f->data_fd = data_fd;
+}
+
+void fs_set_write_pipe(struct fs *f, int wdata_fd, size_t size)
+{
+	f->wdata_fd = wdata_fd;
+	f->wslots = (unsigned)(size / 4096);
 }
 
 void fs_destroy(struct fs *f)

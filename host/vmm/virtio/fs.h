@@ -21,6 +21,9 @@
 #define FS_TAG_MAX 36u	   /* virtio_fs_config.tag: not NUL-terminated when full */
 #define FS_IN_HDR_LEN 40u  /* struct fuse_in_header */
 #define FS_OUT_HDR_LEN 16u /* struct fuse_out_header */
+/* A WRITE payload of at least this many bytes goes by the server's WRITE
+ * data pipe when it has one (below); smaller ones are cheaper to copy. */
+#define FS_PIPE_WRITE_MIN (16u * 1024u)
 
 struct fs_stats {
 	uint64_t requests;    /* sent to the server */
@@ -31,6 +34,7 @@ struct fs_stats {
 				 server gone */
 	uint64_t bad_replies; /* server messages dropped: short, a wrong length, no such token */
 	uint64_t blocked;     /* times the socket was full (back-pressure) */
+	uint64_t piped;	      /* WRITEs whose payload went by the WRITE data pipe */
 };
 
 /* One request the server has not answered yet. */
@@ -38,15 +42,19 @@ struct fs_pending {
 	uint64_t token;	 /* what the server sees as unique; 0: slot free */
 	uint64_t unique; /* the guest's */
 	struct virtq_chain chain;
+	unsigned slots; /* pipe buffers its WRITE payload holds until the reply */
 };
 
 struct fs {
 	struct virtio_mmio mmio; /* first: the transport; its lock guards everything here */
 	char tag[FS_TAG_MAX];
-	int sock;    /* the file server's socket (SOCK_SEQPACKET, not owned) */
-	int data_fd; /* its READ data pipe (host/fsd/fsd.h; not owned), or -1 */
-	int out_fd;  /* dup of sock, watched for writability while blocked; -1 none */
-	int work_fd; /* eventfd: come back after a bounded turn; -1 none */
+	int sock;	    /* the file server's socket (SOCK_SEQPACKET, not owned) */
+	int data_fd;	    /* its READ data pipe (host/fsd/fsd.h; not owned), or -1 */
+	int wdata_fd;	    /* its WRITE data pipe's write end (not owned), or -1 */
+	unsigned wslots;    /* pipe buffers (pages) that pipe holds */
+	unsigned wslots_in; /* of them, taken by WRITEs not yet answered */
+	int out_fd;	    /* dup of sock, watched for writability while blocked; -1 none */
+	int work_fd;	    /* eventfd: come back after a bounded turn; -1 none */
 	struct eventloop *loop;
 	int in_src, out_src, work_src; /* event loop sources, -1 none */
 	int blocked;		       /* the socket was full: wait until it is writable */
@@ -69,6 +77,13 @@ int fs_init(struct fs *f, const struct vm_mem *mem, struct runstate *rs, const c
  * guest runs: a reply whose header counts more than its message takes the
  * rest from it. */
 void fs_set_data_pipe(struct fs *f, int data_fd);
+/* The server's WRITE data pipe (fsd_proc.wdata_fd, non-blocking, size bytes),
+ * before the guest runs: a WRITE of FS_PIPE_WRITE_MIN or more whose pages fit
+ * beside the unanswered ones goes as its header and fuse_write_in, the
+ * payload vmspliced from guest memory into the pipe. After a reset with
+ * piped WRITEs unanswered (their count is lost) every WRITE goes by the
+ * socket. */
+void fs_set_write_pipe(struct fs *f, int wdata_fd, size_t size);
 /* Closes our own fds (after the event loop stopped); not the socket. */
 void fs_destroy(struct fs *f);
 /* Serve the socket from loop (replies, writability) and our work eventfd.
