@@ -4,7 +4,7 @@
 #ifndef SANDBOX_ABI_H
 #define SANDBOX_ABI_H
 
-#define SANDBOX_ABI_VERSION 6
+#define SANDBOX_ABI_VERSION 7
 
 /* Files the host puts into the initramfs. /.sandbox is hidden from the
  * workload once PID 1 has read it. */
@@ -39,7 +39,7 @@
  *
  *   / {
  *       compatible = "sandbox,run-config";
- *       version = <6>;                     u32, == SANDBOX_ABI_VERSION
+ *       version = <7>;                     u32, == SANDBOX_ABI_VERSION
  *       argv = "sh", "-c", "...";          string list, >= 1 entry
  *       env = "PATH=/bin", ...;            string list, may be empty
  *       cwd = "/";                         string, absolute
@@ -52,6 +52,17 @@
  *                                          start the workload only on ABI_CTL_START
  *       groups = <10 20>;                  u32 list, optional: supplementary groups
  *                                          added to the user's (at most ABI_GROUPS_MAX)
+ *       capabilities = /bits/ 64 <B E P I A>;  optional: the workload's bounding,
+ *                                          effective, permitted, inheritable and ambient
+ *                                          sets, bit masks of CAP_* numbers (bits above
+ *                                          the kernel's last capability are ignored);
+ *                                          absent: every capability kept
+ *       capabilities-root-only = <1>;      u32 0/1, optional: the effective, permitted,
+ *                                          inheritable and ambient sets apply only when
+ *                                          the user is uid 0; any other uid starts with
+ *                                          them empty (docker's behaviour)
+ *       no-new-privileges = <1>;           u32 0/1, optional: PR_SET_NO_NEW_PRIVS
+ *                                          before exec
  *       rlimits = /bits/ 64 <7 1024 4096>; optional: u64 triplets RESOURCE SOFT HARD
  *                                          (RLIMIT_* numbers < ABI_RLIMITS_MAX, at most
  *                                          ABI_RLIMITS_MAX triplets, SOFT <= HARD,
@@ -118,6 +129,10 @@
 #define ABI_PROP_EXEC "exec"
 #define ABI_PROP_RLIMITS "rlimits"
 #define ABI_PROP_GROUPS "groups"
+#define ABI_PROP_CAPS "capabilities"
+#define ABI_PROP_CAPS_ROOT_ONLY "capabilities-root-only"
+#define ABI_PROP_NO_NEW_PRIVS "no-new-privileges"
+#define ABI_CAP_SETS 5 /* bounding, effective, permitted, inheritable, ambient */
 #define ABI_GROUPS_MAX 256
 #define ABI_RLIMITS_MAX 16
 #define ABI_NODE_LIMITS "limits"

@@ -144,6 +144,9 @@ enum {
 	SEEN_RLIMITS = 1 << 19,
 	SEEN_GROUPS = 1 << 20,
 	SEEN_EXEC = 1 << 21,
+	SEEN_CAPS = 1 << 22,
+	SEEN_NNP = 1 << 23,
+	SEEN_CAPS_ROOT = 1 << 24,
 };
 
 static const struct {
@@ -159,7 +162,8 @@ static const struct {
     {ABI_PROP_CPU_PERIOD, SEEN_PERIOD}, {ABI_PROP_WINSIZE, SEEN_WINSIZE},
     {ABI_PROP_HOLD, SEEN_HOLD},		{ABI_PROP_PID_NS, SEEN_PID_NS},
     {ABI_PROP_RLIMITS, SEEN_RLIMITS},	{ABI_PROP_GROUPS, SEEN_GROUPS},
-    {ABI_PROP_EXEC, SEEN_EXEC},
+    {ABI_PROP_EXEC, SEEN_EXEC},		{ABI_PROP_CAPS, SEEN_CAPS},
+    {ABI_PROP_NO_NEW_PRIVS, SEEN_NNP},	{ABI_PROP_CAPS_ROOT_ONLY, SEEN_CAPS_ROOT},
 };
 
 /* The bit for name, or 0 when unknown or already seen (*seen is updated). */
@@ -177,7 +181,8 @@ static int mark_seen(const char *name, unsigned allowed, unsigned *seen, struct 
 }
 
 #define ROOT_PROPS                                                                                 \
-	(0x1ffu | SEEN_WINSIZE | SEEN_HOLD | SEEN_PID_NS | SEEN_RLIMITS | SEEN_GROUPS | SEEN_EXEC)
+	(0x1ffu | SEEN_WINSIZE | SEEN_HOLD | SEEN_PID_NS | SEEN_RLIMITS | SEEN_GROUPS |            \
+	 SEEN_EXEC | SEEN_CAPS | SEEN_NNP | SEEN_CAPS_ROOT)
 #define LIMIT_PROPS (SEEN_MEMORY | SEEN_PIDS | SEEN_QUOTA | SEEN_PERIOD)
 
 /* rlimits: u64 triplets RESOURCE SOFT HARD (abi.h). */
@@ -197,8 +202,9 @@ static int get_rlimits(const char *name, const void *val, int len, struct config
 		rl->soft = fdt64_to_cpu(cell[1]);
 		rl->hard = fdt64_to_cpu(cell[2]);
 		if (res >= ABI_RLIMITS_MAX || rl->soft > rl->hard)
-			return error_set(err, 0, "property `%s`: triplet %u is not a resource < %u "
-						 "with soft <= hard",
+			return error_set(err, 0,
+					 "property `%s`: triplet %u is not a resource < %u "
+					 "with soft <= hard",
 					 name, i, ABI_RLIMITS_MAX);
 		rl->resource = (unsigned)res;
 	}
@@ -278,6 +284,21 @@ static int root_prop(struct config *cfg, int bit, const char *name, const char *
 		return config_get_bool(name, val, len, &cfg->pid_ns, err);
 	case SEEN_EXEC:
 		return config_get_bool(name, val, len, &cfg->exec, err);
+	case SEEN_CAPS:
+		if (len != (int)(ABI_CAP_SETS * sizeof(fdt64_t)))
+			return error_set(err, 0, "property `%s`: %d bytes, want %u 64-bit cells",
+					 name, len, ABI_CAP_SETS);
+		for (unsigned i = 0; i < ABI_CAP_SETS; i++) {
+			fdt64_t c;
+			memcpy(&c, val + 8 * i, 8);
+			cfg->caps[i] = fdt64_to_cpu(c);
+		}
+		cfg->has_caps = true;
+		return 0;
+	case SEEN_NNP:
+		return config_get_bool(name, val, len, &cfg->no_new_privs, err);
+	case SEEN_CAPS_ROOT:
+		return config_get_bool(name, val, len, &cfg->caps_root_only, err);
 	}
 	return error_set(err, 0, "property `%s` not allowed here", name);
 }

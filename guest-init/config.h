@@ -90,6 +90,14 @@ struct config_rlimit {
 	uint64_t soft, hard;
 };
 
+enum config_cap_set {
+	CAPS_BOUNDING,
+	CAPS_EFFECTIVE,
+	CAPS_PERMITTED,
+	CAPS_INHERITABLE,
+	CAPS_AMBIENT
+};
+
 struct config {
 	char **argv; /* argc entries + NULL */
 	size_t argc;
@@ -109,6 +117,12 @@ struct config {
 	uint32_t groups[ABI_GROUPS_MAX]; /* supplementary groups to add */
 	unsigned n_groups;
 	uint16_t rows, cols; /* the pty's first size; 0x0 = not given */
+	/* ABI_PROP_CAPS: the sets in ABI order (enum config_cap_set); has_caps
+	 * false: every capability kept. */
+	bool has_caps;
+	uint64_t caps[ABI_CAP_SETS];
+	bool caps_root_only; /* ABI_PROP_CAPS_ROOT_ONLY */
+	bool no_new_privs;
 	struct config_limits limits;
 	struct config_net net;
 	struct config_mounts mounts;

@@ -40,6 +40,9 @@ static int start(struct config *cfg, const struct execd_env *env, struct procio 
 	    .ctty = cfg->tty,
 	    .rlimits = cfg->rlimits,
 	    .n_rlimits = cfg->n_rlimits,
+	    .caps = cfg->has_caps ? cfg->caps : NULL,
+	    .caps_root_only = cfg->caps_root_only,
+	    .no_new_privs = cfg->no_new_privs,
 	};
 	r = spawn_start(&rq, res, err);
 	procio_close_child(io);

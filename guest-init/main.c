@@ -175,6 +175,9 @@ static pid_t start_workload(const struct config *cfg, const struct user_ids *ids
 	    .rlimits = cfg->rlimits,
 	    .n_rlimits = cfg->n_rlimits,
 	    .mount_proc = in_vm && cfg->pid_ns,
+	    .caps = cfg->has_caps ? cfg->caps : NULL,
+	    .caps_root_only = cfg->caps_root_only,
+	    .no_new_privs = cfg->no_new_privs,
 	};
 	struct spawn_result res;
 	if (spawn_start(&rq, &res, err) < 0)

@@ -12,8 +12,10 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "abi.h"
@@ -86,6 +88,55 @@ static int mkdir_parents(const char *path)
 	}
 }
 
+/* capset(2)'s structures, <linux/capability.h>'s (musl has no kernel headers). */
+#define CAP_VERSION_3 0x20080522u
+struct cap_header {
+	uint32_t version;
+	int pid;
+};
+struct cap_data {
+	uint32_t effective, permitted, inheritable;
+};
+
+/* Every capability outside the bounding set leaves it, while we still hold
+ * them all (CAP_SETPCAP); EINVAL past the kernel's last one ends the walk. */
+static void child_bound(int fd, uint64_t bounding)
+{
+	for (int c = 0; c < 64; c++) {
+		if (bounding >> c & 1)
+			continue;
+		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0) {
+			if (errno == EINVAL)
+				return;
+			report(fd, STATUS_INIT_FAILED, true, "%s", "drop from the bounding set",
+			       errno);
+		}
+	}
+}
+
+/* The effective, permitted and inheritable sets, then the ambient one (after
+ * the ids: setuid with PR_SET_KEEPCAPS kept the permitted set). */
+static void child_caps(int fd, const uint64_t *caps, bool cleared)
+{
+	struct cap_header h = {.version = CAP_VERSION_3};
+	struct cap_data d[2];
+	uint64_t eff = cleared ? 0 : caps[CAPS_EFFECTIVE], prm = cleared ? 0 : caps[CAPS_PERMITTED],
+		 inh = cleared ? 0 : caps[CAPS_INHERITABLE], amb = cleared ? 0 : caps[CAPS_AMBIENT];
+	for (int i = 0; i < 2; i++)
+		d[i] = (struct cap_data){.effective = (uint32_t)(eff >> 32 * i),
+					 .permitted = (uint32_t)(prm >> 32 * i),
+					 .inheritable = (uint32_t)(inh >> 32 * i)};
+	if (syscall(SYS_capset, &h, d) < 0)
+		report(fd, STATUS_INIT_FAILED, true, "%s", "set the capabilities", errno);
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+		report(fd, STATUS_INIT_FAILED, true, "%s", "clear the ambient capabilities", errno);
+	for (int c = 0; c < 64; c++)
+		if ((amb >> c & 1) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0 &&
+		    errno != EINVAL)
+			report(fd, STATUS_INIT_FAILED, true, "%s", "raise an ambient capability",
+			       errno);
+}
+
 static void child_ids(int fd, const struct user_ids *ids)
 {
 	if (setgroups(ids->ngroups, ids->groups) < 0)
@@ -121,8 +172,8 @@ static _Noreturn void child_main(const struct spawn_request *rq, int fd)
 	/* Mounted from inside the namespace, so its /proc/1 is the workload and
 	 * exec sessions (forked into the same namespace) see what it sees. PID 1
 	 * is done with /proc by now. */
-	if (rq->mount_proc && mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-				    NULL) < 0)
+	if (rq->mount_proc &&
+	    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 		report(fd, STATUS_INIT_FAILED, true, "%s", "mount /proc for the PID namespace",
 		       errno);
 	struct stat st;
@@ -137,13 +188,22 @@ static _Noreturn void child_main(const struct spawn_request *rq, int fd)
 		if (setrlimit((int)l->resource, &rl) < 0)
 			report(fd, STATUS_INIT_FAILED, true, "set resource limit %s", what, errno);
 	}
+	if (rq->caps) {
+		child_bound(fd, rq->caps[CAPS_BOUNDING]);
+		if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+			report(fd, STATUS_INIT_FAILED, true, "%s", "keep capabilities", errno);
+	}
 	if (rq->ids)
 		child_ids(fd, rq->ids);
+	if (rq->caps)
+		child_caps(fd, rq->caps, rq->caps_root_only && getuid() != 0);
 	if (chdir(rq->cwd) < 0)
 		report(fd, STATUS_INIT_FAILED, true, "chdir to working directory `%s`", rq->cwd,
 		       errno);
 	umask(022);
 	child_stdio(fd, rq);
+	if (rq->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		report(fd, STATUS_INIT_FAILED, true, "%s", "set no_new_privs", errno);
 	const char *name = rq->argv[0];
 	char path[ABI_PATH_MAX];
 	if (strchr(name, '/')) {

@@ -13,16 +13,21 @@
 
 struct spawn_request {
 	char *const *argv;
-	char *const *env;	    /* also gives PATH for the search */
-	const char *cwd;	    /* created (as root, 0755) when missing, like docker */
-	const struct user_ids *ids; /* NULL: keep the caller's ids */
-	const char *cgroup_root;    /* NULL: no cgroup to join */
-	int in_fd;		    /* child's fd 0; -1: /dev/null */
-	int out_fd, err_fd;	    /* child's fds 1 and 2 (all three > 2 and CLOEXEC) */
-	bool ctty;		    /* in_fd is a pty slave: make it the controlling tty */
+	char *const *env;		     /* also gives PATH for the search */
+	const char *cwd;		     /* created (as root, 0755) when missing, like docker */
+	const struct user_ids *ids;	     /* NULL: keep the caller's ids */
+	const char *cgroup_root;	     /* NULL: no cgroup to join */
+	int in_fd;			     /* child's fd 0; -1: /dev/null */
+	int out_fd, err_fd;		     /* child's fds 1 and 2 (all three > 2 and CLOEXEC) */
+	bool ctty;			     /* in_fd is a pty slave: make it the controlling tty */
 	const struct config_rlimit *rlimits; /* set before the ids are dropped */
 	unsigned n_rlimits;
 	bool mount_proc; /* the first process of a new PID namespace: a /proc that shows it */
+	/* The capability sets (config.h's order); NULL: every capability kept.
+	 * caps_root_only: a uid other than 0 gets all but the bounding set empty. */
+	const uint64_t *caps;
+	bool caps_root_only;
+	bool no_new_privs; /* PR_SET_NO_NEW_PRIVS just before exec */
 };
 
 struct spawn_result {

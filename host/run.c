@@ -78,6 +78,12 @@ static const char run_usage[] =
     "      --tmpfs CONTAINER[:size=SIZE,mode=MODE,ro,exec]\n"
     "                          a tmpfs mount (noexec unless exec)\n"
     "      --read-only         the image's root file system is read-only\n"
+    "      --cap-add CAP       give the workload a capability beyond docker's default\n"
+    "                          set (NET_ADMIN, SYS_ADMIN, ..., ALL); repeatable\n"
+    "      --cap-drop CAP      take one from it (ALL: every one); repeatable\n"
+    "      --privileged        the workload keeps every capability\n"
+    "      --security-opt no-new-privileges\n"
+    "                          the workload cannot gain privileges (setuid files)\n"
     "  -i, --interactive       keep stdin attached (else the workload's stdin is empty)\n"
     "  -t, --tty               give the workload a terminal (its stdout and stderr both\n"
     "                          arrive on ours); with -i on a terminal, ours is raw\n"
@@ -140,7 +146,11 @@ enum {
 	OPT_PULL,
 	OPT_MOUNT,
 	OPT_TMPFS,
-	OPT_READ_ONLY
+	OPT_READ_ONLY,
+	OPT_CAP_ADD,
+	OPT_CAP_DROP,
+	OPT_PRIVILEGED,
+	OPT_SECURITY_OPT
 };
 
 /* The networking options, into n (host/netopts.h). */
@@ -175,6 +185,7 @@ static int net_opt(int c, const char *arg, struct netopts *n, struct sb_error *e
 
 static int parse_opts(int argc, char **argv, struct run_opts *o, struct sb_error *err)
 {
+	struct secopts sec = {0};
 	static const struct option longopts[] = {
 	    {"env", required_argument, NULL, 'e'},
 	    {"workdir", required_argument, NULL, 'w'},
@@ -213,6 +224,10 @@ static int parse_opts(int argc, char **argv, struct run_opts *o, struct sb_error
 	    {"mount", required_argument, NULL, OPT_MOUNT},
 	    {"tmpfs", required_argument, NULL, OPT_TMPFS},
 	    {"read-only", no_argument, NULL, OPT_READ_ONLY},
+	    {"cap-add", required_argument, NULL, OPT_CAP_ADD},
+	    {"cap-drop", required_argument, NULL, OPT_CAP_DROP},
+	    {"privileged", no_argument, NULL, OPT_PRIVILEGED},
+	    {"security-opt", required_argument, NULL, OPT_SECURITY_OPT},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -337,6 +352,21 @@ static int parse_opts(int argc, char **argv, struct run_opts *o, struct sb_error
 		case OPT_READ_ONLY:
 			o->vol.read_only = true;
 			break;
+		case OPT_CAP_ADD:
+			if ((r = secopts_cap_add(&sec, optarg, err)) < 0)
+				return r;
+			break;
+		case OPT_CAP_DROP:
+			if ((r = secopts_cap_drop(&sec, optarg, err)) < 0)
+				return r;
+			break;
+		case OPT_PRIVILEGED:
+			sec.privileged = true;
+			break;
+		case OPT_SECURITY_OPT:
+			if ((r = secopts_security_opt(&sec, optarg, err)) < 0)
+				return r;
+			break;
 		case 'h':
 			fputs(run_usage, stdout);
 			return 1;
@@ -349,6 +379,10 @@ static int parse_opts(int argc, char **argv, struct run_opts *o, struct sb_error
 	}
 	if ((r = netopts_check(&o->net, err)) < 0 || (r = volopts_check(&o->vol, err)) < 0)
 		return r;
+	/* docker's sets: a user other than root keeps the bounding set only */
+	secopts_sets(&sec, o->caps);
+	o->caps_set = o->caps_root_only = true;
+	o->no_new_privs = sec.no_new_privs;
 	if (optind >= argc)
 		return error_set(
 		    err, 0, "no image given (usage: sandbox run [OPTIONS] IMAGE [COMMAND...])");

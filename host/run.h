@@ -10,6 +10,7 @@
 #include "runconfig.h"
 #include "error.h"
 #include "netopts.h"
+#include "secopts.h"
 #include "volopts.h"
 
 struct run_opts {
@@ -48,6 +49,11 @@ struct run_opts {
 	size_t n_rlimits;
 	const uint32_t *groups; /* the spec's additionalGids */
 	size_t n_groups;
+	/* --cap-add, --cap-drop, --privileged, --security-opt (host/secopts.h),
+	 * or the spec's process.capabilities and noNewPrivileges: caps_set
+	 * false keeps every capability. */
+	bool caps_set, caps_root_only, no_new_privs;
+	uint64_t caps[SECOPTS_SETS];
 	/* Called once the control frame pipe exists, before the VM boots: wfd
 	 * takes ABI_CTL_* frames for the guest (a writer of whole frames only). */
 	void (*attach)(void *ctx, int frame_wfd);

@@ -72,6 +72,9 @@ static int build_run_archive(const struct run_opts *o, const struct image_config
 	    .n_rlimits = o->n_rlimits,
 	    .groups = o->groups,
 	    .n_groups = o->n_groups,
+	    .caps = o->caps_set ? o->caps : NULL,
+	    .caps_root_only = o->caps_root_only,
+	    .no_new_privs = o->no_new_privs,
 	    .limits = {.memory_max = o->memory, .pids_max = o->pids},
 	    .net = net,
 	    .mounts = *mounts,
@@ -329,7 +332,7 @@ static int run_image(const struct run_opts *o, const char *kernel, const char *i
 	    .stdout_fd = STDOUT_FILENO,
 	    .stderr_fd = STDERR_FILENO,
 	    .stats = stats_mode() == VMM_STATS_FIRST_RUN ? VMM_STATS_FIRST_RUN
-			: o->debug			 ? VMM_STATS_ON
+		     : o->debug				 ? VMM_STATS_ON
 							 : VMM_STATS_OFF,
 	    .net = run_net_vmm(rn),
 	    .fs = rv->fs,

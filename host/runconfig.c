@@ -125,6 +125,16 @@ static int write_tree(const struct runconfig *rc, void *buf, int size)
 	if (rc->time_ns)
 		r = r ?: fdt_property_u64(buf, ABI_PROP_TIME_NS, rc->time_ns);
 	r = r ?: fdt_property_u32(buf, ABI_PROP_TTY, rc->tty ? 1 : 0);
+	if (rc->caps) {
+		fdt64_t sets[ABI_CAP_SETS];
+		for (unsigned i = 0; i < ABI_CAP_SETS; i++)
+			sets[i] = cpu_to_fdt64(rc->caps[i]);
+		r = r ?: fdt_property(buf, ABI_PROP_CAPS, sets, sizeof(sets));
+		if (rc->caps_root_only)
+			r = r ?: fdt_property_u32(buf, ABI_PROP_CAPS_ROOT_ONLY, 1);
+	}
+	if (rc->no_new_privs)
+		r = r ?: fdt_property_u32(buf, ABI_PROP_NO_NEW_PRIVS, 1);
 	if (rc->hold)
 		r = r ?: fdt_property_u32(buf, ABI_PROP_HOLD, 1);
 	if (rc->pid_ns)

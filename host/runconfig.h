@@ -107,6 +107,12 @@ struct runconfig {
 	const uint32_t *groups; /* supplementary groups to add (abi.h groups; <= ABI_GROUPS_MAX) */
 	size_t n_groups;
 	uint16_t rows, cols; /* the pty's first size (tty only); 0x0 = unknown */
+	/* The workload's capability sets (abi.h's capabilities: bounding,
+	 * effective, permitted, inheritable, ambient); NULL: every one kept.
+	 * caps_root_only: a user other than uid 0 gets only the bounding set. */
+	const uint64_t *caps;
+	bool caps_root_only;
+	bool no_new_privs;
 	struct runconfig_limits limits;
 	struct runconfig_net net;
 	struct runconfig_mounts mounts;

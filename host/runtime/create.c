@@ -192,6 +192,17 @@ int rt_rlimits(const struct spec_process *p, struct runconfig_rlimit *out, struc
 	return 0;
 }
 
+bool rt_caps(const struct spec_process *p, uint64_t out[SECOPTS_SETS])
+{
+	const struct spec_caps *c = &p->caps;
+	out[SECOPTS_BOUNDING] = c->bounding;
+	out[SECOPTS_EFFECTIVE] = c->effective;
+	out[SECOPTS_PERMITTED] = c->permitted;
+	out[SECOPTS_INHERITABLE] = c->inheritable;
+	out[SECOPTS_AMBIENT] = c->ambient;
+	return c->present;
+}
+
 static int take_process(struct vm_job *j, struct sb_error *err)
 {
 	const struct spec_process *p = &j->spec.process;
@@ -220,6 +231,8 @@ static int take_process(struct vm_job *j, struct sb_error *err)
 				 ABI_GROUPS_MAX);
 	j->o.groups = p->gids;
 	j->o.n_groups = p->n_gids;
+	j->o.caps_set = rt_caps(p, j->o.caps);
+	j->o.no_new_privs = p->no_new_privileges;
 	const struct spec_resources *res = &j->spec.resources;
 	if (res->memory_limit > 0)
 		j->o.memory = (uint64_t)res->memory_limit;

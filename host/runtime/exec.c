@@ -108,6 +108,8 @@ static int build_process(struct xproc *x, const char *process, const struct rt_s
  * the process's part of it). */
 static int process_blob(const struct xproc *x, void **blob, size_t *len, struct sb_error *err)
 {
+	uint64_t caps[SECOPTS_SETS];
+	bool has_caps = rt_caps(&x->p, caps);
 	const struct runconfig rc = {
 	    .argv = x->p.args,
 	    .env = x->env.v,
@@ -120,6 +122,8 @@ static int process_blob(const struct xproc *x, void **blob, size_t *len, struct 
 	    .n_groups = x->p.n_gids,
 	    .rows = x->p.terminal ? x->p.rows : 0,
 	    .cols = x->p.terminal ? x->p.cols : 0,
+	    .caps = has_caps ? caps : NULL,
+	    .no_new_privs = x->p.no_new_privileges,
 	};
 	int r = runconfig_build(&rc, blob, len, err);
 	if (r == 0 && *len > EXEC_SPEC_MAX) {

@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include "error.h"
+#include "secopts.h"
 
 #define RT_NAME "sandbox-runtime"
 #define RT_EXIT_FAIL 1 /* runc's status for every failure: callers only test != 0 */
@@ -129,6 +130,10 @@ int rt_podnet_take(struct netopts *n, struct sb_error *err);
 struct runconfig_rlimit;
 struct spec_process;
 int rt_rlimits(const struct spec_process *p, struct runconfig_rlimit *out, struct sb_error *err);
+/* p's capabilities in abi.h's order (bounding, effective, permitted,
+ * inheritable, ambient), applied as given whatever the user (runc's way);
+ * false when the spec has none (every capability kept). */
+bool rt_caps(const struct spec_process *p, uint64_t out[SECOPTS_SETS]);
 /* A pty whose master goes to the engine over the console socket (one fd by
  * SCM_RIGHTS), sized rows x cols when both are set; returns the slave. */
 int rt_make_console(const char *socket_path, uint16_t rows, uint16_t cols, struct sb_error *err);
@@ -147,10 +152,10 @@ int rt_exec(int argc, char **argv);
 /* Verb flags: each --NAME[=V] / -NAME [V] of the table; positional args are
  * collected in order. Unknown flags are an error naming them. */
 struct rt_flag {
-	const char *name;  /* without dashes */
-	char alias;	   /* one-letter form (-x), 0 none */
+	const char *name; /* without dashes */
+	char alias;	  /* one-letter form (-x), 0 none */
 	bool takes_value;
-	const char **value; /* set to the value, or to "" for a flag without one */
+	const char **value;   /* set to the value, or to "" for a flag without one */
 	struct rt_strs *many; /* non-NULL: each use appends its value here instead */
 };
 
@@ -159,8 +164,8 @@ struct rt_strs {
 	const char **v;
 	size_t n;
 };
-int rt_parse_flags(int argc, char **argv, const struct rt_flag *flags, size_t nflags,
-		   char ***pos, int *npos, struct sb_error *err);
+int rt_parse_flags(int argc, char **argv, const struct rt_flag *flags, size_t nflags, char ***pos,
+		   int *npos, struct sb_error *err);
 /* The same, but flags end at the first positional argument (runc exec's
  * `ID COMMAND ARGS...`: the command's own flags are its arguments). */
 int rt_parse_flags_head(int argc, char **argv, const struct rt_flag *flags, size_t nflags,

@@ -20,9 +20,10 @@ RUNTIME_SPEC_SRCS := host/runtime/spec.c host/runtime/spec_process.c host/runtim
 	host/runtime/spec_json.c
 HOST_SRCS += $(RUNTIME_SPEC_SRCS)
 UNIT_TESTS += test_runtime_spec
-test_runtime_spec_SRCS := $(RUNTIME_SPEC_SRCS) host/util/error.c
+test_runtime_spec_SRCS := $(RUNTIME_SPEC_SRCS) host/secopts.c host/util/error.c
 test_runtime_spec_LIBS := -ljansson
-fuzz_runtime_spec_SRCS := tests/fuzz/fuzz_runtime_spec.c $(RUNTIME_SPEC_SRCS) host/util/error.c
+fuzz_runtime_spec_SRCS := tests/fuzz/fuzz_runtime_spec.c $(RUNTIME_SPEC_SRCS) host/secopts.c \
+	host/util/error.c
 fuzz-host: $(B)/fuzz/fuzz_runtime_spec
 $(B)/fuzz/fuzz_runtime_spec: $(fuzz_runtime_spec_SRCS) $(wildcard host/runtime/*.h)
 	@mkdir -p $(@D)

@@ -1,6 +1,8 @@
 /* config.json's process object: args, env, cwd, user, capabilities, rlimits. */
 #include "spec_json.h"
 
+#include "secopts.h"
+
 #include <errno.h>
 #include <linux/capability.h>
 #include <stdlib.h>
@@ -10,50 +12,6 @@
 /* Each name at its number: NAMED(CAP_KILL) is [5] = "CAP_KILL". */
 #define NAMED(c) [c] = #c
 
-/* <linux/capability.h>, CAP_CHOWN (0) to CAP_CHECKPOINT_RESTORE (40). */
-static const char *const cap_names[] = {
-    NAMED(CAP_CHOWN),
-    NAMED(CAP_DAC_OVERRIDE),
-    NAMED(CAP_DAC_READ_SEARCH),
-    NAMED(CAP_FOWNER),
-    NAMED(CAP_FSETID),
-    NAMED(CAP_KILL),
-    NAMED(CAP_SETGID),
-    NAMED(CAP_SETUID),
-    NAMED(CAP_SETPCAP),
-    NAMED(CAP_LINUX_IMMUTABLE),
-    NAMED(CAP_NET_BIND_SERVICE),
-    NAMED(CAP_NET_BROADCAST),
-    NAMED(CAP_NET_ADMIN),
-    NAMED(CAP_NET_RAW),
-    NAMED(CAP_IPC_LOCK),
-    NAMED(CAP_IPC_OWNER),
-    NAMED(CAP_SYS_MODULE),
-    NAMED(CAP_SYS_RAWIO),
-    NAMED(CAP_SYS_CHROOT),
-    NAMED(CAP_SYS_PTRACE),
-    NAMED(CAP_SYS_PACCT),
-    NAMED(CAP_SYS_ADMIN),
-    NAMED(CAP_SYS_BOOT),
-    NAMED(CAP_SYS_NICE),
-    NAMED(CAP_SYS_RESOURCE),
-    NAMED(CAP_SYS_TIME),
-    NAMED(CAP_SYS_TTY_CONFIG),
-    NAMED(CAP_MKNOD),
-    NAMED(CAP_LEASE),
-    NAMED(CAP_AUDIT_WRITE),
-    NAMED(CAP_AUDIT_CONTROL),
-    NAMED(CAP_SETFCAP),
-    NAMED(CAP_MAC_OVERRIDE),
-    NAMED(CAP_MAC_ADMIN),
-    NAMED(CAP_SYSLOG),
-    NAMED(CAP_WAKE_ALARM),
-    NAMED(CAP_BLOCK_SUSPEND),
-    NAMED(CAP_AUDIT_READ),
-    NAMED(CAP_PERFMON),
-    NAMED(CAP_BPF),
-    NAMED(CAP_CHECKPOINT_RESTORE),
-};
 _Static_assert(CAP_LAST_CAP < 64, "capability sets are 64-bit masks");
 
 /* <sys/resource.h>'s RLIMIT_* names, as runc accepts them. */
@@ -88,7 +46,10 @@ static int cap_set(json_t *caps, const char *parent, const char *key, uint64_t *
 		int r = spec_json_string(v, item, NULL, err);
 		if (r < 0)
 			return r;
-		int bit = name_index(cap_names, N_ELEMS(cap_names), json_string_value(v));
+		const char *name = json_string_value(v);
+		int bit = secopts_cap_number(name); /* runc: "CAP_" and upper case only */
+		if (bit >= 0 && strcmp(secopts_cap_name((unsigned)bit), name))
+			bit = -1;
 		if (bit >= 0) /* unknown: ignored, as runc does (with a warning) */
 			*mask |= UINT64_C(1) << bit;
 	}

@@ -28,14 +28,14 @@ static const uint8_t be64_50ms[8] = {0, 0, 0, 0, 0, 0, 0xc3, 0x50}; /* 50000 */
 static const uint8_t be64_time[8] = {0, 0, 0, 0, 0x12, 0x34, 0x56, 0x78};
 /* rlimits: NOFILE (7) 4096/8192, CORE (4) unlimited/unlimited */
 static const uint8_t be_rlimits[48] = {
-    0, 0, 0, 0, 0, 0, 0, 7,	   0, 0, 0, 0, 0, 0, 0x10, 0,	       0, 0, 0, 0, 0, 0, 0x20, 0,
-    0, 0, 0, 0, 0, 0, 0, 4,	   0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    0,	  0,	0,    0,    0,	  0,	0,    7,    0,	  0,	0,    0,    0,	  0,	0x10, 0,
+    0,	  0,	0,    0,    0,	  0,	0x20, 0,    0,	  0,	0,    0,    0,	  0,	0,    4,
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 /* soft above hard; then resource 16, past ABI_RLIMITS_MAX */
-static const uint8_t be_rlimit_inverted[24] = {0, 0, 0, 0, 0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0x20, 0,
-					       0, 0, 0, 0, 0, 0, 0x10, 0};
-static const uint8_t be_rlimit_res16[24] = {0, 0, 0, 0, 0, 0, 0, 16, 0, 0, 0, 0, 0, 0, 0, 1,
-					    0, 0, 0, 0, 0, 0, 0, 1};
+static const uint8_t be_rlimit_inverted[24] = {0, 0, 0,	   0, 0, 0, 0, 7, 0, 0, 0,    0,
+					       0, 0, 0x20, 0, 0, 0, 0, 0, 0, 0, 0x10, 0};
+static const uint8_t be_rlimit_res16[24] = {0, 0, 0, 0, 0, 0, 0, 16, 0, 0, 0, 0,
+					    0, 0, 0, 1, 0, 0, 0, 0,  0, 0, 0, 1};
 
 #define P_COMPAT STR("compatible", ABI_FDT_COMPATIBLE)
 #define P_VERSION RAW(ABI_PROP_VERSION, be_abi, 4)
@@ -328,7 +328,8 @@ static void test_strings_and_cells(void **state)
 	expect_fail(hold2, N(hold2), NULL, -1, NULL, "not 0 or 1");
 	const struct prop exec2[] = {P_COMPAT, P_VERSION, P_ARGV, RAW(ABI_PROP_EXEC, be_two, 4)};
 	expect_fail(exec2, N(exec2), NULL, -1, NULL, "not 0 or 1");
-	const struct prop exec_twice[] = {P_COMPAT, P_VERSION, P_ARGV, RAW(ABI_PROP_EXEC, be_one, 4),
+	const struct prop exec_twice[] = {P_COMPAT, P_VERSION, P_ARGV,
+					  RAW(ABI_PROP_EXEC, be_one, 4),
 					  RAW(ABI_PROP_EXEC, be_zero, 4)};
 	expect_fail(exec_twice, N(exec_twice), NULL, -1, NULL, "appears twice");
 	const struct prop pidns2[] = {P_COMPAT, P_VERSION, P_ARGV, RAW(ABI_PROP_PID_NS, be_two, 4)};
@@ -342,7 +343,8 @@ static void test_strings_and_cells(void **state)
 	const struct prop rl_short[] = {P_COMPAT, P_VERSION, P_ARGV,
 					RAW(ABI_PROP_RLIMITS, be_rlimits, 20)};
 	expect_fail(rl_short, N(rl_short), NULL, -1, NULL, "triplets");
-	const struct prop groups3[] = {P_COMPAT, P_VERSION, P_ARGV, RAW(ABI_PROP_GROUPS, be64_4k, 3)};
+	const struct prop groups3[] = {P_COMPAT, P_VERSION, P_ARGV,
+				       RAW(ABI_PROP_GROUPS, be64_4k, 3)};
 	expect_fail(groups3, N(groups3), NULL, -1, NULL, "32-bit cells");
 	const struct prop time4[] = {P_COMPAT, P_VERSION, P_ARGV, RAW(ABI_PROP_TIME_NS, be_one, 4)};
 	expect_fail(time4, N(time4), NULL, -1, NULL, "64-bit");
@@ -475,6 +477,56 @@ static void test_winsize(void **state)
 	expect_fail(good, N(good), in_limits, 1, NULL, "unknown property `winsize`");
 }
 
+/* capabilities: five 64-bit cells in abi.h's order; absent keeps them all;
+ * capabilities-root-only and no-new-privileges are 0/1 cells. */
+static void test_caps(void **state)
+{
+	(void)state;
+	static const uint8_t sets[40] = {0,    0, 0, 0, 0xa8, 0x04, 0x25, 0xfb, /* bounding */
+					 0,    0, 0, 0, 0,    0,    0x10, 0,	/* effective */
+					 0,    0, 0, 0, 0,    0,    0x30, 0,	/* permitted */
+					 0,    0, 0, 0, 0,    0,    0,	  1,	/* inheritable */
+					 0x80, 0, 0, 0, 0,    0,    0,	  0};	/* ambient */
+	struct config cfg;
+	struct sb_error err = {0};
+	size_t len;
+
+	const struct prop good[] = {P_COMPAT,
+				    P_VERSION,
+				    P_ARGV,
+				    RAW(ABI_PROP_CAPS, sets, 40),
+				    RAW(ABI_PROP_CAPS_ROOT_ONLY, be_one, 4),
+				    RAW(ABI_PROP_NO_NEW_PRIVS, be_one, 4)};
+	void *blob = build(good, N(good), NULL, -1, NULL, &len);
+	assert_int_equal(config_parse(blob, len, &cfg, &err), 0);
+	assert_true(cfg.has_caps);
+	assert_int_equal(cfg.caps[CAPS_BOUNDING], 0xa80425fbu);
+	assert_int_equal(cfg.caps[CAPS_EFFECTIVE], 0x1000);
+	assert_int_equal(cfg.caps[CAPS_PERMITTED], 0x3000);
+	assert_int_equal(cfg.caps[CAPS_INHERITABLE], 1);
+	assert_int_equal(cfg.caps[CAPS_AMBIENT], UINT64_C(0x8000000000000000));
+	assert_true(cfg.caps_root_only);
+	assert_true(cfg.no_new_privs);
+	config_free(&cfg);
+	free(blob);
+
+	const struct prop none[] = {P_COMPAT, P_VERSION, P_ARGV};
+	blob = build(none, N(none), NULL, -1, NULL, &len);
+	assert_int_equal(config_parse(blob, len, &cfg, &err), 0);
+	assert_false(cfg.has_caps || cfg.caps_root_only || cfg.no_new_privs);
+	config_free(&cfg);
+	free(blob);
+
+	const struct prop short_[] = {P_COMPAT, P_VERSION, P_ARGV, RAW(ABI_PROP_CAPS, sets, 32)};
+	expect_fail(short_, N(short_), NULL, -1, NULL, "want 5 64-bit cells");
+	const struct prop nnp2[] = {P_COMPAT, P_VERSION, P_ARGV,
+				    RAW(ABI_PROP_NO_NEW_PRIVS, be_two, 4)};
+	expect_fail(nnp2, N(nnp2), NULL, -1, NULL, ABI_PROP_NO_NEW_PRIVS);
+	const struct prop twice[] = {P_COMPAT, P_VERSION, P_ARGV, RAW(ABI_PROP_CAPS, sets, 40),
+				     RAW(ABI_PROP_CAPS, sets, 40)};
+	expect_fail(twice, N(twice), NULL, -1, NULL, "appears twice");
+}
+
 static void test_env_build(void **state)
 {
 	(void)state;
@@ -510,7 +562,7 @@ int main(void)
 	    cmocka_unit_test(test_identity),	     cmocka_unit_test(test_argv_env),
 	    cmocka_unit_test(test_counts),	     cmocka_unit_test(test_strings_and_cells),
 	    cmocka_unit_test(test_limits),	     cmocka_unit_test(test_env_build),
-	    cmocka_unit_test(test_winsize),
+	    cmocka_unit_test(test_winsize),	     cmocka_unit_test(test_caps),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
