@@ -7,22 +7,62 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "cglimits.h"
 #include "fsutil.h"
 
+/* cgroup_hold's directory: its path and an O_PATH fd on the mount as it was. */
+static const char *held_root;
+static int held_fd = -1;
+
+#ifndef SYS_open_tree
+#define SYS_open_tree 428
+#endif
+#define OPEN_TREE_CLONE 1
+
+int cgroup_hold(const char *root)
+{
+	/* a detached copy of the mount: its flags stay ours (rw) whatever
+	 * becomes of the original */
+	int clone = 1;
+	int fd = (int)syscall(SYS_open_tree, AT_FDCWD, root, OPEN_TREE_CLONE | O_CLOEXEC);
+	if (fd < 0) { /* no CAP_SYS_ADMIN (a unit test), or an old kernel */
+		clone = 0;
+		fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	}
+	if (fd < 0)
+		return -errno;
+	if (held_fd >= 0)
+		close(held_fd);
+	held_fd = fd;
+	held_root = root;
+	return clone;
+}
+
+/* root[/workload]/file opened with flags: beneath the held fd when root is
+ * the held directory (its mount may since be read-only by path). */
+static int open_in(const char *root, bool workload, const char *file, int flags)
+{
+	char path[512];
+	bool held = held_fd >= 0 && !strcmp(root, held_root);
+	int n =
+	    held ? snprintf(path, sizeof(path), "%s%s", workload ? CGROUP_WORKLOAD "/" : "", file)
+		 : snprintf(path, sizeof(path), "%s%s/%s", root,
+			    workload ? "/" CGROUP_WORKLOAD : "", file);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return -ENAMETOOLONG;
+	int fd = held ? openat(held_fd, path, flags) : open(path, flags);
+	return fd < 0 ? -errno : fd;
+}
+
 /* Write value to root[/workload]/file (existing file, one write). Returns 0 or -errno. */
 static int put(const char *root, bool workload, const char *file, const char *value)
 {
-	char path[512];
-	int n = snprintf(path, sizeof(path), "%s%s/%s", root, workload ? "/" CGROUP_WORKLOAD : "",
-			 file);
-	if (n < 0 || (size_t)n >= sizeof(path))
-		return -ENAMETOOLONG;
-	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	int fd = open_in(root, workload, file, O_WRONLY | O_TRUNC | O_CLOEXEC);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	size_t len = strlen(value);
 	ssize_t w = write(fd, value, len);
 	int r = w < 0 ? -errno : (size_t)w != len ? -EIO : 0;
@@ -33,12 +73,8 @@ static int put(const char *root, bool workload, const char *file, const char *va
 /* Read root/workload/file (or root/file) into buf, NUL-terminated. Returns 0 or -errno. */
 static int get(const char *root, bool workload, const char *file, char *buf, size_t size)
 {
-	char path[512];
-	int n = snprintf(path, sizeof(path), "%s%s/%s", root, workload ? "/" CGROUP_WORKLOAD : "",
-			 file);
-	if (n < 0 || (size_t)n >= sizeof(path))
-		return -ENAMETOOLONG;
-	return fs_read_small(path, buf, size);
+	int fd = open_in(root, workload, file, O_RDONLY | O_CLOEXEC);
+	return fd < 0 ? fd : fs_read_fd(fd, buf, size);
 }
 
 /* Whether the space-separated list has word. */

@@ -15,6 +15,14 @@
  * missing is an error. Returns 0 or a negative errno. */
 int cgroup_setup(const char *root, const struct config_limits *limits, struct sb_error *err);
 
+/* Hold root so that every later call given this same root works beneath
+ * the held fd, not by path: a detached copy of its mount (open_tree's
+ * OPEN_TREE_CLONE), which stays writable when the mount at root turns
+ * read-only for the workload (masks.c). Returns 1 with such a copy, 0 with
+ * a plain O_PATH fd (no CAP_SYS_ADMIN: the mount must then stay writable),
+ * or a negative errno. */
+int cgroup_hold(const char *root);
+
 /* Move the calling process into root/workload. Returns 0 or a negative errno. */
 int cgroup_join(const char *root);
 

@@ -147,23 +147,36 @@ enum {
 	SEEN_CAPS = 1 << 22,
 	SEEN_NNP = 1 << 23,
 	SEEN_CAPS_ROOT = 1 << 24,
+	SEEN_MASKED = 1 << 25,
 };
 
 static const struct {
 	const char *name;
 	unsigned bit;
 } known_props[] = {
-    {"compatible", SEEN_COMPATIBLE},	{ABI_PROP_VERSION, SEEN_VERSION},
-    {ABI_PROP_ARGV, SEEN_ARGV},		{ABI_PROP_ENV, SEEN_ENV},
-    {ABI_PROP_CWD, SEEN_CWD},		{ABI_PROP_USER, SEEN_USER},
-    {ABI_PROP_HOSTNAME, SEEN_HOSTNAME}, {ABI_PROP_TIME_NS, SEEN_TIME},
-    {ABI_PROP_TTY, SEEN_TTY},		{ABI_PROP_MEMORY_MAX, SEEN_MEMORY},
-    {ABI_PROP_PIDS_MAX, SEEN_PIDS},	{ABI_PROP_CPU_QUOTA, SEEN_QUOTA},
-    {ABI_PROP_CPU_PERIOD, SEEN_PERIOD}, {ABI_PROP_WINSIZE, SEEN_WINSIZE},
-    {ABI_PROP_HOLD, SEEN_HOLD},		{ABI_PROP_PID_NS, SEEN_PID_NS},
-    {ABI_PROP_RLIMITS, SEEN_RLIMITS},	{ABI_PROP_GROUPS, SEEN_GROUPS},
-    {ABI_PROP_EXEC, SEEN_EXEC},		{ABI_PROP_CAPS, SEEN_CAPS},
-    {ABI_PROP_NO_NEW_PRIVS, SEEN_NNP},	{ABI_PROP_CAPS_ROOT_ONLY, SEEN_CAPS_ROOT},
+    {"compatible", SEEN_COMPATIBLE},
+    {ABI_PROP_VERSION, SEEN_VERSION},
+    {ABI_PROP_ARGV, SEEN_ARGV},
+    {ABI_PROP_ENV, SEEN_ENV},
+    {ABI_PROP_CWD, SEEN_CWD},
+    {ABI_PROP_USER, SEEN_USER},
+    {ABI_PROP_HOSTNAME, SEEN_HOSTNAME},
+    {ABI_PROP_TIME_NS, SEEN_TIME},
+    {ABI_PROP_TTY, SEEN_TTY},
+    {ABI_PROP_MEMORY_MAX, SEEN_MEMORY},
+    {ABI_PROP_PIDS_MAX, SEEN_PIDS},
+    {ABI_PROP_CPU_QUOTA, SEEN_QUOTA},
+    {ABI_PROP_CPU_PERIOD, SEEN_PERIOD},
+    {ABI_PROP_WINSIZE, SEEN_WINSIZE},
+    {ABI_PROP_HOLD, SEEN_HOLD},
+    {ABI_PROP_PID_NS, SEEN_PID_NS},
+    {ABI_PROP_RLIMITS, SEEN_RLIMITS},
+    {ABI_PROP_GROUPS, SEEN_GROUPS},
+    {ABI_PROP_EXEC, SEEN_EXEC},
+    {ABI_PROP_CAPS, SEEN_CAPS},
+    {ABI_PROP_NO_NEW_PRIVS, SEEN_NNP},
+    {ABI_PROP_CAPS_ROOT_ONLY, SEEN_CAPS_ROOT},
+    {ABI_PROP_MASKED_PATHS, SEEN_MASKED},
 };
 
 /* The bit for name, or 0 when unknown or already seen (*seen is updated). */
@@ -182,7 +195,7 @@ static int mark_seen(const char *name, unsigned allowed, unsigned *seen, struct 
 
 #define ROOT_PROPS                                                                                 \
 	(0x1ffu | SEEN_WINSIZE | SEEN_HOLD | SEEN_PID_NS | SEEN_RLIMITS | SEEN_GROUPS |            \
-	 SEEN_EXEC | SEEN_CAPS | SEEN_NNP | SEEN_CAPS_ROOT)
+	 SEEN_EXEC | SEEN_CAPS | SEEN_NNP | SEEN_CAPS_ROOT | SEEN_MASKED)
 #define LIMIT_PROPS (SEEN_MEMORY | SEEN_PIDS | SEEN_QUOTA | SEEN_PERIOD)
 
 /* rlimits: u64 triplets RESOURCE SOFT HARD (abi.h). */
@@ -299,6 +312,8 @@ static int root_prop(struct config *cfg, int bit, const char *name, const char *
 		return config_get_bool(name, val, len, &cfg->no_new_privs, err);
 	case SEEN_CAPS_ROOT:
 		return config_get_bool(name, val, len, &cfg->caps_root_only, err);
+	case SEEN_MASKED:
+		return config_get_bool(name, val, len, &cfg->masked_paths, err);
 	}
 	return error_set(err, 0, "property `%s` not allowed here", name);
 }

@@ -123,6 +123,7 @@ struct config {
 	uint64_t caps[ABI_CAP_SETS];
 	bool caps_root_only; /* ABI_PROP_CAPS_ROOT_ONLY */
 	bool no_new_privs;
+	bool masked_paths; /* ABI_PROP_MASKED_PATHS */
 	struct config_limits limits;
 	struct config_net net;
 	struct config_mounts mounts;

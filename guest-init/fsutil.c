@@ -7,11 +7,16 @@
 
 int fs_read_small(const char *path, char *buf, size_t size)
 {
-	if (size == 0)
-		return -EINVAL;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
+	return fd < 0 ? -errno : fs_read_fd(fd, buf, size);
+}
+
+int fs_read_fd(int fd, char *buf, size_t size)
+{
+	if (size == 0) {
+		close(fd);
+		return -EINVAL;
+	}
 	ssize_t got = read(fd, buf, size - 1);
 	int e = errno;
 	close(fd);

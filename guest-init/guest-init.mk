@@ -6,7 +6,7 @@
 GUEST_INIT_SRCS := \
 	guest-init/main.c guest-init/config.c guest-init/config_net.c guest-init/config_mounts.c guest-init/net.c \
 	guest-init/netfiles.c guest-init/user.c guest-init/cglimits.c host/util/netcheck.c \
-	guest-init/status.c guest-init/env.c guest-init/cgroup.c guest-init/mounts.c \
+	guest-init/status.c guest-init/env.c guest-init/cgroup.c guest-init/masks.c guest-init/mounts.c \
 	guest-init/sysinit.c guest-init/portio.c guest-init/spawn.c guest-init/supervise.c guest-init/volumes.c \
 	guest-init/vports.c guest-init/fsutil.c guest-init/channel.c guest-init/pump.c host/vmm/virtio/ctlproto.c \
 	guest-init/procio.c guest-init/execd.c guest-init/execd_spawn.c guest-init/execd_stdin.c \

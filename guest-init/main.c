@@ -20,6 +20,7 @@
 
 #include "abi.h"
 #include "cgroup.h"
+#include "masks.h"
 #include "channel.h"
 #include "cleanup.h"
 #include "config.h"
@@ -262,6 +263,16 @@ int main(int argc, char **argv)
 		fail(&err);
 	static struct user_ids ids;
 	resolve_user(&cfg, &ids, &err);
+	/* Last of what init changes by path: cgroupfs stays ours through a held fd. */
+	if (in_vm && cfg.masked_paths) {
+		int r = cgroup_root ? cgroup_hold(cgroup_root) : 0;
+		if (r < 0) {
+			error_set(&err, -r, "hold %s", cgroup_root);
+			fail(&err);
+		}
+		if (masks_apply(r == 1, &err) < 0)
+			fail(&err);
+	}
 
 	uint64_t pending = 0;
 	if (cfg.hold) /* sandbox-runtime: everything is set up; `start` says when to go */

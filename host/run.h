@@ -53,6 +53,7 @@ struct run_opts {
 	 * or the spec's process.capabilities and noNewPrivileges: caps_set
 	 * false keeps every capability. */
 	bool caps_set, caps_root_only, no_new_privs;
+	bool masked_paths; /* docker's masked /proc, /sys paths (not --privileged) */
 	uint64_t caps[SECOPTS_SETS];
 	/* Called once the control frame pipe exists, before the VM boots: wfd
 	 * takes ABI_CTL_* frames for the guest (a writer of whole frames only). */

@@ -75,6 +75,7 @@ static int build_run_archive(const struct run_opts *o, const struct image_config
 	    .caps = o->caps_set ? o->caps : NULL,
 	    .caps_root_only = o->caps_root_only,
 	    .no_new_privs = o->no_new_privs,
+	    .masked_paths = o->masked_paths,
 	    .limits = {.memory_max = o->memory, .pids_max = o->pids},
 	    .net = net,
 	    .mounts = *mounts,

@@ -135,6 +135,8 @@ static int write_tree(const struct runconfig *rc, void *buf, int size)
 	}
 	if (rc->no_new_privs)
 		r = r ?: fdt_property_u32(buf, ABI_PROP_NO_NEW_PRIVS, 1);
+	if (rc->masked_paths)
+		r = r ?: fdt_property_u32(buf, ABI_PROP_MASKED_PATHS, 1);
 	if (rc->hold)
 		r = r ?: fdt_property_u32(buf, ABI_PROP_HOLD, 1);
 	if (rc->pid_ns)

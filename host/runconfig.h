@@ -113,6 +113,7 @@ struct runconfig {
 	const uint64_t *caps;
 	bool caps_root_only;
 	bool no_new_privs;
+	bool masked_paths; /* docker's masked and read-only /proc, /sys paths */
 	struct runconfig_limits limits;
 	struct runconfig_net net;
 	struct runconfig_mounts mounts;

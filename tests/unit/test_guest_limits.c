@@ -155,6 +155,27 @@ static void test_missing_controller(void **state)
 	expect_file("workload/memory.max", "1048576");
 }
 
+/* cgroup_hold: later calls with that root work beneath the held fd, not by
+ * path: with a (fake) read-only bind over the path they must not resolve it
+ * again; here the directory is renamed away and a decoy put in its place. */
+static void test_hold(void **state)
+{
+	(void)state;
+	char moved[300], decoy[256];
+	assert_true(cgroup_hold(root) >= 0); /* 1 as root: a detached copy */
+	snprintf(moved, sizeof(moved), "%s.moved", root);
+	assert_int_equal(rename(root, moved), 0);
+	assert_int_equal(mkdir(root, 0755), 0); /* the decoy: no workload/ in it */
+	assert_int_equal(cgroup_kill(root), 0);
+	snprintf(decoy, sizeof(decoy), "%s/workload", root);
+	assert_int_equal(access(decoy, F_OK), -1);
+	assert_int_equal(rmdir(root), 0);
+	assert_int_equal(rename(moved, root), 0);
+	expect_file("workload/cgroup.kill", "1");
+	/* another root is still reached by its path */
+	assert_int_equal(cgroup_kill("/nonexistent/cgroup"), -ENOENT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -163,6 +184,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_setup_limits, setup_tree, teardown_tree),
 	    cmocka_unit_test_setup_teardown(test_setup_unlimited, setup_tree, teardown_tree),
 	    cmocka_unit_test_setup_teardown(test_missing_controller, setup_tree, teardown_tree),
+	    cmocka_unit_test_setup_teardown(test_hold, setup_tree, teardown_tree),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -56,7 +56,8 @@ sandbox run -m 16m -p 127.0.0.1:18301:80 -p 127.0.0.1:18302:53/udp "$tmp/img" \
 	>"$tmp/neighbour.out" 2>"$tmp/neighbour.err" &
 npid=$!
 mkfifo "$tmp/ctl"
-sandbox run --debug -i -m 16m -p 127.0.0.1:18307:7/udp "$tmp/img" sh -c '
+# (ip link set needs CAP_NET_ADMIN, outside docker's default set)
+sandbox run --debug -i -m 16m --cap-add NET_ADMIN -p 127.0.0.1:18307:7/udp "$tmp/img" sh -c '
 netpeer hold tcp:10.77.0.2:19 udp:7 >/tmp/hold &
 until grep -q holding /tmp/hold; do sleep 0.2; done
 echo flooding

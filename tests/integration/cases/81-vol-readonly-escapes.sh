@@ -38,7 +38,9 @@ tree_sum() { (cd "$tmp/ro" && find . | LC_ALL=C sort | while read -r f; do
 	stat -c '%n %a %s %Y' "$f"; [ -f "$f" ] && sha256sum <"$f"; done); }
 before=$(tree_sum)
 
-run sandbox run --debug --read-only -v "$tmp/ro:/ro:ro" -v "$tmp/esc:/esc" \
+# --privileged: the guest is the strongest attacker, root with every capability
+# (remounts, mounts of the tags); the host side must hold anyway
+run sandbox run --debug --privileged --read-only -v "$tmp/ro:/ro:ro" -v "$tmp/esc:/esc" \
 	-v "$tmp/conf/app.conf:/etc/app.conf:ro" -v "$tmp/tools:/tools:ro" \
 	-v "$tmp/conf2/rw.conf:/etc/rw.conf" \
 	--tmpfs /scratch:size=1m --mount type=tmpfs,target=/private,tmpfs-mode=0700 \
