@@ -61,8 +61,11 @@
  *                                          inheritable and ambient sets apply only when
  *                                          the user is uid 0; any other uid starts with
  *                                          them empty (docker's behaviour)
- *       masked-paths = <1>;                u32 0/1, optional: docker's masked and
- *                                          read-only /proc and /sys paths (masks.c)
+ *       masked-paths = "/proc/kcore", ...; string list, optional: absolute paths made
+ *                                          empty for the workload (masks.c; at most
+ *                                          ABI_MASKS_MAX, a missing one skipped)
+ *       readonly-paths = "/proc/sys", ...; string list, optional: absolute paths made
+ *                                          read-only for it
  *       no-new-privileges = <1>;           u32 0/1, optional: PR_SET_NO_NEW_PRIVS
  *                                          before exec
  *       rlimits = /bits/ 64 <7 1024 4096>; optional: u64 triplets RESOURCE SOFT HARD
@@ -135,6 +138,8 @@
 #define ABI_PROP_CAPS_ROOT_ONLY "capabilities-root-only"
 #define ABI_PROP_NO_NEW_PRIVS "no-new-privileges"
 #define ABI_PROP_MASKED_PATHS "masked-paths"
+#define ABI_PROP_READONLY_PATHS "readonly-paths"
+#define ABI_MASKS_MAX 64
 #define ABI_CAP_SETS 5 /* bounding, effective, permitted, inheritable, ambient */
 #define ABI_GROUPS_MAX 256
 #define ABI_RLIMITS_MAX 16

@@ -148,6 +148,7 @@ enum {
 	SEEN_NNP = 1 << 23,
 	SEEN_CAPS_ROOT = 1 << 24,
 	SEEN_MASKED = 1 << 25,
+	SEEN_READONLY = 1 << 26,
 };
 
 static const struct {
@@ -177,6 +178,7 @@ static const struct {
     {ABI_PROP_NO_NEW_PRIVS, SEEN_NNP},
     {ABI_PROP_CAPS_ROOT_ONLY, SEEN_CAPS_ROOT},
     {ABI_PROP_MASKED_PATHS, SEEN_MASKED},
+    {ABI_PROP_READONLY_PATHS, SEEN_READONLY},
 };
 
 /* The bit for name, or 0 when unknown or already seen (*seen is updated). */
@@ -195,7 +197,7 @@ static int mark_seen(const char *name, unsigned allowed, unsigned *seen, struct 
 
 #define ROOT_PROPS                                                                                 \
 	(0x1ffu | SEEN_WINSIZE | SEEN_HOLD | SEEN_PID_NS | SEEN_RLIMITS | SEEN_GROUPS |            \
-	 SEEN_EXEC | SEEN_CAPS | SEEN_NNP | SEEN_CAPS_ROOT | SEEN_MASKED)
+	 SEEN_EXEC | SEEN_CAPS | SEEN_NNP | SEEN_CAPS_ROOT | SEEN_MASKED | SEEN_READONLY)
 #define LIMIT_PROPS (SEEN_MEMORY | SEEN_PIDS | SEEN_QUOTA | SEEN_PERIOD)
 
 /* rlimits: u64 triplets RESOURCE SOFT HARD (abi.h). */
@@ -240,6 +242,20 @@ static int get_winsize(const char *name, const void *val, int len, struct config
 	cfg->rows = (uint16_t)rows;
 	cfg->cols = (uint16_t)cols;
 	return 0;
+}
+
+/* A list of 1..ABI_MASKS_MAX absolute paths, each shorter than ABI_PATH_MAX. */
+static int get_paths(const char *name, const char *val, int len, char ***out, size_t *n,
+		     struct sb_error *err)
+{
+	int r = config_get_list(name, val, len, ABI_MASKS_MAX, out, n, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < *n; i++)
+		if ((*out)[i][0] != '/' || strlen((*out)[i]) >= ABI_PATH_MAX)
+			return error_set(err, 0, "property `%s`: entry %zu is not an absolute path",
+					 name, i);
+	return *n ? 0 : error_set(err, 0, "property `%s`: empty list", name);
 }
 
 static int root_prop(struct config *cfg, int bit, const char *name, const char *val, int len,
@@ -313,7 +329,9 @@ static int root_prop(struct config *cfg, int bit, const char *name, const char *
 	case SEEN_CAPS_ROOT:
 		return config_get_bool(name, val, len, &cfg->caps_root_only, err);
 	case SEEN_MASKED:
-		return config_get_bool(name, val, len, &cfg->masked_paths, err);
+		return get_paths(name, val, len, &cfg->masked, &cfg->n_masked, err);
+	case SEEN_READONLY:
+		return get_paths(name, val, len, &cfg->readonly, &cfg->n_readonly, err);
 	}
 	return error_set(err, 0, "property `%s` not allowed here", name);
 }
@@ -468,6 +486,8 @@ void config_free(struct config *cfg)
 {
 	free(cfg->argv);
 	free(cfg->env);
+	free(cfg->masked);
+	free(cfg->readonly);
 	config_net_free(&cfg->net);
 	config_mounts_free(&cfg->mounts);
 	memset(cfg, 0, sizeof(*cfg));

@@ -123,7 +123,10 @@ struct config {
 	uint64_t caps[ABI_CAP_SETS];
 	bool caps_root_only; /* ABI_PROP_CAPS_ROOT_ONLY */
 	bool no_new_privs;
-	bool masked_paths; /* ABI_PROP_MASKED_PATHS */
+	/* ABI_PROP_MASKED_PATHS, ABI_PROP_READONLY_PATHS: NULL-terminated
+	 * absolute paths (NULL when absent) */
+	char **masked, **readonly;
+	size_t n_masked, n_readonly;
 	struct config_limits limits;
 	struct config_net net;
 	struct config_mounts mounts;

@@ -65,7 +65,7 @@ test_runconfig_LIBS := -lfdt
 test_guest_user_SRCS := guest-init/user.c host/util/error.c
 test_guest_exit_SRCS := guest-init/status.c
 test_guest_limits_SRCS := guest-init/cglimits.c guest-init/cgroup.c guest-init/fsutil.c host/util/error.c
-test_guest_spawn_SRCS := guest-init/spawn.c guest-init/env.c guest-init/cgroup.c guest-init/fsutil.c \
+test_guest_spawn_SRCS := guest-init/spawn.c guest-init/masks.c guest-init/env.c guest-init/cgroup.c guest-init/fsutil.c \
 	guest-init/cglimits.c guest-init/portio.c guest-init/status.c guest-init/config.c \
 	guest-init/config_net.c guest-init/config_mounts.c host/util/netcheck.c host/util/error.c
 test_guest_spawn_LIBS := -lfdt
@@ -73,7 +73,7 @@ test_guest_spawn_LIBS := -lfdt
 # exec sessions against a socketpair standing in for the port (real fork/exec, unprivileged).
 UNIT_TESTS += test_guest_execd
 test_guest_execd_SRCS := guest-init/execd.c guest-init/execd_spawn.c guest-init/execd_stdin.c \
-	guest-init/procio.c guest-init/pump.c guest-init/spawn.c guest-init/user.c guest-init/env.c \
+	guest-init/procio.c guest-init/pump.c guest-init/spawn.c guest-init/masks.c guest-init/user.c guest-init/env.c \
 	guest-init/cgroup.c guest-init/cglimits.c guest-init/fsutil.c guest-init/portio.c \
 	guest-init/status.c guest-init/config.c guest-init/config_net.c guest-init/config_mounts.c \
 	host/vmm/virtio/execproto.c host/util/netcheck.c host/util/error.c

@@ -154,7 +154,8 @@ static void resolve_user(const struct config *cfg, struct user_ids *ids, struct 
 
 /* Fork/exec the workload; returns its pid, io keeps PID 1's ends. */
 static pid_t start_workload(const struct config *cfg, const struct user_ids *ids,
-			    const char *cgroup_root, struct procio *io, struct sb_error *err)
+			    const char *cgroup_root, const struct masks *masks, struct procio *io,
+			    struct sb_error *err)
 {
 	if (procio_open(cfg->tty, cfg->rows, cfg->cols, io, err) < 0)
 		fail(err);
@@ -176,6 +177,7 @@ static pid_t start_workload(const struct config *cfg, const struct user_ids *ids
 	    .rlimits = cfg->rlimits,
 	    .n_rlimits = cfg->n_rlimits,
 	    .mount_proc = in_vm && cfg->pid_ns,
+	    .masks = masks,
 	    .caps = cfg->has_caps ? cfg->caps : NULL,
 	    .caps_root_only = cfg->caps_root_only,
 	    .no_new_privs = cfg->no_new_privs,
@@ -263,15 +265,19 @@ int main(int argc, char **argv)
 		fail(&err);
 	static struct user_ids ids;
 	resolve_user(&cfg, &ids, &err);
-	/* Last of what init changes by path: cgroupfs stays ours through a held fd. */
-	if (in_vm && cfg.masked_paths) {
+	/* Masks come in the workload's process (after its own /proc, if any);
+	 * init keeps cgroupfs writable for itself through a held private copy. */
+	static struct masks masks;
+	bool masking = in_vm && (cfg.masked || cfg.readonly);
+	if (masking) {
 		int r = cgroup_root ? cgroup_hold(cgroup_root) : 0;
 		if (r < 0) {
 			error_set(&err, -r, "hold %s", cgroup_root);
 			fail(&err);
 		}
-		if (masks_apply(r == 1, &err) < 0)
-			fail(&err);
+		masks = (struct masks){.masked = cfg.masked,
+				       .readonly = cfg.readonly,
+				       .keep_writable = r == 1 ? NULL : cgroup_root};
 	}
 
 	uint64_t pending = 0;
@@ -285,7 +291,7 @@ int main(int argc, char **argv)
 	}
 	struct supervise sv = {.sfd = sfd, .cgroup_root = cgroup_root, .pid1 = in_vm};
 	struct procio io;
-	sv.child = start_workload(&cfg, &ids, cgroup_root, &io, &err);
+	sv.child = start_workload(&cfg, &ids, cgroup_root, masking ? &masks : NULL, &io, &err);
 	for (int sig = 1; sig <= 64; sig++) /* signals sent right behind the start */
 		if (pending & 1ull << (sig - 1))
 			kill(sv.child, sig);

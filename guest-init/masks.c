@@ -1,32 +1,15 @@
-/* docker's masked and read-only paths for the workload: /proc entries that leak host-ish
- * kernel state or control the kernel, and /sys (cgroupfs included) read-only. */
+/* Masked and read-only paths for the workload (docker's defaults come from the host): what
+ * leaks kernel state or controls the kernel, and /sys with cgroupfs, out of its reach. */
 #include "masks.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
-#include <stddef.h>
+#include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
-/* moby's defaults (oci/defaults.go): masked, then read-only. */
-static const char *const masked[] = {
-    "/proc/asound",
-    "/proc/acpi",
-    "/proc/kcore",
-    "/proc/keys",
-    "/proc/latency_stats",
-    "/proc/timer_list",
-    "/proc/timer_stats",
-    "/proc/sched_debug",
-    "/proc/scsi",
-    "/sys/firmware",
-    "/sys/devices/virtual/powercap",
-};
-static const char *const readonly[] = {
-    "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
-};
-
-#define N(a) (sizeof(a) / sizeof((a)[0]))
 #define PLAIN (MS_NOSUID | MS_NODEV | MS_NOEXEC)
 
 static int mask(const char *path, struct sb_error *err)
@@ -40,37 +23,60 @@ static int mask(const char *path, struct sb_error *err)
 	return r < 0 ? error_set(err, errno, "mask `%s`", path) : 0;
 }
 
-static int read_only(const char *path, struct sb_error *err)
+/* Whether path (a directory, st its stat) is the root of a mount: its
+ * parent is on another device. */
+static bool mount_root(const char *path, const struct stat *st)
+{
+	char parent[PATH_MAX];
+	struct stat pst;
+	const char *slash = strrchr(path, '/');
+	size_t n = slash && slash != path ? (size_t)(slash - path) : 1;
+	if (!S_ISDIR(st->st_mode) || n >= sizeof(parent))
+		return false;
+	memcpy(parent, path, n);
+	parent[n] = '\0';
+	return stat(parent, &pst) == 0 && pst.st_dev != st->st_dev;
+}
+
+/* The flags path's mount has now, as mount(2) takes them back on a remount
+ * (a bind remount sets them all: leaving one out would clear it). */
+static unsigned long flags_of(const char *path)
+{
+	static const struct {
+		unsigned long st, ms;
+	} map[] = {{ST_NOSUID, MS_NOSUID},	   {ST_NODEV, MS_NODEV},
+		   {ST_NOEXEC, MS_NOEXEC},	   {ST_NOATIME, MS_NOATIME},
+		   {ST_NODIRATIME, MS_NODIRATIME}, {ST_RELATIME, MS_RELATIME}};
+	struct statvfs sv;
+	unsigned long ms = 0;
+	if (statvfs(path, &sv) < 0)
+		return PLAIN;
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (sv.f_flag & map[i].st)
+			ms |= map[i].ms;
+	return ms;
+}
+
+static int read_only(const char *path, const char *keep, struct sb_error *err)
 {
 	struct stat st;
 	if (lstat(path, &st) < 0)
 		return errno == ENOENT ? 0 : error_set(err, errno, "read-only `%s`", path);
-	if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) < 0 ||
-	    mount(NULL, path, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | PLAIN, NULL) < 0)
-		return error_set(err, errno, "read-only `%s`", path);
-	return 0;
+	if (keep && !strcmp(path, keep))
+		return 0;
+	unsigned long flags = MS_REMOUNT | MS_BIND | MS_RDONLY | flags_of(path);
+	int r = mount_root(path, &st) ? 0 : mount(path, path, NULL, MS_BIND | MS_REC, NULL);
+	if (r == 0)
+		r = mount(NULL, path, NULL, flags, NULL);
+	return r < 0 ? error_set(err, errno, "read-only `%s`", path) : 0;
 }
 
-/* A mount point made read-only where it is (its own flags, not a bind over
- * it: /proc/mounts keeps one line for it, as docker's does). */
-static int remount_read_only(const char *path, struct sb_error *err)
-{
-	if (mount(NULL, path, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | PLAIN, NULL) < 0)
-		return error_set(err, errno, "read-only `%s`", path);
-	return 0;
-}
-
-int masks_apply(bool cgroupfs, struct sb_error *err)
+int masks_apply(const struct masks *m, struct sb_error *err)
 {
 	int r = 0;
-	for (size_t i = 0; r == 0 && i < N(masked); i++)
-		r = mask(masked[i], err);
-	for (size_t i = 0; r == 0 && i < N(readonly); i++)
-		r = read_only(readonly[i], err);
-	/* sysfs whole, as docker mounts it, then the cgroupfs beneath it */
-	if (r == 0)
-		r = remount_read_only("/sys", err);
-	if (r == 0 && cgroupfs)
-		r = remount_read_only("/sys/fs/cgroup", err);
+	for (char *const *p = m->masked; r == 0 && p && *p; p++)
+		r = mask(*p, err);
+	for (char *const *p = m->readonly; r == 0 && p && *p; p++)
+		r = read_only(*p, m->keep_writable, err);
 	return r;
 }

@@ -176,6 +176,9 @@ static _Noreturn void child_main(const struct spawn_request *rq, int fd)
 	    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 		report(fd, STATUS_INIT_FAILED, true, "%s", "mount /proc for the PID namespace",
 		       errno);
+	struct sb_error merr = {0};
+	if (rq->masks && masks_apply(rq->masks, &merr) < 0)
+		report(fd, STATUS_INIT_FAILED, true, "%s", merr.msg, 0);
 	struct stat st;
 	if (stat(rq->cwd, &st) < 0 && errno == ENOENT && (r = mkdir_parents(rq->cwd)) < 0)
 		report(fd, STATUS_INIT_FAILED, true, "create working directory `%s`", rq->cwd, -r);

@@ -9,6 +9,7 @@
 
 #include "error.h"
 #include "config.h"
+#include "masks.h"
 #include "user.h"
 
 struct spawn_request {
@@ -23,6 +24,7 @@ struct spawn_request {
 	const struct config_rlimit *rlimits; /* set before the ids are dropped */
 	unsigned n_rlimits;
 	bool mount_proc; /* the first process of a new PID namespace: a /proc that shows it */
+	const struct masks *masks; /* applied once, by the workload's process; NULL: none */
 	/* The capability sets (config.h's order); NULL: every capability kept.
 	 * caps_root_only: a uid other than 0 gets all but the bounding set empty. */
 	const uint64_t *caps;

@@ -383,7 +383,10 @@ static int parse_opts(int argc, char **argv, struct run_opts *o, struct sb_error
 	secopts_sets(&sec, o->caps);
 	o->caps_set = o->caps_root_only = true;
 	o->no_new_privs = sec.no_new_privs;
-	o->masked_paths = !sec.privileged;
+	if (!sec.privileged) {
+		o->masked = secopts_masked_paths;
+		o->readonly = secopts_readonly_paths;
+	}
 	if (optind >= argc)
 		return error_set(
 		    err, 0, "no image given (usage: sandbox run [OPTIONS] IMAGE [COMMAND...])");

@@ -53,7 +53,11 @@ struct run_opts {
 	 * or the spec's process.capabilities and noNewPrivileges: caps_set
 	 * false keeps every capability. */
 	bool caps_set, caps_root_only, no_new_privs;
-	bool masked_paths; /* docker's masked /proc, /sys paths (not --privileged) */
+	/* masked and read-only paths (host/runconfig.h): secopts' docker
+	 * defaults for sandbox run (none with --privileged), the spec's lists
+	 * for sandbox-runtime */
+	char *const *masked;
+	char *const *readonly;
 	uint64_t caps[SECOPTS_SETS];
 	/* Called once the control frame pipe exists, before the VM boots: wfd
 	 * takes ABI_CTL_* frames for the guest (a writer of whole frames only). */

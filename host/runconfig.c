@@ -45,6 +45,16 @@ static int check_strings(const struct runconfig *rc, struct sb_error *err)
 		    err, 0, "run config: working directory `%s` is not an absolute path", rc->cwd);
 	if (rc->user && strlen(rc->user) >= ABI_PATH_MAX)
 		return error_set(err, 0, "run config: user name too long");
+	char *const *paths[2] = {rc->masked, rc->readonly};
+	for (int k = 0; k < 2; k++) {
+		if (list_size(paths[k], ABI_MASKS_MAX, &n, &bytes) < 0)
+			return error_set(err, E2BIG, "run config: more than %d %s paths",
+					 ABI_MASKS_MAX, k ? "read-only" : "masked");
+		for (size_t i = 0; i < n; i++)
+			if (paths[k][i][0] != '/' || strlen(paths[k][i]) >= ABI_PATH_MAX)
+				return error_set(err, 0, "run config: `%s` is not an absolute path",
+						 paths[k][i]);
+	}
 	if (rc->hostname && *rc->hostname && !runconfig_hostname_ok(rc->hostname))
 		return error_set(err, 0,
 				 "run config: hostname `%s` is not 1 to %d letters, digits, '-', "
@@ -135,8 +145,10 @@ static int write_tree(const struct runconfig *rc, void *buf, int size)
 	}
 	if (rc->no_new_privs)
 		r = r ?: fdt_property_u32(buf, ABI_PROP_NO_NEW_PRIVS, 1);
-	if (rc->masked_paths)
-		r = r ?: fdt_property_u32(buf, ABI_PROP_MASKED_PATHS, 1);
+	if (rc->masked && rc->masked[0])
+		r = r ?: put_list(buf, ABI_PROP_MASKED_PATHS, rc->masked);
+	if (rc->readonly && rc->readonly[0])
+		r = r ?: put_list(buf, ABI_PROP_READONLY_PATHS, rc->readonly);
 	if (rc->hold)
 		r = r ?: fdt_property_u32(buf, ABI_PROP_HOLD, 1);
 	if (rc->pid_ns)

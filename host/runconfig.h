@@ -113,7 +113,11 @@ struct runconfig {
 	const uint64_t *caps;
 	bool caps_root_only;
 	bool no_new_privs;
-	bool masked_paths; /* docker's masked and read-only /proc, /sys paths */
+	/* Paths made empty, and read-only, for the workload (abi.h's
+	 * masked-paths, readonly-paths): NULL-terminated absolute paths, at
+	 * most ABI_MASKS_MAX each; NULL or empty: none. */
+	char *const *masked;
+	char *const *readonly;
 	struct runconfig_limits limits;
 	struct runconfig_net net;
 	struct runconfig_mounts mounts;

@@ -54,6 +54,25 @@ static const char *const names[] = {
 };
 #define N_NAMES (sizeof(names) / sizeof(names[0]))
 
+char *const secopts_masked_paths[] = {
+    "/proc/asound",
+    "/proc/acpi",
+    "/proc/kcore",
+    "/proc/keys",
+    "/proc/latency_stats",
+    "/proc/timer_list",
+    "/proc/timer_stats",
+    "/proc/sched_debug",
+    "/proc/scsi",
+    "/sys/firmware",
+    "/sys/devices/virtual/powercap",
+    NULL,
+};
+char *const secopts_readonly_paths[] = {
+    "/proc/bus",	   "/proc/fs", "/proc/irq",	 "/proc/sys",
+    "/proc/sysrq-trigger", "/sys",     "/sys/fs/cgroup", NULL,
+};
+
 int secopts_cap_number(const char *name)
 {
 	const char *bare = strncasecmp(name, "CAP_", 4) ? name : name + 4;

@@ -30,6 +30,11 @@ struct secopts {
 	bool no_new_privs;  /* --security-opt no-new-privileges[=true|:true] */
 };
 
+/* docker's masked and read-only paths (moby's oci/defaults.go), and /sys and
+ * /sys/fs/cgroup read-only as docker mounts them: NULL-terminated. */
+extern char *const secopts_masked_paths[];
+extern char *const secopts_readonly_paths[];
+
 /* The CAP_* number of name ("CAP_NET_ADMIN", "NET_ADMIN", any case), or -1. */
 int secopts_cap_number(const char *name);
 /* The CAP_* name of capability number n ("CAP_CHOWN"), or NULL. */

@@ -42,6 +42,7 @@ struct vm_job {
 	int ready_fd; /* pipe to create: "ok" or the error line */
 	struct run_opts o;
 	struct strv args, env;
+	struct strv readonly; /* readonlyPaths, and /sys, /sys/fs/cgroup when mounted ro */
 	struct cpio_file files[MAX_RUN_FILES];
 	struct runconfig_rlimit rlimits[ABI_RLIMITS_MAX];
 	size_t nfiles;
@@ -131,18 +132,35 @@ static int copy_file_bind(struct vm_job *j, const struct spec_mount *m, struct s
 /* The spec's mounts: the guest makes its own /proc, /sys, /dev and cgroup
  * file systems; tmpfs mounts and directory binds become volumes; small file
  * binds are copied in. */
+/* maskedPaths and readonlyPaths as runc applies them; the guest mounts its
+ * own /sys and cgroupfs, so a read-only mount of either in the spec (as
+ * podman and containerd write them) becomes a read-only path. */
+static int take_masks(struct vm_job *j, const struct spec_mount *m, struct sb_error *err)
+{
+	const char *dst = m->destination;
+	if ((!strcmp(dst, "/sys") || !strcmp(dst, "/sys/fs/cgroup")) && has_option(m, "ro") &&
+	    strv_push(&j->readonly, dst) < 0)
+		return error_set(err, ENOMEM, "readonlyPaths");
+	return 0;
+}
+
 static int take_mounts(struct vm_job *j, struct sb_error *err)
 {
+	for (char **p = j->spec.readonly_paths; *p; p++)
+		if (strv_push(&j->readonly, *p) < 0)
+			return error_set(err, ENOMEM, "readonlyPaths");
 	for (size_t i = 0; i < j->spec.n_mounts; i++) {
 		const struct spec_mount *m = &j->spec.mounts[i];
 		const char *type = m->type ? m->type : "";
 		const char *dst = m->destination;
+		int r = take_masks(j, m, err);
+		if (r < 0)
+			return r;
 		if (under(dst, "/proc") || under(dst, "/sys") || under(dst, "/dev"))
 			continue; /* the guest kernel's own */
 		bool bind =
 		    !strcmp(type, "bind") || has_option(m, "bind") || has_option(m, "rbind");
 		char opt[8192];
-		int r = 0;
 		if (!strcmp(type, "tmpfs")) {
 			if ((size_t)snprintf(opt, sizeof(opt), "%s", dst) >= sizeof(opt))
 				return error_set(err, 0, "mount %s: too long", dst);
@@ -233,6 +251,7 @@ static int take_process(struct vm_job *j, struct sb_error *err)
 	j->o.n_groups = p->n_gids;
 	j->o.caps_set = rt_caps(p, j->o.caps);
 	j->o.no_new_privs = p->no_new_privileges;
+	j->o.masked = j->spec.masked_paths;
 	const struct spec_resources *res = &j->spec.resources;
 	if (res->memory_limit > 0)
 		j->o.memory = (uint64_t)res->memory_limit;
@@ -619,6 +638,8 @@ int rt_create(int argc, char **argv)
 	int r = take_process(j, &err);
 	if (r == 0)
 		r = take_mounts(j, &err);
+	if (r == 0)
+		j->o.readonly = j->readonly.v;
 	if (r == 0)
 		r = pack_rootfs(j, &err);
 	if (r == 0 && (j->ctl_fd = rt_ctl_listen(j->st.dir, &err)) < 0)

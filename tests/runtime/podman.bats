@@ -70,6 +70,26 @@ teardown() {
 	expect_eq "app /home/app" "$output" "-u app"
 }
 
+@test "capabilities and masked paths: podman's defaults, --cap-add, --privileged" {
+	probe='awk "/^CapBnd/ { print \$2 }" /proc/self/status
+head -c 1 /proc/timer_list 2>/dev/null | wc -c
+awk "\$2 == \"/proc/sys\" { split(\$4, o, \",\"); print \"proc/sys\", o[1] }" /proc/mounts'
+	run prun --rm "$IMAGE" sh -c "$probe"
+	expect_eq 0 "$status" status
+	caps=$(sed -n 1p <<<"$output")
+	(( (16#$caps & 1) && !(16#$caps & (1 << 21)) )) || { echo "default CapBnd $caps: CHOWN missing or SYS_ADMIN given" >&2; false; }
+	expect_eq "0" "$(sed -n 2p <<<"$output")" "/proc/timer_list masked"
+	expect_eq "proc/sys ro" "$(sed -n 3p <<<"$output")" "/proc/sys read-only"
+	run prun --rm --cap-add SYS_ADMIN "$IMAGE" sh -c "$probe"
+	caps=$(sed -n 1p <<<"$output")
+	(( 16#$caps & (1 << 21) )) || { echo "--cap-add SYS_ADMIN: CapBnd $caps" >&2; false; }
+	run prun --rm --privileged "$IMAGE" sh -c "$probe"
+	expect_eq 0 "$status" "--privileged status"
+	caps=$(sed -n 1p <<<"$output")
+	(( (16#$caps & ((1 << 38) - 1)) == (1 << 38) - 1 )) || { echo "--privileged: CapBnd $caps" >&2; false; }
+	expect_eq "1" "$(sed -n 2p <<<"$output")" "--privileged: /proc/timer_list shown"
+}
+
 @test "exec into a running container: output, status, -i, -t, -e/-w/-u" {
 	run pod run --network none -d --name ex "$IMAGE" sleep 1000
 	expect_eq 0 "$status" "run -d"

@@ -527,6 +527,40 @@ static void test_caps(void **state)
 	expect_fail(twice, N(twice), NULL, -1, NULL, "appears twice");
 }
 
+/* masked-paths and readonly-paths: 1..ABI_MASKS_MAX absolute paths. */
+static void test_mask_paths(void **state)
+{
+	(void)state;
+	struct config cfg;
+	struct sb_error err = {0};
+	size_t len;
+	const struct prop good[] = {P_COMPAT, P_VERSION, P_ARGV,
+				    STR(ABI_PROP_MASKED_PATHS, "/proc/kcore\0/sys/firmware"),
+				    STR(ABI_PROP_READONLY_PATHS, "/proc/sys")};
+	void *blob = build(good, N(good), NULL, -1, NULL, &len);
+	assert_int_equal(config_parse(blob, len, &cfg, &err), 0);
+	assert_int_equal(cfg.n_masked, 2);
+	assert_string_equal(cfg.masked[1], "/sys/firmware");
+	assert_null(cfg.masked[2]);
+	assert_int_equal(cfg.n_readonly, 1);
+	assert_string_equal(cfg.readonly[0], "/proc/sys");
+	config_free(&cfg);
+	free(blob);
+
+	const struct prop rel[] = {P_COMPAT, P_VERSION, P_ARGV,
+				   STR(ABI_PROP_MASKED_PATHS, "/proc/kcore\0proc/keys")};
+	expect_fail(rel, N(rel), NULL, -1, NULL, "entry 1 is not an absolute path");
+	const struct prop empty[] = {P_COMPAT, P_VERSION, P_ARGV,
+				     RAW(ABI_PROP_READONLY_PATHS, "", 0)};
+	expect_fail(empty, N(empty), NULL, -1, NULL, "empty list");
+	static char many[ABI_MASKS_MAX * 3 + 3];
+	for (int i = 0; i <= ABI_MASKS_MAX; i++)
+		memcpy(many + 3 * i, "/a", 3);
+	const struct prop too_many[] = {P_COMPAT, P_VERSION, P_ARGV,
+					RAW(ABI_PROP_MASKED_PATHS, many, sizeof(many))};
+	expect_fail(too_many, N(too_many), NULL, -1, NULL, "more than 64 entries");
+}
+
 static void test_env_build(void **state)
 {
 	(void)state;
@@ -563,6 +597,7 @@ int main(void)
 	    cmocka_unit_test(test_counts),	     cmocka_unit_test(test_strings_and_cells),
 	    cmocka_unit_test(test_limits),	     cmocka_unit_test(test_env_build),
 	    cmocka_unit_test(test_winsize),	     cmocka_unit_test(test_caps),
+	    cmocka_unit_test(test_mask_paths),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -50,7 +50,14 @@ static void test_full_round_trip(void **state)
 	(void)state;
 	char *argv[] = {"/bin/sh", "-c", "echo \"$A\"", "", NULL};
 	char *env[] = {"A=1", "B=x=y", "EMPTY=", NULL};
+	char *masked[] = {"/proc/kcore", "/sys/firmware", NULL}, *ro[] = {"/proc/sys", NULL};
+	const uint64_t caps[5] = {0xa80425fb, 0x400, 0x401, 1, UINT64_C(1) << 40};
 	struct runconfig rc = {
+	    .caps = caps,
+	    .caps_root_only = true,
+	    .no_new_privs = true,
+	    .masked = masked,
+	    .readonly = ro,
 	    .argv = argv,
 	    .env = env,
 	    .cwd = "/work dir",
@@ -86,6 +93,12 @@ static void test_full_round_trip(void **state)
 	assert_int_equal(cfg.limits.pids_max, 100);
 	assert_int_equal(cfg.limits.cpu_quota_us, 50000);
 	assert_int_equal(cfg.limits.cpu_period_us, 200000);
+	assert_true(cfg.has_caps && cfg.caps_root_only && cfg.no_new_privs);
+	assert_memory_equal(cfg.caps, caps, sizeof(caps));
+	assert_int_equal(cfg.n_masked, 2);
+	assert_string_equal(cfg.masked[1], "/sys/firmware");
+	assert_int_equal(cfg.n_readonly, 1);
+	assert_string_equal(cfg.readonly[0], "/proc/sys");
 	config_free(&cfg);
 	free(blob);
 }
@@ -207,6 +220,16 @@ static void test_host_checks(void **state)
 	rc.cwd = "relative";
 	build_fails(&rc, "not an absolute path");
 	rc.cwd = NULL;
+	char *rel[] = {"/proc/kcore", "proc/keys", NULL};
+	rc.readonly = rel;
+	build_fails(&rc, "`proc/keys` is not an absolute path");
+	static char *many[ABI_MASKS_MAX + 2];
+	for (int i = 0; i <= ABI_MASKS_MAX; i++)
+		many[i] = "/a";
+	rc.readonly = NULL;
+	rc.masked = many;
+	build_fails(&rc, "more than 64 masked paths");
+	rc.masked = NULL;
 	rc.hostname = "0123456789012345678901234567890123456789012345678901234567890123456789";
 	build_fails(&rc, "hostname");
 	rc.hostname = NULL;
