@@ -38,6 +38,13 @@ int mem_create(struct vm_mem *m, uint64_t size, struct sb_error *err)
 	munmap(p + head + size, span - head - size);
 	p += head;
 	madvise(p, size, MADV_HUGEPAGE); /* best effort: THP may be off */
+	/* A crashing VMM's core (systemd-coredump, a core_pattern pipe) must
+	 * not carry the tenant's RAM to disk: the VMM's own memory only. */
+	if (madvise(p, size, MADV_DONTDUMP) < 0) {
+		int e = errno;
+		munmap(p, size);
+		return error_set(err, e, "keep guest memory out of core dumps");
+	}
 	m->base = p;
 	mem_layout(m, size);
 	return 0;

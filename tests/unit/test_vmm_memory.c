@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -80,6 +81,28 @@ static void test_exactly_3g_and_4g(void **state)
 	assert_null(gpa_to_hva(&m, 5 * GIB, 1));
 }
 
+/* The VmFlags line of the mapping that starts at base in /proc/self/smaps
+ * (a mapping's first line is "START-END perms ...", its fields "Name: ..."). */
+static void vm_flags(const void *base, char *out, size_t len)
+{
+	FILE *f = fopen("/proc/self/smaps", "r");
+	char line[512];
+	int in = 0;
+	out[0] = '\0';
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		size_t tok = strcspn(line, " \t");
+		unsigned long start;
+		if (tok && line[tok - 1] != ':' && sscanf(line, "%lx-", &start) == 1)
+			in = start == (unsigned long)(uintptr_t)base;
+		else if (in && !strncmp(line, "VmFlags:", 8)) {
+			snprintf(out, len, "%s", line);
+			break;
+		}
+	}
+	fclose(f);
+}
+
 static void test_create(void **state)
 {
 	(void)state;
@@ -96,6 +119,10 @@ static void test_create(void **state)
 	assert_non_null(p);
 	*p = 0x5a; /* really mapped and writable */
 	assert_int_equal(m.base[64 * MIB - 1], 0x5a);
+	char flags[512];
+	vm_flags(m.base, flags, sizeof(flags));
+	if (!strstr(flags, " dd")) /* MADV_DONTDUMP: no guest RAM in a core dump */
+		fail_msg("guest memory's VmFlags lack dd: [%s]", flags);
 	mem_destroy(&m);
 	assert_null(gpa_to_hva(&m, 0, 1));
 }
