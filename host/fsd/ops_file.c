@@ -215,20 +215,32 @@ void ops_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fus
 		fuse_reply_buf(req, s->iobuf, (size_t)n);
 }
 
-int ops_drain_write(struct fsd_server *s)
+/* The next piece of the current request's piped WRITE data into iobuf: its
+ * length; 0 when none is left; -EPIPE when the pipe ended first (the VMM is
+ * gone: nothing more is owed). */
+static ssize_t take_piece(struct fsd_server *s)
 {
 	while (s->wpiped) {
 		size_t want = s->wpiped < s->max_io ? s->wpiped : s->max_io;
 		ssize_t n = read(s->wdata_fd, s->iobuf, want);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0) { /* the VMM is gone */
+		if (n <= 0) {
 			s->wpiped = 0;
 			return -EPIPE;
 		}
 		s->wpiped -= (size_t)n;
+		return n;
 	}
 	return 0;
+}
+
+int ops_drain_write(struct fsd_server *s)
+{
+	ssize_t n;
+	while ((n = take_piece(s)) > 0)
+		;
+	return (int)n;
 }
 
 /* The rest of a piped WRITE's payload through iobuf: for a file splice
@@ -236,14 +248,10 @@ int ops_drain_write(struct fsd_server *s)
 static ssize_t write_by_copy(struct fsd_server *s, int fd, loff_t at)
 {
 	size_t done = 0;
-	while (s->wpiped) {
-		size_t want = s->wpiped < s->max_io ? s->wpiped : s->max_io;
-		ssize_t n = read(s->wdata_fd, s->iobuf, want);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return done ? (ssize_t)done : -EPIPE;
-		s->wpiped -= (size_t)n;
+	ssize_t n;
+	while ((n = take_piece(s)) != 0) {
+		if (n < 0)
+			return done ? (ssize_t)done : n;
 		ssize_t w = pwrite(fd, s->iobuf, (size_t)n, at);
 		if (w < 0)
 			return done ? (ssize_t)done : -errno;

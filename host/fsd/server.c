@@ -18,9 +18,9 @@
 static void send_error(struct fsd_server *s, int fd, uint64_t unique, int err)
 {
 	struct fuse_out_header out = {.len = sizeof(out), .error = err, .unique = unique};
-	ops_drain_write(s); /* the pipe in step before any answer */
 	ssize_t n = send(fd, &out, sizeof(out), MSG_NOSIGNAL);
 	(void)n; /* the VMM is gone: the next read ends the loop */
+	(void)s;
 }
 
 /* Bytes of the request in buf (n bytes received) that wait in the WRITE
@@ -53,10 +53,10 @@ static size_t admit(struct fsd_server *s, int fd, const void *buf, size_t n, siz
 		v = GATE_REPLY;
 		err = -EIO;
 	}
+	if (v != GATE_PASS)
+		ops_drain_write(s); /* the pipe in step before any answer */
 	if (v == GATE_REPLY)
 		send_error(s, fd, unique, err);
-	if (v != GATE_PASS)
-		ops_drain_write(s);
 	return v == GATE_PASS ? n : 0;
 }
 

@@ -129,13 +129,10 @@ static int copy_file_bind(struct vm_job *j, const struct spec_mount *m, struct s
 	return 0;
 }
 
-/* The spec's mounts: the guest makes its own /proc, /sys, /dev and cgroup
- * file systems; tmpfs mounts and directory binds become volumes; small file
- * binds are copied in. */
-/* maskedPaths and readonlyPaths as runc applies them; the guest mounts its
- * own /sys and cgroupfs, so a read-only mount of either in the spec (as
- * podman and containerd write them) becomes a read-only path. */
-static int take_masks(struct vm_job *j, const struct spec_mount *m, struct sb_error *err)
+/* The guest mounts its own /sys and cgroupfs, so a read-only mount of either
+ * in the spec (as podman and containerd write them) becomes a read-only path,
+ * beside the spec's readonlyPaths. */
+static int take_readonly_mount(struct vm_job *j, const struct spec_mount *m, struct sb_error *err)
 {
 	const char *dst = m->destination;
 	if ((!strcmp(dst, "/sys") || !strcmp(dst, "/sys/fs/cgroup")) && has_option(m, "ro") &&
@@ -144,6 +141,10 @@ static int take_masks(struct vm_job *j, const struct spec_mount *m, struct sb_er
 	return 0;
 }
 
+/* The spec's mounts: the guest makes its own /proc, /sys, /dev and cgroup
+ * file systems; tmpfs mounts and directory binds become volumes; small file
+ * binds are copied in. Also the read-only paths (readonlyPaths, and /sys or
+ * cgroupfs mounted read-only). */
 static int take_mounts(struct vm_job *j, struct sb_error *err)
 {
 	for (char **p = j->spec.readonly_paths; *p; p++)
@@ -153,7 +154,7 @@ static int take_mounts(struct vm_job *j, struct sb_error *err)
 		const struct spec_mount *m = &j->spec.mounts[i];
 		const char *type = m->type ? m->type : "";
 		const char *dst = m->destination;
-		int r = take_masks(j, m, err);
+		int r = take_readonly_mount(j, m, err);
 		if (r < 0)
 			return r;
 		if (under(dst, "/proc") || under(dst, "/sys") || under(dst, "/dev"))
