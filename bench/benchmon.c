@@ -17,6 +17,7 @@
  * The copies inherit stdin, stdout and stderr. Built by the bench scripts
  * (static, to run in the test host); not part of sandbox.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -64,7 +65,7 @@ static uint64_t mem_available(void)
  * mapped into it, different advice on parts of it split it). A neighbouring
  * thread stack can join the run: a few KiB, counted as guest RAM for every
  * VMM alike. */
-static uint64_t guest_rss(pid_t pid)
+static uint64_t own_guest_rss(pid_t pid)
 {
 	char path[64], line[512], perms[8];
 	unsigned long long v, lo, hi, end = 0, run = 0, best = 0;
@@ -87,6 +88,46 @@ static uint64_t guest_rss(pid_t pid)
 		}
 	}
 	fclose(f);
+	return best;
+}
+
+/* The parent of pid, from /proc/PID/stat (0 if it is gone). */
+static pid_t parent_of(pid_t pid)
+{
+	char path[64], buf[512];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 0;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	char *p = strrchr(buf, ')'); /* comm may hold anything */
+	int ppid = 0;
+	if (!p || sscanf(p + 1, " %*c %d", &ppid) != 1)
+		return 0;
+	return (pid_t)ppid;
+}
+
+/* The guest RAM of pid or of a process it started: sandbox's VMM runs in
+ * a child (or a grandchild, host/jail/vmmproc.h), so the largest one of
+ * pid and its descendants two levels down. */
+static uint64_t guest_rss(pid_t pid)
+{
+	uint64_t best = own_guest_rss(pid);
+	DIR *d = opendir("/proc");
+	for (struct dirent *e; d && (e = readdir(d));) {
+		pid_t q = (pid_t)atoi(e->d_name);
+		if (q <= 0 || q == pid)
+			continue;
+		pid_t pp = parent_of(q);
+		if (pp == pid || (pp > 0 && parent_of(pp) == pid)) {
+			uint64_t g = own_guest_rss(q);
+			best = g > best ? g : best;
+		}
+	}
+	if (d)
+		closedir(d);
 	return best;
 }
 

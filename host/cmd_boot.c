@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "jail/vmmproc.h"
 #include "vmm.h"
 
 static const char boot_usage[] =
@@ -127,7 +128,11 @@ int cmd_boot(int argc, char **argv)
 	    .stats = stats_mode(),
 	};
 	struct vmm_result res = {0};
-	int r = vmm_run(&cfg, &res, &err);
+	struct jail_config jc;
+	int r =
+	    jail_config_from_env(&jc, getenv("SANDBOX_JAIL"), getenv("SANDBOX_JAIL_UIDS"), &err);
+	if (r == 0)
+		r = vmmproc_run(&cfg, &jc, &res, NULL, &err);
 	if (r < 0)
 		return cmd_fail(&err);
 	if (cfg.stats)

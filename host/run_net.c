@@ -123,6 +123,11 @@ static void stop_backend(void *ctx)
 	net_backend_stop(ctx);
 }
 
+static unsigned backend_fds(void *ctx, int *fds, unsigned max)
+{
+	return net_backend_fds(ctx, fds, max);
+}
+
 const struct vmm_net *run_net_vmm(struct run_net *rn)
 {
 	if (rn->tap_fd >= 0) {
@@ -141,6 +146,7 @@ const struct vmm_net *run_net_vmm(struct run_net *rn)
 	    .mtu = (uint16_t)rn->cfg.mtu,
 	    .start = start_backend,
 	    .stop = stop_backend,
+	    .fds = backend_fds,
 	    .ctx = rn->backend,
 	};
 	memcpy(rn->vmm.mac, rn->cfg.mac, sizeof(rn->vmm.mac));

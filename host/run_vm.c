@@ -16,6 +16,7 @@
 #include "diagnose.h"
 #include "cpio.h"
 #include "initrd.h"
+#include "jail/vmmproc.h"
 #include "pack.h"
 #include "paths.h"
 #include "run.h"
@@ -144,6 +145,30 @@ static void abandon_run(int status)
 	_exit(status);
 }
 
+/* --debug's line on the jail: what the host allowed of it. */
+static void print_jail(const struct jail_state *st)
+{
+	fprintf(stderr, "sandbox: jail: VMM as uid %u gid %u%s%s%s%s%s\n", (unsigned)st->uid,
+		(unsigned)st->gid, st->userns ? ", user namespace" : "",
+		st->pidns ? ", pid namespace" : "", st->mountns ? ", mount/ipc/uts namespaces" : "",
+		st->pivoted ? ", empty read-only root" : "", st->caps ? ", no capabilities" : "");
+}
+
+/* The VMM in its own jailed process (host/jail/), unless SANDBOX_JAIL=off. */
+static int run_jailed(const struct run_opts *o, struct vmm_config *cfg, struct vmm_result *res,
+		      struct sb_error *err)
+{
+	struct jail_config jc;
+	struct jail_state st;
+	int r = jail_config_from_env(&jc, getenv("SANDBOX_JAIL"), getenv("SANDBOX_JAIL_UIDS"), err);
+	if (r < 0)
+		return r;
+	r = vmmproc_run(cfg, &jc, res, &st, err);
+	if (o->debug && jc.enabled && r >= 0)
+		print_jail(&st);
+	return r;
+}
+
 /* vmm_run with our signals, the terminal and --timeout wired in: signals
  * and SIGWINCH become control frames; with -it on a terminal, the terminal
  * is raw for the run (restored before we return, or by a fatal signal). */
@@ -175,7 +200,7 @@ static int run_attached(const struct run_opts *o, struct vmm_config *cfg, struct
 	if (o->tty && o->interactive && isatty(STDIN_FILENO))
 		r = tty_raw(STDIN_FILENO, err);
 	if (r == 0)
-		r = vmm_run(cfg, res, err);
+		r = run_jailed(o, cfg, res, err);
 	tty_restore();
 	run_signals_stop(&sigs);
 	if (o->debug && atomic_load(&sigs.timed_out))

@@ -47,13 +47,20 @@ struct net_backend {
 	unsigned npfd, pfd_cap;
 	uint8_t *frame; /* FRAMERING_FRAME_MAX bytes: one frame from the guest */
 
-	_Atomic uint64_t from_guest_n, filtered_n, filtered_by[NETFILTER_VERDICTS], to_guest_n,
-	    to_guest_dropped, guest_errors;
+	/* The counters, in a shared mapping: a VMM forked off after the open
+	 * (host/jail/vmmproc.h) counts where the opener reads. */
+	struct net_counters {
+		_Atomic uint64_t from_guest_n, filtered_n, filtered_by[NETFILTER_VERDICTS],
+		    to_guest_n, to_guest_dropped, guest_errors, slirp_log;
+	} * count;
 };
 
 /* slirp.c: create the stack and bind the forwards (b->cfg checked, rings
  * ready, DNS chosen); 0 or -errno with err filled. */
 int slirp_stack_open(struct net_backend *b, struct sb_error *err);
+/* slirp.c: the stack's sockets (listeners included): up to max into fds;
+ * how many there are. Not while the thread runs. */
+unsigned slirp_stack_fds(struct net_backend *b, int *fds, unsigned max);
 /* slirp.c: start and stop the thread; free the stack. */
 int slirp_stack_start(struct net_backend *b, struct sb_error *err);
 void slirp_stack_stop(struct net_backend *b);

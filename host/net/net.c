@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "net/backend.h"
@@ -114,6 +115,12 @@ int net_backend_open(const struct net_config *c, struct net_backend **out, struc
 	if (!b)
 		return error_set(err, ENOMEM, "network backend");
 	b->stop_fd = -1;
+	b->count = mmap(NULL, sizeof(*b->count), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+			-1, 0);
+	if (b->count == MAP_FAILED) {
+		free(b);
+		return error_set(err, errno, "network counters");
+	}
 	b->cfg = *c;
 	for (unsigned i = 0; i < c->nfwd; i++) {
 		b->fwd[i] = c->fwd[i];
@@ -182,6 +189,7 @@ void net_backend_close(struct net_backend *b)
 		close(b->stop_fd);
 	free(b->frame);
 	free(b->pfd);
+	munmap(b->count, sizeof(*b->count));
 	pthread_cond_destroy(&b->cond);
 	pthread_mutex_destroy(&b->lock);
 	free(b);
@@ -210,14 +218,26 @@ struct framering *net_backend_from_guest(struct net_backend *b)
 void net_backend_stats(const struct net_backend *b, struct net_stats *st)
 {
 	memset(st, 0, sizeof(*st));
-	st->from_guest = atomic_load(&b->from_guest_n);
-	st->filtered = atomic_load(&b->filtered_n);
+	const struct net_counters *c = b->count;
+	st->from_guest = atomic_load(&c->from_guest_n);
+	st->filtered = atomic_load(&c->filtered_n);
 	for (unsigned v = 0; v < NETFILTER_VERDICTS && v < 16; v++)
-		st->filtered_by[v] = atomic_load(&b->filtered_by[v]);
-	st->to_guest = atomic_load(&b->to_guest_n);
-	st->to_guest_dropped = atomic_load(&b->to_guest_dropped);
-	st->guest_errors = atomic_load(&b->guest_errors);
-	st->slirp_log = slirphooks_log_count();
+		st->filtered_by[v] = atomic_load(&c->filtered_by[v]);
+	st->to_guest = atomic_load(&c->to_guest_n);
+	st->to_guest_dropped = atomic_load(&c->to_guest_dropped);
+	st->guest_errors = atomic_load(&c->guest_errors);
+	st->slirp_log = atomic_load(&c->slirp_log);
+}
+
+unsigned net_backend_fds(struct net_backend *b, int *fds, unsigned max)
+{
+	const int own[] = {b->stop_fd, b->to_guest.ready_fd, b->to_guest.space_fd,
+			   b->from_guest.ready_fd, b->from_guest.space_fd};
+	unsigned n = 0;
+	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++, n++)
+		if (n < max)
+			fds[n] = own[i];
+	return n + slirp_stack_fds(b, n < max ? fds + n : fds, n < max ? max - n : 0);
 }
 
 const char *net_backend_dns(const struct net_backend *b)

@@ -131,7 +131,8 @@ void net_backend_stop(struct net_backend *b);
 /* Stop the thread (if started) and free everything. NULL is fine. */
 void net_backend_close(struct net_backend *b);
 
-/* Counters, readable from any thread while the backend runs. */
+/* Counters, readable from any thread while the backend runs, and from the
+ * process that opened the backend when the thread runs in a child of it. */
 struct net_stats {
 	uint64_t from_guest;	   /* frames the guest sent that libslirp got */
 	uint64_t filtered;	   /* frames the guest sent that the filter dropped */
@@ -142,6 +143,11 @@ struct net_stats {
 	uint64_t slirp_log;	   /* libslirp's glib messages (see slirphooks.h) */
 };
 void net_backend_stats(const struct net_backend *b, struct net_stats *st);
+
+/* Every fd the backend holds (its eventfds, libslirp's sockets, the
+ * listeners of published ports): up to max into fds; how many there are.
+ * Before the thread starts. */
+unsigned net_backend_fds(struct net_backend *b, int *fds, unsigned max);
 
 /* One line on the DNS upstream in use, e.g. "10.0.0.1 (from
  * /run/systemd/resolve/resolv.conf)" or "none: no nameserver in ...". */

@@ -119,9 +119,9 @@ static void push_to_guest(struct net_backend *b, const void *buf, size_t len)
 
 	netfilter_note_to_guest(&b->filter, buf, len, now_ms());
 	if (len < 1 || len > FRAMERING_FRAME_MAX || framering_push(&b->to_guest, &iov, 1, len) < 0)
-		atomic_fetch_add(&b->to_guest_dropped, 1);
+		atomic_fetch_add(&b->count->to_guest_dropped, 1);
 	else
-		atomic_fetch_add(&b->to_guest_n, 1);
+		atomic_fetch_add(&b->count->to_guest_n, 1);
 }
 
 /* The rare path: a copy to rewrite (on the thread's 1 MiB stack). */
@@ -131,7 +131,7 @@ static __attribute__((noinline)) void push_from_gateway(struct net_backend *b, c
 	uint8_t copy[FRAMERING_FRAME_MAX];
 
 	if (len > sizeof(copy)) {
-		atomic_fetch_add(&b->to_guest_dropped, 1);
+		atomic_fetch_add(&b->count->to_guest_dropped, 1);
 		return;
 	}
 	memcpy(copy, buf, len);
@@ -157,7 +157,7 @@ static void on_guest_error(const char *msg, void *opaque)
 {
 	struct net_backend *b = opaque;
 	(void)msg;
-	atomic_fetch_add(&b->guest_errors, 1);
+	atomic_fetch_add(&b->count->guest_errors, 1);
 }
 
 static int64_t on_clock(void *opaque)
@@ -426,6 +426,31 @@ static int on_add_poll(int fd, int events, void *opaque)
 	return add_fd(opaque, fd, ev);
 }
 
+struct fd_list {
+	int *fds;
+	unsigned max, n;
+};
+
+static int on_list_fd(int fd, int events, void *opaque)
+{
+	struct fd_list *l = opaque;
+	(void)events;
+	if (l->n < l->max)
+		l->fds[l->n] = fd;
+	return (int)l->n++;
+}
+
+unsigned slirp_stack_fds(struct net_backend *b, int *fds, unsigned max)
+{
+	struct fd_list l = {.fds = fds, .max = max};
+	uint32_t ms = UINT32_MAX;
+	if (b->slirp)
+		slirp_pollfds_fill(b->slirp, &ms, on_list_fd, &l);
+	for (unsigned i = 0; i < b->v6.nsock && i < SLIRPHOOKS_V6_SOCKS; i++)
+		on_list_fd(b->v6.sock[i].fd, 0, &l);
+	return l.n;
+}
+
 static int on_get_revents(int idx, void *opaque)
 {
 	struct net_backend *b = opaque;
@@ -479,11 +504,11 @@ static int take_frames(struct net_backend *b)
 		enum netfilter_verdict v =
 		    netfilter_check(&b->filter, b->frame, (size_t)n, now_ms());
 		if (v != NETFILTER_PASS) {
-			atomic_fetch_add(&b->filtered_n, 1);
-			atomic_fetch_add(&b->filtered_by[v], 1);
+			atomic_fetch_add(&b->count->filtered_n, 1);
+			atomic_fetch_add(&b->count->filtered_by[v], 1);
 			continue;
 		}
-		atomic_fetch_add(&b->from_guest_n, 1);
+		atomic_fetch_add(&b->count->from_guest_n, 1);
 		slirp_input(b->slirp, b->frame, (int)n);
 	}
 	return framering_peek(&b->from_guest) > 0;
@@ -501,6 +526,7 @@ static void run_loop(struct net_backend *b)
 		slirp_pollfds_fill(b->slirp, &slirp_ms, on_add_poll, b);
 		int n = poll(b->pfd, b->npfd, more ? 0 : turn_timeout(b, slirp_ms));
 		slirp_pollfds_poll(b->slirp, n < 0, on_get_revents, b);
+		atomic_store(&b->count->slirp_log, slirphooks_log_count());
 		run_timers(b);
 		if (n > 0 && (b->pfd[0].revents & POLLIN))
 			return;

@@ -185,7 +185,7 @@ static int enter_loop(void *ctx)
  * any of them starts; each installs its own before it handles guest input. */
 static int add_filter(struct machine *m, struct sb_error *err)
 {
-	int r = sysfilter_build(&m->filter, err);
+	int r = sysfilter_build(&m->filter, m->net && m->net->cfg.start, err);
 	if (r < 0)
 		return r;
 	m->trapfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -197,6 +197,19 @@ static int add_filter(struct machine *m, struct sb_error *err)
 	m->loop.on_start = enter_loop;
 	m->loop.on_start_ctx = m;
 	return sysfilter_arm(m->trapfd, err);
+}
+
+/* The caller's jail, then the whole process's seccomp program, while this
+ * thread is the only one (every thread started later inherits both). */
+static int enter_jail(struct machine *m, const struct vmm_config *cfg, struct sb_error *err)
+{
+	int r = cfg->jail(cfg->jail_ctx, err);
+	if (r < 0)
+		return r;
+	r = sysfilter_enter(&m->filter, SYSFILTER_PROCESS);
+	if (r < 0)
+		return error_set(err, -r, "seccomp: the process filter");
+	return 0;
 }
 
 /* The network backend's thread, once the filters are armed (it installs
@@ -428,13 +441,15 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *res, struct sb_erro
 		r = add_devices(m, cfg, err); /* they extend the command line */
 	if (r == 0)
 		r = add_filter(m, err);
+	if (r == 0)
+		r = vm_wait_ready(&m->vm, err); /* its thread is gone: we are alone */
+	if (r == 0 && cfg->jail)
+		r = enter_jail(m, cfg, err);
 	if (r == 0 && m->net)
 		r = start_net(m, err);
 	if (r == 0)
 		r = arch_write_boot_info(&m->vm.mem, &m->kernel, m->cmdline, m->initrd_gpa,
 					 m->initrd_size, cfg->vcpus, err);
-	if (r == 0)
-		r = vm_wait_ready(&m->vm, err);
 	if (r == 0)
 		r = add_vcpus(m, cfg->vcpus, cfg->stats, err);
 	if (r == 0)

@@ -3,6 +3,8 @@
 #include <linux/audit.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
+#include <sched.h>
+#include <stdbool.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -108,6 +110,26 @@ static const struct allow net_only[] = {
 #endif
 };
 
+/* The whole process, from the jail on (vmm_config.jail): what every thread
+ * above may do, plus what the main thread does after the jail, which is
+ * start the threads, create the vCPUs, wait, and tear down. Installed on
+ * the main thread while it is the only one: every thread inherits it. */
+static const struct allow process_only[] = {
+    /* threads (CLONE_THREAD), never new processes; clone3's flags are out
+     * of reach of a filter: it fails with ENOSYS and glibc falls back */
+    ARG(clone, 0, CLONE_THREAD, CLONE_THREAD), ANY(set_robust_list), ANY(rseq),
+    /* thread names, and each thread's own filter */
+    ARG(prctl, 0, ~0ull, PR_SET_NAME), ARG(prctl, 0, ~0ull, PR_SET_NO_NEW_PRIVS),
+    ARG(prctl, 0, ~0ull, PR_SET_SECCOMP),
+    /* the vCPU kick and SIGSYS handlers, restored at the end */
+    ANY(rt_sigaction),
+    /* KVM's ioctls only (vCPUs: create, set up, run) */
+    ARG(ioctl, 1, 0xff00, KVMIO << 8),
+    /* the end: figures (guest pages resident, peak RSS), then fds closed */
+    ANY(mincore), ANY(getrusage), ANY(close), ANY(fstat),
+    ARG(newfstatat, 3, AT_EMPTY_PATH, AT_EMPTY_PATH),
+};
+
 /* clang-format on */
 
 static const struct {
@@ -117,12 +139,14 @@ static const struct {
     [SYSFILTER_VCPU] = {vcpu_only, sizeof(vcpu_only) / sizeof(vcpu_only[0])},
     [SYSFILTER_EVENTLOOP] = {loop_only, sizeof(loop_only) / sizeof(loop_only[0])},
     [SYSFILTER_NET] = {net_only, sizeof(net_only) / sizeof(net_only[0])},
+    [SYSFILTER_PROCESS] = {process_only, sizeof(process_only) / sizeof(process_only[0])},
 };
 
 static const char *const kind_name[SYSFILTER_KINDS] = {
     [SYSFILTER_VCPU] = "vCPU",
     [SYSFILTER_EVENTLOOP] = "event-loop",
     [SYSFILTER_NET] = "network",
+    [SYSFILTER_PROCESS] = "main",
 };
 
 /* The first violation: REC_SET | kind + 1 << 32 | nr (32 bits); REC_FOREIGN
@@ -188,8 +212,32 @@ static int add_socket_rules(scmp_filter_ctx ctx)
 	return r;
 }
 
+static int add_list(scmp_filter_ctx ctx, enum sysfilter_kind kind)
+{
+	int r = 0;
+	for (size_t i = 0; r == 0 && i < only[kind].n; i++)
+		r = add(ctx, &only[kind].list[i]);
+	return r;
+}
+
+/* The process filter: every thread kind's list and its own. */
+static int add_process_rules(scmp_filter_ctx ctx, bool net)
+{
+	int r = add_list(ctx, SYSFILTER_VCPU);
+	if (r == 0)
+		r = add_list(ctx, SYSFILTER_EVENTLOOP);
+	if (r == 0 && net)
+		r = add_list(ctx, SYSFILTER_NET);
+	if (r == 0 && net)
+		r = add_socket_rules(ctx);
+	if (r == 0)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+	return r;
+}
+
 /* Everything not allowed traps (SIGSYS), other ABIs too (i386, x32). */
-static int build_one(enum sysfilter_kind kind, struct sock_fprog *prog, struct sb_error *err)
+static int build_one(enum sysfilter_kind kind, bool net, struct sock_fprog *prog,
+		     struct sb_error *err)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRAP);
 	if (!ctx)
@@ -199,10 +247,12 @@ static int build_one(enum sysfilter_kind kind, struct sock_fprog *prog, struct s
 		r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2); /* binary tree */
 	for (size_t i = 0; r == 0 && i < sizeof(common) / sizeof(common[0]); i++)
 		r = add(ctx, &common[i]);
-	for (size_t i = 0; r == 0 && i < only[kind].n; i++)
-		r = add(ctx, &only[kind].list[i]);
+	if (r == 0)
+		r = add_list(ctx, kind);
 	if (r == 0 && kind == SYSFILTER_NET)
 		r = add_socket_rules(ctx);
+	if (r == 0 && kind == SYSFILTER_PROCESS)
+		r = add_process_rules(ctx, net);
 	/* pthread_kill: signals to threads of this process only */
 	if (r == 0)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
@@ -215,11 +265,11 @@ static int build_one(enum sysfilter_kind kind, struct sock_fprog *prog, struct s
 	return r;
 }
 
-int sysfilter_build(struct sysfilter *f, struct sb_error *err)
+int sysfilter_build(struct sysfilter *f, bool net, struct sb_error *err)
 {
 	memset(f, 0, sizeof(*f));
 	for (int k = 0; k < SYSFILTER_KINDS; k++) {
-		int r = build_one((enum sysfilter_kind)k, &f->prog[k], err);
+		int r = build_one((enum sysfilter_kind)k, net, &f->prog[k], err);
 		if (r < 0) {
 			sysfilter_free(f);
 			return r;

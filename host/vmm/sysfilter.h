@@ -3,6 +3,7 @@
 #define SB_VMM_SYSFILTER_H
 
 #include <linux/filter.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "error.h"
@@ -12,17 +13,27 @@
 
 /* The thread kinds that parse guest input; each has its own allow-list.
  * SYSFILTER_NET is the network backend's thread (host/net/): IPv4/IPv6
- * sockets and poll, but no KVM ioctl, no file, no exec. */
-enum sysfilter_kind { SYSFILTER_VCPU, SYSFILTER_EVENTLOOP, SYSFILTER_NET, SYSFILTER_KINDS };
+ * sockets and poll, but no KVM ioctl, no file, no exec. SYSFILTER_PROCESS
+ * is the jailed VMM process as a whole (host/jail/): the union of the
+ * others and what its main thread does after the jail (threads, vCPU set-up,
+ * the end); no file opened by name, no new process, no exec. */
+enum sysfilter_kind {
+	SYSFILTER_VCPU,
+	SYSFILTER_EVENTLOOP,
+	SYSFILTER_NET,
+	SYSFILTER_PROCESS,
+	SYSFILTER_KINDS
+};
 
 /* Classic BPF programs, one per kind, ready for SECCOMP_SET_MODE_FILTER. */
 struct sysfilter {
 	struct sock_fprog prog[SYSFILTER_KINDS];
 };
 
-/* Build every kind's program (libseccomp, exported to memory). Installs
- * nothing: call before the threads start. 0 or -errno. */
-int sysfilter_build(struct sysfilter *f, struct sb_error *err);
+/* Build every kind's program (libseccomp, exported to memory); net: the
+ * process program allows the network thread's calls (a backend thread will
+ * run). Installs nothing: call before the threads start. 0 or -errno. */
+int sysfilter_build(struct sysfilter *f, bool net, struct sb_error *err);
 /* Free the programs (the installed filters stay with their threads). */
 void sysfilter_free(struct sysfilter *f);
 

@@ -54,6 +54,9 @@ struct vmm_net {
 	 * returns. The VMM knows nothing else of the backend. */
 	int (*start)(void *ctx, const struct sysfilter *filter, struct sb_error *err);
 	void (*stop)(void *ctx);
+	/* The backend's open fds (its sockets, eventfds), for a jail that
+	 * closes every other: up to max of them into fds; how many there are. */
+	unsigned (*fds)(void *ctx, int *fds, unsigned max);
 	void *ctx;
 };
 
@@ -110,6 +113,12 @@ struct vmm_config {
 	/* Shared directories, one virtio-fs device each (after the NIC). */
 	const struct vmm_fs *fs;
 	unsigned n_fs; /* 0..VMM_MAX_FS */
+	/* NULL, or called once everything the VM needs is open and before any
+	 * thread of the VM starts (the calling thread is the process's only
+	 * one): host/jail/ confines the process there. If it returns 0, the
+	 * process-wide seccomp program (SYSFILTER_PROCESS) goes on next. */
+	int (*jail)(void *ctx, struct sb_error *err);
+	void *jail_ctx;
 };
 
 enum { VMM_STATS_OFF, VMM_STATS_ON, VMM_STATS_FIRST_RUN };
@@ -153,7 +162,8 @@ const char *vmm_default_cmdline(void);
  * a negative errno with err filled for VMM failures. Uses SIGRTMIN internally
  * to kick vCPU threads (installs a no-op handler for it).
  * The vCPU and event-loop threads run under seccomp allow-lists (sysfilter.h;
- * the calling thread stays unfiltered). A call off the list fails, ends the
+ * the calling thread stays unfiltered unless cfg->jail is set: then the
+ * whole process is filtered too). A call off the list fails, ends the
  * VM and makes vmm_run fail with "VMM vCPU thread made a forbidden system
  * call: NAME (seccomp); the VM was stopped". SIGSYS has our handler during
  * the run. One vmm_run at a time per process. */

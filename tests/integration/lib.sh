@@ -35,3 +35,17 @@ wait_gone() {
 	wait "$1"
 	rc=$?
 }
+# vmm_pid PID: the VMM process of the sandbox command PID, its jailed child
+# or grandchild named sandbox-vmm (host/jail/vmmproc.h); PID itself until then
+vmm_pid() {
+	for _p in /proc/[0-9]*; do
+		[ "$(cat "$_p/comm" 2>/dev/null)" = sandbox-vmm ] || continue
+		_pp=$(sed -n 's/^PPid:[[:space:]]*//p' "$_p/status" 2>/dev/null)
+		_gp=$(sed -n 's/^PPid:[[:space:]]*//p' "/proc/$_pp/status" 2>/dev/null)
+		if [ "$_pp" = "$1" ] || [ "$_gp" = "$1" ]; then
+			echo "${_p##*/}"
+			return
+		fi
+	done
+	echo "$1"
+}

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -54,7 +55,15 @@ enum call {
 	C_POLL,
 	C_MREMAP,	/* MREMAP_MAYMOVE, as glibc's realloc of an mmapped chunk */
 	C_MREMAP_FIXED, /* anywhere we say: not on any list */
+	C_FORK,		/* clone without CLONE_THREAD: a new process */
+	C_CLONE3,
+	C_SETUID,
+	C_KVM_CREATE_VCPU, /* on a pipe: ENOTTY when the filter lets it through */
+	C_CHROOT,
 };
+
+/* The process filter's network part (sysfilter_build's net). */
+static bool build_net = true;
 
 /* Results, in memory shared with the parent (the child only _exits). */
 struct shared {
@@ -148,6 +157,20 @@ static long try_call(const struct child *c)
 		munmap(q == -1 ? p : (void *)q, q == -1 ? 4096 : 8192);
 		return q == -1 ? -1 : 0;
 	}
+	case C_FORK: {
+		long pid = syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+		if (pid == 0)
+			syscall(SYS_exit_group, 0);
+		return pid;
+	}
+	case C_CLONE3:
+		return syscall(SYS_clone3, NULL, 0);
+	case C_SETUID:
+		return syscall(SYS_setuid, 0);
+	case C_KVM_CREATE_VCPU:
+		return syscall(SYS_ioctl, c->pipe_w, KVM_CREATE_VCPU, 0);
+	case C_CHROOT:
+		return syscall(SYS_chroot, "/");
 	case C_I386_GETPID: {
 		/* The i386 ABI (int 0x80) is another "arch" for the filter: its
 		 * getpid (20) must not pass as the x86-64 call of that number. */
@@ -203,7 +226,7 @@ static void child_main(struct child *c, int arm)
 	c->epfd = epoll_create1(0);
 	c->page = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	c->other = getppid();
-	sh->build = sysfilter_build(&c->f, NULL);
+	sh->build = sysfilter_build(&c->f, build_net, NULL);
 	int wake = eventfd(0, EFD_NONBLOCK);
 	if (sh->build < 0 || wake < 0 || c->epfd < 0 || c->page == MAP_FAILED)
 		_exit(4);
@@ -357,6 +380,41 @@ static void test_net_kind(void **state)
 	done(sh);
 }
 
+/* The whole jailed process: every thread kind's calls and the main
+ * thread's (KVM set-up ioctls, threads); no new process, no file by name,
+ * no id change; clone3 fails with ENOSYS (glibc falls back to clone), as no
+ * violation. Sockets only when a network thread will run. */
+static void test_process_kind(void **state)
+{
+	(void)state;
+	expect_allowed(SYSFILTER_PROCESS, C_NONE, 0);
+	expect_allowed(SYSFILTER_PROCESS, C_KVM_RUN, ENOTTY);
+	expect_allowed(SYSFILTER_PROCESS, C_KVM_CREATE_VCPU, ENOTTY);
+	expect_allowed(SYSFILTER_PROCESS, C_EPOLL_WAIT, 0);
+	expect_allowed(SYSFILTER_PROCESS, C_POLL, 0);
+	expect_allowed(SYSFILTER_PROCESS, C_IOCTL_FIONREAD, 0);
+	expect_allowed(SYSFILTER_PROCESS, C_SOCKET_TCP4, 0);
+	expect_allowed(SYSFILTER_PROCESS, C_CLONE3, ENOSYS);
+	expect_denied(SYSFILTER_PROCESS, C_FORK, SYS_clone);
+	expect_denied(SYSFILTER_PROCESS, C_OPENAT, SYS_openat);
+	expect_denied(SYSFILTER_PROCESS, C_EXECVE, SYS_execve);
+	expect_denied(SYSFILTER_PROCESS, C_SETUID, SYS_setuid);
+	expect_denied(SYSFILTER_PROCESS, C_CHROOT, SYS_chroot);
+	expect_denied(SYSFILTER_PROCESS, C_KILL, SYS_kill);
+	expect_denied(SYSFILTER_PROCESS, C_SOCKET, SYS_socket);
+	expect_denied(SYSFILTER_PROCESS, C_SOCKET_RAW, SYS_socket);
+	expect_denied(SYSFILTER_PROCESS, C_MMAP_EXEC, SYS_mmap);
+	expect_denied(SYSFILTER_PROCESS, C_PROCESS_VM_READV, SYS_process_vm_readv);
+	struct shared *sh = run(SYSFILTER_PROCESS, C_SETUID, 1);
+	assert_string_equal(sh->reason,
+			    "VMM main thread made a forbidden system call: setuid (seccomp)");
+	done(sh);
+	build_net = false;
+	expect_denied(SYSFILTER_PROCESS, C_SOCKET_TCP4, SYS_socket);
+	expect_denied(SYSFILTER_PROCESS, C_POLL, SYS_poll);
+	build_net = true;
+}
+
 /* The line the VMM reports, with the call's name. */
 static void test_reason(void **state)
 {
@@ -449,7 +507,7 @@ static void test_programs(void **state)
 	struct sysfilter f;
 	(void)state;
 
-	assert_int_equal(sysfilter_build(&f, NULL), 0);
+	assert_int_equal(sysfilter_build(&f, true, NULL), 0);
 	for (int k = 0; k < SYSFILTER_KINDS; k++) {
 		assert_non_null(f.prog[k].filter);
 		assert_true(f.prog[k].len > 10 && f.prog[k].len <= BPF_MAXINSNS);
@@ -465,10 +523,15 @@ static void test_programs(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_programs),	       cmocka_unit_test(test_denied_everywhere),
-	    cmocka_unit_test(test_allowed_everywhere), cmocka_unit_test(test_per_kind),
-	    cmocka_unit_test(test_net_kind),	       cmocka_unit_test(test_reason),
-	    cmocka_unit_test(test_reason_i386),	       cmocka_unit_test(test_enter_needs_arm),
+	    cmocka_unit_test(test_programs),
+	    cmocka_unit_test(test_denied_everywhere),
+	    cmocka_unit_test(test_allowed_everywhere),
+	    cmocka_unit_test(test_per_kind),
+	    cmocka_unit_test(test_net_kind),
+	    cmocka_unit_test(test_process_kind),
+	    cmocka_unit_test(test_reason),
+	    cmocka_unit_test(test_reason_i386),
+	    cmocka_unit_test(test_enter_needs_arm),
 	    cmocka_unit_test(test_outside_sigsys),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,7 +12,7 @@ pid=$!
 end=$(($(date +%s) + 120))
 tid=
 until [ -n "$tid" ]; do
-	for t in /proc/$pid/task/*; do
+	for t in /proc/$(vmm_pid $pid)/task/*; do
 		[ "$(cat "$t/comm" 2>/dev/null)" = vmm-net ] || continue
 		sed -n 's/^Seccomp:[[:space:]]*//p' "$t/status" 2>/dev/null | grep -qx 2 && tid=${t##*/}
 	done

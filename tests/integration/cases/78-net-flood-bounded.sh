@@ -70,7 +70,8 @@ fpid=$!
 exec 3>"$tmp/ctl"
 wait_line "$tmp/neighbour.out" ready "$npid" 300
 wait_line "$tmp/flood.out" flooding "$fpid" 300
-mem=$(vmm_mem "$fpid") || fail "cannot tell the flooder's guest RAM in /proc/$fpid/smaps"
+fvmm=$(vmm_pid "$fpid") # the flooder's VMM process (host/jail/)
+mem=$(vmm_mem "$fvmm") || fail "cannot tell the flooder's guest RAM in /proc/$fvmm/smaps"
 own0=${mem% *} guest_kib=${mem#* }
 bound_own=$((own0 + 2 * ring_kib + allowance_kib))
 bound_hwm=$((guest_kib + bound_own))
@@ -79,9 +80,9 @@ echo "at the start: own $own0 KiB, guest RAM $guest_kib KiB; bounds: own $bound_
 max_own=$own0 asked=0 q=0
 # sample: the flooder's own memory (its peak so far in max_own)
 sample() {
-	_o=$(vmm_mem "$fpid") || {
+	_o=$(vmm_mem "$fvmm") || {
 		kill -0 "$fpid" 2>/dev/null || fail "the flooder ended early"
-		fail "cannot tell the flooder's guest RAM in /proc/$fpid/smaps any more"
+		fail "cannot tell the flooder's guest RAM in /proc/$fvmm/smaps any more"
 	}
 	_o=${_o% *}
 	[ "$_o" -gt "$max_own" ] && max_own=$_o
@@ -115,7 +116,7 @@ while kill -0 "$hf" 2>/dev/null; do
 done
 sample
 neighbour "after"
-hwm=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB$/\1/p' "/proc/$fpid/status")
+hwm=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB$/\1/p' "/proc/$fvmm/status")
 echo "after the RX flood: own peak $max_own KiB, VmHWM $hwm KiB; $(cat "$tmp/hostflood")"
 [ "$max_own" -le "$bound_own" ] ||
 	fail "RX flood: the flooder's VMM grew to $max_own KiB of its own (bound $bound_own: $own0 at the start + 2 rings + allowance)"

@@ -1,0 +1,335 @@
+/* Unit tests for host/jail/: its settings, the fd list, the result message, and vmmproc_run's
+ * jailed child (a stand-in VMM). */
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "jail/jail.h"
+#include "jail/vmmproc.h"
+
+static void test_config(void **state)
+{
+	(void)state;
+	struct jail_config c;
+	struct sb_error err = {0};
+	assert_int_equal(jail_config_from_env(&c, NULL, NULL, &err), 0);
+	assert_true(c.enabled);
+	assert_int_equal(c.first_uid, JAIL_UIDS_DEFAULT_FIRST);
+	assert_int_equal(c.uid_count, JAIL_UIDS_DEFAULT_COUNT);
+	assert_int_equal(jail_config_from_env(&c, "off", "", &err), 0);
+	assert_false(c.enabled);
+	assert_int_equal(jail_config_from_env(&c, "on", "100000-165535", &err), 0);
+	assert_true(c.enabled);
+	assert_int_equal(c.first_uid, 100000);
+	assert_int_equal(c.uid_count, 65536);
+	assert_int_equal(jail_pick_uid(&c, 100), 100100);
+	assert_int_equal(jail_pick_uid(&c, 65536 + 7), 100007);
+	assert_int_equal(jail_config_from_env(&c, NULL, "5000", &err), 0); /* one id */
+	assert_int_equal(jail_pick_uid(&c, 1234), 5000);
+	static const char *const bad[] = {"0-10",	  "10-5",	 "x",	   "10-", "-10",
+					  "1-4294967295", "99999999999", "10-20x", " 10"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(jail_config_from_env(&c, NULL, bad[i], &err), -EINVAL);
+		assert_non_null(strstr(err.msg, "SANDBOX_JAIL_UIDS="));
+	}
+	assert_int_equal(jail_config_from_env(&c, "maybe", NULL, &err), -EINVAL);
+	assert_string_equal(err.msg, "SANDBOX_JAIL=maybe: want on or off");
+}
+
+/* The fds a VMM keeps: its streams, the volume and network fds, a file
+ * named by fd; each once, no -1. */
+static unsigned three_fds(void *ctx, int *fds, unsigned max)
+{
+	(void)ctx;
+	for (unsigned i = 0; i < 3 && i < max; i++)
+		fds[i] = 40 + (int)i;
+	return 3;
+}
+
+static void test_fd_list(void **state)
+{
+	(void)state;
+	const struct vmm_fs fs[] = {{.sock = 20, .data_pipe = true, .data_fd = 21},
+				    {.sock = 22, .data_fd = 23, .wdata_fd = 24, .wdata_max = 1}};
+	const struct vmm_net net = {.fds = three_fds};
+	const struct vmm_blob initrd[] = {
+	    {.path = "/proc/self/fd/9"}, {.path = "/x/y"}, {.path = "/proc/self/fd/9x"}};
+	struct vmm_config cfg = {.kernel = "/proc/self/fd/8",
+				 .initrd = initrd,
+				 .n_initrd = 3,
+				 .stdin_fd = -1,
+				 .stdout_fd = 1,
+				 .stderr_fd = 2,
+				 .log_fd = 2,
+				 .ctl_fd = 0,
+				 .exec_fd = 30,
+				 .fs = fs,
+				 .n_fs = 2,
+				 .net = &net};
+	int fds[32];
+	unsigned n = vmmproc_fds(&cfg, fds, 32);
+	static const int want[] = {8, 9, 1, 2, 30, 20, 21, 22, 24, 40, 41, 42};
+	assert_int_equal(n, sizeof(want) / sizeof(want[0]));
+	assert_memory_equal(fds, want, sizeof(want));
+	assert_int_equal(vmmproc_fds(&cfg, fds, 4), n); /* the count, even without room */
+}
+
+/* jail_close_fds in a child: what it keeps is open, the rest closed. */
+static void test_close_fds(void **state)
+{
+	(void)state;
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int a = open("/dev/null", O_RDONLY), b = open("/dev/null", O_RDONLY),
+		    c = open("/dev/null", O_RDONLY);
+		int keep[] = {c, -1, 2, a};
+		if (a < 0 || b < 0 || c < 0 || jail_close_fds(keep, 4) < 0)
+			_exit(2);
+		_exit(fcntl(a, F_GETFD) >= 0 && fcntl(c, F_GETFD) >= 0 && fcntl(2, F_GETFD) >= 0 &&
+			      fcntl(b, F_GETFD) < 0 && fcntl(0, F_GETFD) < 0
+			  ? 0
+			  : 3);
+	}
+	int st;
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
+/* vmmproc_take: only a whole message with sane numbers is a result;
+ * strings come out ended whatever the child wrote. */
+static void test_take(void **state)
+{
+	(void)state;
+	struct vmm_result res;
+	struct sb_error err = {0};
+	int ret;
+	/* a real message, from a stand-in VMM that returns a status */
+	int p[2];
+	assert_int_equal(pipe(p), 0);
+	struct vmm_config cfg = {
+	    .cmdline = "status 7", .stdout_fd = 1, .stderr_fd = 2, .stdin_fd = -1, .log_fd = -1};
+	struct jail_config jc;
+	assert_int_equal(jail_config_from_env(&jc, "on", NULL, &err), 0);
+	assert_int_equal(vmmproc_run(&cfg, &jc, &res, NULL, &err), 0);
+	assert_int_equal(res.status, 7);
+	close(p[0]);
+	close(p[1]);
+	char buf[16384];
+	assert_int_equal(vmmproc_take(buf, 10, &ret, &res, NULL, &err), -EIO);
+	memset(buf, 0xff, sizeof(buf));
+	for (size_t len = 6000; len < 7500; len++) /* whatever the size, garbage is refused */
+		assert_int_equal(vmmproc_take(buf, len, &ret, &res, NULL, &err), -EIO);
+}
+
+/* The stand-in VMM's report from inside its jail (test_jail_vmm.c). */
+static void run_probe(struct vmm_result *res, int stdout_fd, struct jail_state *st)
+{
+	struct sb_error err = {0};
+	struct jail_config jc;
+	assert_int_equal(jail_config_from_env(&jc, "on", "3000000-3000009", &err), 0);
+	int ctl[2], sock[2];
+	assert_int_equal(pipe(ctl), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sock), 0);
+	int stray = open("/", O_RDONLY | O_DIRECTORY); /* a host directory: must not follow */
+	assert_true(stray >= 0);
+	const struct vmm_fs fs = {.sock = sock[0]};
+	struct vmm_config cfg = {.cmdline = "probe",
+				 .stdout_fd = stdout_fd,
+				 .stderr_fd = 2,
+				 .stdin_fd = -1,
+				 .log_fd = -1,
+				 .ctl_fd = ctl[0],
+				 .fs = &fs,
+				 .n_fs = 1};
+	int r = vmmproc_run(&cfg, &jc, res, st, &err);
+	assert_int_equal(r, 1);
+	close(stray);
+	close(ctl[0]);
+	close(ctl[1]);
+	close(sock[0]);
+	close(sock[1]);
+}
+
+/* The field NAME's value in the probe line. */
+static const char *field(const char *line, const char *name, char *out, size_t len)
+{
+	char key[32];
+	snprintf(key, sizeof(key), " %s=", name);
+	const char *p = strstr(line, key);
+	if (!p && !strncmp(line, key + 1, strlen(key + 1)))
+		p = line - 1;
+	assert_non_null(p);
+	p += strlen(key);
+	size_t n = strcspn(p, " ");
+	snprintf(out, len, "%.*s", (int)n, p);
+	return out;
+}
+
+/* As root: pid 1 of its own namespace, a uid from the range, no
+ * capabilities at all, an empty read-only root, no host file, no setuid,
+ * no core, no file growth (stdout is a pipe), only its own fds. */
+static void test_jailed_as_root(void **state)
+{
+	(void)state;
+	if (geteuid() != 0) {
+		print_message("SKIP test_jailed_as_root: needs root (the id switch)\n");
+		skip();
+	}
+	struct vmm_result res;
+	struct jail_state st;
+	int out[2];
+	assert_int_equal(pipe(out), 0);
+	run_probe(&res, out[1], &st);
+	close(out[0]);
+	close(out[1]);
+	const char *l = res.reason;
+	char v[128];
+	print_message("jail as root: %s\n", l);
+	assert_string_equal(field(l, "pid", v, sizeof(v)), "1");
+	unsigned uid = (unsigned)atol(field(l, "uid", v, sizeof(v)));
+	assert_true(uid >= 3000000 && uid <= 3000009);
+	assert_int_equal((unsigned)atol(field(l, "gid", v, sizeof(v))), uid);
+	assert_int_equal(st.uid, uid);
+	assert_string_equal(field(l, "caps", v, sizeof(v)), "0");
+	assert_string_equal(field(l, "bnd", v, sizeof(v)), "0");
+	assert_string_equal(field(l, "nnp", v, sizeof(v)), "1");
+	assert_string_equal(field(l, "dumpable", v, sizeof(v)), "0");
+	assert_string_equal(field(l, "entries", v, sizeof(v)), "0");
+	assert_string_equal(field(l, "tmpfs", v, sizeof(v)), "1");
+	assert_string_equal(field(l, "ro", v, sizeof(v)), "1");
+	assert_int_equal(atoi(field(l, "open", v, sizeof(v))), ENOENT);
+	assert_int_equal(atoi(field(l, "setuid", v, sizeof(v))), EPERM);
+	assert_string_equal(field(l, "core", v, sizeof(v)), "0");
+	assert_string_equal(field(l, "fsize", v, sizeof(v)), "0");
+	assert_string_equal(field(l, "nofile", v, sizeof(v)), "4096");
+	assert_true(st.pidns && st.mountns && st.pivoted && st.ids && st.caps && !st.userns);
+	/* 2 (stderr), stdout's pipe, the control pipe, the share's socket and the result pipe */
+	int n = 0;
+	for (const char *p = field(l, "fds", v, sizeof(v)); *p; p++)
+		n += *p == ',';
+	assert_int_equal(n, 5);
+}
+
+/* Output to a regular file: no RLIMIT_FSIZE, or the VMM could not write it. */
+static void test_fsize_with_file_output(void **state)
+{
+	(void)state;
+	if (geteuid() != 0) {
+		print_message("SKIP test_fsize_with_file_output: needs root\n");
+		skip();
+	}
+	char path[] = "/tmp/test_jail.XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	unlink(path);
+	struct vmm_result res;
+	run_probe(&res, fd, NULL);
+	close(fd);
+	char v[64];
+	assert_string_equal(field(res.reason, "fsize", v, sizeof(v)), "-1");
+}
+
+/* As an ordinary user: a user namespace of its own, the same jail
+ * otherwise, its uid unchanged. Run in a child that became nobody. */
+static void test_jailed_as_user(void **state)
+{
+	(void)state;
+	if (geteuid() != 0) {
+		print_message("SKIP test_jailed_as_user: needs root to become nobody first\n");
+		skip();
+	}
+	struct vmm_result *res =
+	    mmap(NULL, sizeof(*res), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	assert_true(res != MAP_FAILED);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (setgid(65534) < 0 || setuid(65534) < 0)
+			_exit(2);
+		struct sb_error err = {0};
+		struct jail_config jc;
+		struct jail_state st;
+		jail_config_from_env(&jc, "on", NULL, &err);
+		struct vmm_config cfg = {.cmdline = "probe",
+					 .stdout_fd = 1,
+					 .stderr_fd = 2,
+					 .stdin_fd = -1,
+					 .log_fd = -1};
+		int r = vmmproc_run(&cfg, &jc, res, &st, &err);
+		if (r != 1) {
+			fprintf(stderr, "vmmproc_run as nobody: %d %s\n", r, err.msg);
+			_exit(3);
+		}
+		_exit(st.userns ? 0 : 4);
+	}
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 4) {
+		print_message("SKIP test_jailed_as_user: this host allows no user namespace to "
+			      "an ordinary user\n");
+		munmap(res, sizeof(*res));
+		skip();
+	}
+	assert_int_equal(WEXITSTATUS(status), 0);
+	const char *l = res->reason;
+	char v[64];
+	print_message("jail as nobody: %s\n", l);
+	assert_string_equal(field(l, "uid", v, sizeof(v)), "65534");
+	assert_string_equal(field(l, "caps", v, sizeof(v)), "0");
+	assert_string_equal(field(l, "bnd", v, sizeof(v)), "0");
+	assert_string_equal(field(l, "entries", v, sizeof(v)), "0");
+	assert_string_equal(field(l, "ro", v, sizeof(v)), "1");
+	assert_int_equal(atoi(field(l, "open", v, sizeof(v))), ENOENT);
+	assert_string_equal(field(l, "nnp", v, sizeof(v)), "1");
+	munmap(res, sizeof(*res));
+}
+
+/* A VMM that fails says why; one that dies says by which signal. */
+static void test_failures(void **state)
+{
+	(void)state;
+	struct vmm_result res;
+	struct sb_error err = {0};
+	struct jail_config jc;
+	jail_config_from_env(&jc, "on", NULL, &err);
+	struct vmm_config cfg = {
+	    .cmdline = "fail", .stdout_fd = 1, .stderr_fd = 2, .stdin_fd = -1, .log_fd = -1};
+	assert_int_equal(vmmproc_run(&cfg, &jc, &res, NULL, &err), -ENODEV);
+	assert_string_equal(err.msg, "the fake VMM failed: No such device");
+	cfg.cmdline = "crash";
+	assert_int_equal(vmmproc_run(&cfg, &jc, &res, NULL, &err), -EIO);
+	assert_string_equal(err.msg,
+			    "the VMM process was killed by signal 4 (Illegal instruction)");
+	/* off: in this process, no fork */
+	jail_config_from_env(&jc, "off", NULL, &err);
+	cfg.cmdline = "status 3";
+	assert_int_equal(vmmproc_run(&cfg, &jc, &res, NULL, &err), 0);
+	assert_int_equal(res.status, 3);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_config),	   cmocka_unit_test(test_fd_list),
+	    cmocka_unit_test(test_close_fds),	   cmocka_unit_test(test_take),
+	    cmocka_unit_test(test_jailed_as_root), cmocka_unit_test(test_fsize_with_file_output),
+	    cmocka_unit_test(test_jailed_as_user), cmocka_unit_test(test_failures),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
