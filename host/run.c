@@ -84,6 +84,9 @@ static const char run_usage[] =
     "      --privileged        the workload keeps every capability\n"
     "      --security-opt no-new-privileges\n"
     "                          the workload cannot gain privileges (setuid files)\n"
+    "      --host-limits MODE  the VMM's own cgroup on the host (memory: guest RAM and\n"
+    "                          the VMM's; CPU: --cpus; pids): auto (where the host\n"
+    "                          allows it, the default), require, off\n"
     "  -i, --interactive       keep stdin attached (else the workload's stdin is empty)\n"
     "  -t, --tty               give the workload a terminal (its stdout and stderr both\n"
     "                          arrive on ours); with -i on a terminal, ours is raw\n"
@@ -150,7 +153,8 @@ enum {
 	OPT_CAP_ADD,
 	OPT_CAP_DROP,
 	OPT_PRIVILEGED,
-	OPT_SECURITY_OPT
+	OPT_SECURITY_OPT,
+	OPT_HOST_LIMITS
 };
 
 /* The networking options, into n (host/netopts.h). */
@@ -228,6 +232,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o, struct sb_error
 	    {"cap-drop", required_argument, NULL, OPT_CAP_DROP},
 	    {"privileged", no_argument, NULL, OPT_PRIVILEGED},
 	    {"security-opt", required_argument, NULL, OPT_SECURITY_OPT},
+	    {"host-limits", required_argument, NULL, OPT_HOST_LIMITS},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -365,6 +370,10 @@ static int parse_opts(int argc, char **argv, struct run_opts *o, struct sb_error
 			break;
 		case OPT_SECURITY_OPT:
 			if ((r = secopts_security_opt(&sec, optarg, err)) < 0)
+				return r;
+			break;
+		case OPT_HOST_LIMITS:
+			if ((r = hostcg_mode_parse(optarg, &o->host_limits, err)) < 0)
 				return r;
 			break;
 		case 'h':

@@ -9,6 +9,7 @@
 #include "cpio.h"
 #include "runconfig.h"
 #include "error.h"
+#include "jail/hostcg.h"
 #include "netopts.h"
 #include "secopts.h"
 #include "volopts.h"
@@ -59,6 +60,7 @@ struct run_opts {
 	char *const *masked;
 	char *const *readonly;
 	uint64_t caps[SECOPTS_SETS];
+	enum hostcg_mode host_limits; /* --host-limits (host/jail/hostcg.h), auto by default */
 	/* Called once the control frame pipe exists, before the VM boots: wfd
 	 * takes ABI_CTL_* frames for the guest (a writer of whole frames only). */
 	void (*attach)(void *ctx, int frame_wfd);

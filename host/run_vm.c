@@ -16,6 +16,7 @@
 #include "diagnose.h"
 #include "cpio.h"
 #include "initrd.h"
+#include "jail/hostcg.h"
 #include "jail/vmmproc.h"
 #include "pack.h"
 #include "paths.h"
@@ -154,26 +155,70 @@ static void print_jail(const struct jail_state *st)
 		st->pivoted ? ", empty read-only root" : "", st->caps ? ", no capabilities" : "");
 }
 
+/* --host-limits: the VM's host group (host/jail/hostcg.h) with the file
+ * servers in it, or none where the host allows none (an error only with
+ * require). The VMM joins it as its process starts. */
+static int host_limits(const struct run_opts *o, const struct vmm_config *cfg,
+		       const struct run_vol *rv, bool jailed, struct hostcg *cg,
+		       struct sb_error *err)
+{
+	cg->dir[0] = 0;
+	cg->procs_fd = -1;
+	if (o->host_limits == HOSTCG_OFF)
+		return 0;
+	int r = 1;
+	if (!jailed)
+		snprintf(cg->why, sizeof(cg->why), "SANDBOX_JAIL=off: the VMM has no process of its own");
+	else {
+		struct hostcg_limits l;
+		hostcg_limits_for(cfg->mem_bytes, cfg->vcpus, rv->n, o->millicpus, &l);
+		char name[32];
+		snprintf(name, sizeof(name), "vm-%d", (int)getpid());
+		const struct hostcg_host h = HOSTCG_HOST_DEFAULT;
+		if ((r = hostcg_create(cg, &h, name, &l, err)) < 0)
+			return r;
+	}
+	if (r == 1 && o->host_limits == HOSTCG_REQUIRE)
+		return error_set(err, 0, "--host-limits=require: no per-VM limits here: %s", cg->why);
+	if (r == 1 && o->debug)
+		fprintf(stderr, "sandbox: host limits: none (%s)\n", cg->why);
+	for (unsigned i = 0; r == 0 && i < rv->n; i++)
+		if (rv->share[i].started && (r = hostcg_add(cg, rv->share[i].proc.pid)) < 0)
+			return error_set(err, -r, "host limits: move a file server into %s", cg->dir);
+	if (r == 0 && o->debug)
+		fprintf(stderr, "sandbox: host limits: %s\n", cg->dir);
+	return 0;
+}
+
 /* The VMM in its own jailed process (host/jail/), unless SANDBOX_JAIL=off. */
-static int run_jailed(const struct run_opts *o, struct vmm_config *cfg, struct vmm_result *res,
-		      struct sb_error *err)
+static int run_jailed(const struct run_opts *o, struct vmm_config *cfg, const struct run_vol *rv,
+		      struct vmm_result *res, struct sb_error *err)
 {
 	struct jail_config jc;
 	struct jail_state st;
+	struct hostcg cg;
 	int r = jail_config_from_env(&jc, getenv("SANDBOX_JAIL"), getenv("SANDBOX_JAIL_UIDS"), err);
-	if (r < 0)
+	if (r < 0 || (r = host_limits(o, cfg, rv, jc.enabled, &cg, err)) < 0)
 		return r;
+	jc.cgroup_fd = cg.procs_fd;
 	r = vmmproc_run(cfg, &jc, res, &st, err);
 	if (o->debug && jc.enabled && r >= 0)
 		print_jail(&st);
+	uint64_t ooms = hostcg_oom_kills(&cg);
+	if (ooms && r < 0)
+		r = error_set(err, 0,
+			      "the VM's host memory limit (--host-limits: %llu MiB, its RAM and the "
+			      "VMM's own) was reached: the kernel killed the VMM",
+			      (unsigned long long)(hostcg_limit_memory(&cg) >> 20));
+	hostcg_destroy(&cg);
 	return r;
 }
 
 /* vmm_run with our signals, the terminal and --timeout wired in: signals
  * and SIGWINCH become control frames; with -it on a terminal, the terminal
  * is raw for the run (restored before we return, or by a fatal signal). */
-static int run_attached(const struct run_opts *o, struct vmm_config *cfg, struct vmm_result *res,
-			struct sb_error *err)
+static int run_attached(const struct run_opts *o, struct vmm_config *cfg, const struct run_vol *rv,
+			struct vmm_result *res, struct sb_error *err)
 {
 	/* -t without -i: the pty gets no input, and no EOF either (which the
 	 * guest would turn into ^D): stdin is a pipe nobody writes. */
@@ -200,7 +245,7 @@ static int run_attached(const struct run_opts *o, struct vmm_config *cfg, struct
 	if (o->tty && o->interactive && isatty(STDIN_FILENO))
 		r = tty_raw(STDIN_FILENO, err);
 	if (r == 0)
-		r = run_jailed(o, cfg, res, err);
+		r = run_jailed(o, cfg, rv, res, err);
 	tty_restore();
 	run_signals_stop(&sigs);
 	if (o->debug && atomic_load(&sigs.timed_out))
@@ -367,7 +412,7 @@ static int run_image(const struct run_opts *o, const char *kernel, const char *i
 	    .exec_fd = o->exec_fd,
 	};
 	struct vmm_result res = {0};
-	r = run_attached(o, &cfg, &res, err);
+	r = run_attached(o, &cfg, rv, &res, err);
 	uint64_t t2 = now_ns(CLOCK_MONOTONIC);
 	if (cfg.stats == VMM_STATS_FIRST_RUN) /* bench/startup: no workload ran */
 		return stats_print(&res.stats, t2), r < 0 ? r : 0;

@@ -12,7 +12,7 @@ TEST_TOOLS += netpeer
 TEST_TOOLS += registry-proxy
 TEST_TOOLS += fsprobe
 TEST_TOOLS += fsload
-TEST_TOOLS += subreaper recvtty
+TEST_TOOLS += subreaper recvtty runas
 TOOL_BINS = $(addprefix $(B)/tools/,$(TEST_TOOLS))
 .PHONY: tools
 tools: $(TOOL_BINS)

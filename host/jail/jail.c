@@ -26,7 +26,8 @@ int jail_config_from_env(struct jail_config *c, const char *jail, const char *ui
 	*c = (struct jail_config){.enabled = true,
 				  .first_uid = JAIL_UIDS_DEFAULT_FIRST,
 				  .uid_count = JAIL_UIDS_DEFAULT_COUNT,
-				  .nofile = NOFILE_DEFAULT};
+				  .nofile = NOFILE_DEFAULT,
+				  .cgroup_fd = -1};
 	if (jail && *jail) {
 		if (!strcmp(jail, "off") || !strcmp(jail, "0"))
 			c->enabled = false;

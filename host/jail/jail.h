@@ -24,6 +24,7 @@ struct jail_config {
 	unsigned uid_count;  /* 1.. */
 	bool fsize_anywhere; /* an output of the VMM is a regular file: no RLIMIT_FSIZE */
 	unsigned nofile;     /* RLIMIT_NOFILE once jailed */
+	int cgroup_fd;	     /* the VM's host group's cgroup.procs (hostcg.h), joined first; -1 none */
 };
 
 /* What jail_enter managed: each step is taken where the host allows it. */

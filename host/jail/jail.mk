@@ -1,7 +1,7 @@
 # host/jail/: the VMM's own process and its jail (namespaces, an empty root,
 # an unprivileged uid, no capabilities, limits). Objects linked into
 # build/sandbox and build/sandbox-runtime.
-JAIL_SRCS := host/jail/jail.c host/jail/vmmproc.c
+JAIL_SRCS := host/jail/jail.c host/jail/vmmproc.c host/jail/hostcg.c
 HOST_SRCS += $(JAIL_SRCS)
 
 # Unit tests: the configuration and fd list (pure), then jail_enter in forked

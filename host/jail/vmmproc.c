@@ -214,6 +214,11 @@ static _Noreturn void child_main(const struct vmm_config *cfg, const struct jail
 	struct sb_error err = {0};
 	die_with_parent(parent);
 	prctl(PR_SET_NAME, "sandbox-vmm", 0, 0, 0);
+	/* the VM's host group first: everything below is counted there */
+	if (jail->cgroup_fd >= 0 && write(jail->cgroup_fd, "0", 1) != 1) {
+		error_set(&err, errno, "host limits: join the VM's group");
+		send_and_exit(out_fd, -err.code, &err, NULL, &c.st);
+	}
 	int keep[512];
 	unsigned n = vmmproc_fds(cfg, keep, 511);
 	if (n > 511) {

@@ -399,6 +399,8 @@ static _Noreturn void vmm_child(struct vm_job *j)
 	j->o.extra_files = j->files;
 	j->o.n_extra_files = j->nfiles;
 	j->o.hold = true;
+	/* the engine's cgroupsPath (joined above) is where the VMM stays */
+	j->o.host_limits = HOSTCG_OFF;
 	j->o.quiet = true;
 	int ex[2]; /* the exec port: the VMM's device on one end, the control thread on the other */
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ex) < 0) {

@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "jail/hostcg.h"
 #include "jail/jail.h"
 #include "jail/vmmproc.h"
 
@@ -323,6 +324,92 @@ static void test_failures(void **state)
 	assert_int_equal(res.status, 3);
 }
 
+static void put(const char *dir, const char *file, const char *text)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static const char *get(const char *dir, const char *file, char *buf, size_t len)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	FILE *f = fopen(path, "r");
+	buf[0] = 0;
+	if (f) {
+		size_t n = fread(buf, 1, len - 1, f);
+		buf[n] = 0;
+		fclose(f);
+	}
+	return buf;
+}
+
+/* Host groups on a stand-in hierarchy (a plain directory): the limits
+ * written, the controllers enabled, cgroup v1 and a missing controller
+ * refused with a reason, the group removed at the end. */
+static void test_hostcg(void **state)
+{
+	(void)state;
+	struct sb_error err = {0};
+	enum hostcg_mode m;
+	assert_int_equal(hostcg_mode_parse("require", &m, &err), 0);
+	assert_int_equal(m, HOSTCG_REQUIRE);
+	assert_int_equal(hostcg_mode_parse("sometimes", &m, &err), -EINVAL);
+	assert_string_equal(err.msg, "--host-limits=sometimes: want auto, require or off");
+	struct hostcg_limits l;
+	hostcg_limits_for(512ull << 20, 2, 1, 1500, &l);
+	assert_int_equal(l.memory_max, (512ull + 64 + 32) << 20);
+	assert_int_equal(l.cpu_quota_us, 150000);
+	assert_int_equal(l.cpu_period_us, 100000);
+	assert_int_equal(l.pids_max, 32 + 2 + 4);
+	hostcg_limits_for(256ull << 20, 1, 0, 0, &l);
+	assert_int_equal(l.cpu_quota_us, 0);
+	if (geteuid() != 0) {
+		print_message("SKIP test_hostcg's groups: as root, groups go under ROOT/sandbox\n");
+		return;
+	}
+	char root[] = "/tmp/test_hostcg.XXXXXX";
+	assert_non_null(mkdtemp(root));
+	const struct hostcg_host h = {.root = root, .self_cgroup = "/proc/self/cgroup"};
+	struct hostcg cg;
+	/* no cgroup.controllers: v1 or hybrid */
+	assert_int_equal(hostcg_create(&cg, &h, "vm-1", &l, &err), 1);
+	assert_string_equal(cg.why, "no cgroup v2 hierarchy at /sys/fs/cgroup (cgroup v1 or hybrid)");
+	put(root, "cgroup.controllers", "cpuset cpu io\n");
+	assert_int_equal(hostcg_create(&cg, &h, "vm-1", &l, &err), 1);
+	assert_string_equal(cg.why, "the memory, cpu or pids controller is not available");
+	put(root, "cgroup.controllers", "cpuset cpu io memory hugetlb pids rdma misc\n");
+	hostcg_limits_for(512ull << 20, 2, 1, 1500, &l);
+	assert_int_equal(hostcg_create(&cg, &h, "vm-7", &l, &err), 0);
+	char dir[512], buf[128];
+	snprintf(dir, sizeof(dir), "%s/sandbox/vm-7", root);
+	assert_string_equal(cg.dir, dir);
+	assert_string_equal(get(dir, "memory.max", buf, sizeof(buf)), "637534208");
+	assert_string_equal(get(dir, "cpu.max", buf, sizeof(buf)), "150000 100000");
+	assert_string_equal(get(dir, "pids.max", buf, sizeof(buf)), "38");
+	snprintf(dir, sizeof(dir), "%s/sandbox", root);
+	assert_string_equal(get(dir, "cgroup.subtree_control", buf, sizeof(buf)),
+			    "+memory +cpu +pids");
+	assert_int_equal(hostcg_add(&cg, 4242), 0);
+	snprintf(dir, sizeof(dir), "%s/sandbox/vm-7", root);
+	assert_string_equal(get(dir, "cgroup.procs", buf, sizeof(buf)), "4242");
+	put(dir, "memory.events", "low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\n");
+	assert_int_equal(hostcg_oom_kills(&cg), 1);
+	/* a plain directory with files in it: rmdir fails; a real group has none */
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd), "rm -f %s/*", dir);
+	assert_int_equal(system(cmd), 0);
+	hostcg_destroy(&cg);
+	assert_int_equal(access(dir, F_OK), -1);
+	assert_int_equal(cg.procs_fd, -1);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -330,6 +417,7 @@ int main(void)
 	    cmocka_unit_test(test_close_fds),	   cmocka_unit_test(test_take),
 	    cmocka_unit_test(test_jailed_as_root), cmocka_unit_test(test_fsize_with_file_output),
 	    cmocka_unit_test(test_jailed_as_user), cmocka_unit_test(test_failures),
+	    cmocka_unit_test(test_hostcg),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
