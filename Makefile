@@ -43,7 +43,7 @@ else
 Q := @
 endif
 
-.PHONY: all deps sandbox init kernel images test unit integration demo fuzz bench clean format install
+.PHONY: all deps sandbox init kernel images test unit integration demo fuzz fuzz-long bench clean format install
 all: deps sandbox init kernel images
 
 include host/host.mk
@@ -128,6 +128,10 @@ demo: all
 	$(Q)tests/demo
 
 fuzz: deps fuzz-host fuzz-rootfs fuzz-guest
+# Every target for minutes (FUZZ_LONG_SECONDS each, default 300): executions and
+# coverage per target in build/fuzz-long/report.txt (README, "Fuzzing").
+fuzz-long: fuzz
+	$(Q)tests/fuzz/long $(FUZZ_LONG_SECONDS)
 
 # Side-by-side benchmarks (each prints its own table; see README "Figures").
 bench: all

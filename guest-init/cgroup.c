@@ -3,9 +3,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -142,6 +144,26 @@ int cgroup_setup(const char *root, const struct config_limits *l, struct sb_erro
 int cgroup_join(const char *root)
 {
 	return put(root, true, "cgroup.procs", "0");
+}
+
+int cgroup_own_view(const char *root)
+{
+	if (unshare(CLONE_NEWCGROUP) < 0)
+		return -errno;
+	/* Only the tree's root group lacks cgroup.type: then the mount at root
+	 * still shows every group (an exec session finds the workload's view
+	 * in place already). */
+	char type[512];
+	snprintf(type, sizeof(type), "%s/cgroup.type", root);
+	if (access(type, F_OK) == 0)
+		return 0;
+	/* The same file system cannot be stacked on itself (EBUSY): the whole
+	 * tree's mount goes (init works beneath its own detached copy, and so
+	 * do exec sessions), the namespace's own takes its place. */
+	if (umount2(root, MNT_DETACH) < 0 ||
+	    mount("cgroup2", root, "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+		return -errno;
+	return 1;
 }
 
 int cgroup_kill(const char *root)

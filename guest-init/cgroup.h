@@ -26,6 +26,15 @@ int cgroup_hold(const char *root);
 /* Move the calling process into root/workload. Returns 0 or a negative errno. */
 int cgroup_join(const char *root);
 
+/* In the workload's process, once it joined root/workload: a cgroup
+ * namespace rooted there, and cgroup2 mounted again on root from inside
+ * it, so /sys/fs/cgroup is the workload's own group (memory.max, pids.max,
+ * its events) as under docker's private cgroupns, and /proc/self/cgroup
+ * says "0::/". In place of the guest's mount (init works beneath its held
+ * copy, cgroup_hold: call that first). 1 mounted, 0 the view was in place
+ * already (an exec session), or a negative errno. */
+int cgroup_own_view(const char *root);
+
 /* Kill every process in root/workload (cgroup.kill). Returns 0 or a negative errno. */
 int cgroup_kill(const char *root);
 

@@ -265,20 +265,20 @@ int main(int argc, char **argv)
 		fail(&err);
 	static struct user_ids ids;
 	resolve_user(&cfg, &ids, &err);
-	/* Masks come in the workload's process (after its own /proc, if any);
-	 * init keeps cgroupfs writable for itself through a held private copy. */
+	/* Masks come in the workload's process (after its own /proc, if any),
+	 * and so does its own view of cgroupfs (cgroup_own_view); init keeps
+	 * the whole tree, writable, through a held private copy. */
 	static struct masks masks;
 	bool masking = in_vm && (cfg.masked || cfg.readonly);
-	if (masking) {
-		int r = cgroup_root ? cgroup_hold(cgroup_root) : 0;
-		if (r < 0) {
-			error_set(&err, -r, "hold %s", cgroup_root);
-			fail(&err);
-		}
+	int held = in_vm && cgroup_root ? cgroup_hold(cgroup_root) : 0;
+	if (held < 0) {
+		error_set(&err, -held, "hold %s", cgroup_root);
+		fail(&err);
+	}
+	if (masking)
 		masks = (struct masks){.masked = cfg.masked,
 				       .readonly = cfg.readonly,
-				       .keep_writable = r == 1 ? NULL : cgroup_root};
-	}
+				       .keep_writable = held == 1 ? NULL : cgroup_root};
 
 	uint64_t pending = 0;
 	if (cfg.hold) /* sandbox-runtime: everything is set up; `start` says when to go */

@@ -168,6 +168,9 @@ static _Noreturn void child_main(const struct spawn_request *rq, int fd)
 	int r = rq->cgroup_root ? cgroup_join(rq->cgroup_root) : 0;
 	if (r < 0)
 		report(fd, STATUS_INIT_FAILED, true, "%s", "join the workload cgroup", -r);
+	if (rq->cgroup_root && (r = cgroup_own_view(rq->cgroup_root)) < 0)
+		report(fd, STATUS_INIT_FAILED, true, "%s", "a cgroup namespace for the workload",
+		       -r);
 	portio_drop();
 	/* Mounted from inside the namespace, so its /proc/1 is the workload and
 	 * exec sessions (forked into the same namespace) see what it sees. PID 1

@@ -149,10 +149,11 @@ static void abandon_run(int status)
 /* --debug's line on the jail: what the host allowed of it. */
 static void print_jail(const struct jail_state *st)
 {
-	fprintf(stderr, "sandbox: jail: VMM as uid %u gid %u%s%s%s%s%s\n", (unsigned)st->uid,
+	fprintf(stderr, "sandbox: jail: VMM as uid %u gid %u%s%s%s%s%s%s\n", (unsigned)st->uid,
 		(unsigned)st->gid, st->userns ? ", user namespace" : "",
 		st->pidns ? ", pid namespace" : "", st->mountns ? ", mount/ipc/uts namespaces" : "",
-		st->pivoted ? ", empty read-only root" : "", st->caps ? ", no capabilities" : "");
+		st->netns ? ", network namespace" : "", st->pivoted ? ", empty read-only root" : "",
+		st->caps ? ", no capabilities" : "");
 }
 
 /* --host-limits: the VM's host group (host/jail/hostcg.h) with the file
@@ -167,24 +168,35 @@ static int host_limits(const struct run_opts *o, const struct vmm_config *cfg,
 	if (o->host_limits == HOSTCG_OFF)
 		return 0;
 	int r = 1;
-	if (!jailed)
-		snprintf(cg->why, sizeof(cg->why), "SANDBOX_JAIL=off: the VMM has no process of its own");
-	else {
-		struct hostcg_limits l;
-		hostcg_limits_for(cfg->mem_bytes, cfg->vcpus, rv->n, o->millicpus, &l);
+	struct hostcg_limits l;
+	hostcg_limits_for(cfg->mem_bytes, cfg->vcpus, rv->n, o->millicpus, &l);
+	const struct hostcg_host h = HOSTCG_HOST_DEFAULT;
+	if (o->host_limits == HOSTCG_OWN) {
+		/* sandbox-runtime's process, its VMM and servers share the
+		 * engine's group: room for the first too */
+		l.memory_max += HOSTCG_RUNTIME_MEM;
+		l.pids_max += HOSTCG_RUNTIME_PIDS;
+		r = hostcg_apply_own(cg, &h, &l, err);
+		if (r < 0)
+			return r;
+	} else if (!jailed) {
+		snprintf(cg->why, sizeof(cg->why),
+			 "SANDBOX_JAIL=off: the VMM has no process of its own");
+	} else {
 		char name[32];
 		snprintf(name, sizeof(name), "vm-%d", (int)getpid());
-		const struct hostcg_host h = HOSTCG_HOST_DEFAULT;
 		if ((r = hostcg_create(cg, &h, name, &l, err)) < 0)
 			return r;
 	}
 	if (r == 1 && o->host_limits == HOSTCG_REQUIRE)
-		return error_set(err, 0, "--host-limits=require: no per-VM limits here: %s", cg->why);
+		return error_set(err, 0, "--host-limits=require: no per-VM limits here: %s",
+				 cg->why);
 	if (r == 1 && o->debug)
 		fprintf(stderr, "sandbox: host limits: none (%s)\n", cg->why);
-	for (unsigned i = 0; r == 0 && i < rv->n; i++)
+	for (unsigned i = 0; r == 0 && cg->made && i < rv->n; i++)
 		if (rv->share[i].started && (r = hostcg_add(cg, rv->share[i].proc.pid)) < 0)
-			return error_set(err, -r, "host limits: move a file server into %s", cg->dir);
+			return error_set(err, -r, "host limits: move a file server into %s",
+					 cg->dir);
 	if (r == 0 && o->debug)
 		fprintf(stderr, "sandbox: host limits: %s\n", cg->dir);
 	return 0;
@@ -206,10 +218,11 @@ static int run_jailed(const struct run_opts *o, struct vmm_config *cfg, const st
 		print_jail(&st);
 	uint64_t ooms = hostcg_oom_kills(&cg);
 	if (ooms && r < 0)
-		r = error_set(err, 0,
-			      "the VM's host memory limit (--host-limits: %llu MiB, its RAM and the "
-			      "VMM's own) was reached: the kernel killed the VMM",
-			      (unsigned long long)(hostcg_limit_memory(&cg) >> 20));
+		r = error_set(
+		    err, 0,
+		    "the VM's host memory limit (--host-limits: %llu MiB, its RAM and the "
+		    "VMM's own) was reached: the kernel killed the VMM",
+		    (unsigned long long)(hostcg_limit_memory(&cg) >> 20));
 	hostcg_destroy(&cg);
 	return r;
 }

@@ -11,9 +11,9 @@
 
 #include "hostcg.h"
 
-#define VMM_OWN_MEM (64ull << 20)    /* the VMM beside guest RAM: rings, buffers, stacks */
-#define SERVER_MEM (32ull << 20)     /* one volume's file server */
-#define PIDS_BASE 32u		     /* main, I/O, network, the pid namespace's parent, ... */
+#define VMM_OWN_MEM (64ull << 20) /* the VMM beside guest RAM: rings, buffers, stacks */
+#define SERVER_MEM (32ull << 20)  /* one volume's file server */
+#define PIDS_BASE 32u		  /* main, I/O, network, the pid namespace's parent, ... */
 #define PIDS_PER_SERVER 4u
 #define CPU_PERIOD_US 100000ull
 #define CONTROLLERS "+memory +cpu +pids"
@@ -31,8 +31,8 @@ int hostcg_mode_parse(const char *s, enum hostcg_mode *mode, struct sb_error *er
 	return 0;
 }
 
-void hostcg_limits_for(uint64_t guest_ram, unsigned vcpus, unsigned volumes,
-		       uint64_t millicpus, struct hostcg_limits *l)
+void hostcg_limits_for(uint64_t guest_ram, unsigned vcpus, unsigned volumes, uint64_t millicpus,
+		       struct hostcg_limits *l)
 {
 	*l = (struct hostcg_limits){
 	    .memory_max = guest_ram + VMM_OWN_MEM + volumes * SERVER_MEM,
@@ -89,7 +89,8 @@ static bool has_controllers(const char *list)
 		const char *p = list;
 		bool found = false;
 		while (!found && (p = strstr(p, want[i]))) {
-			found = (p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\n' || !p[n]);
+			found =
+			    (p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\n' || !p[n]);
 			p += n;
 		}
 		if (!found)
@@ -102,6 +103,19 @@ static int none(struct hostcg *cg, const char *why)
 {
 	snprintf(cg->why, sizeof(cg->why), "%s", why);
 	return 1;
+}
+
+/* Our own group's path below the root ("/a/b"): *p and *len into buf. */
+static int own_group(const struct hostcg_host *h, char *buf, size_t size, const char **p,
+		     size_t *len)
+{
+	ssize_t n = read_file(h->self_cgroup, buf, size);
+	const char *g = n > 0 ? strstr(buf, "0::/") : NULL;
+	if (!g || (g != buf && g[-1] != '\n'))
+		return -ENOENT;
+	*p = g + 3;
+	*len = strcspn(*p, "\n");
+	return 0;
 }
 
 /* The directory new groups go in: ROOT/sandbox as root (made, its
@@ -124,12 +138,10 @@ static int parent_dir(struct hostcg *cg, const struct hostcg_host *h, char *out,
 		return 0;
 	}
 	/* "0::/user.slice/.../app.slice/x.scope": the parent of ours, if ours */
-	ssize_t n = read_file(h->self_cgroup, buf, sizeof(buf));
-	const char *p = n > 0 ? strstr(buf, "0::/") : NULL;
-	if (!p)
+	const char *p;
+	size_t plen;
+	if (own_group(h, buf, sizeof(buf), &p, &plen) < 0)
 		return none(cg, "this process is in no cgroup v2 group");
-	p += 3;
-	size_t plen = strcspn(p, "\n");
 	const char *slash = memrchr(p, '/', plen);
 	if (!slash || slash == p)
 		return none(cg, "no group above ours to put VMs in");
@@ -164,9 +176,7 @@ int hostcg_create(struct hostcg *cg, const struct hostcg_host *h, const char *na
 		  const struct hostcg_limits *l, struct sb_error *err)
 {
 	char parent[400];
-	cg->dir[0] = cg->why[0] = 0;
-	cg->procs_fd = -1;
-	cg->memory_max = l->memory_max;
+	*cg = (struct hostcg){.procs_fd = -1, .memory_max = l->memory_max};
 	int r = parent_dir(cg, h, parent, sizeof(parent));
 	if (r)
 		return r;
@@ -178,6 +188,7 @@ int hostcg_create(struct hostcg *cg, const struct hostcg_host *h, const char *na
 			return none(cg, "cannot make a group for the VM");
 		return error_set(err, e, "host limits: make %s/%s", parent, name);
 	}
+	cg->made = true;
 	r = set_limits(cg->dir, l);
 	char procs[600];
 	snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg->dir);
@@ -187,6 +198,27 @@ int hostcg_create(struct hostcg *cg, const struct hostcg_host *h, const char *na
 		error_set(err, -r, "host limits: set up %s", cg->dir);
 		hostcg_destroy(cg);
 		return -err->code;
+	}
+	return 0;
+}
+
+int hostcg_apply_own(struct hostcg *cg, const struct hostcg_host *h, const struct hostcg_limits *l,
+		     struct sb_error *err)
+{
+	char buf[1024];
+	const char *p;
+	size_t plen;
+	*cg = (struct hostcg){.procs_fd = -1, .memory_max = l->memory_max};
+	if (read_at(h->root, "cgroup.controllers", buf, sizeof(buf)) < 0)
+		return none(cg, "no cgroup v2 hierarchy at /sys/fs/cgroup (cgroup v1 or hybrid)");
+	if (own_group(h, buf, sizeof(buf), &p, &plen) < 0 || plen <= 1)
+		return none(cg, "this process is in no cgroup v2 group of its own");
+	snprintf(cg->dir, sizeof(cg->dir), "%s%.*s", h->root, (int)plen, p);
+	int r = set_limits(cg->dir, l);
+	if (r < 0) {
+		error_set(err, -r, "host limits: set them on %s", cg->dir);
+		cg->dir[0] = 0;
+		return r;
 	}
 	return 0;
 }
@@ -214,8 +246,10 @@ void hostcg_destroy(struct hostcg *cg)
 	if (cg->procs_fd >= 0)
 		close(cg->procs_fd);
 	cg->procs_fd = -1;
-	if (!cg->dir[0])
+	if (!cg->dir[0] || !cg->made) {
+		cg->dir[0] = 0;
 		return;
+	}
 	/* a process that just ended leaves its group a moment later */
 	for (int i = 0; i < 100 && rmdir(cg->dir) < 0 && errno == EBUSY; i++) {
 		struct timespec ts = {0, 1000000};

@@ -24,7 +24,8 @@ struct jail_config {
 	unsigned uid_count;  /* 1.. */
 	bool fsize_anywhere; /* an output of the VMM is a regular file: no RLIMIT_FSIZE */
 	unsigned nofile;     /* RLIMIT_NOFILE once jailed */
-	int cgroup_fd;	     /* the VM's host group's cgroup.procs (hostcg.h), joined first; -1 none */
+	int cgroup_fd; /* the VM's host group's cgroup.procs (hostcg.h), joined first; -1 none */
+	bool new_net;  /* no host network needed (no user-mode network): a network namespace */
 };
 
 /* What jail_enter managed: each step is taken where the host allows it. */
@@ -32,6 +33,7 @@ struct jail_state {
 	bool userns;  /* a user namespace of our own (not as root) */
 	bool pidns;   /* the VMM is pid 1 of its own pid namespace (vmmproc.c) */
 	bool mountns; /* new mount, IPC and UTS namespaces */
+	bool netns;   /* an empty network namespace (jail_config.new_net) */
 	bool pivoted; /* an empty read-only tmpfs is our root */
 	bool ids;     /* as root: running as an unprivileged uid and gid */
 	bool caps;    /* every capability set empty, bounding and ambient too */

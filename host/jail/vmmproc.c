@@ -1,6 +1,7 @@
 /* vmmproc_run: fork the VMM's process, jail it, bring its result back; the message's checks. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <stdbool.h>
 #include <signal.h>
@@ -128,12 +129,34 @@ struct child {
 	const struct jail_config *jail;
 	uid_t uid;
 	struct jail_state st;
+	pid_t parent; /* without a pid namespace: our parent's pid */
+	int life_fd;  /* with one: a pipe whose only writer is our parent; -1 none */
 };
+
+/* The parent-death signal is cleared by a change of ids (jail_enter's):
+ * set it again, then make sure the parent did not die in between (in a pid
+ * namespace getppid() says 0 whatever: the parent's pipe says it then). */
+static int still_parented(struct child *c, struct sb_error *err)
+{
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		return error_set(err, errno, "jail: parent-death signal");
+	bool gone;
+	if (c->life_fd >= 0) {
+		struct pollfd p = {.fd = c->life_fd, .events = POLLIN};
+		gone = poll(&p, 1, 0) != 0; /* EOF (or an error): no writer left */
+		close(c->life_fd);
+		c->life_fd = -1;
+	} else {
+		gone = getppid() != c->parent;
+	}
+	return gone ? error_set(err, ESRCH, "jail: the sandbox command is gone") : 0;
+}
 
 static int jail_hook(void *ctx, struct sb_error *err)
 {
 	struct child *c = ctx;
-	return jail_enter(c->jail, c->uid, &c->st, err);
+	int r = jail_enter(c->jail, c->uid, &c->st, err);
+	return r < 0 ? r : still_parented(c, err);
 }
 
 static void die_with_parent(pid_t parent)
@@ -210,6 +233,7 @@ static _Noreturn void child_main(const struct vmm_config *cfg, const struct jail
 {
 	struct jail_config jc = *jail;
 	jc.fsize_anywhere |= writes_files(cfg);
+	jc.new_net = !(cfg->net && cfg->net->start); /* a TAP device's fd works from anywhere */
 	struct child c = {.jail = &jc};
 	struct sb_error err = {0};
 	die_with_parent(parent);
@@ -236,16 +260,21 @@ static _Noreturn void child_main(const struct vmm_config *cfg, const struct jail
 	if (r < 0)
 		send_and_exit(out_fd, r < -4095 ? -EIO : r, &err, NULL, &c.st);
 	c.uid = jail_pick_uid(jail, getpid());
-	if (unshare(CLONE_NEWPID) == 0) {
+	c.parent = parent;
+	c.life_fd = -1;
+	int life[2];
+	if (unshare(CLONE_NEWPID) == 0 && pipe2(life, O_CLOEXEC) == 0) {
 		pid_t pid = fork();
 		if (pid == 0) {
 			c.st.pidns = true;
+			close(life[1]);
+			c.life_fd = life[0];
 			die_with_parent(0); /* its parent is outside the namespace: pid 0 */
 			run_vmm(cfg, &c, out_fd);
 		}
 		if (pid < 0)
 			_exit(127);
-		jail_close_fds(NULL, 0); /* the VMM's fds are its own */
+		jail_close_fds(&life[1], 1); /* the VMM's fds are its own; the pipe is our life */
 		wait_vmm(pid);
 	}
 	run_vmm(cfg, &c, out_fd);

@@ -311,10 +311,10 @@ static void on_attach(void *ctx, int frame_wfd)
 
 /* cgroupsPath: "/a/b" as it is; systemd's "slice:prefix:name" as systemd lays
  * it out ("machine.slice/libpod-ID.scope"). Joined on cgroup v2 only. */
-static void join_cgroup(const char *path)
+static bool join_cgroup(const char *path)
 {
 	if (!path || !*path)
-		return;
+		return false;
 	char rel[2048] = "";
 	const char *c1 = strchr(path, ':');
 	const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
@@ -323,7 +323,7 @@ static void join_cgroup(const char *path)
 		size_t slen = (size_t)(c1 - path);
 		char slice[512];
 		if (slen >= sizeof(slice))
-			return;
+			return false;
 		memcpy(slice, path, slen);
 		slice[slen] = 0;
 		size_t n = 0;
@@ -340,10 +340,10 @@ static void join_cgroup(const char *path)
 		snprintf(rel, sizeof(rel), "%s%s", path[0] == '/' ? "" : "/", path);
 	}
 	if (strstr(rel, "/../") || strstr(rel, "/./"))
-		return;
+		return false;
 	if (access("/sys/fs/cgroup/cgroup.controllers", F_OK) < 0) {
 		rt_debug("cgroupsPath %s: not joined (cgroup v1 hierarchy)", path);
-		return;
+		return false;
 	}
 	char full[4096];
 	snprintf(full, sizeof(full), "/sys/fs/cgroup%s", rel);
@@ -356,10 +356,12 @@ static void join_cgroup(const char *path)
 	char procs[4200];
 	snprintf(procs, sizeof(procs), "%s/cgroup.procs", full);
 	int fd = open(procs, O_WRONLY | O_CLOEXEC);
-	if (fd < 0 || write(fd, "0", 1) != 1)
+	bool joined = fd >= 0 && write(fd, "0", 1) == 1;
+	if (!joined)
 		rt_debug("cgroupsPath %s: cannot join %s: %s", path, full, strerror(errno));
 	if (fd >= 0)
 		close(fd);
+	return joined;
 }
 
 static _Noreturn void vmm_child(struct vm_job *j)
@@ -383,7 +385,7 @@ static _Noreturn void vmm_child(struct vm_job *j)
 			_exit(EXIT_SANDBOX);
 		}
 	}
-	join_cgroup(j->spec.cgroups_path);
+	bool joined = join_cgroup(j->spec.cgroups_path);
 	/* The packed root, held open and unlinked: it is guest RAM's to keep,
 	 * not the state directory's (a tmpfs under /run, usually). */
 	int rfd = open(j->rootfs, O_RDONLY | O_CLOEXEC);
@@ -399,8 +401,9 @@ static _Noreturn void vmm_child(struct vm_job *j)
 	j->o.extra_files = j->files;
 	j->o.n_extra_files = j->nfiles;
 	j->o.hold = true;
-	/* the engine's cgroupsPath (joined above) is where the VMM stays */
-	j->o.host_limits = HOSTCG_OFF;
+	/* the engine's cgroupsPath (joined above) is where the VMM stays, with
+	 * the VM's host limits written there as runc writes the spec's */
+	j->o.host_limits = joined ? HOSTCG_OWN : HOSTCG_OFF;
 	j->o.quiet = true;
 	int ex[2]; /* the exec port: the VMM's device on one end, the control thread on the other */
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ex) < 0) {

@@ -14,7 +14,8 @@ int main(int argc, char **argv)
 	}
 	uid_t uid = (uid_t)strtoul(argv[1], NULL, 10);
 	gid_t gid = (gid_t)strtoul(argv[2], NULL, 10);
-	if (setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0) {
+	if (setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) < 0 ||
+	    setresuid(uid, uid, uid) < 0) {
 		perror("runas");
 		return 125;
 	}

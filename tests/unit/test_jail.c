@@ -2,7 +2,9 @@
  * jailed child (a stand-in VMM). */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pwd.h>
+#include <signal.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -219,6 +221,7 @@ static void test_jailed_as_root(void **state)
 	assert_string_equal(field(l, "fsize", v, sizeof(v)), "0");
 	assert_string_equal(field(l, "nofile", v, sizeof(v)), "4096");
 	assert_true(st.pidns && st.mountns && st.pivoted && st.ids && st.caps && !st.userns);
+	assert_true(st.netns); /* no user-mode network: no host network either */
 	/* 2 (stderr), stdout's pipe, the control pipe, the share's socket and the result pipe */
 	int n = 0;
 	for (const char *p = field(l, "fds", v, sizeof(v)); *p; p++)
@@ -301,6 +304,42 @@ static void test_jailed_as_user(void **state)
 	munmap(res, sizeof(*res));
 }
 
+/* The jailed VMM dies with the command that started it, although its id
+ * change cleared the parent-death signal once: the pipe it holds (its
+ * stdout) reaches EOF once the command is killed. */
+static void test_dies_with_parent(void **state)
+{
+	(void)state;
+	int p[2];
+	assert_int_equal(pipe(p), 0);
+	pid_t cmd = fork();
+	assert_true(cmd >= 0);
+	if (cmd == 0) {
+		close(p[0]);
+		struct sb_error err = {0};
+		struct jail_config jc;
+		struct vmm_result res;
+		jail_config_from_env(&jc, "on", NULL, &err);
+		struct vmm_config cfg = {.cmdline = "hang",
+					 .stdout_fd = p[1],
+					 .stderr_fd = 2,
+					 .stdin_fd = -1,
+					 .log_fd = -1};
+		vmmproc_run(&cfg, &jc, &res, NULL, &err);
+		_exit(1);
+	}
+	close(p[1]);
+	char c;
+	assert_int_equal(read(p[0], &c, 1), 1); /* the VMM is jailed and running */
+	kill(cmd, SIGKILL);
+	int status;
+	assert_int_equal(waitpid(cmd, &status, 0), cmd);
+	struct pollfd pf = {.fd = p[0], .events = POLLIN};
+	assert_int_equal(poll(&pf, 1, 60000), 1); /* a guard against a hang, not a timing */
+	assert_int_equal(read(p[0], &c, 1), 0);	  /* EOF: no VMM process holds it */
+	close(p[0]);
+}
+
 /* A VMM that fails says why; one that dies says by which signal. */
 static void test_failures(void **state)
 {
@@ -378,7 +417,8 @@ static void test_hostcg(void **state)
 	struct hostcg cg;
 	/* no cgroup.controllers: v1 or hybrid */
 	assert_int_equal(hostcg_create(&cg, &h, "vm-1", &l, &err), 1);
-	assert_string_equal(cg.why, "no cgroup v2 hierarchy at /sys/fs/cgroup (cgroup v1 or hybrid)");
+	assert_string_equal(cg.why,
+			    "no cgroup v2 hierarchy at /sys/fs/cgroup (cgroup v1 or hybrid)");
 	put(root, "cgroup.controllers", "cpuset cpu io\n");
 	assert_int_equal(hostcg_create(&cg, &h, "vm-1", &l, &err), 1);
 	assert_string_equal(cg.why, "the memory, cpu or pids controller is not available");
@@ -406,6 +446,22 @@ static void test_hostcg(void **state)
 	hostcg_destroy(&cg);
 	assert_int_equal(access(dir, F_OK), -1);
 	assert_int_equal(cg.procs_fd, -1);
+	/* the group we are in (sandbox-runtime, the engine's cgroupsPath):
+	 * limits written there, never removed */
+	char self[128], own[128];
+	snprintf(self, sizeof(self), "%s/self-cgroup", root);
+	snprintf(own, sizeof(own), "%s/engine/ctr-1", root);
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s", own);
+	assert_int_equal(system(cmd), 0);
+	put(root, "self-cgroup", "0::/engine/ctr-1\n");
+	const struct hostcg_host h2 = {.root = root, .self_cgroup = self};
+	assert_int_equal(hostcg_apply_own(&cg, &h2, &l, &err), 0);
+	assert_string_equal(cg.dir, own);
+	assert_string_equal(get(own, "memory.max", buf, sizeof(buf)), "637534208");
+	hostcg_destroy(&cg);
+	assert_int_equal(access(own, F_OK), 0);
+	put(root, "self-cgroup", "0::/\n"); /* the root group: nothing of ours to limit */
+	assert_int_equal(hostcg_apply_own(&cg, &h2, &l, &err), 1);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
 	assert_int_equal(system(cmd), 0);
 }
@@ -417,7 +473,7 @@ int main(void)
 	    cmocka_unit_test(test_close_fds),	   cmocka_unit_test(test_take),
 	    cmocka_unit_test(test_jailed_as_root), cmocka_unit_test(test_fsize_with_file_output),
 	    cmocka_unit_test(test_jailed_as_user), cmocka_unit_test(test_failures),
-	    cmocka_unit_test(test_hostcg),
+	    cmocka_unit_test(test_hostcg),	   cmocka_unit_test(test_dies_with_parent),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

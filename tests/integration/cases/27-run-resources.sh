@@ -7,7 +7,7 @@ kernel="$(dirname "${GUEST_KERNEL:-/sandbox/kernel/bzImage}")/vmlinux"
 [ -f "$kernel" ] || fail "no $kernel"
 run sandbox run --kernel "$kernel" --cpus 1.5 -m 200m --pids-limit 40 --hostname res-1 \
 	"$IMAGES/debian" bash -c '
-cd /sys/fs/cgroup/workload
+cd /sys/fs/cgroup
 echo "nproc=$(nproc) cpu.max=$(cat cpu.max) memory.max=$(cat memory.max) pids.max=$(cat pids.max)"
 echo "hostname=$(uname -n)"
 set -- $(grep MemTotal: /proc/meminfo)

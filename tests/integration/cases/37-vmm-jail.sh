@@ -36,6 +36,8 @@ for ns in mnt pid ipc uts; do
 	[ "$(readlink /proc/$vmm/ns/$ns)" != "$(readlink /proc/self/ns/$ns)" ] ||
 		fail "the VMM shares the host's $ns namespace"
 done
+# the user-mode network makes the guest's connections from the host's network
+expect_eq "VMM network namespace (slirp)" "$(readlink /proc/$vmm/ns/net)" "$(readlink /proc/self/ns/net)"
 expect_eq "the VMM's root directory" "$(ls -A /proc/$vmm/root/)" ""
 grep -Eq '^Max core file size +0 +0 ' /proc/$vmm/limits || fail "the VMM may dump core"
 grep -Eq '^Max open files +4096 +4096 ' /proc/$vmm/limits || fail "the VMM's open files are not bounded"
@@ -51,17 +53,18 @@ kill -TERM $pid
 wait_gone $pid 60 "sandbox did not stop on SIGTERM"
 
 # An ordinary user (nobody, in /dev/kvm's group) with /dev/kvm access: its
-# own cache, the jail in a user namespace it makes.
+# own cache, the jail in a user namespace it makes; without a network, an
+# empty network namespace too.
 command -v runas >/dev/null || fail "no runas on PATH (make tools)"
 mkdir "$tmp/home"
 kvm_gid=$(stat -c %g /dev/kvm)
 chown "65534:$kvm_gid" "$tmp/home"
 chmod g+rw /dev/kvm
 run env -u SANDBOX_CACHE -u XDG_CACHE_HOME HOME="$tmp/home" \
-	runas 65534 "$kvm_gid" sandbox run --debug "$IMAGES/busybox" id -u
+	runas 65534 "$kvm_gid" sandbox run --debug --network none "$IMAGES/busybox" id -u
 expect_eq "as nobody: status (stderr: $(echo "$err" | grep -v '^\[' | tail -n 3))" "$rc" 0
 expect_eq "as nobody: the workload's uid" "$out" 0
-echo "$err" | grep -qx "sandbox: jail: VMM as uid 65534 gid $kvm_gid, user namespace, pid namespace, mount/ipc/uts namespaces, empty read-only root, no capabilities" ||
+echo "$err" | grep -qx "sandbox: jail: VMM as uid 65534 gid $kvm_gid, user namespace, pid namespace, mount/ipc/uts namespaces, network namespace, empty read-only root, no capabilities" ||
 	fail "as nobody: no jail line, or another: $(echo "$err" | grep 'jail:')"
 [ -d "$tmp/home/.cache" ] || fail "as nobody: no cache under its own home"
 

@@ -11,7 +11,7 @@ expect_eq "OOM: stderr" "$err" "sandbox: workload killed: out of memory (memory 
 
 run sandbox run -m 32m "$img" bash -c 'dd if=/dev/zero of=/dev/null bs=64M count=1 2>/dev/null
 echo "dd=$?"
-grep -o "oom_kill [0-9]*" /sys/fs/cgroup/workload/memory.events
+grep -o "oom_kill [0-9]*" /sys/fs/cgroup/memory.events
 head -c 1048576 /dev/zero | wc -c
 exit 3'
 expect_eq "OOM in a child: exit status" "$rc" 3

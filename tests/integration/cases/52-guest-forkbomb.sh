@@ -2,15 +2,15 @@
 # report (shell builtins only: no fork can succeed at the limit) and choose
 # its exit status; leaving kills the bomb and the run ends in reasonable time.
 . "$TESTS_DIR/lib.sh"
-script='read -r max </sys/fs/cgroup/workload/pids.max
+script='read -r max </sys/fs/cgroup/pids.max
 bomb() { bomb | bomb & }
 bomb
 while :; do
-	read -r cur </sys/fs/cgroup/workload/pids.current
+	read -r cur </sys/fs/cgroup/pids.current
 	[ "$cur" -ge "$max" ] && break
 	[ "$SECONDS" -lt 90 ] || { echo "never reached the limit: $cur/$max"; exit 1; }
 done
-read -r events </sys/fs/cgroup/workload/pids.events
+read -r events </sys/fs/cgroup/pids.events
 echo "pids.current=$cur/$max"
 case $events in "max 0") echo "no fork was refused" ;; max\ *) echo refused ;; esac
 exit 42'

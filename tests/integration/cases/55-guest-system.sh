@@ -15,7 +15,7 @@ echo to-null >/dev/null || echo "cannot write /dev/null"
 echo via-dev-stderr >/dev/stderr
 echo shm >/dev/shm/f && echo "shm: $(cat /dev/shm/f)"
 echo tmp >/tmp/f && echo "tmp: $(cat /tmp/f) $(stat -c %a /tmp)"
-echo "cgroup: $(cat /sys/fs/cgroup/workload/memory.max /sys/fs/cgroup/workload/pids.max | tr "\n" " ")"
+echo "cgroup: $(cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/pids.max | tr "\n" " ")"
 echo "hostname: $(uname -n) $(cat /proc/sys/kernel/hostname) $HOSTNAME"
 echo "lo flags up: $(($(cat /sys/class/net/lo/flags) & 1))"
 (echo >/dev/tcp/127.0.0.1/1) 2>&1 | grep -o "Connection refused" | head -n 1

@@ -3,7 +3,8 @@
 # (ALL too), --privileged keeps all, --security-opt no-new-privileges; a
 # capability outside the set really is missing (mount needs CAP_SYS_ADMIN).
 # docker's masked paths too: /proc/timer_list empty, /proc/sys and /sys
-# (cgroupfs included) read-only; --privileged has none of that.
+# (cgroupfs included) read-only; --privileged has none of that. Every
+# workload has a cgroup namespace of its own: /sys/fs/cgroup is its group.
 # Bad names are refused before any VM (125).
 . "$TESTS_DIR/lib.sh"
 img="$IMAGES/busybox"
@@ -12,7 +13,8 @@ mkdir -p /tmp/m && if mount -t tmpfs none /tmp/m 2>/dev/null; then echo mount ok
 [ "$(head -c 1 /proc/timer_list 2>/dev/null | wc -c)" = 1 ] && echo timer_list shown || echo timer_list masked
 o=$(cat /proc/sys/vm/overcommit_memory)
 (echo $o >/proc/sys/vm/overcommit_memory) 2>/dev/null && echo /proc/sys rw || echo /proc/sys ro
-mkdir /sys/fs/cgroup/x 2>/dev/null && rmdir /sys/fs/cgroup/x && echo cgroupfs rw || echo cgroupfs ro'
+mkdir /sys/fs/cgroup/x 2>/dev/null && rmdir /sys/fs/cgroup/x && echo cgroupfs rw || echo cgroupfs ro
+echo "cgroup $(cat /proc/self/cgroup) $(cat /sys/fs/cgroup/memory.max)"'
 
 # check WHAT WANT [sandbox run options...]
 check() {
@@ -32,6 +34,8 @@ want() {
 	yes) printf 'timer_list masked\n/proc/sys ro\ncgroupfs ro' ;;
 	no) printf 'timer_list shown\n/proc/sys rw\ncgroupfs rw' ;;
 	esac
+	# its own cgroup namespace: its group is "/", and /sys/fs/cgroup is that group
+	printf '\ncgroup 0::/ max'
 }
 check "default (root)" "$(want 00000000a80425fb 00000000a80425fb 0 denied yes)"
 check "another user" "$(want 0000000000000000 00000000a80425fb 0 denied yes)" -u 4242:4242

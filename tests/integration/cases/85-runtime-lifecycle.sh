@@ -11,7 +11,7 @@ tmp=$RT_CASE_TMP
 root=$tmp/state/runtime # missing parents: made as runc makes them (containerd relies on it)
 rt() { sandbox-runtime --root "$root" --log "$tmp/log.json" --log-format json "$@"; }
 # A failed check leaves no VM behind: the subreaper would wait for it.
-trap 'for id in $(rt list -q 2>/dev/null); do rt delete --force "$id"; done; rm -rf "$tmp"' EXIT
+trap 'for id in $(rt list -q 2>/dev/null); do rt delete --force "$id"; done; rm -rf "$tmp"; rmdir /sys/fs/cgroup/sbx-case85-$$ 2>/dev/null' EXIT
 
 # exit_of PID: the status the subreaper saw for PID (waits up to 120 s).
 exit_of() {
@@ -58,6 +58,7 @@ config() {
   ],
   "annotations": {"org.example.case": "85"},
   "linux": {
+    "cgroupsPath": "/sbx-case85-$$",
     "resources": {"memory": {"limit": 134217728}, "pids": {"limit": 64}},
     "namespaces": [{"type": "pid"}, {"type": "mount"}, {"type": "network"}]
   },
@@ -79,6 +80,15 @@ expect_eq "state after create" "$(status_of c1)" created
 rt state c1 | grep -q '"org.example.case": "85"' || fail "state: annotations missing: $(rt state c1)"
 rt state c1 | grep -q "\"pid\": $pid" || fail "state: pid missing: $(rt state c1)"
 rt state c1 | grep -q "\"rootfs\": \"$b/rootfs\"" || fail "state: rootfs: $(rt state c1)"
+# the VMM in cgroupsPath, which holds the VM's host limits (guest RAM and more)
+if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
+	cg=/sys/fs/cgroup/sbx-case85-$$
+	grep -qx "$pid" "$cg/cgroup.procs" || fail "the runtime's VMM process is not in $cg"
+	mm=$(cat "$cg/memory.max")
+	case $mm in *[!0-9]* | "") fail "cgroupsPath memory.max: [$mm], want the VM's limit" ;; esac
+	[ "$mm" -gt 134217728 ] || fail "cgroupsPath memory.max $mm: not above the workload's limit"
+	case $(cat "$cg/pids.max") in max | "") fail "cgroupsPath pids.max not set" ;; esac
+fi
 [ ! -e "$root/c1/rootfs.initrd" ] || fail "the packed root stays in the state directory"
 sleep 3
 expect_eq "no output before start" "$(cat "$tmp/c1.out")" ""
