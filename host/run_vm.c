@@ -149,11 +149,10 @@ static void abandon_run(int status)
 /* --debug's line on the jail: what the host allowed of it. */
 static void print_jail(const struct jail_state *st)
 {
-	fprintf(stderr, "sandbox: jail: VMM as uid %u gid %u%s%s%s%s%s%s\n", (unsigned)st->uid,
+	fprintf(stderr, "sandbox: jail: VMM as uid %u gid %u%s%s%s%s%s\n", (unsigned)st->uid,
 		(unsigned)st->gid, st->userns ? ", user namespace" : "",
 		st->pidns ? ", pid namespace" : "", st->mountns ? ", mount/ipc/uts namespaces" : "",
-		st->netns ? ", network namespace" : "", st->pivoted ? ", empty read-only root" : "",
-		st->caps ? ", no capabilities" : "");
+		st->pivoted ? ", empty read-only root" : "", st->caps ? ", no capabilities" : "");
 }
 
 /* --host-limits: the VM's host group (host/jail/hostcg.h) with the file

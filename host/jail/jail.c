@@ -215,7 +215,6 @@ int jail_enter(const struct jail_config *c, uid_t uid, struct jail_state *st, st
 	int r = 0;
 
 	st->mountns = unshare(CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS) == 0;
-	st->netns = c->new_net && unshare(CLONE_NEWNET) == 0;
 	if (st->mountns && (r = empty_root()) < 0)
 		return error_set(err, -r, "jail: an empty root");
 	st->pivoted = r == 1;

@@ -9,9 +9,9 @@
 #include "error.h"
 
 /* The uids (and gids, the same numbers) a jailed VMM runs as when sandbox
- * runs as root: one per VMM, picked from its pid, so VMMs running at the
- * same time have distinct ids unless their pids are JAIL_UIDS_DEFAULT_COUNT
- * apart. The default range lies outside what systemd and useradd hand out
+ * runs as root: one per VMM, picked from its command's pid, so VMMs running
+ * at the same time have distinct ids unless those pids are
+ * JAIL_UIDS_DEFAULT_COUNT apart. The default range lies outside what systemd and useradd hand out
  * (below 2^31, above systemd's container and foreign ranges).
  * SANDBOX_JAIL_UIDS=FIRST-LAST sets it; FIRST-FIRST gives every VMM one id. */
 #define JAIL_UIDS_DEFAULT_FIRST 0x7fff0000u
@@ -25,7 +25,6 @@ struct jail_config {
 	bool fsize_anywhere; /* an output of the VMM is a regular file: no RLIMIT_FSIZE */
 	unsigned nofile;     /* RLIMIT_NOFILE once jailed */
 	int cgroup_fd; /* the VM's host group's cgroup.procs (hostcg.h), joined first; -1 none */
-	bool new_net;  /* no host network needed (no user-mode network): a network namespace */
 };
 
 /* What jail_enter managed: each step is taken where the host allows it. */
@@ -33,7 +32,6 @@ struct jail_state {
 	bool userns;  /* a user namespace of our own (not as root) */
 	bool pidns;   /* the VMM is pid 1 of its own pid namespace (vmmproc.c) */
 	bool mountns; /* new mount, IPC and UTS namespaces */
-	bool netns;   /* an empty network namespace (jail_config.new_net) */
 	bool pivoted; /* an empty read-only tmpfs is our root */
 	bool ids;     /* as root: running as an unprivileged uid and gid */
 	bool caps;    /* every capability set empty, bounding and ambient too */
@@ -46,7 +44,7 @@ struct jail_state {
 int jail_config_from_env(struct jail_config *c, const char *jail, const char *uids,
 			 struct sb_error *err);
 
-/* The id a VMM with host pid `pid` runs as, in c's range. */
+/* The id the VMM of the command with pid `pid` runs as, in c's range. */
 uid_t jail_pick_uid(const struct jail_config *c, pid_t pid);
 
 /* As an ordinary user, before anything else (single-threaded): a user

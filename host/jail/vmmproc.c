@@ -228,15 +228,29 @@ static bool writes_files(const struct vmm_config *cfg)
 	return false;
 }
 
+/* How the child comes into its pid namespace: made by the parent before
+ * the fork (root: the child is pid 1 at once), or by the child, which then
+ * forks the VMM and waits for it (an ordinary user: the user namespace must
+ * come first, in a process with one thread). */
+struct birth {
+	pid_t parent;  /* the sandbox command */
+	bool in_pidns; /* already pid 1 of its own namespace */
+	int life_fd;   /* then: read end of a pipe only the parent writes to */
+};
+
 static _Noreturn void child_main(const struct vmm_config *cfg, const struct jail_config *jail,
-				 pid_t parent, int out_fd)
+				 const struct birth *b, int out_fd)
 {
 	struct jail_config jc = *jail;
 	jc.fsize_anywhere |= writes_files(cfg);
-	jc.new_net = !(cfg->net && cfg->net->start); /* a TAP device's fd works from anywhere */
-	struct child c = {.jail = &jc};
+	/* the command's pid: unique while it runs, which is as long as we do */
+	struct child c = {.jail = &jc,
+			  .uid = jail_pick_uid(jail, b->parent),
+			  .parent = b->parent,
+			  .life_fd = b->life_fd};
+	c.st.pidns = b->in_pidns;
 	struct sb_error err = {0};
-	die_with_parent(parent);
+	die_with_parent(b->in_pidns ? 0 : b->parent); /* outside the namespace: pid 0 */
 	prctl(PR_SET_NAME, "sandbox-vmm", 0, 0, 0);
 	/* the VM's host group first: everything below is counted there */
 	if (jail->cgroup_fd >= 0 && write(jail->cgroup_fd, "0", 1) != 1) {
@@ -244,12 +258,13 @@ static _Noreturn void child_main(const struct vmm_config *cfg, const struct jail
 		send_and_exit(out_fd, -err.code, &err, NULL, &c.st);
 	}
 	int keep[512];
-	unsigned n = vmmproc_fds(cfg, keep, 511);
-	if (n > 511) {
+	unsigned n = vmmproc_fds(cfg, keep, 510);
+	if (n > 510) {
 		error_set(&err, EMFILE, "jail: more fds than the VMM may keep");
 		send_and_exit(out_fd, -EMFILE, &err, NULL, &c.st);
 	}
 	keep[n++] = out_fd;
+	keep[n++] = b->life_fd;
 	int r = jail_close_fds(keep, n);
 	if (r == 0 && geteuid() != 0) {
 		r = jail_userns();
@@ -259,17 +274,14 @@ static _Noreturn void child_main(const struct vmm_config *cfg, const struct jail
 	}
 	if (r < 0)
 		send_and_exit(out_fd, r < -4095 ? -EIO : r, &err, NULL, &c.st);
-	c.uid = jail_pick_uid(jail, getpid());
-	c.parent = parent;
-	c.life_fd = -1;
 	int life[2];
-	if (unshare(CLONE_NEWPID) == 0 && pipe2(life, O_CLOEXEC) == 0) {
+	if (!b->in_pidns && unshare(CLONE_NEWPID) == 0 && pipe2(life, O_CLOEXEC) == 0) {
 		pid_t pid = fork();
 		if (pid == 0) {
 			c.st.pidns = true;
 			close(life[1]);
 			c.life_fd = life[0];
-			die_with_parent(0); /* its parent is outside the namespace: pid 0 */
+			die_with_parent(0);
 			run_vmm(cfg, &c, out_fd);
 		}
 		if (pid < 0)
@@ -278,6 +290,32 @@ static _Noreturn void child_main(const struct vmm_config *cfg, const struct jail
 		wait_vmm(pid);
 	}
 	run_vmm(cfg, &c, out_fd);
+}
+
+/* As root: the next child is pid 1 of a new pid namespace, and the children
+ * after it are ours again (setns back at once, in the parent). true if so;
+ * *ns_fd then holds our own namespace until pidns_back. */
+static bool pidns_ahead(int *ns_fd)
+{
+	*ns_fd = -1;
+	if (geteuid() != 0)
+		return false;
+	*ns_fd = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+	if (*ns_fd >= 0 && unshare(CLONE_NEWPID) == 0)
+		return true;
+	if (*ns_fd >= 0)
+		close(*ns_fd);
+	*ns_fd = -1;
+	return false;
+}
+
+static void pidns_back(int *ns_fd)
+{
+	if (*ns_fd < 0)
+		return;
+	setns(*ns_fd, CLONE_NEWPID);
+	close(*ns_fd);
+	*ns_fd = -1;
 }
 
 /* How the child ended, when it sent nothing. */
@@ -307,27 +345,38 @@ int vmmproc_run(const struct vmm_config *cfg, const struct jail_config *jail,
 		memset(st, 0, sizeof(*st));
 	if (!jail->enabled)
 		return vmm_run(cfg, res, err);
-	int p[2];
+	int p[2], life[2] = {-1, -1}, ns_fd;
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return error_set(err, errno, "VMM result pipe");
-	pid_t parent = getpid();
+	struct birth b = {.parent = getpid(), .life_fd = -1};
+	if (pipe2(life, O_CLOEXEC) == 0)
+		b.in_pidns = pidns_ahead(&ns_fd);
+	else
+		ns_fd = -1;
+	b.life_fd = b.in_pidns ? life[0] : -1;
 	pid_t pid = fork();
-	if (pid < 0) {
-		int e = errno;
-		close(p[0]);
-		close(p[1]);
-		return error_set(err, e, "fork the VMM process");
-	}
+	int e = errno;
+	pidns_back(&ns_fd);
 	if (pid == 0)
-		child_main(cfg, jail, parent, p[1]);
+		child_main(cfg, jail, &b, p[1]);
+	if (life[0] >= 0)
+		close(life[0]); /* life[1] stays open while we live: the VMM's check */
 	close(p[1]);
-	static char buf[sizeof(struct vmmproc_msg) + 1];
-	ssize_t got = readall_bounded(p[0], buf, sizeof(struct vmmproc_msg));
-	close(p[0]);
 	int ret;
-	if (got < 0 || vmmproc_take(buf, (size_t)got, &ret, res, st, err) < 0)
-		return no_result(pid, err);
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-		;
+	if (pid < 0) {
+		close(p[0]);
+		ret = error_set(err, e, "fork the VMM process");
+	} else {
+		static char buf[sizeof(struct vmmproc_msg) + 1];
+		ssize_t got = readall_bounded(p[0], buf, sizeof(struct vmmproc_msg));
+		close(p[0]);
+		if (got < 0 || vmmproc_take(buf, (size_t)got, &ret, res, st, err) < 0)
+			ret = no_result(pid, err);
+		else
+			while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+				;
+	}
+	if (life[1] >= 0)
+		close(life[1]);
 	return ret;
 }

@@ -12,8 +12,9 @@ unsigned vmmproc_fds(const struct vmm_config *cfg, int *fds, unsigned max);
 
 /* vmm_run(cfg) in a child process (comm "sandbox-vmm"), jailed as jail
  * says: with no fd but vmmproc_fds(cfg); as an ordinary user in a user
- * namespace of its own; as pid 1 of a pid namespace where allowed (then an
- * intermediate process, "sandbox-vmm-ns", waits for it); jail_enter once
+ * namespace of its own; as pid 1 of a pid namespace where allowed (as root
+ * we make it before the fork; an ordinary user's child makes it after its
+ * user namespace, and waits as "sandbox-vmm-ns" for the VMM); jail_enter once
  * the VM's files and devices are open; then the process-wide seccomp
  * program. The child dies with us (SIGKILL). With jail->enabled false,
  * vmm_run in this process. Returns what vmm_run returned there (0, 1 or

@@ -20,6 +20,7 @@
 #include "payload.h"
 #include "runstate.h"
 #include "sysfilter.h"
+#include "thread.h"
 #include "vcpu.h"
 #include "virtio/console.h"
 #include "virtio/fs.h"
@@ -52,6 +53,12 @@ struct machine {
 	/* The seccomp programs of the vCPU and event-loop threads, and the
 	 * eventfd their SIGSYS handler pokes on a forbidden call. */
 	struct sysfilter filter;
+	/* the programs are built on a thread of their own while the guest
+	 * loads (libseccomp takes milliseconds), joined by add_filter */
+	pthread_t filter_tid;
+	bool filter_pending, filter_net, filter_process;
+	int filter_result;
+	struct sb_error filter_err;
 	int trapfd;
 	pthread_mutex_t lock; /* vcpu[].started against kick() */
 	unsigned nvcpus;      /* created */
@@ -181,11 +188,42 @@ static int enter_loop(void *ctx)
 	return r;
 }
 
-/* The seccomp filters of the guest-facing threads: built once here, before
- * any of them starts; each installs its own before it handles guest input. */
+static void *build_filters(void *arg)
+{
+	struct machine *m = arg;
+	m->filter_result =
+	    sysfilter_build(&m->filter, m->filter_net, m->filter_process, &m->filter_err);
+	return NULL;
+}
+
+/* Start building the seccomp programs (synchronously if no thread). */
+static void start_filters(struct machine *m, const struct vmm_config *cfg)
+{
+	m->filter_net = cfg->net && cfg->net->start;
+	m->filter_process = cfg->jail != NULL;
+	if (thread_spawn(&m->filter_tid, build_filters, m) == 0)
+		m->filter_pending = true;
+	else
+		build_filters(m);
+}
+
+static int join_filters(struct machine *m, struct sb_error *err)
+{
+	if (m->filter_pending) {
+		pthread_join(m->filter_tid, NULL);
+		m->filter_pending = false;
+	}
+	if (m->filter_result < 0 && err)
+		*err = m->filter_err;
+	return m->filter_result;
+}
+
+/* The seccomp filters of the guest-facing threads: built once, before any
+ * of them starts (start_filters); each installs its own before it handles
+ * guest input. */
 static int add_filter(struct machine *m, struct sb_error *err)
 {
-	int r = sysfilter_build(&m->filter, m->net && m->net->cfg.start, err);
+	int r = join_filters(m, err);
 	if (r < 0)
 		return r;
 	m->trapfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -367,6 +405,7 @@ static int add_fs(struct machine *m, const struct vmm_config *cfg, struct sb_err
 
 static void machine_destroy(struct machine *m)
 {
+	join_filters(m, NULL);
 	eventloop_destroy(&m->loop); /* no device callbacks after this */
 	/* The backend's thread is filtered too: gone before SIGSYS is disarmed. */
 	if (m->net_started && m->net->cfg.stop)
@@ -428,6 +467,7 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *res, struct sb_erro
 	bus_init(&m->mmio, BUS_MMIO);
 	/* Guest RAM is registered with KVM in the background meanwhile, and that
 	 * holds KVM's slot lock, which ioeventfds need too: the payload first. */
+	start_filters(m, cfg);
 	r = vm_create(&m->vm, cfg->mem_bytes, err);
 	if (r == 0 && cfg->net)
 		r = add_net(m, cfg->net, err);

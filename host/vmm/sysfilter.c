@@ -265,10 +265,12 @@ static int build_one(enum sysfilter_kind kind, bool net, struct sock_fprog *prog
 	return r;
 }
 
-int sysfilter_build(struct sysfilter *f, bool net, struct sb_error *err)
+int sysfilter_build(struct sysfilter *f, bool net, bool process, struct sb_error *err)
 {
 	memset(f, 0, sizeof(*f));
 	for (int k = 0; k < SYSFILTER_KINDS; k++) {
+		if (k == SYSFILTER_PROCESS && !process)
+			continue;
 		int r = build_one((enum sysfilter_kind)k, net, &f->prog[k], err);
 		if (r < 0) {
 			sysfilter_free(f);

@@ -836,7 +836,7 @@ static int group_setup(void **state)
 {
 	struct sb_error err = {0};
 	(void)state;
-	if (sysfilter_build(&filter, true, &err) < 0) {
+	if (sysfilter_build(&filter, true, false, &err) < 0) {
 		fprintf(stderr, "seccomp: %s\n", err.msg);
 		return -1;
 	}

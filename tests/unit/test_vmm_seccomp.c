@@ -226,7 +226,7 @@ static void child_main(struct child *c, int arm)
 	c->epfd = epoll_create1(0);
 	c->page = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	c->other = getppid();
-	sh->build = sysfilter_build(&c->f, build_net, NULL);
+	sh->build = sysfilter_build(&c->f, build_net, true, NULL);
 	int wake = eventfd(0, EFD_NONBLOCK);
 	if (sh->build < 0 || wake < 0 || c->epfd < 0 || c->page == MAP_FAILED)
 		_exit(4);
@@ -507,7 +507,7 @@ static void test_programs(void **state)
 	struct sysfilter f;
 	(void)state;
 
-	assert_int_equal(sysfilter_build(&f, true, NULL), 0);
+	assert_int_equal(sysfilter_build(&f, true, true, NULL), 0);
 	for (int k = 0; k < SYSFILTER_KINDS; k++) {
 		assert_non_null(f.prog[k].filter);
 		assert_true(f.prog[k].len > 10 && f.prog[k].len <= BPF_MAXINSNS);

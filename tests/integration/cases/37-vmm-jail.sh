@@ -53,18 +53,17 @@ kill -TERM $pid
 wait_gone $pid 60 "sandbox did not stop on SIGTERM"
 
 # An ordinary user (nobody, in /dev/kvm's group) with /dev/kvm access: its
-# own cache, the jail in a user namespace it makes; without a network, an
-# empty network namespace too.
+# own cache, the jail in a user namespace it makes.
 command -v runas >/dev/null || fail "no runas on PATH (make tools)"
 mkdir "$tmp/home"
 kvm_gid=$(stat -c %g /dev/kvm)
 chown "65534:$kvm_gid" "$tmp/home"
 chmod g+rw /dev/kvm
 run env -u SANDBOX_CACHE -u XDG_CACHE_HOME HOME="$tmp/home" \
-	runas 65534 "$kvm_gid" sandbox run --debug --network none "$IMAGES/busybox" id -u
+	runas 65534 "$kvm_gid" sandbox run --debug "$IMAGES/busybox" id -u
 expect_eq "as nobody: status (stderr: $(echo "$err" | grep -v '^\[' | tail -n 3))" "$rc" 0
 expect_eq "as nobody: the workload's uid" "$out" 0
-echo "$err" | grep -qx "sandbox: jail: VMM as uid 65534 gid $kvm_gid, user namespace, pid namespace, mount/ipc/uts namespaces, network namespace, empty read-only root, no capabilities" ||
+echo "$err" | grep -qx "sandbox: jail: VMM as uid 65534 gid $kvm_gid, user namespace, pid namespace, mount/ipc/uts namespaces, empty read-only root, no capabilities" ||
 	fail "as nobody: no jail line, or another: $(echo "$err" | grep 'jail:')"
 [ -d "$tmp/home/.cache" ] || fail "as nobody: no cache under its own home"
 
