@@ -73,7 +73,8 @@ static inline uint64_t hostcg_limit_memory(const struct hostcg *cg)
 
 /* l's limits on the group this process is in (an engine's cgroupsPath,
  * which sandbox-runtime joined): 0 with cg naming it (not removed at the
- * end), 1 when there is none to write (cg->why), -errno with err filled. */
+ * end), 1 when there is none to write, or the group has not the memory, cpu
+ * and pids controllers, or they cannot be written (cg->why). */
 int hostcg_apply_own(struct hostcg *cg, const struct hostcg_host *h, const struct hostcg_limits *l,
 		     struct sb_error *err);
 

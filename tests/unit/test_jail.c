@@ -454,6 +454,10 @@ static void test_hostcg(void **state)
 	assert_int_equal(system(cmd), 0);
 	put(root, "self-cgroup", "0::/engine/ctr-1\n");
 	const struct hostcg_host h2 = {.root = root, .self_cgroup = self};
+	/* controllers not enabled there (containerd's /default): nothing written */
+	assert_int_equal(hostcg_apply_own(&cg, &h2, &l, &err), 1);
+	assert_non_null(strstr(cg.why, "is not enabled for"));
+	put(own, "cgroup.controllers", "cpu memory pids\n");
 	assert_int_equal(hostcg_apply_own(&cg, &h2, &l, &err), 0);
 	assert_string_equal(cg.dir, own);
 	assert_string_equal(get(own, "memory.max", buf, sizeof(buf)), "637534208");

@@ -67,6 +67,9 @@ config() {
 EOF
 }
 mkdir -p "$tmp/vol" && chmod 0777 "$tmp/vol" # the workload runs as 1000:100
+# what an engine's cgroup manager (systemd) does before it hands out a cgroupsPath
+[ ! -f /sys/fs/cgroup/cgroup.controllers ] ||
+	echo "+memory +cpu +pids" >/sys/fs/cgroup/cgroup.subtree_control
 
 # 1. create holds the workload: state "created", pid file = the VMM, no output yet.
 config '["sh", "-c", "echo \"$GREETING\" as $(id -u):$(id -g) in $(pwd) on $(hostname); cat /etc/bound.txt; echo nofile $(ulimit -n) $(ulimit -Hn); echo groups $(id -G | tr \" \" \"\\n\" | sort -n | tr \"\\n\" \" \"); echo written >/data/out; echo tmp >/scratch/x && cat /scratch/x; echo err >&2; exit 3"]'
