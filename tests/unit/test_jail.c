@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -153,7 +154,7 @@ static void run_probe(struct vmm_result *res, int stdout_fd, struct jail_state *
 	const struct vmm_fs fs = {.sock = sock[0]};
 	struct vmm_config cfg = {.cmdline = "probe",
 				 .stdout_fd = stdout_fd,
-				 .stderr_fd = 2,
+				 .stderr_fd = stdout_fd, /* fd 2 may be a file (a redirected run) */
 				 .stdin_fd = -1,
 				 .log_fd = -1,
 				 .ctl_fd = ctl[0],
@@ -221,11 +222,11 @@ static void test_jailed_as_root(void **state)
 	assert_string_equal(field(l, "fsize", v, sizeof(v)), "0");
 	assert_string_equal(field(l, "nofile", v, sizeof(v)), "4096");
 	assert_true(st.pidns && st.mountns && st.pivoted && st.ids && st.caps && !st.userns);
-	/* 2 (stderr), stdout's pipe, the control pipe, the share's socket and the result pipe */
+	/* stdout's and stderr's pipe, the control pipe, the share's socket, the result pipe */
 	int n = 0;
 	for (const char *p = field(l, "fds", v, sizeof(v)); *p; p++)
 		n += *p == ',';
-	assert_int_equal(n, 5);
+	assert_int_equal(n, 4);
 }
 
 /* Output to a regular file: no RLIMIT_FSIZE, or the VMM could not write it. */
@@ -306,15 +307,16 @@ static void test_jailed_as_user(void **state)
 /* The jailed VMM dies with the command that started it, although its id
  * change cleared the parent-death signal once: the pipe it holds (its
  * stdout) reaches EOF once the command is killed. */
-static void test_dies_with_parent(void **state)
+static void dies_with_parent(bool as_nobody)
 {
-	(void)state;
 	int p[2];
 	assert_int_equal(pipe(p), 0);
 	pid_t cmd = fork();
 	assert_true(cmd >= 0);
 	if (cmd == 0) {
 		close(p[0]);
+		if (as_nobody && (setgid(65534) < 0 || setuid(65534) < 0))
+			_exit(2);
 		struct sb_error err = {0};
 		struct jail_config jc;
 		struct vmm_result res;
@@ -337,6 +339,16 @@ static void test_dies_with_parent(void **state)
 	assert_int_equal(poll(&pf, 1, 60000), 1); /* a guard against a hang, not a timing */
 	assert_int_equal(read(p[0], &c, 1), 0);	  /* EOF: no VMM process holds it */
 	close(p[0]);
+}
+
+/* As root (pid namespace made by the command), and as an ordinary user (a
+ * user namespace, then the pid namespace behind an intermediate process). */
+static void test_dies_with_parent(void **state)
+{
+	(void)state;
+	dies_with_parent(false);
+	if (geteuid() == 0)
+		dies_with_parent(true);
 }
 
 /* A VMM that fails says why; one that dies says by which signal. */
