@@ -16,17 +16,7 @@
 #include <unistd.h>
 
 #include "confine.h"
-
-static int write_file(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ssize_t n = write(fd, text, strlen(text));
-	int r = n == (ssize_t)strlen(text) ? 0 : -EIO;
-	close(fd);
-	return r;
-}
+#include "putfile.h"
 
 /* As an ordinary user: a user namespace where we keep our own ids only.
  * 1 entered, 0 not allowed here, -errno entered but unusable (no id map). */
@@ -39,11 +29,11 @@ static int enter_userns(void)
 	if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0)
 		return 0;
 	snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)uid, (unsigned)uid);
-	int r = write_file("/proc/self/uid_map", map);
+	int r = putfile("/proc/self/uid_map", map, 0);
 	if (r == 0) {
-		write_file("/proc/self/setgroups", "deny\n");
+		putfile("/proc/self/setgroups", "deny\n", 0);
 		snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)gid, (unsigned)gid);
-		r = write_file("/proc/self/gid_map", map);
+		r = putfile("/proc/self/gid_map", map, 0);
 	}
 	return r < 0 ? r : 1;
 }

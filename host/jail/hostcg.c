@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "hostcg.h"
+#include "putfile.h"
 
 #define VMM_OWN_MEM (64ull << 20) /* the VMM beside guest RAM: rings, buffers, stacks */
 #define SERVER_MEM (32ull << 20)  /* one volume's file server */
@@ -50,13 +51,7 @@ static int write_at(const char *dir, const char *file, const char *text)
 {
 	char path[600];
 	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	ssize_t n = write(fd, text, strlen(text));
-	int r = n == (ssize_t)strlen(text) ? 0 : n < 0 ? -errno : -EIO;
-	close(fd);
-	return r;
+	return putfile(path, text, O_CREAT);
 }
 
 static ssize_t read_file(const char *path, char *buf, size_t len)

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "jail.h"
+#include "putfile.h"
 
 #define NOFILE_DEFAULT 4096u
 
@@ -58,17 +59,6 @@ uid_t jail_pick_uid(const struct jail_config *c, pid_t pid)
 	return c->first_uid + (uid_t)((unsigned)pid % n);
 }
 
-static int write_file(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ssize_t n = write(fd, text, strlen(text));
-	int r = n == (ssize_t)strlen(text) ? 0 : n < 0 ? -errno : -EIO;
-	close(fd);
-	return r;
-}
-
 int jail_userns(void)
 {
 	char map[64];
@@ -81,10 +71,10 @@ int jail_userns(void)
 	 * its maps would be out of reach; jail_enter clears the flag again */
 	prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
 	snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)uid, (unsigned)uid);
-	int r = write_file("/proc/self/uid_map", map);
-	if (r == 0 && (r = write_file("/proc/self/setgroups", "deny\n")) == 0) {
+	int r = putfile("/proc/self/uid_map", map, 0);
+	if (r == 0 && (r = putfile("/proc/self/setgroups", "deny\n", 0)) == 0) {
 		snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)gid, (unsigned)gid);
-		r = write_file("/proc/self/gid_map", map);
+		r = putfile("/proc/self/gid_map", map, 0);
 	}
 	return r < 0 ? r : 1;
 }
