@@ -4,7 +4,7 @@
 #ifndef SANDBOX_ABI_H
 #define SANDBOX_ABI_H
 
-#define SANDBOX_ABI_VERSION 7
+#define SANDBOX_ABI_VERSION 8
 
 /* Files the host puts into the initramfs. /.sandbox is hidden from the
  * workload once PID 1 has read it. */
@@ -39,13 +39,20 @@
  *
  *   / {
  *       compatible = "sandbox,run-config";
- *       version = <7>;                     u32, == SANDBOX_ABI_VERSION
+ *       version = <8>;                     u32, == SANDBOX_ABI_VERSION
  *       argv = "sh", "-c", "...";          string list, >= 1 entry
  *       env = "PATH=/bin", ...;            string list, may be empty
  *       cwd = "/";                         string, absolute
  *       user = "1000:1000";                docker -u syntax: name|uid[:group|gid]
  *       hostname = "sandbox";              string
  *       time-ns = /bits/ 64 <...>;         u64, host CLOCK_REALTIME in ns
+ *       random-seed = [...];               bytes, optional: ABI_SEED_MIN..ABI_SEED_MAX
+ *                                          fresh random bytes from the host (it sends
+ *                                          ABI_SEED_BYTES); init credits them to the
+ *                                          kernel's pool (RNDADDENTROPY) and reseeds
+ *                                          the CRNG (RNDRESEEDCRNG) before anything
+ *                                          else, so VMs that share a boot (a restored
+ *                                          snapshot) never share their random numbers
  *       tty = <0>;                         u32, 0 or 1
  *       winsize = <24 80>;                 u32 rows, u32 cols: the pty's first size
  *       hold = <1>;                        u32 0/1, optional: set everything up, then
@@ -127,6 +134,10 @@
 #define ABI_PROP_USER "user"
 #define ABI_PROP_HOSTNAME "hostname"
 #define ABI_PROP_TIME_NS "time-ns"
+#define ABI_PROP_SEED "random-seed"
+#define ABI_SEED_BYTES 64
+#define ABI_SEED_MIN 16
+#define ABI_SEED_MAX 256
 #define ABI_PROP_TTY "tty"
 #define ABI_PROP_WINSIZE "winsize"
 #define ABI_PROP_HOLD "hold"

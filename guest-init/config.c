@@ -149,6 +149,7 @@ enum {
 	SEEN_CAPS_ROOT = 1 << 24,
 	SEEN_MASKED = 1 << 25,
 	SEEN_READONLY = 1 << 26,
+	SEEN_SEED = 1 << 27,
 };
 
 static const struct {
@@ -179,6 +180,7 @@ static const struct {
     {ABI_PROP_CAPS_ROOT_ONLY, SEEN_CAPS_ROOT},
     {ABI_PROP_MASKED_PATHS, SEEN_MASKED},
     {ABI_PROP_READONLY_PATHS, SEEN_READONLY},
+    {ABI_PROP_SEED, SEEN_SEED},
 };
 
 /* The bit for name, or 0 when unknown or already seen (*seen is updated). */
@@ -197,7 +199,8 @@ static int mark_seen(const char *name, unsigned allowed, unsigned *seen, struct 
 
 #define ROOT_PROPS                                                                                 \
 	(0x1ffu | SEEN_WINSIZE | SEEN_HOLD | SEEN_PID_NS | SEEN_RLIMITS | SEEN_GROUPS |            \
-	 SEEN_EXEC | SEEN_CAPS | SEEN_NNP | SEEN_CAPS_ROOT | SEEN_MASKED | SEEN_READONLY)
+	 SEEN_EXEC | SEEN_CAPS | SEEN_NNP | SEEN_CAPS_ROOT | SEEN_MASKED | SEEN_READONLY |         \
+	 SEEN_SEED)
 #define LIMIT_PROPS (SEEN_MEMORY | SEEN_PIDS | SEEN_QUOTA | SEEN_PERIOD)
 
 /* rlimits: u64 triplets RESOURCE SOFT HARD (abi.h). */
@@ -292,6 +295,13 @@ static int root_prop(struct config *cfg, int bit, const char *name, const char *
 		return get_u64(name, val, len, &cfg->time_ns, err);
 	case SEEN_TTY:
 		return config_get_bool(name, val, len, &cfg->tty, err);
+	case SEEN_SEED:
+		if (len < ABI_SEED_MIN || len > ABI_SEED_MAX)
+			return error_set(err, 0, "property `%s`: %d bytes, want %u to %u", name,
+					 len, ABI_SEED_MIN, ABI_SEED_MAX);
+		cfg->seed = (uint8_t *)(uintptr_t)val;
+		cfg->seed_len = (size_t)len;
+		return 0;
 	case SEEN_WINSIZE:
 		return get_winsize(name, val, len, cfg, err);
 	case SEEN_RLIMITS:

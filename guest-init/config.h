@@ -108,6 +108,9 @@ struct config {
 	const char *hostname;
 	uint64_t time_ns;
 	bool has_time;
+	/* ABI_PROP_SEED, inside the blob (init wipes it once used); NULL: none */
+	uint8_t *seed;
+	size_t seed_len;
 	bool tty;
 	bool hold;   /* start the workload only on ABI_CTL_START (sandbox-runtime) */
 	bool pid_ns; /* the workload is PID 1 of a new PID namespace */

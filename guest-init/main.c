@@ -253,6 +253,11 @@ int main(int argc, char **argv)
 	cleanup_free void *blob = NULL;
 	struct config cfg;
 	load_config(in_vm ? ABI_CONFIG_PATH : argv[1], &blob, &cfg, &err);
+	/* The host's fresh bytes into the CRNG before anything of the run: VMs
+	 * restored from one snapshot must not share their random numbers. */
+	bool reseeded = in_vm && cfg.seed;
+	if (reseeded && sysinit_seed(cfg.seed, cfg.seed_len, &err) < 0)
+		fail(&err);
 	int exec_fd = -1; /* the host serves `exec`: the port must be there */
 	if (in_vm && cfg.exec && (exec_fd = channel_open_exec()) < 0) {
 		error_set(&err, -exec_fd, "open the exec port `%s`", ABI_VPORT_EXEC);
@@ -309,8 +314,8 @@ int main(int argc, char **argv)
 		fail(&err);
 	}
 	int64_t t_ready = boot_us();
-	console("sandbox-init: started %lld us after boot, ready in %lld us", (long long)t0,
-		(long long)(t_ready - t0));
+	console("sandbox-init: started %lld us after boot, ready in %lld us%s", (long long)t0,
+		(long long)(t_ready - t0), reseeded ? ", CRNG reseeded from the host" : "");
 	channel_uptime(ABI_CTL_UPTIME_INIT, t0);
 	channel_uptime(ABI_CTL_UPTIME_READY, t_ready);
 	int status = final_status(supervise_run(&sv), &cfg, cgroup_root);

@@ -1,11 +1,22 @@
-/* Small one-shot guest settings: console fds, clock, hostname. */
+/* Small one-shot guest settings: console fds, the CRNG's seed, clock, hostname. */
 #include "sysinit.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "abi.h"
+
+/* <linux/random.h>'s, which musl's headers do not carry. */
+#ifndef RNDADDENTROPY
+#define RNDADDENTROPY _IOW('R', 0x03, int[2])
+#endif
+#ifndef RNDRESEEDCRNG
+#define RNDRESEEDCRNG _IO('R', 0x07)
+#endif
 
 void sysinit_console(void)
 {
@@ -20,6 +31,33 @@ void sysinit_console(void)
 			close(c);
 		}
 	}
+}
+
+int sysinit_seed(uint8_t *seed, size_t len, struct sb_error *err)
+{
+	struct {
+		int entropy_count; /* bits credited */
+		int buf_size;
+		uint8_t buf[ABI_SEED_MAX];
+	} pool;
+	if (len > sizeof(pool.buf))
+		return error_set(err, EINVAL, "random seed of %zu bytes", len);
+	pool.entropy_count = (int)len * 8;
+	pool.buf_size = (int)len;
+	memcpy(pool.buf, seed, len);
+	explicit_bzero(seed, len);
+	int r = 0;
+	int fd = open("/dev/urandom", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		r = error_set(err, errno, "open /dev/urandom");
+	else if (ioctl(fd, RNDADDENTROPY, &pool) < 0)
+		r = error_set(err, errno, "add the host's random seed");
+	else if (ioctl(fd, RNDRESEEDCRNG) < 0)
+		r = error_set(err, errno, "reseed the CRNG");
+	if (fd >= 0)
+		close(fd);
+	explicit_bzero(&pool, sizeof(pool));
+	return r;
 }
 
 static uint64_t ts_ns(const struct timespec *t)

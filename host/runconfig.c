@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include <libfdt.h>
 
@@ -117,7 +118,7 @@ static int put_limit(void *fdt, const char *name, uint64_t v)
 }
 
 /* The whole tree into buf; returns 0 or a negative FDT_ERR_*. */
-static int write_tree(const struct runconfig *rc, void *buf, int size)
+static int write_tree(const struct runconfig *rc, const uint8_t *seed, void *buf, int size)
 {
 	const struct runconfig_limits *l = &rc->limits;
 	int r = fdt_create(buf, size);
@@ -134,6 +135,7 @@ static int write_tree(const struct runconfig *rc, void *buf, int size)
 				       rc->hostname && *rc->hostname ? rc->hostname : "sandbox");
 	if (rc->time_ns)
 		r = r ?: fdt_property_u64(buf, ABI_PROP_TIME_NS, rc->time_ns);
+	r = r ?: fdt_property(buf, ABI_PROP_SEED, seed, ABI_SEED_BYTES);
 	r = r ?: fdt_property_u32(buf, ABI_PROP_TTY, rc->tty ? 1 : 0);
 	if (rc->caps) {
 		fdt64_t sets[ABI_CAP_SETS];
@@ -197,11 +199,16 @@ int runconfig_build(const struct runconfig *rc, void **blob, size_t *len, struct
 	    (r = runconfig_net_check(&rc->net, err)) < 0 ||
 	    (r = runconfig_mounts_check(&rc->mounts, err)) < 0)
 		return r;
+	/* Every config its own: see abi.h's random-seed. */
+	uint8_t seed[ABI_SEED_BYTES];
+	ssize_t got = getrandom(seed, sizeof(seed), 0);
+	if (got != (ssize_t)sizeof(seed))
+		return error_set(err, got < 0 ? errno : EIO, "run config: random seed");
 	for (size_t size = 4096; size <= ABI_CONFIG_MAX_BYTES; size *= 2) {
 		cleanup_free void *buf = calloc(1, size);
 		if (!buf)
 			return error_set(err, ENOMEM, "run config");
-		r = write_tree(rc, buf, (int)size);
+		r = write_tree(rc, seed, buf, (int)size);
 		if (r == -FDT_ERR_NOSPACE)
 			continue;
 		if (r < 0)

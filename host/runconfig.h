@@ -130,7 +130,8 @@ struct runconfig {
 void runconfig_net_slirp(struct runconfig_net *net, bool ipv6);
 
 /* Build the FDT blob for rc into a new buffer (*blob, free() it; *len bytes,
- * at most ABI_CONFIG_MAX_BYTES). Checks rc against the same bounds the guest
+ * at most ABI_CONFIG_MAX_BYTES), with ABI_SEED_BYTES fresh random bytes of
+ * its own (abi.h's random-seed). Checks rc against the same bounds the guest
  * enforces. Returns 0 or a negative errno with err filled. */
 int runconfig_build(const struct runconfig *rc, void **blob, size_t *len, struct sb_error *err);
 

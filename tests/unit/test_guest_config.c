@@ -527,6 +527,51 @@ static void test_caps(void **state)
 	expect_fail(twice, N(twice), NULL, -1, NULL, "appears twice");
 }
 
+/* random-seed: ABI_SEED_MIN..ABI_SEED_MAX bytes, pointed to inside the blob;
+ * absent: no seed. */
+static void test_seed(void **state)
+{
+	(void)state;
+	static uint8_t bytes[ABI_SEED_MAX + 1];
+	for (size_t i = 0; i < sizeof(bytes); i++)
+		bytes[i] = (uint8_t)(i * 7 + 1);
+	struct config cfg;
+	struct sb_error err = {0};
+	size_t len;
+
+	const size_t good_lens[] = {ABI_SEED_MIN, ABI_SEED_BYTES, ABI_SEED_MAX};
+	for (size_t i = 0; i < N(good_lens); i++) {
+		const struct prop good[] = {P_COMPAT, P_VERSION, P_ARGV,
+					    RAW(ABI_PROP_SEED, bytes, good_lens[i])};
+		void *blob = build(good, N(good), NULL, -1, NULL, &len);
+		assert_int_equal(config_parse(blob, len, &cfg, &err), 0);
+		assert_int_equal(cfg.seed_len, good_lens[i]);
+		assert_memory_equal(cfg.seed, bytes, good_lens[i]);
+		assert_true(cfg.seed > (uint8_t *)blob &&
+			    cfg.seed + cfg.seed_len <= (uint8_t *)blob + len);
+		config_free(&cfg);
+		free(blob);
+	}
+
+	const struct prop none[] = {P_COMPAT, P_VERSION, P_ARGV};
+	void *blob = build(none, N(none), NULL, -1, NULL, &len);
+	assert_int_equal(config_parse(blob, len, &cfg, &err), 0);
+	assert_null(cfg.seed);
+	assert_int_equal(cfg.seed_len, 0);
+	config_free(&cfg);
+	free(blob);
+
+	const struct prop short_[] = {P_COMPAT, P_VERSION, P_ARGV,
+				      RAW(ABI_PROP_SEED, bytes, ABI_SEED_MIN - 1)};
+	expect_fail(short_, N(short_), NULL, -1, NULL, "want 16 to 256");
+	const struct prop long_[] = {P_COMPAT, P_VERSION, P_ARGV,
+				     RAW(ABI_PROP_SEED, bytes, ABI_SEED_MAX + 1)};
+	expect_fail(long_, N(long_), NULL, -1, NULL, "want 16 to 256");
+	const struct prop twice[] = {P_COMPAT, P_VERSION, P_ARGV, RAW(ABI_PROP_SEED, bytes, 64),
+				     RAW(ABI_PROP_SEED, bytes, 64)};
+	expect_fail(twice, N(twice), NULL, -1, NULL, "appears twice");
+}
+
 /* masked-paths and readonly-paths: 1..ABI_MASKS_MAX absolute paths. */
 static void test_mask_paths(void **state)
 {
@@ -597,7 +642,7 @@ int main(void)
 	    cmocka_unit_test(test_counts),	     cmocka_unit_test(test_strings_and_cells),
 	    cmocka_unit_test(test_limits),	     cmocka_unit_test(test_env_build),
 	    cmocka_unit_test(test_winsize),	     cmocka_unit_test(test_caps),
-	    cmocka_unit_test(test_mask_paths),
+	    cmocka_unit_test(test_mask_paths),	     cmocka_unit_test(test_seed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

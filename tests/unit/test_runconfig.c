@@ -125,6 +125,30 @@ static void test_defaults_round_trip(void **state)
 	free(blob);
 }
 
+/* Every config carries ABI_SEED_BYTES random bytes of its own: two builds of
+ * one runconfig differ there (a chance of 2^-512 to fail), and the guest finds
+ * them. */
+static void test_seed_fresh(void **state)
+{
+	(void)state;
+	char *argv[] = {"true", NULL};
+	struct runconfig rc = {.argv = argv};
+	struct config a, b;
+	void *blob_a = round_trip(&rc, &a);
+	void *blob_b = round_trip(&rc, &b);
+	assert_non_null(a.seed);
+	assert_non_null(b.seed);
+	assert_int_equal(a.seed_len, ABI_SEED_BYTES);
+	assert_int_equal(b.seed_len, ABI_SEED_BYTES);
+	assert_memory_not_equal(a.seed, b.seed, ABI_SEED_BYTES);
+	static const uint8_t zero[ABI_SEED_BYTES];
+	assert_memory_not_equal(a.seed, zero, ABI_SEED_BYTES);
+	config_free(&a);
+	config_free(&b);
+	free(blob_a);
+	free(blob_b);
+}
+
 /* A config needing several buffer doublings, and the ABI's maximum counts. */
 static void test_large(void **state)
 {
@@ -415,13 +439,10 @@ static void test_host_split(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_full_round_trip),
-	    cmocka_unit_test(test_defaults_round_trip),
-	    cmocka_unit_test(test_large),
-	    cmocka_unit_test(test_host_checks),
-	    cmocka_unit_test(test_winsize),
-	    cmocka_unit_test(test_network_round_trip),
-	    cmocka_unit_test(test_network_host_checks),
+	    cmocka_unit_test(test_full_round_trip),    cmocka_unit_test(test_defaults_round_trip),
+	    cmocka_unit_test(test_seed_fresh),	       cmocka_unit_test(test_large),
+	    cmocka_unit_test(test_host_checks),	       cmocka_unit_test(test_winsize),
+	    cmocka_unit_test(test_network_round_trip), cmocka_unit_test(test_network_host_checks),
 	    cmocka_unit_test(test_host_split),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -33,7 +33,10 @@ on_tty first env SANDBOX_PROGRESS_AFTER_MS=0 sandbox run --debug "$img" echo fir
 expect_eq "first run: status" "$rc" 0
 expect_eq "first run: stdout" "$(cat "$tmp/first.out")" first
 tr -d '\r' <"$tmp/first.tty" >"$tmp/first.log"
-for want in "Linux version" "sandbox-init: started " " ready in " "sandbox-init: exit status 0"; do
+# init reseeded the guest's CRNG with the config's fresh host bytes (abi.h's
+# random-seed) before anything else of the run
+for want in "Linux version" "sandbox-init: started " " ready in " ", CRNG reseeded from the host" \
+	"sandbox-init: exit status 0"; do
 	grep -q "$want" "$tmp/first.log" || fail "--debug: no [$want] in: $(cat "$tmp/first.log")"
 done
 t='[0-9]+\.[0-9] ms'
