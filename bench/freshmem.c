@@ -2,10 +2,10 @@
 /*
  * usage: freshmem MIB
  *
- * For boot benchmarks in the test host (QEMU TCG). A VM whose guest RAM lands
- * on pages the previous VM used boots up to ~1 s slower there: the guest's
- * early writes to those pages (the kernel's struct-page init) crawl, on every
- * VMM alike. Pages that an ordinary process wrote in between do not. So the
+ * For the benchmarks that run in the test host (QEMU TCG): boot, fs and net.
+ * A VM whose guest RAM lands on pages the previous VM used boots up to ~1 s
+ * slower there: the guest's early writes to those pages (the kernel's
+ * struct-page init) crawl, on every VMM alike. Pages that an ordinary process wrote in between do not. So the
  * bench runs this before each contender's round: the freed pages are the
  * first the next VM gets, and no contender inherits another's. It is an
  * artefact of the emulator; on hardware KVM nothing of the sort happens and
