@@ -51,6 +51,7 @@ include host/cli.mk
 include host/net/net.mk
 include host/fsd/fsd.mk
 include host/jail/jail.mk
+include host/snapshot/snapshot.mk
 include host/runtime/runtime.mk
 include host/registry/registry.mk
 include rootfs/rootfs.mk

@@ -35,7 +35,9 @@
 #define ABI_PORT_IOPERM_COUNT 4
 #define ABI_EXIT_INIT_FAILED 0x100u
 
-/* Run config: a flattened device tree at ABI_CONFIG_PATH.
+/* Run config: a flattened device tree, sent on the control port (ABI_CTL_CONFIG)
+ * when init asks for it, or a file at ABI_CONFIG_PATH (an exported initrd,
+ * for another VMM; init reads the file when there is one).
  *
  *   / {
  *       compatible = "sandbox,run-config";
@@ -293,6 +295,10 @@
  *   ABI_CTL_WINSIZE  value = rows << 16 | cols, the host terminal's size
  *   ABI_CTL_START    value 0: start the workload of a config with hold = <1>
  *                    (sandbox-runtime's `start`); ignored at any other time
+ *   ABI_CTL_CONFIG   value = n, 1..ABI_CONFIG_MAX_BYTES: the next n bytes
+ *                    on the port are the run config (the FDT otherwise at
+ *                    ABI_CONFIG_PATH), then frames again. The host sends it
+ *                    once, after ABI_CTL_CONFIG_WAIT, before any other frame.
  *
  * A frame with a wrong magic, non-zero bytes 2-3, an unknown type or a value
  * out of range is a protocol error: the host ends the VM with a reason; the
@@ -307,6 +313,8 @@
 #define ABI_CTL_UPTIME_READY 5u
 #define ABI_CTL_UPTIME_END 6u
 #define ABI_CTL_START 7u
+#define ABI_CTL_CONFIG_WAIT 8u
+#define ABI_CTL_CONFIG 9u
 #define ABI_CTL_SIGNAL_MAX 64u
 
 #endif

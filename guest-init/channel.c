@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -189,6 +190,56 @@ int channel_wait_start(uint64_t *pending)
 		ctlproto_feed(&rx, buf, (size_t)n, on_start_frame, &w);
 	}
 	return -w.state; /* 0, or the signal */
+}
+
+/* Exactly len bytes from fd (blocking). 0, or -EPIPE at EOF, -errno. */
+static int read_exact(int fd, uint8_t *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = read(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -EPIPE;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int channel_read_config(void **blob, size_t *len)
+{
+	int fd = opened ? port_fd[VPORT_CONTROL] : -1;
+	if (fd < 0)
+		return -ENODEV;
+	uint8_t frame[ABI_CTL_FRAME_SIZE];
+	struct ctl_frame f = ctlproto_config_wait();
+	ctlproto_encode(&f, frame);
+	write_port(VPORT_CONTROL, (const char *)frame, sizeof(frame));
+	for (;;) {
+		int r = read_exact(fd, frame, sizeof(frame));
+		if (r < 0)
+			return r;
+		if (ctlproto_decode(frame, &f) < 0) /* abi.h: ignore a bad frame */
+			continue;
+		if (f.type == ABI_CTL_SIGNAL)
+			return (int)f.value;
+		if (f.type == ABI_CTL_CONFIG)
+			break;
+	}
+	uint8_t *buf = malloc(f.value); /* ctlproto_decode: 1..ABI_CONFIG_MAX_BYTES */
+	if (!buf)
+		return -ENOMEM;
+	int r = read_exact(fd, buf, f.value);
+	if (r < 0) {
+		free(buf);
+		return r;
+	}
+	*blob = buf;
+	*len = f.value;
+	return 0;
 }
 
 void channel_feed(struct ctlproto_rx *rx, const uint8_t *data, size_t len,

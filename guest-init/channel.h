@@ -49,6 +49,12 @@ _Noreturn void channel_exit(uint32_t code);
  * N-1 for signal N) for the workload; other frames are dropped. */
 int channel_wait_start(uint64_t *pending);
 
+/* Ask the host for the run config (ABI_CTL_CONFIG_WAIT) and read it from
+ * the control port: 0 with *blob (malloc'd) and *len, the signal of an
+ * ABI_CTL_SIGNAL frame that came first (> 0), or a negative errno (no
+ * control port, the host went away). */
+int channel_read_config(void **blob, size_t *len);
+
 /* Reassemble control frames from bytes split anywhere and pass each good one
  * to fn; a bad frame is skipped whole (abi.h: the guest ignores it). */
 void channel_feed(struct ctlproto_rx *rx, const uint8_t *data, size_t len,

@@ -114,10 +114,21 @@ static int block_signals(struct sb_error *err)
 	return fd;
 }
 
+/* The run config: the file at path when there is one (a debug run, an
+ * exported initrd), else from the host over the control port. Asking for it
+ * is the point a snapshot is taken at: nothing before it is per-run. */
 static void load_config(const char *path, void **blob, struct config *cfg, struct sb_error *err)
 {
 	size_t len;
-	if (config_read_file(path, blob, &len, err) < 0 || config_parse(*blob, len, cfg, err) < 0)
+	int r = 0;
+	if (!in_vm || access(path, F_OK) == 0)
+		r = config_read_file(path, blob, &len, err);
+	else if ((r = channel_read_config(blob, &len)) > 0) {
+		console("sandbox-init: signal %d before the config: exiting", r);
+		channel_exit((uint32_t)(128 + r));
+	} else if (r < 0)
+		error_set(err, -r, "read the run config from the host");
+	if (r < 0 || config_parse(*blob, len, cfg, err) < 0)
 		fail(err);
 	if (in_vm && mounts_hide_abi_dir(err) < 0)
 		fail(err);

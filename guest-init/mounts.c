@@ -118,6 +118,8 @@ int mounts_cgroup(struct sb_error *err)
 int mounts_hide_abi_dir(struct sb_error *err)
 {
 	DIR *d = opendir(ABI_DIR);
+	if (!d && errno == ENOENT)
+		return 0;
 	if (!d)
 		return error_set(err, errno, "open `%s`", ABI_DIR);
 	struct dirent *e;

@@ -1,5 +1,5 @@
 # The sandbox CLI (lead-owned part of host/): entry point, run orchestration, paths.
-HOST_SRCS += host/main.c host/run.c host/run_vm.c host/run_net.c host/initrd.c host/run_signals.c host/tty.c host/cmd_pack.c host/cmd_cache.c host/cmd_boot.c host/cmd_version.c host/cli.c host/netopts.c host/netopts_port.c host/secopts.c host/diagnose.c host/names.c host/paths.c host/util/error.c
+HOST_SRCS += host/main.c host/run.c host/run_vm.c host/run_snap.c host/run_net.c host/initrd.c host/run_signals.c host/tty.c host/cmd_pack.c host/cmd_cache.c host/cmd_boot.c host/cmd_version.c host/cli.c host/netopts.c host/netopts_port.c host/secopts.c host/diagnose.c host/names.c host/paths.c host/util/error.c
 
 UNIT_TESTS += test_cli
 test_cli_SRCS := host/cli.c host/util/error.c

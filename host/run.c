@@ -87,6 +87,8 @@ static const char run_usage[] =
     "      --host-limits MODE  the VMM's own cgroup on the host (memory: guest RAM and\n"
     "                          the VMM's; CPU: --cpus; pids): auto (where the host\n"
     "                          allows it, the default), require, off\n"
+    "      --no-snapshot       boot the VM cold: neither restore this image's saved VM\n"
+    "                          nor save one (also SANDBOX_SNAPSHOT=off)\n"
     "  -i, --interactive       keep stdin attached (else the workload's stdin is empty)\n"
     "  -t, --tty               give the workload a terminal (its stdout and stderr both\n"
     "                          arrive on ours); with -i on a terminal, ours is raw\n"
@@ -154,7 +156,8 @@ enum {
 	OPT_CAP_DROP,
 	OPT_PRIVILEGED,
 	OPT_SECURITY_OPT,
-	OPT_HOST_LIMITS
+	OPT_HOST_LIMITS,
+	OPT_NO_SNAPSHOT
 };
 
 /* The networking options, into n (host/netopts.h). */
@@ -233,6 +236,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o, struct sb_error
 	    {"privileged", no_argument, NULL, OPT_PRIVILEGED},
 	    {"security-opt", required_argument, NULL, OPT_SECURITY_OPT},
 	    {"host-limits", required_argument, NULL, OPT_HOST_LIMITS},
+	    {"no-snapshot", no_argument, NULL, OPT_NO_SNAPSHOT},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -375,6 +379,9 @@ static int parse_opts(int argc, char **argv, struct run_opts *o, struct sb_error
 		case OPT_HOST_LIMITS:
 			if ((r = hostcg_mode_parse(optarg, &o->host_limits, err)) < 0)
 				return r;
+			break;
+		case OPT_NO_SNAPSHOT:
+			o->no_snapshot = true;
 			break;
 		case 'h':
 			fputs(run_usage, stdout);

@@ -61,6 +61,7 @@ struct run_opts {
 	char *const *readonly;
 	uint64_t caps[SECOPTS_SETS];
 	enum hostcg_mode host_limits; /* --host-limits (host/jail/hostcg.h), auto by default */
+	bool no_snapshot;	      /* --no-snapshot: boot cold, save nothing (host/run_snap.h) */
 	/* Called once the control frame pipe exists, before the VM boots: wfd
 	 * takes ABI_CTL_* frames for the guest (a writer of whole frames only). */
 	void (*attach)(void *ctx, int frame_wfd);

@@ -18,6 +18,7 @@
 #include "initrd.h"
 #include "jail/hostcg.h"
 #include "jail/vmmproc.h"
+#include "run_snap.h"
 #include "pack.h"
 #include "paths.h"
 #include "run.h"
@@ -39,9 +40,13 @@ static uint64_t now_ns(clockid_t clk)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/* The per-run archive: /.sandbox/config.dtb built from options + image config. */
+/* The run config (an FDT) built from options + image config into *config,
+ * and the per-run archive: /.sandbox with the small files sandbox-runtime
+ * binds, and with config.dtb only for an exported initrd (our VMM sends the
+ * config when init asks: guest-init/abi.h's ABI_CTL_CONFIG). */
 static int build_run_archive(const struct run_opts *o, const struct image_config *img, bool nic,
-			     const struct runconfig_mounts *mounts, uint8_t **out, size_t *out_len,
+			     const struct runconfig_mounts *mounts, void **config,
+			     size_t *config_len, uint8_t **out, size_t *out_len,
 			     struct sb_error *err)
 {
 	struct strv argv = {0}, env = {0};
@@ -99,13 +104,22 @@ static int build_run_archive(const struct run_opts *o, const struct image_config
 		r = error_set(err, ENOMEM, "run archive");
 		goto out;
 	}
-	for (size_t i = 0; i < o->n_extra_files; i++)
+	size_t n = o->n_extra_files;
+	for (size_t i = 0; i < n; i++)
 		files[i] = o->extra_files[i];
-	files[o->n_extra_files] = (struct cpio_file){.path = ".sandbox", .mode = S_IFDIR | 0700};
-	files[o->n_extra_files + 1] = (struct cpio_file){
-	    .path = ".sandbox/config.dtb", .mode = S_IFREG | 0600, .data = blob, .len = blob_len};
-	r = cpio_build(files, o->n_extra_files + 2, out, out_len, err);
+	files[n++] = (struct cpio_file){.path = ".sandbox", .mode = S_IFDIR | 0700};
+	if (o->export_initrd)
+		files[n++] = (struct cpio_file){.path = ".sandbox/config.dtb",
+						.mode = S_IFREG | 0600,
+						.data = blob,
+						.len = blob_len};
+	r = cpio_build(files, n, out, out_len, err);
 	free(files);
+	if (r == 0) {
+		*config = blob;
+		*config_len = blob_len;
+		blob = NULL;
+	}
 out:
 	free(blob);
 	run_net_guest_free(&netg);
@@ -371,14 +385,16 @@ static int run_image(const struct run_opts *o, const char *kernel, const char *i
 		return r;
 	}
 	cleanup_free uint8_t *run_cpio = NULL;
-	size_t run_len = 0;
+	cleanup_free void *config = NULL;
+	size_t run_len = 0, config_len = 0;
 	/* A NIC when we boot it with one. An exported initrd's VMM may have
 	 * none: it asks for one only when --network slirp or tap:... was given
 	 * (then the other VMM must give it a virtio-net device on that
 	 * network's addresses). */
 	bool nic = run_net_vmm(rn) != NULL ||
 		   (o->export_initrd && o->net.mode_set && o->net.mode != NET_MODE_NONE);
-	r = build_run_archive(o, &img, nic, run_vol_guest(rv, &o->vol), &run_cpio, &run_len, err);
+	r = build_run_archive(o, &img, nic, run_vol_guest(rv, &o->vol), &config, &config_len,
+			      &run_cpio, &run_len, err);
 	uint64_t unpacked = img.guest_ram_bytes;
 	image_config_free(&img);
 	if (r < 0)
@@ -422,9 +438,24 @@ static int run_image(const struct run_opts *o, const char *kernel, const char *i
 	    .fs = rv->fs,
 	    .n_fs = rv->n,
 	    .exec_fd = o->exec_fd,
+	    .config = config,
+	    .config_len = config_len,
 	};
+	struct run_snap snap;
+	const struct run_snap_input si = {.cache = cache,
+					  .kernel = kernel,
+					  .init = init,
+					  .image_path = image_path,
+					  .run_archive = run_cpio,
+					  .run_archive_len = run_len};
+	run_snap_prepare(&snap, o, &si, &cfg);
 	struct vmm_result res = {0};
 	r = run_attached(o, &cfg, rv, &res, err);
+	if (run_snap_finish(&snap, o, r, &res, &cfg)) { /* the snapshot did not fit: boot */
+		memset(&res, 0, sizeof(res));
+		r = run_attached(o, &cfg, rv, &res, err);
+		run_snap_finish(&snap, o, r, &res, &cfg);
+	}
 	uint64_t t2 = now_ns(CLOCK_MONOTONIC);
 	if (cfg.stats == VMM_STATS_FIRST_RUN) /* bench/startup: no workload ran */
 		return stats_print(&res.stats, t2), r < 0 ? r : 0;

@@ -65,6 +65,9 @@ unsigned vmmproc_fds(const struct vmm_config *cfg, int *fds, unsigned max)
 	push(fds, max, &n, cfg->log_fd);
 	push(fds, max, &n, cfg->ctl_fd > 0 ? cfg->ctl_fd : -1);
 	push(fds, max, &n, cfg->exec_fd > 0 ? cfg->exec_fd : -1);
+	push(fds, max, &n, cfg->snap_mem_fd > 0 ? cfg->snap_mem_fd : -1);
+	push(fds, max, &n, cfg->snap_mem_fd > 0 ? cfg->snap_state_fd : -1);
+	push(fds, max, &n, cfg->restore_mem_fd > 0 ? cfg->restore_mem_fd : -1);
 	for (unsigned i = 0; cfg->fs && i < cfg->n_fs; i++) {
 		push(fds, max, &n, cfg->fs[i].sock);
 		push(fds, max, &n, cfg->fs[i].data_pipe ? cfg->fs[i].data_fd : -1);
@@ -108,7 +111,9 @@ int vmmproc_take(const void *buf, size_t len, int *ret, struct vmm_result *res,
 	tame(m.err_msg, sizeof(m.err_msg), false);
 	tame(m.res.reason, sizeof(m.res.reason), false);
 	tame(m.res.last_log, sizeof(m.res.last_log), true);
+	tame(m.res.snap_note, sizeof(m.res.snap_note), false);
 	m.res.init_failed = m.res.init_failed != 0;
+	m.res.snap_saved = m.res.snap_saved != 0;
 	*ret = m.ret;
 	*res = m.res;
 	if (st)

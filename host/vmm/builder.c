@@ -6,68 +6,32 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "abi.h"
-#include "arch/x86_64/arch.h"
-#include "bus.h"
-#include "devices/hostio.h"
-#include "devices/i8042.h"
-#include "devices/uart.h"
-#include "devmgr.h"
-#include "eventloop.h"
-#include "logring.h"
+#include "machine.h"
 #include "payload.h"
-#include "runstate.h"
-#include "sysfilter.h"
 #include "thread.h"
-#include "vcpu.h"
-#include "virtio/console.h"
-#include "virtio/fs.h"
-#include "virtio/net.h"
-#include "virtio/rng.h"
-#include "vm.h"
-#include "vmm.h"
-
-struct machine {
-	struct vm vm;
-	struct bus pio, mmio;
-	struct runstate rs;
-	struct logring log;
-	pthread_mutex_t log_lock; /* UART (vCPU threads) and hvc0 (event loop) share the log */
-	struct uart uart;
-	struct hostio hostio;
-	struct i8042 kbd;
-	struct eventloop loop;
-	struct devmgr dm;
-	struct rng rng;
-	struct console con;
-	struct net *net;	   /* NULL: no network device */
-	int net_started;	   /* its backend's thread (vmm_net.start) runs */
-	struct fs *fs[VMM_MAX_FS]; /* shared directories */
-	unsigned n_fs;
-	char *cmdline; /* the virtio_mmio.device= pieces + cfg->cmdline */
-	struct kernel_image kernel;
-	uint64_t initrd_gpa, initrd_size;
-	struct cpuid_table cpuid;
-	/* The seccomp programs of the vCPU and event-loop threads, and the
-	 * eventfd their SIGSYS handler pokes on a forbidden call. */
-	struct sysfilter filter;
-	/* the programs are built on a thread of their own while the guest
-	 * loads (libseccomp takes milliseconds), joined by add_filter */
-	pthread_t filter_tid;
-	bool filter_pending, filter_net, filter_process;
-	int filter_result;
-	struct sb_error filter_err;
-	int trapfd;
-	pthread_mutex_t lock; /* vcpu[].started against kick() */
-	unsigned nvcpus;      /* created */
-	struct vcpu vcpu[VMM_MAX_VCPUS];
-};
 
 const char *vmm_default_cmdline(void)
 {
 	return VMM_DEFAULT_CMDLINE;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void kick_vcpus(struct machine *m)
+{
+	pthread_mutex_lock(&m->lock);
+	for (unsigned i = 0; i < m->nvcpus; i++)
+		vcpu_kick(&m->vcpu[i]);
+	pthread_mutex_unlock(&m->lock);
 }
 
 /* Runs on the first stop request, from any thread. */
@@ -79,6 +43,53 @@ static void kick(void *ctx)
 	for (unsigned i = 0; i < m->nvcpus; i++)
 		vcpu_kick(&m->vcpu[i]);
 	pthread_mutex_unlock(&m->lock);
+	vcpu_pause_wake(&m->pause);
+	pthread_mutex_lock(&m->snap_lock);
+	pthread_cond_broadcast(&m->snap_cond);
+	pthread_mutex_unlock(&m->snap_lock);
+}
+
+/* Event loop (console lock held): init asks for its config; the main thread
+ * saves the VM first (save_on_request). */
+static void config_wait(void *ctx)
+{
+	struct machine *m = ctx;
+
+	pthread_mutex_lock(&m->snap_lock);
+	m->snap_req = 1;
+	pthread_cond_broadcast(&m->snap_cond);
+	pthread_mutex_unlock(&m->snap_lock);
+}
+
+/* Main thread, while the vCPUs run: wait for init's config request (or the
+ * end), then pause the vCPUs, save, resume, and send the config. */
+static void save_on_request(struct machine *m, const struct vmm_config *cfg, struct vmm_result *res)
+{
+	pthread_mutex_lock(&m->snap_lock);
+	while (!m->snap_req && !runstate_stopped(&m->rs))
+		pthread_cond_wait(&m->snap_cond, &m->snap_lock);
+	int asked = m->snap_req;
+	pthread_mutex_unlock(&m->snap_lock);
+	if (!asked) {
+		snprintf(res->snap_note, sizeof(res->snap_note),
+			 "the VM ended before init asked for its config");
+		return;
+	}
+	uint64_t t0 = now_ns();
+	vcpu_pause_begin(&m->pause);
+	kick_vcpus(m);
+	struct sb_error err = {0};
+	int r = vcpu_pause_wait(&m->pause, m->nvcpus, &m->rs);
+	if (r < 0)
+		error_set(&err, -r, "the VM ended before its vCPUs paused");
+	else
+		r = vmsnap_save(m, cfg->snap_mem_fd, cfg->snap_state_fd, &res->stats, &err);
+	vcpu_pause_end(&m->pause);
+	res->stats.snap_pause_ns = now_ns() - t0;
+	res->snap_saved = r == 0;
+	if (r < 0)
+		snprintf(res->snap_note, sizeof(res->snap_note), "%.200s", err.msg);
+	console_release_config(&m->con);
 }
 
 static void log_out(void *ctx, const uint8_t *data, size_t len)
@@ -275,14 +286,17 @@ static int add_vcpus(struct machine *m, unsigned n, int cfg_stats, struct sb_err
 		m->nvcpus++;
 		m->vcpu[i].stop_at_first_run = i == 0 && cfg_stats == VMM_STATS_FIRST_RUN;
 		m->vcpu[i].filter = &m->filter;
-		r = arch_vcpu_setup(m->vcpu[i].fd, &m->cpuid, i, n, &m->kernel, err);
+		m->vcpu[i].pause = &m->pause;
+		r = m->restored ? arch_vcpu_cpuid(m->vcpu[i].fd, &m->cpuid, i, n, err)
+				: arch_vcpu_setup(m->vcpu[i].fd, &m->cpuid, i, n, &m->kernel, err);
 	}
 	return r;
 }
 
 /* The event loop first (vCPUs kick queues from their first instructions on),
  * then the vCPUs; returns once all vCPUs are done, with the loop stopped. */
-static int start_vcpus(struct machine *m, struct sb_error *err)
+static int start_vcpus(struct machine *m, const struct vmm_config *cfg, struct vmm_result *res,
+		       struct sb_error *err)
 {
 	int r = vcpu_init_signals(err);
 
@@ -294,6 +308,10 @@ static int start_vcpus(struct machine *m, struct sb_error *err)
 	pthread_mutex_unlock(&m->lock);
 	if (r < 0)
 		runstate_fail(&m->rs, "could not start every vCPU");
+	else if (m->restored) /* init has been waiting for it since the save */
+		console_release_config(&m->con);
+	else if (cfg->snap_mem_fd > 0)
+		save_on_request(m, cfg, res);
 	for (unsigned i = 0; i < m->nvcpus; i++)
 		vcpu_join(&m->vcpu[i]);
 	eventloop_stop(&m->loop);
@@ -308,6 +326,13 @@ static int check_config(const struct vmm_config *cfg, struct sb_error *err)
 		return error_set(err, EINVAL, "vCPU count must be 1..%u", VMM_MAX_VCPUS);
 	if (cfg->n_initrd && !cfg->initrd)
 		return error_set(err, EINVAL, "no initrd list");
+	if ((cfg->snap_mem_fd > 0 || cfg->restore_mem_fd > 0) &&
+	    (!cfg->config || cfg->net || cfg->n_fs))
+		return error_set(err, EINVAL,
+				 "snapshots need a run config on the control port, no network "
+				 "device and no shared directory");
+	if (cfg->restore_mem_fd > 0 && !cfg->restore_state)
+		return error_set(err, EINVAL, "a restore without a saved state");
 	return 0;
 }
 
@@ -434,7 +459,25 @@ static void machine_destroy(struct machine *m)
 	runstate_destroy(&m->rs);
 	pthread_mutex_destroy(&m->lock);
 	pthread_mutex_destroy(&m->log_lock);
+	vcpu_pause_destroy(&m->pause);
+	pthread_cond_destroy(&m->snap_cond);
+	pthread_mutex_destroy(&m->snap_lock);
 	free(m);
+}
+
+/* The saved VM over the fresh one; what does not fit is -ESTALE (boot cold). */
+static int restore(struct machine *m, const struct vmm_config *cfg, struct vmm_result *res,
+		   struct sb_error *err)
+{
+	uint64_t t0 = now_ns();
+	int r = vmsnap_restore(m, cfg->restore_state, cfg->restore_state_len, err);
+	res->stats.restore_state_ns = now_ns() - t0;
+	if (r < 0) {
+		char why[sizeof(err->msg)];
+		memcpy(why, err->msg, sizeof(why));
+		return error_set(err, ESTALE, "%s", why);
+	}
+	return 0;
 }
 
 int vmm_run(const struct vmm_config *cfg, struct vmm_result *res, struct sb_error *err)
@@ -448,6 +491,10 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *res, struct sb_erro
 		return error_set(err, ENOMEM, "allocate VM");
 	pthread_mutex_init(&m->lock, NULL);
 	pthread_mutex_init(&m->log_lock, NULL);
+	vcpu_pause_init(&m->pause);
+	pthread_mutex_init(&m->snap_lock, NULL);
+	pthread_cond_init(&m->snap_cond, NULL);
+	m->restored = cfg->restore_mem_fd > 0;
 	runstate_init(&m->rs, kick, m);
 	m->loop.epfd = m->loop.wakefd = -1; /* destroyable before eventloop_init */
 	m->trapfd = -1;
@@ -458,6 +505,10 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *res, struct sb_erro
 	    .stderr_fd = cfg->stderr_fd,
 	    .ctl_fd = cfg->ctl_fd,
 	    .exec_fd = cfg->exec_fd,
+	    .config = cfg->config,
+	    .config_len = cfg->config_len,
+	    .config_wait = cfg->snap_mem_fd > 0 ? config_wait : NULL,
+	    .config_wait_ctx = m,
 	    .log = log_out,
 	    .log_ctx = m,
 	};
@@ -468,12 +519,12 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *res, struct sb_erro
 	/* Guest RAM is registered with KVM in the background meanwhile, and that
 	 * holds KVM's slot lock, which ioeventfds need too: the payload first. */
 	start_filters(m, cfg);
-	r = vm_create(&m->vm, cfg->mem_bytes, err);
+	r = vm_create(&m->vm, cfg->mem_bytes, m->restored ? cfg->restore_mem_fd : -1, err);
 	if (r == 0 && cfg->net)
 		r = add_net(m, cfg->net, err);
 	if (r == 0)
 		r = add_fs(m, cfg, err);
-	if (r == 0)
+	if (r == 0 && !m->restored)
 		r = load_guest(m, cfg, err);
 	if (r == 0)
 		r = eventloop_init(&m->loop, err);
@@ -487,13 +538,15 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *res, struct sb_erro
 		r = enter_jail(m, cfg, err);
 	if (r == 0 && m->net)
 		r = start_net(m, err);
-	if (r == 0)
+	if (r == 0 && !m->restored)
 		r = arch_write_boot_info(&m->vm.mem, &m->kernel, m->cmdline, m->initrd_gpa,
 					 m->initrd_size, cfg->vcpus, err);
 	if (r == 0)
 		r = add_vcpus(m, cfg->vcpus, cfg->stats, err);
+	if (r == 0 && m->restored)
+		r = restore(m, cfg, res, err);
 	if (r == 0)
-		r = start_vcpus(m, err);
+		r = start_vcpus(m, cfg, res, err);
 	if (r == 0)
 		r = report(m, cfg, res, err);
 	machine_destroy(m);

@@ -50,6 +50,17 @@ int mem_create(struct vm_mem *m, uint64_t size, struct sb_error *err)
 	return 0;
 }
 
+int mem_map_file(struct vm_mem *m, int fd, struct sb_error *err)
+{
+	void *p = mmap(m->base, m->size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_FIXED | MAP_NORESERVE, fd, 0);
+	if (p == MAP_FAILED)
+		return error_set(err, errno, "map the snapshot's guest memory");
+	if (madvise(m->base, m->size, MADV_DONTDUMP) < 0)
+		return error_set(err, errno, "keep guest memory out of core dumps");
+	return 0;
+}
+
 void mem_destroy(struct vm_mem *m)
 {
 	if (m->base)

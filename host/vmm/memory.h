@@ -21,6 +21,10 @@ void mem_layout(struct vm_mem *m, uint64_t size);
 /* Map size bytes of RAM (4 KiB multiple, VMM_MIN_MEM..VMM_MAX_MEM). 0 or -errno. */
 int mem_create(struct vm_mem *m, uint64_t size, struct sb_error *err);
 void mem_destroy(struct vm_mem *m);
+/* Replace the RAM's pages with fd's (m->size bytes from offset 0), mapped
+ * private: read lazily from the file (its page cache shared by every VM
+ * mapping it), copied on the guest's first write. 0 or -errno. */
+int mem_map_file(struct vm_mem *m, int fd, struct sb_error *err);
 
 /* The one checked accessor for guest addresses: the host address of
  * [gpa, gpa + len) when the whole range is RAM in one region, else NULL. */

@@ -71,6 +71,24 @@ static void first_run(struct vcpu *v)
 	v->first_run_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* KVM_RUN came back at once (immediate_exit): the last exit is complete. If
+ * a pause is wanted, hold until it ends; then run on (unless stopping). */
+static void hold(struct vcpu *v)
+{
+	struct vcpu_pause *p = v->pause;
+
+	pthread_mutex_lock(&p->lock);
+	if (p->want && !runstate_stopped(v->exits.rs)) {
+		p->paused++;
+		pthread_cond_broadcast(&p->cond);
+		while (p->want && !runstate_stopped(v->exits.rs))
+			pthread_cond_wait(&p->cond, &p->lock);
+		p->paused--;
+		__atomic_store_n(&v->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
+	}
+	pthread_mutex_unlock(&p->lock);
+}
+
 static void *loop(void *arg)
 {
 	struct vcpu *v = arg;
@@ -104,6 +122,8 @@ static void *loop(void *arg)
 				    rs, "stopped at the first KVM_RUN (SANDBOX_STATS=first-run)");
 				break;
 			}
+			if (errno == EINTR && v->pause)
+				hold(v);
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
 			runstate_fail(rs, "KVM_RUN failed on vCPU %u: %s", v->exits.vcpu,
@@ -132,6 +152,53 @@ void vcpu_kick(struct vcpu *v)
 	__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
 	if (v->started)
 		pthread_kill(v->thread, VCPU_KICK_SIGNAL);
+}
+
+void vcpu_pause_init(struct vcpu_pause *p)
+{
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->cond, NULL);
+	p->want = 0;
+	p->paused = 0;
+}
+
+void vcpu_pause_destroy(struct vcpu_pause *p)
+{
+	pthread_cond_destroy(&p->cond);
+	pthread_mutex_destroy(&p->lock);
+}
+
+void vcpu_pause_begin(struct vcpu_pause *p)
+{
+	pthread_mutex_lock(&p->lock);
+	p->want = 1;
+	pthread_mutex_unlock(&p->lock);
+}
+
+int vcpu_pause_wait(struct vcpu_pause *p, unsigned n, struct runstate *rs)
+{
+	int r = 0;
+
+	pthread_mutex_lock(&p->lock);
+	while (p->paused < n && !(r = runstate_stopped(rs)))
+		pthread_cond_wait(&p->cond, &p->lock);
+	pthread_mutex_unlock(&p->lock);
+	return r ? -ECANCELED : 0;
+}
+
+void vcpu_pause_end(struct vcpu_pause *p)
+{
+	pthread_mutex_lock(&p->lock);
+	p->want = 0;
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+}
+
+void vcpu_pause_wake(struct vcpu_pause *p)
+{
+	pthread_mutex_lock(&p->lock);
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->lock);
 }
 
 void vcpu_join(struct vcpu *v)

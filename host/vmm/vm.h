@@ -21,9 +21,10 @@ struct vm {
 	struct sb_error slots_err;
 };
 
-/* Open KVM, create the VM and map mem_bytes of RAM into it. On failure
- * everything acquired is released. 0 or -errno. */
-int vm_create(struct vm *vm, uint64_t mem_bytes, struct sb_error *err);
+/* Open KVM, create the VM and map mem_bytes of RAM into it: zeroes, or
+ * with mem_fd >= 0 that file's pages, private (a snapshot's memory). On
+ * failure everything acquired is released. 0 or -errno. */
+int vm_create(struct vm *vm, uint64_t mem_bytes, int mem_fd, struct sb_error *err);
 /* Wait until guest RAM is registered with KVM (vm_create starts that in the
  * background): needed before the first KVM_RUN. 0 or -errno with *err set. */
 int vm_wait_ready(struct vm *vm, struct sb_error *err);

@@ -113,6 +113,24 @@ struct vmm_config {
 	/* Shared directories, one virtio-fs device each (after the NIC). */
 	const struct vmm_fs *fs;
 	unsigned n_fs; /* 0..VMM_MAX_FS */
+	/* The run config (guest-init/abi.h's ABI_CTL_CONFIG), sent when the
+	 * guest's init asks for it; NULL: the guest has it in its initrd. */
+	const void *config;
+	size_t config_len;
+	/* Snapshots. snap_mem_fd > 0: when init asks for its config, pause the
+	 * VM and save it, guest RAM into snap_mem_fd (a file of mem_bytes; only
+	 * non-zero pages are written) and its state into snap_state_fd, then
+	 * send the config and go on. A save that fails does not end the run:
+	 * vmm_result.snap_note says why. Needs config, no net, no fs. */
+	int snap_mem_fd, snap_state_fd;
+	/* restore_mem_fd > 0: restore such a snapshot instead of booting (the
+	 * kernel and initrd are not read): RAM mapped private from
+	 * restore_mem_fd, state from restore_state's bytes; then the config
+	 * goes to the waiting init. State that does not fit this VM makes
+	 * vmm_run fail with -ESTALE before any vCPU ran (boot cold then). */
+	int restore_mem_fd;
+	const void *restore_state;
+	size_t restore_state_len;
 	/* NULL, or called once everything the VM needs is open and before any
 	 * thread of the VM starts (the calling thread is the process's only
 	 * one): host/jail/ confines the process there. If it returns 0, the
@@ -144,6 +162,10 @@ struct vmm_stats {
 	 * guest got -EIO for unsent (malformed) or from us (reply too big,
 	 * server gone), server messages dropped, times a socket was full. */
 	uint64_t fs_requests, fs_replies, fs_malformed, fs_failed, fs_bad_replies, fs_blocked;
+	/* Snapshots: the save's pause (vCPUs held to resumed) and its part
+	 * writing guest RAM; a restore's state (KVM and devices) and the
+	 * bytes of guest RAM it wrote to the file; all ns/bytes, 0 if none. */
+	uint64_t snap_pause_ns, snap_mem_ns, snap_mem_bytes, restore_state_ns;
 };
 
 struct vmm_result {
@@ -151,6 +173,8 @@ struct vmm_result {
 	int init_failed;     /* ABI_EXIT_INIT_FAILED was set */
 	char reason[512];    /* why the VM ended without a status (one line) */
 	char last_log[4096]; /* last kernel log lines */
+	int snap_saved;	     /* vmm_config.snap_mem_fd: the snapshot was written */
+	char snap_note[256]; /* else why not (one line), "" when none was asked */
 	struct vmm_stats stats;
 };
 

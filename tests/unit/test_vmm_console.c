@@ -475,6 +475,63 @@ static void test_broken_queue_ends_vm(void **state)
 	assert_non_null(strstr(f->rs.reason, "loop"));
 }
 
+static int waits;
+static void count_wait(void *ctx)
+{
+	(void)ctx;
+	waits++;
+}
+
+/* The run config on request: init's ABI_CTL_CONFIG_WAIT reaches the hook
+ * (the snapshot point), the config goes out only once released, split over
+ * small buffers, and host frames wait behind it; asking twice ends the VM. */
+static void test_config_on_request(void **state)
+{
+	struct fx *f = *state;
+	unsigned q = console_rx_queue(CONSOLE_CONTROL);
+	static const uint8_t cfg[20] = "0123456789abcdefghij";
+	uint8_t ask[8], got[64];
+	uint32_t id, len, n = 0;
+	struct ctl_frame fr = ctlproto_config_wait();
+
+	f->c.io.config = cfg;
+	f->c.io.config_len = sizeof(cfg);
+	f->c.io.config_wait = count_wait;
+	waits = 0;
+	handshake(f);
+	give_ctl_buffers(f, 1);
+	guest_ctl(f, CONSOLE_CONTROL, VIRTIO_CONSOLE_PORT_OPEN, 1);
+	struct ctl_frame sig = ctlproto_signal(2);
+	assert_int_equal(console_send_frame(&f->c, &sig), 0);
+	post(f, q, RX_BUF, NULL, 16, 1);
+	assert_int_equal(vdrv_used_pending(&f->q[q]), 0); /* the signal waits for the config */
+	ctlproto_encode(&fr, ask);
+	post(f, console_tx_queue(CONSOLE_CONTROL), TX_BUF, ask, 8, 0);
+	assert_int_equal(waits, 1);
+	assert_int_equal(vdrv_used_pending(&f->q[q]), 0); /* held for the snapshot */
+	console_release_config(&f->c);
+	assert_int_equal(vdrv_take_used(&f->q[q], &id, &len), 1);
+	assert_int_equal(len, 16);
+	memcpy(got, vdrv_hva(&f->mem, RX_BUF), len);
+	n = len;
+	post(f, q, RX_BUF + 0x1000, NULL, 64, 1);
+	assert_int_equal(vdrv_take_used(&f->q[q], &id, &len), 1);
+	assert_int_equal(len, 12); /* the rest of the config, no frame in the same buffer */
+	memcpy(got + n, vdrv_hva(&f->mem, RX_BUF + 0x1000), len);
+	assert_int_equal(ctlproto_decode(got, &fr), 0);
+	assert_int_equal(fr.type, ABI_CTL_CONFIG);
+	assert_int_equal(fr.value, sizeof(cfg));
+	assert_memory_equal(got + 8, cfg, sizeof(cfg));
+	post(f, q, RX_BUF + 0x2000, NULL, 64, 1);
+	assert_int_equal(vdrv_take_used(&f->q[q], &id, &len), 1);
+	assert_int_equal(len, 8);
+	assert_int_equal(ctlproto_decode(vdrv_hva(&f->mem, RX_BUF + 0x2000), &fr), 0);
+	assert_int_equal(fr.type, ABI_CTL_SIGNAL);
+	assert_false(runstate_stopped(&f->rs));
+	post(f, console_tx_queue(CONSOLE_CONTROL), TX_BUF + 0x100, ask, 8, 0);
+	assert_true(runstate_stopped(&f->rs)); /* a second request is a protocol error */
+}
+
 static void test_config(void **state)
 {
 	struct fx *f = *state;
@@ -576,6 +633,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_host_frames_wait_for_open_port, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_host_frame_survives_reset, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_broken_queue_ends_vm, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_config_on_request, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_config, setup, teardown),
 	    cmocka_unit_test(test_codec),
 	    cmocka_unit_test(test_stream_reassembly),

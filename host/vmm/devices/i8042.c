@@ -1,6 +1,10 @@
 /* i8042: answers the controller commands Linux probes with; 0xFE (CPU reset) ends the VM as a guest
  * reset. */
+#include <errno.h>
+#include <string.h>
+
 #include "i8042.h"
+#include "snapstate.h"
 
 #define STATUS_OBF 0x01
 #define STATUS_SYS 0x04
@@ -144,3 +148,37 @@ const struct bus_ops i8042_ops = {
     .read = i8042_read,
     .write = i8042_write,
 };
+
+struct i8042_saved {
+	uint8_t cmd, ctr, outp, pad;
+	uint8_t out[I8042_OUT_SIZE];
+	uint32_t out_head, out_len;
+};
+
+void i8042_save(const struct i8042 *k, struct snap_w *w)
+{
+	struct i8042_saved s = {.cmd = k->cmd,
+				.ctr = k->ctr,
+				.outp = k->outp,
+				.out_head = k->out_head,
+				.out_len = k->out_len};
+	memcpy(s.out, k->out, sizeof(s.out));
+	snap_put(w, SNAP_TAG(SNAP_OWN_DEV, 3), &s, sizeof(s));
+}
+
+int i8042_restore(struct i8042 *k, struct snap_r *r)
+{
+	struct i8042_saved s;
+	int e = snap_take(r, SNAP_TAG(SNAP_OWN_DEV, 3), &s, sizeof(s));
+	if (e < 0)
+		return e;
+	if (s.out_head >= I8042_OUT_SIZE || s.out_len > I8042_OUT_SIZE)
+		return error_set(r->err, EINVAL, "snapshot: i8042 state out of range");
+	k->cmd = s.cmd;
+	k->ctr = s.ctr;
+	k->outp = s.outp;
+	memcpy(k->out, s.out, sizeof(k->out));
+	k->out_head = s.out_head;
+	k->out_len = s.out_len;
+	return 0;
+}

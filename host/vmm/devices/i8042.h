@@ -27,4 +27,10 @@ extern const struct bus_ops i8042_ops;
 
 void i8042_init(struct i8042 *k, struct runstate *rs);
 
+/* Snapshots (host/vmm/snapstate.h): registers and buffered bytes. */
+struct snap_w;
+struct snap_r;
+void i8042_save(const struct i8042 *d, struct snap_w *w);
+int i8042_restore(struct i8042 *d, struct snap_r *r);
+
 #endif

@@ -1,7 +1,9 @@
 /* 16550A UART: registers as Linux's 8250 driver probes and drives them, THRE/RX interrupts
  * level-style. */
+#include <errno.h>
 #include <string.h>
 
+#include "snapstate.h"
 #include "uart.h"
 
 enum { RBR_THR = 0, IER = 1, IIR_FCR = 2, LCR = 3, MCR = 4, LSR = 5, MSR = 6, SCR = 7 };
@@ -208,3 +210,50 @@ const struct bus_ops uart_ops = {
     .read = uart_read,
     .write = uart_write,
 };
+
+struct uart_saved {
+	uint8_t regs[10]; /* ier, iir_fifo, lcr, mcr, lsr, msr, scr, dll, dlm, fcr */
+	uint8_t thre_pending, irq_level;
+	uint8_t rx[UART_RX_SIZE];
+	uint32_t rx_head, rx_len;
+};
+
+void uart_save(const struct uart *u, struct snap_w *w)
+{
+	struct uart_saved s = {
+	    .regs = {u->ier, u->iir_fifo, u->lcr, u->mcr, u->lsr, u->msr, u->scr, u->dll, u->dlm,
+		     u->fcr},
+	    .thre_pending = (uint8_t)u->thre_pending,
+	    .irq_level = (uint8_t)u->irq_level,
+	    .rx_head = u->rx_head,
+	    .rx_len = u->rx_len,
+	};
+	memcpy(s.rx, u->rx, sizeof(s.rx));
+	snap_put(w, SNAP_TAG(SNAP_OWN_DEV, 2), &s, sizeof(s));
+}
+
+int uart_restore(struct uart *u, struct snap_r *r)
+{
+	struct uart_saved s;
+	int e = snap_take(r, SNAP_TAG(SNAP_OWN_DEV, 2), &s, sizeof(s));
+	if (e < 0)
+		return e;
+	if (s.rx_head >= UART_RX_SIZE || s.rx_len > UART_RX_SIZE)
+		return error_set(r->err, EINVAL, "snapshot: UART state out of range");
+	u->ier = s.regs[0];
+	u->iir_fifo = s.regs[1];
+	u->lcr = s.regs[2];
+	u->mcr = s.regs[3];
+	u->lsr = s.regs[4];
+	u->msr = s.regs[5];
+	u->scr = s.regs[6];
+	u->dll = s.regs[7];
+	u->dlm = s.regs[8];
+	u->fcr = s.regs[9];
+	u->thre_pending = s.thre_pending != 0;
+	u->irq_level = s.irq_level != 0;
+	memcpy(u->rx, s.rx, sizeof(u->rx));
+	u->rx_head = s.rx_head;
+	u->rx_len = s.rx_len;
+	return 0;
+}

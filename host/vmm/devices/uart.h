@@ -32,4 +32,10 @@ void uart_init(struct uart *u, void (*out)(void *ctx, const uint8_t *data, size_
  * Callers must hold the bus lock of the UART's range (no input source yet). */
 size_t uart_receive(struct uart *u, const uint8_t *data, size_t len);
 
+/* Snapshots (host/vmm/snapstate.h): registers and buffered bytes. */
+struct snap_w;
+struct snap_r;
+void uart_save(const struct uart *d, struct snap_w *w);
+int uart_restore(struct uart *d, struct snap_r *r);
+
 #endif

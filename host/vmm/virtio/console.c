@@ -9,6 +9,7 @@
 
 #include "console.h"
 #include "fdwrite.h"
+#include "snapstate.h"
 
 unsigned console_rx_queue(unsigned port)
 {
@@ -76,6 +77,10 @@ static void frame_in(void *ctx, const struct ctl_frame *f)
 	if (f->type >= ABI_CTL_UPTIME_INIT && f->type <= ABI_CTL_UPTIME_END) {
 		c->uptime_us[f->type - ABI_CTL_UPTIME_INIT] = f->value;
 		c->uptime_seen |= 1u << (f->type - ABI_CTL_UPTIME_INIT);
+		return;
+	}
+	if (f->type == ABI_CTL_CONFIG_WAIT) {
+		console_config_asked(c);
 		return;
 	}
 	if (f->type != ABI_CTL_EXIT) {
@@ -298,4 +303,67 @@ int console_attach(struct console *c, struct eventloop *loop, struct sb_error *e
 	if (r == 0)
 		r = attach_input(c, CONSOLE_EXEC, err);
 	return r < 0 ? r : console_attach_ctl(c, loop, err);
+}
+
+/* The console's own part of a snapshot: what the guest's driver knows of
+ * the ports, and the control streams in flight. */
+struct console_saved {
+	uint8_t port_ready[CONSOLE_PORTS], guest_open[CONSOLE_PORTS];
+	uint32_t ctl_head, ctl_len, fr_head, fr_len;
+	struct console_msg ctl[CONSOLE_CTL_PENDING];
+	uint8_t frames[CONSOLE_FRAMES_PENDING][ABI_CTL_FRAME_SIZE];
+	uint8_t rx_buf[ABI_CTL_FRAME_SIZE];
+	uint32_t rx_have, config_state;
+};
+
+void console_save(struct console *c, struct snap_w *w)
+{
+	struct console_saved s = {
+	    .ctl_head = c->ctl_head,
+	    .ctl_len = c->ctl_len,
+	    .fr_head = c->fr_head,
+	    .fr_len = c->fr_len,
+	    .rx_have = c->ctl_rx.have,
+	    .config_state = (uint32_t)c->config_state,
+	};
+	memcpy(s.port_ready, c->port_ready, sizeof(s.port_ready));
+	memcpy(s.guest_open, c->guest_open, sizeof(s.guest_open));
+	memcpy(s.ctl, c->ctl, sizeof(s.ctl));
+	memcpy(s.frames, c->frames, sizeof(s.frames));
+	memcpy(s.rx_buf, c->ctl_rx.buf, sizeof(s.rx_buf));
+	virtio_mmio_save(&c->mmio, w);
+	snap_put(w, SNAP_TAG(SNAP_OWN_DEV, 1), &s, sizeof(s));
+}
+
+int console_restore(struct console *c, struct snap_r *r)
+{
+	struct console_saved s;
+	int e = virtio_mmio_restore(&c->mmio, r);
+	if (e == 0)
+		e = snap_take(r, SNAP_TAG(SNAP_OWN_DEV, 1), &s, sizeof(s));
+	if (e < 0)
+		return e;
+	if (s.ctl_head >= CONSOLE_CTL_PENDING || s.ctl_len > CONSOLE_CTL_PENDING ||
+	    s.fr_head >= CONSOLE_FRAMES_PENDING || s.fr_len > CONSOLE_FRAMES_PENDING ||
+	    s.rx_have >= ABI_CTL_FRAME_SIZE || s.config_state > CONSOLE_CFG_ASKED)
+		return error_set(r->err, EINVAL, "snapshot: console state out of range");
+	for (unsigned p = 0; p < CONSOLE_PORTS; p++) {
+		c->port_ready[p] = s.port_ready[p] != 0;
+		c->guest_open[p] = s.guest_open[p] != 0;
+	}
+	memcpy(c->ctl, s.ctl, sizeof(c->ctl));
+	c->ctl_head = s.ctl_head;
+	c->ctl_len = s.ctl_len;
+	memcpy(c->frames, s.frames, sizeof(c->frames));
+	c->fr_head = s.fr_head;
+	c->fr_len = s.fr_len;
+	memcpy(c->ctl_rx.buf, s.rx_buf, sizeof(s.rx_buf));
+	c->ctl_rx.have = s.rx_have;
+	c->config_state = (int)s.config_state;
+	c->config_off = 0;
+	for (unsigned p = 0; p < CONSOLE_PORTS; p++)
+		if (p == CONSOLE_STDIN || p == CONSOLE_EXEC)
+			if ((e = console_input_update(c, p)) < 0)
+				return error_set(r->err, EIO, "snapshot: console input queue");
+	return 0;
 }

@@ -11,7 +11,14 @@
 #include "mmio.h"
 
 /* Port ids, in the order the guest learns them. */
-enum { CONSOLE_PORT0, CONSOLE_STDIN, CONSOLE_STDOUT, CONSOLE_STDERR, CONSOLE_CONTROL, CONSOLE_EXEC };
+enum {
+	CONSOLE_PORT0,
+	CONSOLE_STDIN,
+	CONSOLE_STDOUT,
+	CONSOLE_STDERR,
+	CONSOLE_CONTROL,
+	CONSOLE_EXEC
+};
 #define CONSOLE_PORTS 6u
 #define CONSOLE_QUEUES (2u * (CONSOLE_PORTS + 1)) /* rx/tx per port + the control pair */
 #define CONSOLE_QUEUE_SIZE 128u
@@ -28,6 +35,16 @@ struct console_io {
 	/* > 0: the exec port's host end (vmm_config.exec_fd), a byte stream both
 	 * ways; otherwise the port is not offered to the guest. */
 	int exec_fd;
+	/* The run config (guest-init/abi.h's ABI_CTL_CONFIG), sent on the
+	 * control port when the guest asks for it (ABI_CTL_CONFIG_WAIT); NULL:
+	 * none (the guest has it in its initrd). Must outlive the console. */
+	const uint8_t *config;
+	size_t config_len;
+	/* Called (transport lock held; it must not take it) when the guest
+	 * asks: the config then waits for console_release_config. NULL: sent
+	 * at once. */
+	void (*config_wait)(void *ctx);
+	void *config_wait_ctx;
 	/* Port 0 (hvc0) output, e.g. into the kernel log; may be NULL. */
 	void (*log)(void *ctx, const uint8_t *data, size_t len);
 	void *log_ctx;
@@ -38,6 +55,10 @@ struct console_msg {
 	uint32_t id;
 	uint16_t event, value;
 };
+
+/* Where the run config is: the guest has not asked, asked (held for the
+ * host), being sent, sent. Host frames wait until it is sent. */
+enum { CONSOLE_CFG_IDLE, CONSOLE_CFG_ASKED, CONSOLE_CFG_SENDING, CONSOLE_CFG_SENT };
 
 struct console {
 	struct virtio_mmio mmio; /* first: the transport (its lock guards everything here) */
@@ -60,6 +81,8 @@ struct console {
 	struct ctlproto_rx ctl_rx;  /* guest -> host frames on the control port */
 	int ctl_src;		    /* event loop source of io.ctl_fd, -1 none */
 	struct ctlproto_rx host_rx; /* frames from io.ctl_fd (event loop thread only) */
+	int config_state;	    /* CONSOLE_CFG_* */
+	size_t config_off;	    /* bytes of the header frame + config sent */
 	uint32_t uptime_us[3];	    /* ABI_CTL_UPTIME_INIT.. from the guest */
 	unsigned uptime_seen;	    /* bit i: uptime_us[i] was sent */
 };
@@ -69,13 +92,25 @@ extern const struct virtio_dev_ops console_ops;
 void console_init(struct console *c, const struct vm_mem *mem, struct runstate *rs,
 		  const struct console_io *io);
 void console_destroy(struct console *c);
-/* Serve io->stdin_fd, io->exec_fd and io->ctl_fd from loop (before the loop starts). 0 or -errno. */
+/* Serve io->stdin_fd, io->exec_fd and io->ctl_fd from loop (before the loop starts). 0 or -errno.
+ */
 int console_attach(struct console *c, struct eventloop *loop, struct sb_error *err);
 /* Serve io->ctl_fd from loop (before the loop starts). 0 or -errno. */
 int console_attach_ctl(struct console *c, struct eventloop *loop, struct sb_error *err);
 /* Queue a host -> guest control frame (ABI_CTL_SIGNAL, ABI_CTL_WINSIZE);
  * any thread. 0, or -EAGAIN when CONSOLE_FRAMES_PENDING are already waiting. */
 int console_send_frame(struct console *c, const struct ctl_frame *f);
+
+/* Send the config the guest asked for (after io.config_wait); any thread. */
+void console_release_config(struct console *c);
+
+struct snap_w;
+struct snap_r;
+/* The transport, the ports' state and what waits to be sent (not the host
+ * fds, which are the new run's), with the transport lock held by the caller
+ * or the VM paused. 0 or -errno (err via the reader). */
+void console_save(struct console *c, struct snap_w *w);
+int console_restore(struct console *c, struct snap_r *r);
 
 /* Queue index helpers (virtio spec 5.3.2). */
 unsigned console_rx_queue(unsigned port);
@@ -86,6 +121,7 @@ void console_ctl_queue(struct console *c, uint32_t id, uint16_t event, uint16_t 
 int console_ctl_flush(struct console *c);
 int console_ctl_receive(struct console *c);
 int console_frames_flush(struct console *c);
+void console_config_asked(struct console *c);
 int console_input_update(struct console *c, unsigned port);
 int console_offered(const struct console *c, unsigned port);
 void console_ctl_reset(struct console *c);

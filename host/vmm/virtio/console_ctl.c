@@ -131,15 +131,77 @@ int console_ctl_receive(struct console *c)
 	return r < 0 ? -EIO : 0;
 }
 
+/* The guest asked for its config (ABI_CTL_CONFIG_WAIT): once per run. */
+void console_config_asked(struct console *c)
+{
+	if (!c->io.config || c->config_state != CONSOLE_CFG_IDLE) {
+		runstate_fail(c->rs, "virtio-console: the guest asked for a run config %s",
+			      c->io.config ? "twice" : "the host does not have");
+		return;
+	}
+	c->config_state = CONSOLE_CFG_ASKED;
+	if (c->io.config_wait)
+		c->io.config_wait(c->io.config_wait_ctx);
+	else
+		c->config_state = CONSOLE_CFG_SENDING;
+}
+
+void console_release_config(struct console *c)
+{
+	struct virtio_mmio *t = &c->mmio;
+
+	pthread_mutex_lock(&t->lock);
+	if (c->config_state == CONSOLE_CFG_ASKED) {
+		c->config_state = CONSOLE_CFG_SENDING;
+		if (console_frames_flush(c) < 0)
+			virtio_mmio_fail(t, "control port receive queue broken");
+	}
+	pthread_mutex_unlock(&t->lock);
+}
+
+/* The config's header frame and bytes into one guest buffer, from where the
+ * last one stopped. Returns bytes written. */
+static uint32_t config_write(struct console *c, const struct virtq_chain *ch)
+{
+	uint8_t hdr[ABI_CTL_FRAME_SIZE];
+	struct ctl_frame f = ctlproto_config((uint32_t)c->io.config_len);
+	uint32_t len = 0;
+
+	ctlproto_encode(&f, hdr);
+	if (c->config_off < sizeof(hdr))
+		len += (uint32_t)virtq_chain_write(ch, 0, hdr + c->config_off,
+						   sizeof(hdr) - c->config_off);
+	c->config_off += len;
+	if (c->config_off >= sizeof(hdr) && len < ch->in_len) {
+		size_t done = c->config_off - sizeof(hdr);
+		uint32_t n = (uint32_t)virtq_chain_write(ch, len, c->io.config + done,
+							 c->io.config_len - done);
+		c->config_off += n;
+		len += n;
+	}
+	if (c->config_off == sizeof(hdr) + c->io.config_len)
+		c->config_state = CONSOLE_CFG_SENT;
+	return len;
+}
+
 /* Host -> guest frames, only while a guest process has the control port open
- * (the driver drops data for closed ports). */
+ * (the driver drops data for closed ports). With a config to send: the
+ * config first (once asked), then frames. */
 int console_frames_flush(struct console *c)
 {
 	struct virtq *q = virtio_mmio_queue(&c->mmio, console_rx_queue(CONSOLE_CONTROL));
 	struct virtq_chain ch;
 	int r = 0, pushed = 0;
 
-	while (q && c->fr_len && c->guest_open[CONSOLE_CONTROL]) {
+	while (q && c->config_state == CONSOLE_CFG_SENDING && c->guest_open[CONSOLE_CONTROL]) {
+		r = virtq_pop(q, &ch);
+		if (r <= 0)
+			break;
+		virtq_push(q, ch.head, config_write(c, &ch));
+		pushed = 1;
+	}
+	int held = c->io.config && c->config_state != CONSOLE_CFG_SENT; /* behind the config */
+	while (q && !held && c->fr_len && c->guest_open[CONSOLE_CONTROL]) {
 		r = virtq_pop(q, &ch);
 		if (r <= 0)
 			break;

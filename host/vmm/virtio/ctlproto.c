@@ -25,6 +25,16 @@ struct ctl_frame ctlproto_start(void)
 	return (struct ctl_frame){.type = ABI_CTL_START, .value = 0};
 }
 
+struct ctl_frame ctlproto_config_wait(void)
+{
+	return (struct ctl_frame){.type = ABI_CTL_CONFIG_WAIT, .value = 0};
+}
+
+struct ctl_frame ctlproto_config(uint32_t len)
+{
+	return (struct ctl_frame){.type = ABI_CTL_CONFIG, .value = len};
+}
+
 struct ctl_frame ctlproto_uptime(uint8_t type, int64_t us)
 {
 	uint32_t v = us < 0 ? 0 : us > (int64_t)UINT32_MAX ? UINT32_MAX : (uint32_t)us;
@@ -49,7 +59,10 @@ static int value_ok(uint8_t type, uint32_t v)
 	case ABI_CTL_SIGNAL:
 		return v >= 1 && v <= ABI_CTL_SIGNAL_MAX;
 	case ABI_CTL_START:
+	case ABI_CTL_CONFIG_WAIT:
 		return v == 0;
+	case ABI_CTL_CONFIG:
+		return v >= 1 && v <= ABI_CONFIG_MAX_BYTES;
 	case ABI_CTL_WINSIZE:
 	case ABI_CTL_UPTIME_INIT:
 	case ABI_CTL_UPTIME_READY:

@@ -17,6 +17,9 @@ struct ctl_frame ctlproto_exit(uint8_t status, int init_failed);
 struct ctl_frame ctlproto_signal(unsigned signo);
 struct ctl_frame ctlproto_winsize(uint16_t rows, uint16_t cols);
 struct ctl_frame ctlproto_start(void);
+struct ctl_frame ctlproto_config_wait(void);
+/* The header of len bytes of run config that follow it on the port. */
+struct ctl_frame ctlproto_config(uint32_t len);
 /* type: ABI_CTL_UPTIME_*; us saturated to 0..UINT32_MAX */
 struct ctl_frame ctlproto_uptime(uint8_t type, int64_t us);
 

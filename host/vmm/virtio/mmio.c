@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "mmio.h"
+#include "snapstate.h"
 
 #define MAGIC 0x74726976u  /* "virt" */
 #define VENDOR 0x786f6273u /* "sbox" */
@@ -322,3 +323,87 @@ const struct bus_ops virtio_mmio_bus_ops = {
     .read = bus_read,
     .write = bus_write,
 };
+
+/* What a snapshot keeps of a transport: registers, then each queue's ring
+ * addresses and indexes (its host pointers are derived again on restore). */
+struct mmio_saved {
+	uint32_t status, dev_features_sel, drv_features_sel, queue_sel;
+	uint64_t drv_features;
+	uint32_t isr, config_generation, broken, nq;
+};
+
+struct queue_saved {
+	uint64_t desc_gpa, avail_gpa, used_gpa;
+	uint16_t num, last_avail, used_idx, signalled_used;
+	uint8_t ready, event_idx, pad[6];
+};
+
+void virtio_mmio_save(struct virtio_mmio *t, struct snap_w *w)
+{
+	struct mmio_saved s = {
+	    .status = t->status,
+	    .dev_features_sel = t->dev_features_sel,
+	    .drv_features_sel = t->drv_features_sel,
+	    .queue_sel = t->queue_sel,
+	    .drv_features = t->drv_features,
+	    .isr = t->isr,
+	    .config_generation = t->config_generation,
+	    .broken = (uint32_t)t->broken,
+	    .nq = t->ops->num_queues,
+	};
+	snap_put(w, SNAP_TAG(SNAP_OWN_MMIO, 1), &s, sizeof(s));
+	for (unsigned i = 0; i < t->ops->num_queues; i++) {
+		const struct virtq *q = &t->vq[i];
+		struct queue_saved qs = {
+		    .desc_gpa = q->desc_gpa,
+		    .avail_gpa = q->avail_gpa,
+		    .used_gpa = q->used_gpa,
+		    .num = q->num,
+		    .last_avail = q->last_avail,
+		    .used_idx = q->used_idx,
+		    .signalled_used = q->signalled_used,
+		    .ready = (uint8_t)q->ready,
+		    .event_idx = (uint8_t)q->event_idx,
+		};
+		snap_put(w, SNAP_TAG(SNAP_OWN_MMIO, 2), &qs, sizeof(qs));
+	}
+}
+
+int virtio_mmio_restore(struct virtio_mmio *t, struct snap_r *r)
+{
+	struct mmio_saved s;
+	int e = snap_take(r, SNAP_TAG(SNAP_OWN_MMIO, 1), &s, sizeof(s));
+	if (e < 0)
+		return e;
+	if (s.nq != t->ops->num_queues || s.broken || s.queue_sel >= VIRTIO_MAX_QUEUES)
+		return error_set(r->err, EINVAL, "snapshot: %s device state does not fit",
+				 t->ops->name);
+	reset(t);
+	t->status = s.status & 0xff;
+	t->dev_features_sel = s.dev_features_sel;
+	t->drv_features_sel = s.drv_features_sel;
+	t->queue_sel = s.queue_sel;
+	t->drv_features = s.drv_features & offered(t);
+	t->isr = s.isr & (VIRTIO_INT_VRING | VIRTIO_INT_CONFIG);
+	t->config_generation = s.config_generation;
+	for (unsigned i = 0; i < t->ops->num_queues; i++) {
+		struct queue_saved qs;
+		struct virtq *q = &t->vq[i];
+		if ((e = snap_take(r, SNAP_TAG(SNAP_OWN_MMIO, 2), &qs, sizeof(qs))) < 0)
+			return e;
+		q->desc_gpa = qs.desc_gpa;
+		q->avail_gpa = qs.avail_gpa;
+		q->used_gpa = qs.used_gpa;
+		q->num = qs.num;
+		q->event_idx = qs.event_idx != 0;
+		if (!qs.ready)
+			continue;
+		if (virtq_enable(q, t->mem, queue_max(t->ops, i)) < 0)
+			return error_set(r->err, EINVAL, "snapshot: %s queue %u: %s", t->ops->name,
+					 i, q->error);
+		q->last_avail = qs.last_avail;
+		q->used_idx = qs.used_idx;
+		q->signalled_used = qs.signalled_used;
+	}
+	return 0;
+}

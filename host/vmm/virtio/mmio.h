@@ -79,6 +79,14 @@ void virtio_mmio_set_irq(struct virtio_mmio *t, void (*irq)(void *ctx), void *ct
 /* A QueueNotify arriving outside the MMIO exit path (ioeventfd). */
 void virtio_mmio_notify(struct virtio_mmio *t, unsigned q);
 
+/* Snapshots (host/vmm/snapstate.h), with the VM paused: the registers
+ * and every queue's addresses and indexes; restore maps the rings again
+ * and fails (err via r) on state that does not fit this device. */
+struct snap_w;
+struct snap_r;
+void virtio_mmio_save(struct virtio_mmio *t, struct snap_w *w);
+int virtio_mmio_restore(struct virtio_mmio *t, struct snap_r *r);
+
 /* For devices, with the lock held: */
 /* Queue q when the device may use it (ready, not broken), else NULL. */
 struct virtq *virtio_mmio_queue(struct virtio_mmio *t, unsigned q);

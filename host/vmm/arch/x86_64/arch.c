@@ -109,8 +109,8 @@ static int set_boot_regs(int fd, const struct kernel_image *k, struct sb_error *
 	return 0;
 }
 
-int arch_vcpu_setup(int vcpu_fd, const struct cpuid_table *supported, unsigned index,
-		    unsigned ncpus, const struct kernel_image *k, struct sb_error *err)
+int arch_vcpu_cpuid(int vcpu_fd, const struct cpuid_table *supported, unsigned index,
+		    unsigned ncpus, struct sb_error *err)
 {
 	struct cpuid_table *t = malloc(sizeof(*t));
 
@@ -123,6 +123,13 @@ int arch_vcpu_setup(int vcpu_fd, const struct cpuid_table *supported, unsigned i
 	else if (ioctl(vcpu_fd, KVM_SET_CPUID2, t) < 0)
 		r = error_set(err, errno, "KVM_SET_CPUID2");
 	free(t);
+	return r;
+}
+
+int arch_vcpu_setup(int vcpu_fd, const struct cpuid_table *supported, unsigned index,
+		    unsigned ncpus, const struct kernel_image *k, struct sb_error *err)
+{
+	int r = arch_vcpu_cpuid(vcpu_fd, supported, index, ncpus, err);
 	if (r == 0)
 		r = set_msrs(vcpu_fd, err);
 	if (r == 0)

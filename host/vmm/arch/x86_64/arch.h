@@ -22,6 +22,10 @@ int arch_write_boot_info(struct vm_mem *m, const struct kernel_image *k, const c
 			 struct sb_error *err);
 /* KVM_GET_SUPPORTED_CPUID into t. */
 int arch_supported_cpuid(int kvm_fd, struct cpuid_table *t, struct sb_error *err);
+/* The CPUID of vCPU index of ncpus (KVM_SET_CPUID2): all a restored vCPU
+ * needs before its saved state goes back. */
+int arch_vcpu_cpuid(int vcpu_fd, const struct cpuid_table *supported, unsigned index,
+		    unsigned ncpus, struct sb_error *err);
 /* CPUID, MSRs, FPU, LAPIC for every vCPU; boot registers on the BSP (index 0). */
 int arch_vcpu_setup(int vcpu_fd, const struct cpuid_table *supported, unsigned index,
 		    unsigned ncpus, const struct kernel_image *k, struct sb_error *err);

@@ -1,0 +1,150 @@
+/* Saving a paused machine into a snapshot, and putting one back in place of a boot. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "arch/x86_64/vstate.h"
+#include "machine.h"
+#include "snapstate.h"
+
+#define PAGE 4096u
+#define MINCORE_CHUNK (16u << 20) /* RAM per mincore call: 4096 pages */
+
+/* The machine's shape: a snapshot restores only onto the same one. */
+struct shape {
+	uint64_t mem_bytes;
+	uint32_t vcpus, n_virtio;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int all_zero(const uint8_t *p)
+{
+	static const uint8_t zero[PAGE];
+	return memcmp(p, zero, PAGE) == 0;
+}
+
+static int write_all(int fd, const uint8_t *p, size_t len, uint64_t off, struct sb_error *err)
+{
+	while (len) {
+		ssize_t n = pwrite(fd, p, len, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return error_set(err, n < 0 ? errno : EIO, "snapshot: write");
+		p += n;
+		off += (uint64_t)n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Guest RAM into fd at the same offsets (the file is mem_bytes long and
+ * sparse): pages never touched (not resident) and pages of zeroes are
+ * skipped, runs of the others written in one call each. */
+static int save_memory(const struct vm_mem *mem, int fd, uint64_t *written, struct sb_error *err)
+{
+	static unsigned char vec[MINCORE_CHUNK / PAGE];
+	*written = 0;
+	for (uint64_t base = 0; base < mem->size; base += MINCORE_CHUNK) {
+		uint64_t len = mem->size - base < MINCORE_CHUNK ? mem->size - base : MINCORE_CHUNK;
+		if (mincore(mem->base + base, len, vec) < 0)
+			return error_set(err, errno, "snapshot: mincore");
+		uint64_t run = 0, run_len = 0; /* pending run of non-zero pages */
+		for (uint64_t i = 0; i <= len / PAGE; i++) {
+			uint64_t off = base + i * PAGE;
+			int keep = i < len / PAGE && (vec[i] & 1) && !all_zero(mem->base + off);
+			if (keep && !run_len)
+				run = off;
+			if (keep) {
+				run_len += PAGE;
+				continue;
+			}
+			if (run_len) {
+				int r = write_all(fd, mem->base + run, run_len, run, err);
+				if (r < 0)
+					return r;
+				*written += run_len;
+				run_len = 0;
+			}
+		}
+	}
+	return 0;
+}
+
+static void put_shape(struct machine *m, struct snap_w *w)
+{
+	struct shape s = {.mem_bytes = m->vm.mem.size, .vcpus = m->nvcpus, .n_virtio = m->dm.n};
+	snap_put(w, SNAP_TAG(SNAP_OWN_MACHINE, 1), &s, sizeof(s));
+}
+
+/* Devices in a fixed order; the caller holds their transports' locks. */
+static void save_devices(struct machine *m, struct snap_w *w)
+{
+	uart_save(&m->uart, w);
+	i8042_save(&m->kbd, w);
+	virtio_mmio_save(&m->rng.mmio, w);
+	console_save(&m->con, w);
+}
+
+int vmsnap_save(struct machine *m, int mem_fd, int state_fd, struct vmm_stats *st,
+		struct sb_error *err)
+{
+	struct snap_w w;
+	snap_w_init(&w, err);
+	put_shape(m, &w);
+	int r = vstate_save_vm(m->vm.fd, &w, err);
+	for (unsigned i = 0; r == 0 && i < m->nvcpus; i++)
+		r = vstate_save_vcpu(m->vm.kvm_fd, m->vcpu[i].fd, &w, err);
+	/* The event loop stays out of the devices and guest RAM meanwhile. */
+	pthread_mutex_lock(&m->rng.mmio.lock);
+	pthread_mutex_lock(&m->con.mmio.lock);
+	if (r == 0)
+		save_devices(m, &w);
+	if (r == 0 && w.failed)
+		r = w.failed;
+	uint64_t t0 = now_ns();
+	if (r == 0)
+		r = save_memory(&m->vm.mem, mem_fd, &st->snap_mem_bytes, err);
+	st->snap_mem_ns = now_ns() - t0;
+	pthread_mutex_unlock(&m->con.mmio.lock);
+	pthread_mutex_unlock(&m->rng.mmio.lock);
+	if (r == 0)
+		r = write_all(state_fd, w.buf, w.len, 0, err);
+	snap_w_free(&w);
+	return r;
+}
+
+int vmsnap_restore(struct machine *m, const void *state, size_t len, struct sb_error *err)
+{
+	struct snap_r rd;
+	struct shape s;
+	snap_r_init(&rd, state, len, err);
+	int r = snap_take(&rd, SNAP_TAG(SNAP_OWN_MACHINE, 1), &s, sizeof(s));
+	if (r == 0 &&
+	    (s.mem_bytes != m->vm.mem.size || s.vcpus != m->nvcpus || s.n_virtio != m->dm.n))
+		r = error_set(err, EINVAL, "snapshot: made for another VM shape");
+	if (r == 0)
+		r = vstate_restore_vm(m->vm.fd, &rd, err);
+	for (unsigned i = 0; r == 0 && i < m->nvcpus; i++)
+		r = vstate_restore_vcpu(m->vm.kvm_fd, m->vcpu[i].fd, &rd, err);
+	if (r == 0)
+		r = uart_restore(&m->uart, &rd);
+	if (r == 0)
+		r = i8042_restore(&m->kbd, &rd);
+	if (r == 0)
+		r = virtio_mmio_restore(&m->rng.mmio, &rd);
+	if (r == 0)
+		r = console_restore(&m->con, &rd);
+	if (r == 0)
+		r = snap_r_end(&rd);
+	return r;
+}
