@@ -22,8 +22,8 @@ static const char *unsuitable(const struct run_opts *o, const struct vmm_config 
 		return "SANDBOX_SNAPSHOT=off";
 	if (cfg->stats == VMM_STATS_FIRST_RUN)
 		return "SANDBOX_STATS=first-run";
-	if (cfg->net)
-		return "not with a network device yet";
+	if (cfg->net && cfg->net->tap)
+		return "not with --network tap yet";
 	if (cfg->n_fs)
 		return "not with volumes yet";
 	if (!cfg->config)
@@ -74,9 +74,13 @@ void run_snap_prepare(struct run_snap *s, const struct run_opts *o, const struct
 		snprintf(s->why, sizeof(s->why), "no identity of this host: %s", strerror(-r));
 		return;
 	}
-	char devices[96];
-	snprintf(devices, sizeof(devices), "net=0 fs=0 exec=%d stdin=%d", cfg->exec_fd > 0,
-		 o->interactive || o->tty);
+	char devices[128];
+	const struct vmm_net *net = cfg->net;
+	snprintf(devices, sizeof(devices),
+		 "net=%d mac=%02x:%02x:%02x:%02x:%02x:%02x mtu=%u fs=0 exec=%d stdin=%d",
+		 net != NULL, net ? net->mac[0] : 0, net ? net->mac[1] : 0, net ? net->mac[2] : 0,
+		 net ? net->mac[3] : 0, net ? net->mac[4] : 0, net ? net->mac[5] : 0,
+		 net ? net->mtu : 0, cfg->exec_fd > 0, o->interactive || o->tty);
 	const struct snapshot_key_input k = {
 	    .vmm_build = build,
 	    .vmm_build_len = build_len,

@@ -194,7 +194,7 @@ static int limits(const struct jail_config *c)
 	if (r == 0)
 		r = set_limit(RLIMIT_CORE, 0);
 	if (r == 0 && !c->fsize_anywhere)
-		r = set_limit(RLIMIT_FSIZE, 0);
+		r = set_limit(RLIMIT_FSIZE, (rlim_t)c->fsize_max);
 	return r;
 }
 

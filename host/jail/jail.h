@@ -4,6 +4,7 @@
 #define SB_JAIL_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "error.h"
@@ -23,6 +24,7 @@ struct jail_config {
 	uid_t first_uid;     /* as root: the range of ids to run as */
 	unsigned uid_count;  /* 1.. */
 	bool fsize_anywhere; /* an output of the VMM is a regular file: no RLIMIT_FSIZE */
+	uint64_t fsize_max;  /* else RLIMIT_FSIZE: 0, or this for a snapshot's memory file */
 	unsigned nofile;     /* RLIMIT_NOFILE once jailed */
 	int cgroup_fd; /* the VM's host group's cgroup.procs (hostcg.h), joined first; -1 none */
 };

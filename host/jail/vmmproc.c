@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "readall.h"
+#include "snapstate.h"
 #include "vmmproc.h"
 
 /* What the child sends, once, as it ends. */
@@ -248,6 +249,8 @@ static _Noreturn void child_main(const struct vmm_config *cfg, const struct jail
 {
 	struct jail_config jc = *jail;
 	jc.fsize_anywhere |= writes_files(cfg);
+	if (cfg->snap_mem_fd > 0) /* guest RAM into the snapshot's file */
+		jc.fsize_max = cfg->mem_bytes > SNAP_STATE_MAX ? cfg->mem_bytes : SNAP_STATE_MAX;
 	/* the command's pid: unique while it runs, which is as long as we do */
 	struct child c = {.jail = &jc,
 			  .uid = jail_pick_uid(jail, b->parent),

@@ -84,6 +84,12 @@ static void save_on_request(struct machine *m, const struct vmm_config *cfg, str
 		error_set(&err, -r, "the VM ended before its vCPUs paused");
 	else
 		r = vmsnap_save(m, cfg->snap_mem_fd, cfg->snap_state_fd, &res->stats, &err);
+	/* A jailed VMM lets go of the files at once: a guest that took it over
+	 * later must not be able to rewrite the snapshot before it is kept. */
+	if (cfg->jail) {
+		close(cfg->snap_mem_fd);
+		close(cfg->snap_state_fd);
+	}
 	vcpu_pause_end(&m->pause);
 	res->stats.snap_pause_ns = now_ns() - t0;
 	res->snap_saved = r == 0;
@@ -327,10 +333,10 @@ static int check_config(const struct vmm_config *cfg, struct sb_error *err)
 	if (cfg->n_initrd && !cfg->initrd)
 		return error_set(err, EINVAL, "no initrd list");
 	if ((cfg->snap_mem_fd > 0 || cfg->restore_mem_fd > 0) &&
-	    (!cfg->config || cfg->net || cfg->n_fs))
+	    (!cfg->config || (cfg->net && cfg->net->tap) || cfg->n_fs))
 		return error_set(err, EINVAL,
-				 "snapshots need a run config on the control port, no network "
-				 "device and no shared directory");
+				 "snapshots need a run config on the control port, no TAP "
+				 "network device and no shared directory");
 	if (cfg->restore_mem_fd > 0 && !cfg->restore_state)
 		return error_set(err, EINVAL, "a restore without a saved state");
 	return 0;

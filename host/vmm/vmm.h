@@ -121,7 +121,7 @@ struct vmm_config {
 	 * VM and save it, guest RAM into snap_mem_fd (a file of mem_bytes; only
 	 * non-zero pages are written) and its state into snap_state_fd, then
 	 * send the config and go on. A save that fails does not end the run:
-	 * vmm_result.snap_note says why. Needs config, no net, no fs. */
+	 * vmm_result.snap_note says why. Needs config, no TAP, no fs. */
 	int snap_mem_fd, snap_state_fd;
 	/* restore_mem_fd > 0: restore such a snapshot instead of booting (the
 	 * kernel and initrd are not read): RAM mapped private from

@@ -93,6 +93,8 @@ static void save_devices(struct machine *m, struct snap_w *w)
 	i8042_save(&m->kbd, w);
 	virtio_mmio_save(&m->rng.mmio, w);
 	console_save(&m->con, w);
+	if (m->net)
+		net_save(m->net, w);
 }
 
 int vmsnap_save(struct machine *m, int mem_fd, int state_fd, struct vmm_stats *st,
@@ -107,6 +109,8 @@ int vmsnap_save(struct machine *m, int mem_fd, int state_fd, struct vmm_stats *s
 	/* The event loop stays out of the devices and guest RAM meanwhile. */
 	pthread_mutex_lock(&m->rng.mmio.lock);
 	pthread_mutex_lock(&m->con.mmio.lock);
+	if (m->net)
+		pthread_mutex_lock(&m->net->mmio.lock);
 	if (r == 0)
 		save_devices(m, &w);
 	if (r == 0 && w.failed)
@@ -115,6 +119,8 @@ int vmsnap_save(struct machine *m, int mem_fd, int state_fd, struct vmm_stats *s
 	if (r == 0)
 		r = save_memory(&m->vm.mem, mem_fd, &st->snap_mem_bytes, err);
 	st->snap_mem_ns = now_ns() - t0;
+	if (m->net)
+		pthread_mutex_unlock(&m->net->mmio.lock);
 	pthread_mutex_unlock(&m->con.mmio.lock);
 	pthread_mutex_unlock(&m->rng.mmio.lock);
 	if (r == 0)
@@ -144,6 +150,8 @@ int vmsnap_restore(struct machine *m, const void *state, size_t len, struct sb_e
 		r = virtio_mmio_restore(&m->rng.mmio, &rd);
 	if (r == 0)
 		r = console_restore(&m->con, &rd);
+	if (r == 0 && m->net)
+		r = net_restore(m->net, &rd);
 	if (r == 0)
 		r = snap_r_end(&rd);
 	return r;

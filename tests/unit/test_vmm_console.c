@@ -532,6 +532,30 @@ static void test_config_on_request(void **state)
 	assert_true(runstate_stopped(&f->rs)); /* a second request is a protocol error */
 }
 
+/* Without a hook (no snapshot to take) the config goes out at once. */
+static void test_config_at_once(void **state)
+{
+	struct fx *f = *state;
+	unsigned q = console_rx_queue(CONSOLE_CONTROL);
+	static const uint8_t cfg[4] = "dtb!";
+	uint8_t ask[8];
+	uint32_t id, len;
+	struct ctl_frame fr = ctlproto_config_wait();
+
+	f->c.io.config = cfg;
+	f->c.io.config_len = sizeof(cfg);
+	handshake(f);
+	give_ctl_buffers(f, 1);
+	guest_ctl(f, CONSOLE_CONTROL, VIRTIO_CONSOLE_PORT_OPEN, 1);
+	post(f, q, RX_BUF, NULL, 64, 1);
+	assert_int_equal(vdrv_used_pending(&f->q[q]), 0);
+	ctlproto_encode(&fr, ask);
+	post(f, console_tx_queue(CONSOLE_CONTROL), TX_BUF, ask, 8, 0);
+	assert_int_equal(vdrv_take_used(&f->q[q], &id, &len), 1);
+	assert_int_equal(len, 12);
+	assert_memory_equal(vdrv_hva(&f->mem, RX_BUF + 8), cfg, sizeof(cfg));
+}
+
 static void test_config(void **state)
 {
 	struct fx *f = *state;
@@ -634,6 +658,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_host_frame_survives_reset, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_broken_queue_ends_vm, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_config_on_request, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_config_at_once, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_config, setup, teardown),
 	    cmocka_unit_test(test_codec),
 	    cmocka_unit_test(test_stream_reassembly),

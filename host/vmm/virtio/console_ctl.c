@@ -140,10 +140,13 @@ void console_config_asked(struct console *c)
 		return;
 	}
 	c->config_state = CONSOLE_CFG_ASKED;
-	if (c->io.config_wait)
+	if (c->io.config_wait) {
 		c->io.config_wait(c->io.config_wait_ctx);
-	else
-		c->config_state = CONSOLE_CFG_SENDING;
+		return;
+	}
+	c->config_state = CONSOLE_CFG_SENDING;
+	if (console_frames_flush(c) < 0)
+		virtio_mmio_fail(&c->mmio, "control port receive queue broken");
 }
 
 void console_release_config(struct console *c)

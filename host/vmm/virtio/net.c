@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "net.h"
+#include "snapstate.h"
 #include "net_csum.h"
 
 _Static_assert(sizeof(struct virtio_net_hdr_v1) == NET_HDR_LEN, "virtio-net header");
@@ -563,8 +564,8 @@ int net_init(struct net *n, const struct vm_mem *mem, struct runstate *rs,
 		if (cfg->tap_fd < 0)
 			return error_set(err, EINVAL, "virtio-net: no TAP device");
 		if (n->cfg.mtu < VMM_NET_MTU_MIN)
-			return error_set(err, EINVAL, "virtio-net: MTU %u is below %u",
-					 n->cfg.mtu, VMM_NET_MTU_MIN);
+			return error_set(err, EINVAL, "virtio-net: MTU %u is below %u", n->cfg.mtu,
+					 VMM_NET_MTU_MIN);
 		n->max_frame = FRAMERING_FRAME_MAX; /* TSO segments, up to 64 KiB */
 		virtio_mmio_init(&n->mmio, &net_tap_ops, n, mem, rs);
 		return 0;
@@ -598,9 +599,8 @@ int net_attach(struct net *n, struct eventloop *loop, struct sb_error *err)
 	if (rx_src < 0)
 		return error_prefix(err, "virtio-net");
 	int space_src = -1; /* TX to a TAP never waits: nothing to resume */
-	if (!n->cfg.tap &&
-	    (space_src = eventloop_add(loop, n->cfg.from_guest->space_fd, on_tx_space, n, 0,
-				       err)) < 0)
+	if (!n->cfg.tap && (space_src = eventloop_add(loop, n->cfg.from_guest->space_fd,
+						      on_tx_space, n, 0, err)) < 0)
 		return error_prefix(err, "virtio-net");
 	int work_src = eventloop_add(loop, n->work_fd, on_work, n, 1, err);
 	if (work_src < 0)
@@ -611,5 +611,21 @@ int net_attach(struct net *n, struct eventloop *loop, struct sb_error *err)
 	n->space_src = space_src;
 	n->work_src = work_src;
 	pthread_mutex_unlock(&n->mmio.lock);
+	return 0;
+}
+
+/* A snapshot holds the transport only: the backend's side starts afresh, and
+ * a VM is saved before its interface is up (no frame in flight). */
+void net_save(struct net *n, struct snap_w *w)
+{
+	virtio_mmio_save(&n->mmio, w);
+}
+
+int net_restore(struct net *n, struct snap_r *r)
+{
+	int e = virtio_mmio_restore(&n->mmio, r);
+	if (e < 0)
+		return e;
+	net_reset(n);
 	return 0;
 }

@@ -51,7 +51,7 @@ struct net {
 					     * TAP, the RX frame read (tap_len bytes, 0: none) */
 	size_t tap_len;
 	struct virtio_net_hdr_v1 tap_hdr; /* its header */
-	uint16_t rx_head[NET_QUEUE_SIZE];   /* the chains one received frame spans */
+	uint16_t rx_head[NET_QUEUE_SIZE]; /* the chains one received frame spans */
 	uint32_t rx_len[NET_QUEUE_SIZE];
 	struct iovec rx_iov[NET_RX_IOV_MAX];
 };
@@ -64,6 +64,11 @@ int net_init(struct net *n, const struct vm_mem *mem, struct runstate *rs,
 	     const struct vmm_net *cfg, struct sb_error *err);
 /* Closes the work eventfd (after the event loop stopped). */
 void net_destroy(struct net *n);
+/* Snapshots (host/vmm/snapstate.h): the transport and its queues. */
+struct snap_w;
+struct snap_r;
+void net_save(struct net *n, struct snap_w *w);
+int net_restore(struct net *n, struct snap_r *r);
 /* Serve the rings from loop: to_guest's ready_fd (frames for the guest),
  * from_guest's space_fd (resume TX) and our own work eventfd. Before the loop
  * starts. 0 or -errno. */

@@ -47,7 +47,9 @@ grep -Eq "sandbox: packing image: reading layers [0-9]+/[0-9]+ MiB \([0-9]+\.[0-
 	fail "first run: no progress line: $(head -c 600 "$tmp/first.log")"
 run sandbox cache ls
 case $out in "$digest "*) ;; *) fail "cache ls after the first run: [$out], want $digest" ;; esac
-expect_eq "cache ls: lines" "$(printf '%s\n' "$out" | wc -l)" 1
+expect_eq "cache ls: image lines" "$(printf '%s\n' "$out" | grep -c '^sha256:')" 1
+# and the VM the first run saved (snapshots: case 86)
+expect_eq "cache ls: snapshot lines" "$(printf '%s\n' "$out" | grep -c '^snapshot ')" 1
 f=$(find "$SANDBOX_CACHE" -type f -name "${digest#sha256:}*.lz4" | head -n 1)
 [ -n "$f" ] || fail "no cache file named after $digest in $(find "$SANDBOX_CACHE")"
 before=$(stat -c '%i %Y %s' "$f")
