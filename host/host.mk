@@ -90,7 +90,8 @@ fuzz_vmm_hostio_SRCS := tests/fuzz/fuzz_vmm_hostio.c host/vmm/devices/hostio.c \
 	host/vmm/runstate.c host/vmm/logring.c host/vmm/fdwrite.c host/util/error.c host/vmm/snapstate.c
 fuzz_vmm_loader_SRCS := tests/fuzz/fuzz_vmm_loader.c $(VMM_X86)/bzimage.c $(VMM_X86)/elf.c \
 	$(VMM_X86)/bootparams.c host/vmm/memory.c host/util/error.c
-fuzz_vmm_virtq_SRCS := tests/fuzz/fuzz_vmm_virtq.c $(VMM_VIRTIO_SRCS) host/net/framering.c host/vmm/eventloop.c \
+fuzz_vmm_virtq_SRCS := tests/fuzz/fuzz_vmm_virtq.c $(VMM_VIRTIO_SRCS) host/vmm/snapstate.c \
+	host/net/framering.c host/vmm/eventloop.c \
 	host/vmm/memory.c host/vmm/runstate.c host/vmm/fdwrite.c host/util/error.c
 # virtio-net: hostile TX/RX chains and backend frames of any length.
 fuzz_vmm_net_SRCS := tests/fuzz/fuzz_vmm_net.c host/vmm/virtio/net.c host/vmm/virtio/net_csum.c \

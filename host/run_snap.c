@@ -20,6 +20,8 @@ static const char *unsuitable(const struct run_opts *o, const struct vmm_config 
 		return "--no-snapshot";
 	if (env && strcmp(env, "off") == 0)
 		return "SANDBOX_SNAPSHOT=off";
+	if (o->hold || o->n_extra_files) /* its bundle's root is packed anew each time */
+		return "sandbox-runtime";
 	if (cfg->stats == VMM_STATS_FIRST_RUN)
 		return "SANDBOX_STATS=first-run";
 	if (cfg->net && cfg->net->tap)

@@ -526,6 +526,8 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *res, struct sb_erro
 	 * holds KVM's slot lock, which ioeventfds need too: the payload first. */
 	start_filters(m, cfg);
 	r = vm_create(&m->vm, cfg->mem_bytes, m->restored ? cfg->restore_mem_fd : -1, err);
+	if (r == 0 && m->restored && cfg->jail) /* mapped: a jailed VMM keeps no cache file */
+		close(cfg->restore_mem_fd);
 	if (r == 0 && cfg->net)
 		r = add_net(m, cfg->net, err);
 	if (r == 0)

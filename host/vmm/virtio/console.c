@@ -96,7 +96,11 @@ static void frame_in(void *ctx, const struct ctl_frame *f)
 int console_input_update(struct console *c, unsigned port)
 {
 	struct virtq *q = virtio_mmio_queue(&c->mmio, console_rx_queue(port));
-	int want = c->in_src[port] >= 0 && !c->in_eof[port] && c->guest_open[port] && q;
+	/* Host input belongs to the run: none before its config (a snapshot
+	 * taken at the config request must not hold one run's stdin). */
+	int after_config = !c->io.config || c->config_state == CONSOLE_CFG_SENT;
+	int want =
+	    c->in_src[port] >= 0 && !c->in_eof[port] && c->guest_open[port] && q && after_config;
 
 	if (c->in_src[port] < 0)
 		return 0;
@@ -164,7 +168,8 @@ static void on_input(void *ctx)
 	pthread_mutex_lock(&t->lock);
 	struct virtq *q = virtio_mmio_queue(t, console_rx_queue(in->port));
 	int r = 0;
-	if (q && !c->in_eof[in->port] && c->guest_open[in->port])
+	int after_config = !c->io.config || c->config_state == CONSOLE_CFG_SENT;
+	if (q && !c->in_eof[in->port] && c->guest_open[in->port] && after_config)
 		r = input_read(c, in->port, q);
 	if (r == 0)
 		r = console_input_update(c, in->port);

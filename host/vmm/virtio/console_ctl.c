@@ -194,7 +194,7 @@ int console_frames_flush(struct console *c)
 {
 	struct virtq *q = virtio_mmio_queue(&c->mmio, console_rx_queue(CONSOLE_CONTROL));
 	struct virtq_chain ch;
-	int r = 0, pushed = 0;
+	int r = 0, pushed = 0, inputs = 0;
 
 	while (q && c->config_state == CONSOLE_CFG_SENDING && c->guest_open[CONSOLE_CONTROL]) {
 		r = virtq_pop(q, &ch);
@@ -202,6 +202,13 @@ int console_frames_flush(struct console *c)
 			break;
 		virtq_push(q, ch.head, config_write(c, &ch));
 		pushed = 1;
+		if (c->config_state == CONSOLE_CFG_SENT) /* the run's input may flow now */
+			inputs = 1;
+	}
+	if (inputs && (console_input_update(c, CONSOLE_STDIN) < 0 ||
+		       console_input_update(c, CONSOLE_EXEC) < 0)) {
+		virtio_mmio_used(&c->mmio, q);
+		return -EIO;
 	}
 	int held = c->io.config && c->config_state != CONSOLE_CFG_SENT; /* behind the config */
 	while (q && !held && c->fr_len && c->guest_open[CONSOLE_CONTROL]) {

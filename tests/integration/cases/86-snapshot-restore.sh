@@ -32,11 +32,16 @@ printf '%s\n' "$err" | grep -q "^sandbox: snapshot: restored [0-9a-f]\{12\} (sta
 printf '%s\n' "$err" | grep -qx warn || fail "restored: no stderr line"
 printf '%s\n' "$err" | grep -q ", CRNG reseeded from the host" || fail "restored: no CRNG reseed"
 
-# stdin reaches a restored workload only with -i; a missing command is 127.
-run sh -c "echo piped | sandbox run -i '$img' cat"
-expect_eq "restored -i: stdout" "$out" piped
+# stdin: -i is another device set (its own snapshot); the run that saved it
+# and the one restored from it each get their own input, once (none of the
+# first run's input may be in the snapshot).
+run sh -c "echo piped1 | sandbox run -i --debug '$img' cat"
+expect_eq "saving -i: stdout" "$out" piped1
+run sh -c "echo piped2 | sandbox run -i --debug '$img' cat"
+expect_eq "restored -i: stdout" "$out" piped2
+printf '%s\n' "$err" | grep -q "^sandbox: snapshot: restored " || fail "-i: not restored"
 run sandbox run "$img" /no/such/command
-expect_eq "restored missing command: status" "$rc" 127
+expect_eq "missing command: status" "$rc" 127
 
 # Clones: their CRNG, a fresh process's stack (ASLR from AT_RANDOM's
 # source) and their wall clock.
