@@ -78,7 +78,11 @@ test_vmm_hostio_LIBS := -lpthread
 
 # Fuzz targets (libFuzzer): hostile I/O exits, hostile kernel images, hostile virtqueues.
 FUZZ_HOST := fuzz_vmm_hostio fuzz_vmm_loader fuzz_vmm_virtq fuzz_vmm_net fuzz_virtio_fs \
-	fuzz_execproto
+	fuzz_execproto fuzz_vmm_snapstate
+# A snapshot's device records, restored onto fresh devices (vmsnap.c without KVM).
+fuzz_vmm_snapstate_SRCS := tests/fuzz/fuzz_vmm_snapstate.c $(VMM_VIRTIO_SRCS) host/vmm/snapstate.c \
+	host/vmm/devices/uart.c host/vmm/devices/i8042.c host/net/framering.c host/vmm/eventloop.c \
+	host/vmm/memory.c host/vmm/runstate.c host/vmm/fdwrite.c host/util/error.c
 # The exec port's frames (sandbox-runtime exec), as the guest and the VMM read them.
 fuzz_execproto_SRCS := tests/fuzz/fuzz_execproto.c host/vmm/virtio/execproto.c
 # virtio-fs: hostile request chains and a file server answering anything.

@@ -109,6 +109,8 @@ void run_snap_prepare(struct run_snap *s, const struct run_opts *o, const struct
 		cfg->restore_mem_fd = s->hit.mem_fd;
 		cfg->restore_state = s->hit.state;
 		cfg->restore_state_len = s->hit.state_len;
+		const char *how = getenv("SANDBOX_SNAPSHOT_MEMORY");
+		cfg->restore_copy = how && strcmp(how, "copy") == 0;
 		return;
 	}
 	if (r != -ENOENT || err.msg[0]) /* damaged, or expired: say so */

@@ -525,7 +525,8 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *res, struct sb_erro
 	/* Guest RAM is registered with KVM in the background meanwhile, and that
 	 * holds KVM's slot lock, which ioeventfds need too: the payload first. */
 	start_filters(m, cfg);
-	r = vm_create(&m->vm, cfg->mem_bytes, m->restored ? cfg->restore_mem_fd : -1, err);
+	r = vm_create(&m->vm, cfg->mem_bytes, m->restored ? cfg->restore_mem_fd : -1,
+		      cfg->restore_copy, err);
 	if (r == 0 && m->restored && cfg->jail) /* mapped: a jailed VMM keeps no cache file */
 		close(cfg->restore_mem_fd);
 	if (r == 0 && cfg->net)

@@ -61,6 +61,34 @@ int mem_map_file(struct vm_mem *m, int fd, struct sb_error *err)
 	return 0;
 }
 
+int mem_load_file(struct vm_mem *m, int fd, struct sb_error *err)
+{
+	off_t off = 0;
+	while ((uint64_t)off < m->size) {
+		off_t data = lseek(fd, off, SEEK_DATA);
+		if (data < 0 && errno == ENXIO)
+			break; /* only a hole left */
+		if (data < 0)
+			return error_set(err, errno, "read the snapshot's guest memory");
+		off_t hole = lseek(fd, data, SEEK_HOLE);
+		if (hole < 0)
+			return error_set(err, errno, "read the snapshot's guest memory");
+		if ((uint64_t)hole > m->size)
+			hole = (off_t)m->size;
+		for (off_t at = data; at < hole;) {
+			ssize_t n = pread(fd, m->base + at, (size_t)(hole - at), at);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				return error_set(err, n < 0 ? errno : EIO,
+						 "read the snapshot's guest memory");
+			at += n;
+		}
+		off = hole;
+	}
+	return 0;
+}
+
 void mem_destroy(struct vm_mem *m)
 {
 	if (m->base)

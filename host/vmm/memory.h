@@ -25,6 +25,9 @@ void mem_destroy(struct vm_mem *m);
  * private: read lazily from the file (its page cache shared by every VM
  * mapping it), copied on the guest's first write. 0 or -errno. */
 int mem_map_file(struct vm_mem *m, int fd, struct sb_error *err);
+/* Or copy fd's data (its holes stay the RAM's zeroes) into the RAM: private
+ * pages from the start, huge where THP allows (no page cache shared). 0 or -errno. */
+int mem_load_file(struct vm_mem *m, int fd, struct sb_error *err);
 
 /* The one checked accessor for guest addresses: the host address of
  * [gpa, gpa + len) when the whole range is RAM in one region, else NULL. */

@@ -57,7 +57,7 @@ static int start_slots(struct vm *vm, struct sb_error *err)
 	return set_slots(vm, err);
 }
 
-static int setup(struct vm *vm, uint64_t mem_bytes, int mem_fd, struct sb_error *err)
+static int setup(struct vm *vm, uint64_t mem_bytes, int mem_fd, bool copy, struct sb_error *err)
 {
 	struct kvm_pit_config pit = {.flags = 0};
 
@@ -72,13 +72,14 @@ static int setup(struct vm *vm, uint64_t mem_bytes, int mem_fd, struct sb_error 
 		return error_set(err, errno, "KVM_CREATE_PIT2");
 	int r = mem_create(&vm->mem, mem_bytes, err);
 	if (r == 0 && mem_fd >= 0)
-		r = mem_map_file(&vm->mem, mem_fd, err);
+		r = copy ? mem_load_file(&vm->mem, mem_fd, err)
+			 : mem_map_file(&vm->mem, mem_fd, err);
 	if (r == 0)
 		r = start_slots(vm, err);
 	return r;
 }
 
-int vm_create(struct vm *vm, uint64_t mem_bytes, int mem_fd, struct sb_error *err)
+int vm_create(struct vm *vm, uint64_t mem_bytes, int mem_fd, bool copy, struct sb_error *err)
 {
 	memset(vm, 0, sizeof(*vm));
 	vm->fd = -1;
@@ -94,7 +95,7 @@ int vm_create(struct vm *vm, uint64_t mem_bytes, int mem_fd, struct sb_error *er
 		vm_destroy(vm);
 		return r;
 	}
-	int r = setup(vm, mem_bytes, mem_fd, err);
+	int r = setup(vm, mem_bytes, mem_fd, copy, err);
 	if (r < 0)
 		vm_destroy(vm);
 	return r;

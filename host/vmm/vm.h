@@ -3,6 +3,7 @@
 #define SB_VMM_VM_H
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,9 +23,10 @@ struct vm {
 };
 
 /* Open KVM, create the VM and map mem_bytes of RAM into it: zeroes, or
- * with mem_fd >= 0 that file's pages, private (a snapshot's memory). On
- * failure everything acquired is released. 0 or -errno. */
-int vm_create(struct vm *vm, uint64_t mem_bytes, int mem_fd, struct sb_error *err);
+ * with mem_fd >= 0 that file's pages (a snapshot's memory), mapped private
+ * or, with copy, copied in. On failure everything acquired is released. 0
+ * or -errno. */
+int vm_create(struct vm *vm, uint64_t mem_bytes, int mem_fd, bool copy, struct sb_error *err);
 /* Wait until guest RAM is registered with KVM (vm_create starts that in the
  * background): needed before the first KVM_RUN. 0 or -errno with *err set. */
 int vm_wait_ready(struct vm *vm, struct sb_error *err);

@@ -131,6 +131,9 @@ struct vmm_config {
 	int restore_mem_fd;
 	const void *restore_state;
 	size_t restore_state_len;
+	/* Copy the snapshot's RAM in instead of mapping it (no page cache shared
+	 * between VMs; fewer, huge, guest page faults where THP is on). */
+	bool restore_copy;
 	/* NULL, or called once everything the VM needs is open and before any
 	 * thread of the VM starts (the calling thread is the process's only
 	 * one): host/jail/ confines the process there. If it returns 0, the
