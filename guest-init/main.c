@@ -264,6 +264,7 @@ int main(int argc, char **argv)
 	cleanup_free void *blob = NULL;
 	struct config cfg;
 	load_config(in_vm ? ABI_CONFIG_PATH : argv[1], &blob, &cfg, &err);
+	int64_t t_config = boot_us(); /* restored from a snapshot: the first moment of this run */
 	/* The host's fresh bytes into the CRNG before anything of the run: VMs
 	 * restored from one snapshot must not share their random numbers. */
 	bool reseeded = in_vm && cfg.seed;
@@ -325,8 +326,9 @@ int main(int argc, char **argv)
 		fail(&err);
 	}
 	int64_t t_ready = boot_us();
-	console("sandbox-init: started %lld us after boot, ready in %lld us%s", (long long)t0,
-		(long long)(t_ready - t0), reseeded ? ", CRNG reseeded from the host" : "");
+	console("sandbox-init: started %lld us after boot, ready in %lld us (config at %lld us)%s",
+		(long long)t0, (long long)(t_ready - t0), (long long)t_config,
+		reseeded ? ", CRNG reseeded from the host" : "");
 	channel_uptime(ABI_CTL_UPTIME_INIT, t0);
 	channel_uptime(ABI_CTL_UPTIME_READY, t_ready);
 	int status = final_status(supervise_run(&sv), &cfg, cgroup_root);

@@ -251,7 +251,11 @@ int uart_restore(struct uart *u, struct snap_r *r)
 	u->dlm = s.regs[8];
 	u->fcr = s.regs[9];
 	u->thre_pending = s.thre_pending != 0;
-	u->irq_level = s.irq_level != 0;
+	/* KVM's copy of the line's level is not in a snapshot (KVM_GET_IRQCHIP
+	 * has the IOAPIC's registers, not each source's level): say it again,
+	 * or an interrupt the guest waits for (THRE) would never be raised. */
+	u->irq_level = -1;
+	update_irq(u);
 	memcpy(u->rx, s.rx, sizeof(u->rx));
 	u->rx_head = s.rx_head;
 	u->rx_len = s.rx_len;
