@@ -93,14 +93,20 @@ static void frame_in(void *ctx, const struct ctl_frame *f)
 	runstate_exit(c->rs, f->value);
 }
 
+/* The host side of an input port may hand the guest data now: it has some to
+ * give, the guest has the port open, and the run has begun (no host input
+ * before the config: a snapshot taken at the config request must not hold
+ * one run's stdin). */
+static int input_open(const struct console *c, unsigned port)
+{
+	return !c->in_eof[port] && c->guest_open[port] &&
+	       (!c->io.config || c->config_state == CONSOLE_CFG_SENT);
+}
+
 int console_input_update(struct console *c, unsigned port)
 {
 	struct virtq *q = virtio_mmio_queue(&c->mmio, console_rx_queue(port));
-	/* Host input belongs to the run: none before its config (a snapshot
-	 * taken at the config request must not hold one run's stdin). */
-	int after_config = !c->io.config || c->config_state == CONSOLE_CFG_SENT;
-	int want =
-	    c->in_src[port] >= 0 && !c->in_eof[port] && c->guest_open[port] && q && after_config;
+	int want = c->in_src[port] >= 0 && q && input_open(c, port);
 
 	if (c->in_src[port] < 0)
 		return 0;
@@ -168,8 +174,7 @@ static void on_input(void *ctx)
 	pthread_mutex_lock(&t->lock);
 	struct virtq *q = virtio_mmio_queue(t, console_rx_queue(in->port));
 	int r = 0;
-	int after_config = !c->io.config || c->config_state == CONSOLE_CFG_SENT;
-	if (q && !c->in_eof[in->port] && c->guest_open[in->port] && after_config)
+	if (q && input_open(c, in->port))
 		r = input_read(c, in->port, q);
 	if (r == 0)
 		r = console_input_update(c, in->port);
