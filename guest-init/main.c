@@ -26,6 +26,7 @@
 #include "config.h"
 #include "env.h"
 #include "execd.h"
+#include "fsutil.h"
 #include "portio.h"
 #include "procio.h"
 #include "mounts.h"
@@ -41,6 +42,18 @@
 
 static bool in_vm;	  /* PID 1 of the sandbox VM (not a debug run) */
 static bool notes_on_tty; /* -t: our lines for the user go where the pty's output goes */
+
+/* Init's progress lines (started, exit status) are info messages: shown
+ * where the kernel console shows its own (--debug, or a boot without our
+ * virtio-console ports: a reference VMM), not in a quiet run, where every byte on the
+ * UART is a VM exit for a line nobody reads. */
+static bool progress_shown(bool our_ports)
+{
+	char buf[64];
+	if (!our_ports || fs_read_small("/proc/sys/kernel/printk", buf, sizeof(buf)) < 0)
+		return true;
+	return atoi(buf) > 6; /* console_loglevel above KERN_INFO; "quiet" makes it 4 */
+}
 
 /* One line to the kernel console (fd 2 of PID 1). */
 static void console(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -326,14 +339,19 @@ int main(int argc, char **argv)
 		fail(&err);
 	}
 	int64_t t_ready = boot_us();
-	console("sandbox-init: started %lld us after boot, ready in %lld us (config at %lld us)%s",
-		(long long)t0, (long long)(t_ready - t0), (long long)t_config,
-		reseeded ? ", CRNG reseeded from the host" : "");
+	bool progress = !in_vm || progress_shown(r == 0);
+	if (progress)
+		console("sandbox-init: started %lld us after boot, ready in %lld us (config at "
+			"%lld us)%s",
+			(long long)t0, (long long)(t_ready - t0), (long long)t_config,
+			reseeded ? ", CRNG reseeded from the host" : "");
 	channel_uptime(ABI_CTL_UPTIME_INIT, t0);
 	channel_uptime(ABI_CTL_UPTIME_READY, t_ready);
 	int status = final_status(supervise_run(&sv), &cfg, cgroup_root);
 	channel_uptime(ABI_CTL_UPTIME_END, boot_us());
 	sync();
-	console("sandbox-init: exit status %d, %lld us after boot", status, (long long)boot_us());
+	if (progress)
+		console("sandbox-init: exit status %d, %lld us after boot", status,
+			(long long)boot_us());
 	channel_exit((uint32_t)status);
 }

@@ -140,8 +140,9 @@ int vmsnap_restore(struct machine *m, const void *state, size_t len, struct sb_e
 		r = error_set(err, EINVAL, "snapshot: made for another VM shape");
 	if (r == 0)
 		r = vstate_restore_vm(m->vm.fd, &rd, err);
+	struct vstate_tsc tsc = {0};
 	for (unsigned i = 0; r == 0 && i < m->nvcpus; i++)
-		r = vstate_restore_vcpu(m->vm.kvm_fd, m->vcpu[i].fd, &rd, err);
+		r = vstate_restore_vcpu(m->vm.kvm_fd, m->vcpu[i].fd, &rd, &tsc, err);
 	if (r == 0)
 		r = uart_restore(&m->uart, &rd);
 	if (r == 0)

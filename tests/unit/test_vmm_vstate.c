@@ -100,16 +100,17 @@ static void test_restore_damaged(void **state)
 	struct sb_error err = {0};
 	struct snap_w w;
 	struct snap_r r;
+	struct vstate_tsc tsc = {0};
 
 	snap_r_init(&r, "", 0, &err);
-	assert_int_equal(vstate_restore_vcpu(-1, -1, &r, &err), -EINVAL);
+	assert_int_equal(vstate_restore_vcpu(-1, -1, &r, &tsc, &err), -EINVAL);
 	assert_int_equal(err.code, EINVAL);
 
 	snap_w_init(&w, &err);
 	snap_put_u64(&w, VCPU_TSC_KHZ, 0);
 	snap_put(&w, VCPU_MP_STATE, "abc", 3); /* kvm_mp_state is 4 bytes */
 	snap_r_init(&r, w.buf, w.len, &err);
-	assert_int_equal(vstate_restore_vcpu(-1, -1, &r, &err), -EINVAL);
+	assert_int_equal(vstate_restore_vcpu(-1, -1, &r, &tsc, &err), -EINVAL);
 	assert_non_null(strstr(err.msg, "bytes"));
 	snap_w_free(&w);
 
@@ -117,14 +118,14 @@ static void test_restore_damaged(void **state)
 	snap_put_u64(&w, VCPU_TSC_KHZ, 0);
 	snap_put(&w, VCPU_MP_STATE, "abcd", 4);
 	snap_r_init(&r, w.buf, w.len, &err);
-	assert_int_equal(vstate_restore_vcpu(-1, -1, &r, &err), -EBADF);
+	assert_int_equal(vstate_restore_vcpu(-1, -1, &r, &tsc, &err), -EBADF);
 	assert_non_null(strstr(err.msg, "KVM_SET_MP_STATE"));
 	snap_w_free(&w);
 
 	snap_w_init(&w, &err);
 	snap_put_u64(&w, VCPU_TSC_KHZ, (uint64_t)1 << 40); /* no such TSC */
 	snap_r_init(&r, w.buf, w.len, &err);
-	assert_int_equal(vstate_restore_vcpu(-1, -1, &r, &err), -EINVAL);
+	assert_int_equal(vstate_restore_vcpu(-1, -1, &r, &tsc, &err), -EINVAL);
 	snap_w_free(&w);
 
 	snap_w_init(&w, &err);

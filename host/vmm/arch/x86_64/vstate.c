@@ -409,7 +409,66 @@ static int set_msrs(int fd, const struct kvm_msr_entry *e, size_t n, struct sb_e
 	return r;
 }
 
-static int restore_msrs(int vcpu_fd, struct snap_r *r, struct sb_error *err)
+/* The guest TSC through the offset attribute (Linux 5.16+): a host-written
+ * MSR_IA32_TSC within a second of what KVM expects (the TSC of a guest that
+ * had run less than a second when saved, so nearly every snapshot) is taken
+ * as a request to keep the current TSC, so the guest's TSC would restart near
+ * zero and a TSC_DEADLINE timer armed when it was saved would fire as much
+ * later as the guest had been up. The first vCPU's saved TSC fixes one
+ * offset; every vCPU gets it, as they all shared one when saved. 1 when set,
+ * 0 when KVM has no such attribute, or -errno. */
+static int set_tsc_offset(int vcpu_fd, uint64_t saved, struct vstate_tsc *tsc, struct sb_error *err)
+{
+	uint64_t offset;
+	struct kvm_device_attr a = {
+	    .group = KVM_VCPU_TSC_CTRL,
+	    .attr = KVM_VCPU_TSC_OFFSET,
+	    .addr = (uint64_t)(uintptr_t)&offset,
+	};
+
+	if (ioctl(vcpu_fd, KVM_HAS_DEVICE_ATTR, &a) < 0)
+		return 0;
+	if (!tsc->have) {
+		struct kvm_msr_entry now = {.index = MSR_IA32_TSC};
+		size_t n = 1;
+		if (ioctl(vcpu_fd, KVM_GET_DEVICE_ATTR, &a) < 0)
+			return error_set(err, errno, "KVM_GET_DEVICE_ATTR (TSC offset)");
+		int e = get_msrs(vcpu_fd, &now, &n, err);
+		if (e == 0 && n == 0)
+			e = error_set(err, EIO, "KVM_GET_MSRS: KVM does not read the TSC");
+		if (e < 0)
+			return e;
+		/* guest TSC = host TSC (scaled) + offset, modulo 2^64 */
+		tsc->offset = offset + (saved - now.data);
+		tsc->have = 1;
+	}
+	offset = tsc->offset;
+	if (ioctl(vcpu_fd, KVM_SET_DEVICE_ATTR, &a) < 0)
+		return error_set(err, errno, "KVM_SET_DEVICE_ATTR (TSC offset)");
+	return 1;
+}
+
+/* Sets every saved MSR, the TSC by its offset where KVM can (then it leaves
+ * the list; TSC_DEADLINE comes after it either way). */
+static int restore_msr_list(int vcpu_fd, struct kvm_msr_entry *e, size_t n, struct vstate_tsc *tsc,
+			    struct sb_error *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (e[i].index != MSR_IA32_TSC)
+			continue;
+		int set = set_tsc_offset(vcpu_fd, e[i].data, tsc, err);
+		if (set < 0)
+			return set;
+		if (set) {
+			memmove(e + i, e + i + 1, (n - i - 1) * sizeof(*e));
+			n--;
+		}
+		break;
+	}
+	return set_msrs(vcpu_fd, e, n, err);
+}
+
+static int restore_msrs(int vcpu_fd, struct snap_r *r, struct vstate_tsc *tsc, struct sb_error *err)
 {
 	uint64_t n;
 	const void *data;
@@ -431,7 +490,7 @@ static int restore_msrs(int vcpu_fd, struct snap_r *r, struct sb_error *err)
 	if (ret < 0)
 		ret = error_set(err, EINVAL, "snapshot: MSR list is damaged at MSR %#x", bad);
 	else
-		ret = set_msrs(vcpu_fd, e, n, err);
+		ret = restore_msr_list(vcpu_fd, e, n, tsc, err);
 	free(e);
 	return ret;
 }
@@ -494,7 +553,8 @@ int vstate_save_vcpu(int kvm_fd, int vcpu_fd, struct snap_w *w, struct sb_error 
 	return r;
 }
 
-int vstate_restore_vcpu(int kvm_fd, int vcpu_fd, struct snap_r *r, struct sb_error *err)
+int vstate_restore_vcpu(int kvm_fd, int vcpu_fd, struct snap_r *r, struct vstate_tsc *tsc,
+			struct sb_error *err)
 {
 	/* The TSC rate before anything that reads or writes the TSC. */
 	int e = restore_tsc_khz(kvm_fd, vcpu_fd, r, err);
@@ -506,7 +566,7 @@ int vstate_restore_vcpu(int kvm_fd, int vcpu_fd, struct snap_r *r, struct sb_err
 	if (e == 0)
 		e = restore_fixed(vcpu_fd, apic_recs, COUNT(apic_recs), r, err);
 	if (e == 0)
-		e = restore_msrs(vcpu_fd, r, err);
+		e = restore_msrs(vcpu_fd, r, tsc, err);
 	if (e == 0)
 		e = restore_fixed(vcpu_fd, event_recs, COUNT(event_recs), r, err);
 	if (e == 0)

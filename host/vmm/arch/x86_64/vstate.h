@@ -18,11 +18,18 @@
  * TSC kHz, MP_STATE, REGS, SREGS, XSAVE, XCRS, DEBUGREGS, LAPIC, MSRs, VCPU_EVENTS.
  * kvm_fd is /dev/kvm (MSR index lists, capabilities). 0 or -errno. */
 int vstate_save_vcpu(int kvm_fd, int vcpu_fd, struct snap_w *w, struct sb_error *err);
+/* One guest TSC for every vCPU of a restore; start with it zeroed. */
+struct vstate_tsc {
+	int have;	 /* offset is set (by the first vCPU restored) */
+	uint64_t offset; /* KVM_VCPU_TSC_OFFSET that continues the saved TSC */
+};
+
 /* The same back, in that order, on a fresh vCPU whose CPUID is already set
  * (and with the VM's memory slots registered: some PV MSRs point into guest
  * RAM); then KVM_KVMCLOCK_CTRL. Scales the TSC (KVM_SET_TSC_KHZ) when the
  * host's rate differs, or fails. 0 or -errno; a damaged record is -EINVAL. */
-int vstate_restore_vcpu(int kvm_fd, int vcpu_fd, struct snap_r *r, struct sb_error *err);
+int vstate_restore_vcpu(int kvm_fd, int vcpu_fd, struct snap_r *r, struct vstate_tsc *tsc,
+			struct sb_error *err);
 
 /* Per VM: PIT2, the PIC master, PIC slave and IOAPIC, KVM_GET_CLOCK. 0 or -errno. */
 int vstate_save_vm(int vm_fd, struct snap_w *w, struct sb_error *err);
