@@ -24,10 +24,6 @@ static const char *unsuitable(const struct run_opts *o, const struct vmm_config 
 		return "sandbox-runtime";
 	if (cfg->stats == VMM_STATS_FIRST_RUN)
 		return "SANDBOX_STATS=first-run";
-	if (cfg->net && cfg->net->tap)
-		return "not with --network tap yet";
-	if (cfg->n_fs)
-		return "not with volumes yet";
 	if (!cfg->config)
 		return "no run config to send";
 	return NULL;
@@ -79,10 +75,13 @@ void run_snap_prepare(struct run_snap *s, const struct run_opts *o, const struct
 	char devices[128];
 	const struct vmm_net *net = cfg->net;
 	snprintf(devices, sizeof(devices),
-		 "net=%d mac=%02x:%02x:%02x:%02x:%02x:%02x mtu=%u fs=0 exec=%d stdin=%d",
-		 net != NULL, net ? net->mac[0] : 0, net ? net->mac[1] : 0, net ? net->mac[2] : 0,
+		 "net=%s mac=%02x:%02x:%02x:%02x:%02x:%02x mtu=%u fs=%u exec=%d stdin=%d",
+		 !net	    ? "none"
+		 : net->tap ? "tap"
+			    : "user",
+		 net ? net->mac[0] : 0, net ? net->mac[1] : 0, net ? net->mac[2] : 0,
 		 net ? net->mac[3] : 0, net ? net->mac[4] : 0, net ? net->mac[5] : 0,
-		 net ? net->mtu : 0, cfg->exec_fd > 0, o->interactive || o->tty);
+		 net ? net->mtu : 0, cfg->n_fs, cfg->exec_fd > 0, o->interactive || o->tty);
 	const struct snapshot_key_input k = {
 	    .vmm_build = build,
 	    .vmm_build_len = build_len,

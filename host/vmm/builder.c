@@ -332,11 +332,8 @@ static int check_config(const struct vmm_config *cfg, struct sb_error *err)
 		return error_set(err, EINVAL, "vCPU count must be 1..%u", VMM_MAX_VCPUS);
 	if (cfg->n_initrd && !cfg->initrd)
 		return error_set(err, EINVAL, "no initrd list");
-	if ((cfg->snap_mem_fd > 0 || cfg->restore_mem_fd > 0) &&
-	    (!cfg->config || (cfg->net && cfg->net->tap) || cfg->n_fs))
-		return error_set(err, EINVAL,
-				 "snapshots need a run config on the control port, no TAP "
-				 "network device and no shared directory");
+	if ((cfg->snap_mem_fd > 0 || cfg->restore_mem_fd > 0) && !cfg->config)
+		return error_set(err, EINVAL, "snapshots need a run config on the control port");
 	if (cfg->restore_mem_fd > 0 && !cfg->restore_state)
 		return error_set(err, EINVAL, "a restore without a saved state");
 	return 0;

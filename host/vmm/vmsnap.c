@@ -86,8 +86,26 @@ static void put_shape(struct machine *m, struct snap_w *w)
 	snap_put(w, SNAP_TAG(SNAP_OWN_MACHINE, 1), &s, sizeof(s));
 }
 
-/* Devices in a fixed order; the caller holds their transports' locks. */
-static void save_devices(struct machine *m, struct snap_w *w)
+/* The event loop stays out of the virtio devices (and guest RAM) while held. */
+static void hold_devices(struct machine *m, int hold)
+{
+	pthread_mutex_t *locks[3 + VMM_MAX_FS];
+	unsigned n = 0;
+	locks[n++] = &m->rng.mmio.lock;
+	locks[n++] = &m->con.mmio.lock;
+	if (m->net)
+		locks[n++] = &m->net->mmio.lock;
+	for (unsigned i = 0; i < m->n_fs; i++)
+		locks[n++] = &m->fs[i]->mmio.lock;
+	for (unsigned i = 0; i < n; i++)
+		if (hold)
+			pthread_mutex_lock(locks[i]);
+		else
+			pthread_mutex_unlock(locks[n - 1 - i]);
+}
+
+/* Devices in a fixed order; the caller holds them. */
+static int save_devices(struct machine *m, struct snap_w *w, struct sb_error *err)
 {
 	uart_save(&m->uart, w);
 	i8042_save(&m->kbd, w);
@@ -95,6 +113,10 @@ static void save_devices(struct machine *m, struct snap_w *w)
 	console_save(&m->con, w);
 	if (m->net)
 		net_save(m->net, w);
+	for (unsigned i = 0; i < m->n_fs; i++)
+		if (fs_save(m->fs[i], w) < 0)
+			return error_set(err, EBUSY, "snapshot: shared directory %u is in use", i);
+	return 0;
 }
 
 int vmsnap_save(struct machine *m, int mem_fd, int state_fd, struct vmm_stats *st,
@@ -106,23 +128,16 @@ int vmsnap_save(struct machine *m, int mem_fd, int state_fd, struct vmm_stats *s
 	int r = vstate_save_vm(m->vm.fd, &w, err);
 	for (unsigned i = 0; r == 0 && i < m->nvcpus; i++)
 		r = vstate_save_vcpu(m->vm.kvm_fd, m->vcpu[i].fd, &w, err);
-	/* The event loop stays out of the devices and guest RAM meanwhile. */
-	pthread_mutex_lock(&m->rng.mmio.lock);
-	pthread_mutex_lock(&m->con.mmio.lock);
-	if (m->net)
-		pthread_mutex_lock(&m->net->mmio.lock);
+	hold_devices(m, 1);
 	if (r == 0)
-		save_devices(m, &w);
+		r = save_devices(m, &w, err);
 	if (r == 0 && w.failed)
 		r = w.failed;
 	uint64_t t0 = now_ns();
 	if (r == 0)
 		r = save_memory(&m->vm.mem, mem_fd, &st->snap_mem_bytes, err);
 	st->snap_mem_ns = now_ns() - t0;
-	if (m->net)
-		pthread_mutex_unlock(&m->net->mmio.lock);
-	pthread_mutex_unlock(&m->con.mmio.lock);
-	pthread_mutex_unlock(&m->rng.mmio.lock);
+	hold_devices(m, 0);
 	if (r == 0)
 		r = write_all(state_fd, w.buf, w.len, 0, err);
 	snap_w_free(&w);
@@ -153,6 +168,8 @@ int vmsnap_restore(struct machine *m, const void *state, size_t len, struct sb_e
 		r = console_restore(&m->con, &rd);
 	if (r == 0 && m->net)
 		r = net_restore(m->net, &rd);
+	for (unsigned i = 0; r == 0 && i < m->n_fs; i++)
+		r = fs_restore(m->fs[i], &rd);
 	if (r == 0)
 		r = snap_r_end(&rd);
 	return r;

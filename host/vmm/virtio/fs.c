@@ -14,6 +14,7 @@
 
 #include "fs.h"
 #include "fsd/fsd.h"
+#include "snapstate.h"
 
 _Static_assert(sizeof(struct fuse_in_header) == FS_IN_HDR_LEN, "fuse_in_header");
 _Static_assert(sizeof(struct fuse_out_header) == FS_OUT_HDR_LEN, "fuse_out_header");
@@ -579,6 +580,19 @@ void fs_destroy(struct fs *f)
 		close(f->work_fd);
 	f->out_fd = f->work_fd = -1;
 	virtio_mmio_destroy(&f->mmio);
+}
+
+int fs_save(struct fs *f, struct snap_w *w)
+{
+	if (f->n_pending || f->blocked || f->dead)
+		return -EBUSY;
+	virtio_mmio_save(&f->mmio, w);
+	return 0;
+}
+
+int fs_restore(struct fs *f, struct snap_r *r)
+{
+	return virtio_mmio_restore(&f->mmio, r);
 }
 
 static void on_readable(void *ctx)

@@ -86,6 +86,15 @@ void fs_set_data_pipe(struct fs *f, int data_fd);
 void fs_set_write_pipe(struct fs *f, int wdata_fd, size_t size);
 /* Closes our own fds (after the event loop stopped); not the socket. */
 void fs_destroy(struct fs *f);
+/* Snapshots (host/vmm/snapstate.h): the transport and its queues, taken
+ * before the guest mounted the share (no request in flight: fs_save fails
+ * with -EBUSY otherwise, so a session with the server is never half in a
+ * snapshot). fs_restore gives the server a fresh guest that has not sent
+ * FUSE_INIT yet. */
+struct snap_w;
+struct snap_r;
+int fs_save(struct fs *f, struct snap_w *w);
+int fs_restore(struct fs *f, struct snap_r *r);
 /* Serve the socket from loop (replies, writability) and our work eventfd.
  * Before the loop starts. 0 or -errno. */
 int fs_attach(struct fs *f, struct eventloop *loop, struct sb_error *err);

@@ -2,9 +2,10 @@
 # init asks for its config; later runs restore it and behave as cold ones
 # (stdout, stderr, exit codes, env, user); clones do not share their random
 # numbers; eight restores of one snapshot at once each keep their own output
-# and status; a damaged or truncated snapshot means a cold boot (--debug says
-# so), never a failed run; --no-snapshot and SANDBOX_SNAPSHOT=off boot cold;
-# `cache ls` lists the snapshot and `cache prune --all` removes it.
+# and status; runs with volumes are saved and restored too; a damaged or
+# truncated snapshot means a cold boot (--debug says so), never a failed
+# run; --no-snapshot and SANDBOX_SNAPSHOT=off boot cold; `cache ls` lists
+# the snapshot and `cache prune --all` removes it.
 . "$TESTS_DIR/lib.sh"
 img="$IMAGES/busybox"
 tmp=$(mktemp -d)
@@ -40,6 +41,21 @@ expect_eq "saving -i: stdout" "$out" piped1
 run sh -c "echo piped2 | sandbox run -i --debug '$img' cat"
 expect_eq "restored -i: stdout" "$out" piped2
 printf '%s\n' "$err" | grep -q "^sandbox: snapshot: restored " || fail "-i: not restored"
+# Volumes: the restored VM mounts its shares afresh (its file servers
+# never saw the saving run): a host file read, one written, a read-only
+# share refused.
+mkdir -p "$tmp/rw" "$tmp/ro"
+echo from-host >"$tmp/ro/in"
+for n in 1 2; do
+	run sandbox run --debug -v "$tmp/rw:/rw" -v "$tmp/ro:/ro:ro" "$img" \
+		sh -c "cat /ro/in; echo run$n >/rw/out; touch /ro/no 2>/dev/null || echo ro"
+	expect_eq "volumes run $n: status" "$rc" 0
+	expect_eq "volumes run $n: stdout" "$out" "from-host
+ro"
+	expect_eq "volumes run $n: written" "$(cat "$tmp/rw/out")" "run$n"
+done
+printf '%s\n' "$err" | grep -q "^sandbox: snapshot: restored " ||
+	fail "volumes: the second run was not restored: $(printf '%s\n' "$err" | grep snapshot)"
 run sandbox run "$img" /no/such/command
 expect_eq "missing command: status" "$rc" 127
 
