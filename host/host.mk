@@ -115,7 +115,7 @@ $(foreach f,$(FUZZ_HOST),$(eval $(call fuzz_host_rule,$(f))))
 # vmm-netecho (a test tool, in the test host's PATH): the VMM with a network
 # backend that answers ARP, ICMP echo and UDP echo, to check virtio-net against
 # Linux's driver without slirp (tests/integration/cases/70-vmm-net-echo.sh).
-NETECHO_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(VMM_SRCS) host/net/framering.c host/util/error.c \
+NETECHO_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(VMM_SRCS) host/snapshot/workset.c host/net/framering.c host/util/error.c \
 	tests/tools/vmm_netecho.c)
 tools: $(B)/tools/vmm-netecho
 $(B)/tools/vmm-netecho: $(NETECHO_OBJS)

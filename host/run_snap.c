@@ -48,11 +48,62 @@ static int identities(uint8_t *build, size_t *build_len, uint8_t *host, size_t *
 	return 0;
 }
 
+/* A restore's working set: the snapshot's, to prefetch; or, when it has
+ * none (or a damaged one, removed), a file for this run to record it in. */
+static void prepare_workset(struct run_snap *s, struct vmm_config *cfg)
+{
+	const char *how = getenv("SANDBOX_SNAPSHOT_PREFETCH");
+	struct sb_error err = {0};
+	if (cfg->restore_copy || (how && strcmp(how, "off") == 0))
+		return;
+	int r = workset_load(s->hit.dir, cfg->mem_bytes, &s->ws, &err);
+	if (r == 0) {
+		cfg->prefetch = s->ws.r;
+		cfg->n_prefetch = s->ws.n;
+		cfg->prefetch_populate = how && strcmp(how, "populate") == 0;
+		return;
+	}
+	if (r != -ENOENT) {
+		char path[4096];
+		if (snprintf(path, sizeof(path), "%s/%s", s->hit.dir, WORKSET_FILE) <
+		    (int)sizeof(path))
+			unlink(path);
+	}
+	s->ws_fd = workset_record_begin(s->hit.dir);
+	if (s->ws_fd >= 0)
+		cfg->workset_fd = s->ws_fd;
+}
+
+/* The recorded working set kept (a run that ended well) or dropped. */
+static void finish_workset(struct run_snap *s, int r, const struct vmm_result *res,
+			   struct vmm_config *cfg, char *note, size_t size)
+{
+	const struct vmm_stats *st = &res->stats;
+	struct sb_error err = {0};
+	if (s->ws_fd >= 0 && r >= 0 && st->workset_pages &&
+	    workset_record_commit(s->hit.dir, s->ws_fd, cfg->mem_bytes, &err) == 0)
+		snprintf(note, size, "; working set of %llu pages recorded",
+			 (unsigned long long)st->workset_pages);
+	else if (s->ws_fd >= 0)
+		workset_record_abort(s->hit.dir, s->ws_fd);
+	else if (cfg->n_prefetch)
+		snprintf(note, size, "; %llu pages %s in %.1f ms",
+			 (unsigned long long)st->prefetch_pages,
+			 cfg->prefetch_populate ? "mapped in" : "read ahead",
+			 (double)st->prefetch_ns / 1e6);
+	s->ws_fd = -1;
+	workset_free(&s->ws);
+	cfg->workset_fd = 0;
+	cfg->prefetch = NULL;
+	cfg->n_prefetch = 0;
+}
+
 void run_snap_prepare(struct run_snap *s, const struct run_opts *o, const struct run_snap_input *in,
 		      struct vmm_config *cfg)
 {
 	memset(s, 0, sizeof(*s));
 	s->hit.mem_fd = s->made.mem_fd = s->made.state_fd = -1;
+	s->ws_fd = -1;
 	s->made.dir_fd = s->made.lock_fd = -1;
 	const char *no = in->cache && in->cache[0] ? unsuitable(o, cfg) : "no image cache";
 	if (no) {
@@ -110,6 +161,7 @@ void run_snap_prepare(struct run_snap *s, const struct run_opts *o, const struct
 		cfg->restore_state_len = s->hit.state_len;
 		const char *how = getenv("SANDBOX_SNAPSHOT_MEMORY");
 		cfg->restore_copy = how && strcmp(how, "copy") == 0;
+		prepare_workset(s, cfg);
 		return;
 	}
 	if (r != -ENOENT || err.msg[0]) /* damaged, or expired: say so */
@@ -143,7 +195,9 @@ bool run_snap_finish(struct run_snap *s, const struct run_opts *o, int r,
 		if (o->debug)
 			fprintf(stderr, "sandbox: snapshot: cold boot (%s)\n", s->why);
 		return false;
-	case RUN_SNAP_RESTORE:
+	case RUN_SNAP_RESTORE: {
+		char note[96] = "";
+		finish_workset(s, r, res, cfg, note, sizeof(note));
 		snapshot_hit_close(&s->hit);
 		cfg->restore_mem_fd = 0;
 		cfg->restore_state = NULL;
@@ -156,9 +210,10 @@ bool run_snap_finish(struct run_snap *s, const struct run_opts *o, int r,
 			return true;
 		}
 		if (o->debug)
-			fprintf(stderr, "sandbox: snapshot: restored %.12s (state %.1f ms)\n",
-				s->key, ms(st->restore_state_ns));
+			fprintf(stderr, "sandbox: snapshot: restored %.12s (state %.1f ms%s)\n",
+				s->key, ms(st->restore_state_ns), note);
 		return false;
+	}
 	case RUN_SNAP_SAVE:
 		cfg->snap_mem_fd = cfg->snap_state_fd = 0;
 		s->mode = RUN_SNAP_OFF;

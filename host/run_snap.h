@@ -10,6 +10,7 @@
 #include "error.h"
 #include "run.h"
 #include "snapshot/snapshot.h"
+#include "snapshot/workset.h"
 #include "vmm.h"
 
 enum run_snap_mode {
@@ -25,6 +26,9 @@ struct run_snap {
 	struct snapshot_hit hit;
 	struct snapshot_new made;
 	char why[256]; /* --debug: why this mode (off: the reason; a damaged snapshot) */
+	/* A restore's working set: prefetched from ws, or recorded into ws_fd. */
+	struct workset ws;
+	int ws_fd;
 };
 
 /* What decides the snapshot (besides the host, which we read ourselves). */
@@ -38,7 +42,9 @@ struct run_snap_input {
 /* Decide and prepare: with a usable snapshot for cfg's VM, cfg restores it;
  * else, when cfg's VM can be saved and no other run is saving it, cfg saves
  * it; else cold. Never fails the run: anything wrong means a cold boot
- * (s->why says why). */
+ * (s->why says why). A restore prefetches the snapshot's working set, or
+ * records it when there is none yet (SANDBOX_SNAPSHOT_PREFETCH=off: neither;
+ * =populate: map the pages in instead of reading them ahead). */
 void run_snap_prepare(struct run_snap *s, const struct run_opts *o, const struct run_snap_input *in,
 		      struct vmm_config *cfg);
 /* After vmm_run returned r: keep or drop what was made, print --debug's

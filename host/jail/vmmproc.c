@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "readall.h"
+#include "snapshot/workset.h"
 #include "snapstate.h"
 #include "vmmproc.h"
 
@@ -69,6 +70,7 @@ unsigned vmmproc_fds(const struct vmm_config *cfg, int *fds, unsigned max)
 	push(fds, max, &n, cfg->snap_mem_fd > 0 ? cfg->snap_mem_fd : -1);
 	push(fds, max, &n, cfg->snap_mem_fd > 0 ? cfg->snap_state_fd : -1);
 	push(fds, max, &n, cfg->restore_mem_fd > 0 ? cfg->restore_mem_fd : -1);
+	push(fds, max, &n, cfg->workset_fd > 0 ? cfg->workset_fd : -1);
 	for (unsigned i = 0; cfg->fs && i < cfg->n_fs; i++) {
 		push(fds, max, &n, cfg->fs[i].sock);
 		push(fds, max, &n, cfg->fs[i].data_pipe ? cfg->fs[i].data_fd : -1);
@@ -251,6 +253,9 @@ static _Noreturn void child_main(const struct vmm_config *cfg, const struct jail
 	jc.fsize_anywhere |= writes_files(cfg);
 	if (cfg->snap_mem_fd > 0) /* guest RAM into the snapshot's file */
 		jc.fsize_max = cfg->mem_bytes > SNAP_STATE_MAX ? cfg->mem_bytes : SNAP_STATE_MAX;
+	else if (cfg->workset_fd > 0) /* a restore's working set */
+		jc.fsize_max =
+		    WORKSET_HEADER_SIZE + (uint64_t)WORKSET_MAX_RANGES * WORKSET_RANGE_SIZE;
 	/* the command's pid: unique while it runs, which is as long as we do */
 	struct child c = {.jail = &jc,
 			  .uid = jail_pick_uid(jail, b->parent),

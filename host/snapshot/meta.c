@@ -22,20 +22,6 @@ enum {
 };
 _Static_assert(META_END == SNAPSHOT_META_SIZE, "meta layout");
 
-static void put_le(uint8_t *p, uint64_t v, unsigned bytes)
-{
-	for (unsigned i = 0; i < bytes; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t get_le(const uint8_t *p, unsigned bytes)
-{
-	uint64_t v = 0;
-	for (unsigned i = 0; i < bytes; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
-}
-
 void snapshot_meta_encode(const struct snapshot_meta *m, uint8_t out[SNAPSHOT_META_SIZE])
 {
 	memset(out, 0, SNAPSHOT_META_SIZE);

@@ -4,9 +4,11 @@
  *   memory  guest RAM, sparse, exactly mem_bytes long (zero pages never written);
  *   state   the VMM's state records (host/vmm/snapstate.h), at most SNAP_STATE_MAX bytes;
  *   meta    SNAPSHOT_META_SIZE bytes written last (snapshot_meta_encode): what the
- *           other two must be, and a checksum of itself.
+ *           other two must be, and a checksum of itself;
+ *   workset the pages a restored run touched (workset.h): added by the first
+ *           restored run, by rename, and only advice.
  * A snapshot is made in <cache>/snapshots/.tmp-<key>-<pid>/ under an flock on
- * <cache>/snapshots/<key>.lock, and appears whole, by rename. Nothing in a snapshot
+ * <cache>/snapshots/<key>.lock, and appears whole, by rename. No file in a snapshot
  * directory is written once it has its final name: a restored VM may keep `memory`
  * mapped MAP_PRIVATE while prune or an expiry removes it.
  *

@@ -15,6 +15,21 @@
 #define SNAPSHOT_OLD_PREFIX ".old-" /* .old-<key>-<pid>: being removed */
 #define SNAPSHOT_LOCK_SUFFIX ".lock"
 
+/* Little-endian fields of the cache's files (meta, workset), any host. */
+static inline void put_le(uint8_t *p, uint64_t v, unsigned bytes)
+{
+	for (unsigned i = 0; i < bytes; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static inline uint64_t get_le(const uint8_t *p, unsigned bytes)
+{
+	uint64_t v = 0;
+	for (unsigned i = 0; i < bytes; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
 /* 1 when s is exactly 64 lowercase hex digits (then also the raw bytes into raw,
  * which may be NULL). */
 int snapshot_key_valid(const char *s, uint8_t raw[32]);

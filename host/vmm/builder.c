@@ -1,6 +1,7 @@
 /* vmm_run: the one function that decides the order of everything, from /dev/kvm to the last join.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -434,6 +435,8 @@ static int add_fs(struct machine *m, const struct vmm_config *cfg, struct sb_err
 static void machine_destroy(struct machine *m)
 {
 	join_filters(m, NULL);
+	if (m->pagemap_fd >= 0)
+		close(m->pagemap_fd);
 	eventloop_destroy(&m->loop); /* no device callbacks after this */
 	/* The backend's thread is filtered too: gone before SIGSYS is disarmed. */
 	if (m->net_started && m->net->cfg.stop)
@@ -469,6 +472,38 @@ static void machine_destroy(struct machine *m)
 }
 
 /* The saved VM over the fresh one; what does not fit is -ESTALE (boot cold). */
+/* A restore's working set: read ahead what earlier restores touched, or
+ * get ready to record it (pagemap opened before the jail takes /proc away). */
+static int prefetch(struct machine *m, const struct vmm_config *cfg, struct vmm_result *res,
+		    struct sb_error *err)
+{
+	if (cfg->n_prefetch && !cfg->restore_copy) {
+		uint64_t t0 = now_ns();
+		res->stats.prefetch_pages = vmsnap_prefetch(
+		    &m->vm.mem, cfg->prefetch, cfg->n_prefetch, cfg->prefetch_populate);
+		res->stats.prefetch_ns = now_ns() - t0;
+	}
+	if (cfg->workset_fd > 0 && !cfg->restore_copy) {
+		m->pagemap_fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+		if (m->pagemap_fd < 0)
+			return error_set(err, errno, "working set: /proc/self/pagemap");
+	}
+	return 0;
+}
+
+/* The working set once the vCPUs are done, before RAM is unmapped. */
+static void record_workset(struct machine *m, const struct vmm_config *cfg, struct vmm_result *res)
+{
+	struct sb_error err = {0};
+	if (m->pagemap_fd < 0)
+		return;
+	if (vmsnap_record_workset(&m->vm.mem, m->pagemap_fd, cfg->workset_fd,
+				  &res->stats.workset_pages, &err) < 0)
+		res->stats.workset_pages = 0;
+	close(m->pagemap_fd);
+	m->pagemap_fd = -1;
+}
+
 static int restore(struct machine *m, const struct vmm_config *cfg, struct vmm_result *res,
 		   struct sb_error *err)
 {
@@ -498,6 +533,7 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *res, struct sb_erro
 	pthread_mutex_init(&m->snap_lock, NULL);
 	pthread_cond_init(&m->snap_cond, NULL);
 	m->restored = cfg->restore_mem_fd > 0;
+	m->pagemap_fd = -1;
 	runstate_init(&m->rs, kick, m);
 	m->loop.epfd = m->loop.wakefd = -1; /* destroyable before eventloop_init */
 	m->trapfd = -1;
@@ -526,6 +562,8 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *res, struct sb_erro
 		      cfg->restore_copy, err);
 	if (r == 0 && m->restored && cfg->jail) /* mapped: a jailed VMM keeps no cache file */
 		close(cfg->restore_mem_fd);
+	if (r == 0 && m->restored)
+		r = prefetch(m, cfg, res, err);
 	if (r == 0 && cfg->net)
 		r = add_net(m, cfg->net, err);
 	if (r == 0)
@@ -553,6 +591,8 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_result *res, struct sb_erro
 		r = restore(m, cfg, res, err);
 	if (r == 0)
 		r = start_vcpus(m, cfg, res, err);
+	if (r == 0)
+		record_workset(m, cfg, res);
 	if (r == 0)
 		r = report(m, cfg, res, err);
 	machine_destroy(m);

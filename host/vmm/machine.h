@@ -63,8 +63,9 @@ struct machine {
 	struct vcpu_pause pause;
 	pthread_mutex_t snap_lock;
 	pthread_cond_t snap_cond;
-	int snap_req; /* the guest asked for its config: save, then send it */
-	int restored; /* the VM came from a snapshot */
+	int snap_req;	/* the guest asked for its config: save, then send it */
+	int restored;	/* the VM came from a snapshot */
+	int pagemap_fd; /* /proc/self/pagemap, to record the working set; -1 none */
 };
 
 /* Save the paused machine: the VM and vCPU state into state_fd, guest RAM
@@ -74,5 +75,14 @@ int vmsnap_save(struct machine *m, int mem_fd, int state_fd, struct vmm_stats *s
 /* The VM, its devices and its vCPUs (created, CPUID set) back from a saved
  * state. 0 or -errno with err saying what did not fit. */
 int vmsnap_restore(struct machine *m, const void *state, size_t len, struct sb_error *err);
+/* Read ahead n page ranges of a restored VM's RAM (advice only: a range the
+ * kernel refuses is skipped). Returns the pages advised. */
+uint64_t vmsnap_prefetch(const struct vm_mem *mem, const struct workset_range *r, size_t n,
+			 bool populate);
+/* The pages of RAM this process has mapped (pagemap_fd: /proc/self/pagemap,
+ * opened before the jail), as a working set into out_fd from offset 0;
+ * *pages gets how many. 0 or -errno. */
+int vmsnap_record_workset(const struct vm_mem *mem, int pagemap_fd, int out_fd, uint64_t *pages,
+			  struct sb_error *err);
 
 #endif

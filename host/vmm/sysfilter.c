@@ -126,8 +126,9 @@ static const struct allow process_only[] = {
     /* KVM's ioctls only (vCPUs: create, set up, run) */
     ARG(ioctl, 1, 0xff00, KVMIO << 8),
     /* a snapshot: guest RAM and the state into their files (mincore: the
-     * pages the guest never touched are skipped) */
-    ANY(pwrite64),
+     * pages the guest never touched are skipped); a restore's working set
+     * (its pagemap read, the file written) */
+    ANY(pwrite64), ANY(pread64),
     /* the end: figures (guest pages resident, peak RSS), then fds closed */
     ANY(mincore), ANY(getrusage), ANY(close), ANY(fstat),
     ARG(newfstatat, 3, AT_EMPTY_PATH, AT_EMPTY_PATH),

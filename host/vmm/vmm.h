@@ -80,6 +80,8 @@ struct vmm_fs {
 #define VMM_NET_MTU_MIN 68u
 #define VMM_NET_MTU_DEFAULT 65520u /* user-mode backends: per-packet cost dominates */
 
+struct workset_range;
+
 struct vmm_config {
 	const char *kernel;	       /* bzImage or ELF vmlinux (PVH note) */
 	const struct vmm_blob *initrd; /* concatenated, each at a 4-byte-aligned offset */
@@ -121,7 +123,7 @@ struct vmm_config {
 	 * VM and save it, guest RAM into snap_mem_fd (a file of mem_bytes; only
 	 * non-zero pages are written) and its state into snap_state_fd, then
 	 * send the config and go on. A save that fails does not end the run:
-	 * vmm_result.snap_note says why. Needs config, no TAP, no fs. */
+	 * vmm_result.snap_note says why. Needs config. */
 	int snap_mem_fd, snap_state_fd;
 	/* restore_mem_fd > 0: restore such a snapshot instead of booting (the
 	 * kernel and initrd are not read): RAM mapped private from
@@ -134,6 +136,15 @@ struct vmm_config {
 	/* Copy the snapshot's RAM in instead of mapping it (no page cache shared
 	 * between VMs; fewer, huge, guest page faults where THP is on). */
 	bool restore_copy;
+	/* A restore's working set (host/snapshot/workset.h). workset_fd > 0:
+	 * once the vCPUs are done, the RAM pages this VM had mapped are written
+	 * there (encoded, from offset 0). prefetch: page ranges to read ahead
+	 * (MADV_WILLNEED, or MADV_POPULATE_READ with prefetch_populate) as soon
+	 * as RAM is mapped. */
+	int workset_fd;
+	const struct workset_range *prefetch;
+	size_t n_prefetch;
+	bool prefetch_populate;
 	/* NULL, or called once everything the VM needs is open and before any
 	 * thread of the VM starts (the calling thread is the process's only
 	 * one): host/jail/ confines the process there. If it returns 0, the
@@ -169,6 +180,9 @@ struct vmm_stats {
 	 * writing guest RAM; a restore's state (KVM and devices) and the
 	 * bytes of guest RAM it wrote to the file; all ns/bytes, 0 if none. */
 	uint64_t snap_pause_ns, snap_mem_ns, snap_mem_bytes, restore_state_ns;
+	/* A restore's prefetch (pages advised, time taken) and the pages of
+	 * the working set it recorded. */
+	uint64_t prefetch_pages, prefetch_ns, workset_pages;
 };
 
 struct vmm_result {

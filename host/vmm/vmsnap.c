@@ -8,10 +8,12 @@
 
 #include "arch/x86_64/vstate.h"
 #include "machine.h"
+#include "snapshot/workset.h"
 #include "snapstate.h"
 
 #define PAGE 4096u
 #define MINCORE_CHUNK (16u << 20) /* RAM per mincore call: 4096 pages */
+#define PAGEMAP_CHUNK 4096u	  /* pagemap entries per read: 16 MiB of RAM */
 
 /* The machine's shape: a snapshot restores only onto the same one. */
 struct shape {
@@ -172,5 +174,50 @@ int vmsnap_restore(struct machine *m, const void *state, size_t len, struct sb_e
 		r = fs_restore(m->fs[i], &rd);
 	if (r == 0)
 		r = snap_r_end(&rd);
+	return r;
+}
+
+uint64_t vmsnap_prefetch(const struct vm_mem *mem, const struct workset_range *r, size_t n,
+			 bool populate)
+{
+	uint64_t pages = 0, max = mem->size / PAGE;
+	for (size_t i = 0; i < n; i++) {
+		if (r[i].first >= max || r[i].pages > max - r[i].first)
+			continue; /* the caller checked; never past the mapping */
+		if (madvise(mem->base + r[i].first * PAGE, r[i].pages * PAGE,
+			    populate ? MADV_POPULATE_READ : MADV_WILLNEED) == 0)
+			pages += r[i].pages;
+	}
+	return pages;
+}
+
+int vmsnap_record_workset(const struct vm_mem *mem, int pagemap_fd, int out_fd, uint64_t *pages,
+			  struct sb_error *err)
+{
+	static uint64_t pm[PAGEMAP_CHUNK];
+	struct workset ws = {0};
+	uint64_t first = (uint64_t)(uintptr_t)mem->base / PAGE, n = mem->size / PAGE;
+	int r = 0;
+
+	*pages = 0;
+	for (uint64_t p = 0; r == 0 && p < n; p += PAGEMAP_CHUNK) {
+		size_t k = n - p < PAGEMAP_CHUNK ? (size_t)(n - p) : PAGEMAP_CHUNK;
+		ssize_t got =
+		    pread(pagemap_fd, pm, k * sizeof(pm[0]), (off_t)((first + p) * sizeof(pm[0])));
+		if (got != (ssize_t)(k * sizeof(pm[0])))
+			r = error_set(err, got < 0 ? errno : EIO, "working set: read pagemap");
+		else if (workset_add_pagemap(&ws, p, pm, k) < 0)
+			r = error_set(err, ENOMEM, "working set");
+	}
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	if (r == 0 && workset_encode(&ws, mem->size, &buf, &len) < 0)
+		r = error_set(err, ENOMEM, "working set: encode");
+	if (r == 0)
+		r = write_all(out_fd, buf, len, 0, err);
+	if (r == 0)
+		*pages = workset_pages(&ws);
+	free(buf);
+	workset_free(&ws);
 	return r;
 }

@@ -2,7 +2,8 @@
 # init asks for its config; later runs restore it and behave as cold ones
 # (stdout, stderr, exit codes, env, user); clones do not share their random
 # numbers; eight restores of one snapshot at once each keep their own output
-# and status; runs with volumes are saved and restored too; a damaged or
+# and status; the first restore records its working set, later ones
+# prefetch it; runs with volumes are saved and restored too; a damaged or
 # truncated snapshot means a cold boot (--debug says so), never a failed
 # run; --no-snapshot and SANDBOX_SNAPSHOT=off boot cold; `cache ls` lists
 # the snapshot and `cache prune --all` removes it.
@@ -28,10 +29,30 @@ run sandbox run --debug -e GREETING=hi -w /tmp -u 1000:1000 "$img" \
 	sh -c 'echo "$GREETING $(pwd) $(id -u)"; echo warn >&2; exit 5'
 expect_eq "restored: status" "$rc" 5
 expect_eq "restored: stdout" "$out" "hi /tmp 1000"
-printf '%s\n' "$err" | grep -q "^sandbox: snapshot: restored [0-9a-f]\{12\} (state [0-9.]* ms)" ||
+printf '%s\n' "$err" | grep -q "^sandbox: snapshot: restored [0-9a-f]\{12\} (state [0-9.]* ms" ||
 	fail "second run was not restored: $(printf '%s\n' "$err" | grep -E 'snapshot|sandbox-init' | tail -n 5)"
 printf '%s\n' "$err" | grep -qx warn || fail "restored: no stderr line"
 printf '%s\n' "$err" | grep -q ", CRNG reseeded from the host" || fail "restored: no CRNG reseed"
+
+# Working set: the first restore records the pages it touched, later ones
+# read them ahead (or map them in); a damaged file is replaced, never used.
+printf '%s\n' "$err" | grep -q "^sandbox: snapshot: restored .*; working set of [0-9]* pages recorded)" ||
+	fail "first restore recorded no working set: $(printf '%s\n' "$err" | grep snapshot)"
+[ -s "$dir/workset" ] || fail "no workset file in $dir"
+run sandbox run --debug "$img" sh -c 'echo ahead'
+expect_eq "prefetched: stdout" "$out" ahead
+printf '%s\n' "$err" | grep -q "^sandbox: snapshot: restored .*; [0-9]* pages read ahead in " ||
+	fail "no read-ahead: $(printf '%s\n' "$err" | grep snapshot)"
+run env SANDBOX_SNAPSHOT_PREFETCH=populate sandbox run --debug "$img" sh -c 'echo mapped'
+expect_eq "populated: stdout" "$out" mapped
+printf '%s\n' "$err" | grep -q "^sandbox: snapshot: restored .*; [0-9]* pages mapped in in " ||
+	fail "no populate: $(printf '%s\n' "$err" | grep snapshot)"
+rm "$dir/workset"
+head -c 4000 /dev/urandom >"$dir/workset"
+run sandbox run --debug "$img" sh -c 'echo damaged-ws'
+expect_eq "damaged working set: stdout" "$out" damaged-ws
+printf '%s\n' "$err" | grep -q "; working set of [0-9]* pages recorded)" ||
+	fail "a damaged working set was not recorded anew: $(printf '%s\n' "$err" | grep snapshot)"
 
 # stdin: -i is another device set (its own snapshot); the run that saved it
 # and the one restored from it each get their own input, once (none of the
