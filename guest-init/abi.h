@@ -284,12 +284,14 @@
  *                    (no other bits). Ends the VM like the ABI_PORT_EXIT
  *                    OUT, after the host has written out everything already
  *                    queued on the stdout and stderr ports.
- *   ABI_CTL_UPTIME_INIT, ABI_CTL_UPTIME_READY, ABI_CTL_UPTIME_END
+ *   ABI_CTL_UPTIME_INIT, ABI_CTL_UPTIME_READY, ABI_CTL_UPTIME_END,
+ *   ABI_CTL_UPTIME_CONFIG
  *                    value = the guest's CLOCK_BOOTTIME in microseconds
  *                    (saturated at 2^32 - 1) when init started, when the
- *                    workload started, and when it ended (sent before
- *                    ABI_CTL_EXIT). Only recorded: --debug's timing
- *                    breakdown. Optional, any value.
+ *                    workload started, when it ended (sent before
+ *                    ABI_CTL_EXIT), and when the run config arrived (a
+ *                    restored VM's first moment of its run). Only recorded:
+ *                    --debug's timing breakdown. Optional, any value.
  * host -> guest:
  *   ABI_CTL_SIGNAL   value = signal number, 1..64, to deliver to the workload
  *   ABI_CTL_WINSIZE  value = rows << 16 | cols, the host terminal's size
@@ -315,6 +317,7 @@
 #define ABI_CTL_START 7u
 #define ABI_CTL_CONFIG_WAIT 8u
 #define ABI_CTL_CONFIG 9u
+#define ABI_CTL_UPTIME_CONFIG 10u
 #define ABI_CTL_SIGNAL_MAX 64u
 
 #endif

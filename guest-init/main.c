@@ -346,6 +346,7 @@ int main(int argc, char **argv)
 			(long long)t0, (long long)(t_ready - t0), (long long)t_config,
 			reseeded ? ", CRNG reseeded from the host" : "");
 	channel_uptime(ABI_CTL_UPTIME_INIT, t0);
+	channel_uptime(ABI_CTL_UPTIME_CONFIG, t_config);
 	channel_uptime(ABI_CTL_UPTIME_READY, t_ready);
 	int status = final_status(supervise_run(&sv), &cfg, cgroup_root);
 	channel_uptime(ABI_CTL_UPTIME_END, boot_us());

@@ -340,11 +340,12 @@ static double ms(uint64_t from_ns, uint64_t to_ns)
 /* --debug's breakdown of one run: on the host clock (CLOCK_MONOTONIC) the pack
  * (t0..t1), the VMM's set-up until vCPU 0's first KVM_RUN, and the VM from
  * there until the VMM returned (t2); on the guest's own clock, reported by its
- * init, the kernel's boot until init, init's set-up, and the workload. The
+ * init, the kernel's boot until init, init's set-up, and the workload (a
+ * restored VM: from the config's arrival to the workload, and the workload). The
  * clocks are not mixed: a nested or emulated guest clock can run at another
  * rate than the host's. Stages nobody reported are left out. */
-static void print_timings(const struct vmm_stats *st, uint64_t t0, uint64_t t1, uint64_t t2,
-			  unsigned vcpus, uint64_t mem)
+static void print_timings(const struct vmm_stats *st, bool restored, uint64_t t0, uint64_t t1,
+			  uint64_t t2, unsigned vcpus, uint64_t mem)
 {
 	char line[256];
 	size_t n = 0;
@@ -357,7 +358,11 @@ static void print_timings(const struct vmm_stats *st, uint64_t t0, uint64_t t1, 
 				      ms(t1, run), ms(run, t2));
 	else
 		n += (size_t)snprintf(line + n, sizeof(line) - n, ", vm %.1f ms", ms(t1, t2));
-	if ((st->uptime_seen & 7) == 7 && n < sizeof(line))
+	if (restored && (st->uptime_seen & 14) == 14 && n < sizeof(line))
+		snprintf(line + n, sizeof(line) - n,
+			 "; guest clock: config to workload %.1f ms, workload %.1f ms",
+			 ms(u[3] * 1000ull, u[1] * 1000ull), ms(u[1] * 1000ull, u[2] * 1000ull));
+	else if ((st->uptime_seen & 7) == 7 && n < sizeof(line))
 		snprintf(line + n, sizeof(line) - n,
 			 "; guest clock: kernel %.1f ms, init %.1f ms, workload %.1f ms",
 			 u[0] / 1e3, ms(u[0] * 1000ull, u[1] * 1000ull),
@@ -449,9 +454,11 @@ static int run_image(const struct run_opts *o, const char *kernel, const char *i
 					  .run_archive = run_cpio,
 					  .run_archive_len = run_len};
 	run_snap_prepare(&snap, o, &si, &cfg);
+	bool restored = snap.mode == RUN_SNAP_RESTORE;
 	struct vmm_result res = {0};
 	r = run_attached(o, &cfg, rv, &res, err);
 	if (run_snap_finish(&snap, o, r, &res, &cfg)) { /* the snapshot did not fit: boot */
+		restored = false;
 		memset(&res, 0, sizeof(res));
 		r = run_attached(o, &cfg, rv, &res, err);
 		run_snap_finish(&snap, o, r, &res, &cfg);
@@ -460,7 +467,7 @@ static int run_image(const struct run_opts *o, const char *kernel, const char *i
 	if (cfg.stats == VMM_STATS_FIRST_RUN) /* bench/startup: no workload ran */
 		return stats_print(&res.stats, t2), r < 0 ? r : 0;
 	if (o->debug) {
-		print_timings(&res.stats, t0, t1, t2, cfg.vcpus, mem);
+		print_timings(&res.stats, restored, t0, t1, t2, cfg.vcpus, mem);
 		run_net_stats(rn, true);
 		run_vol_stats(rv, &res.stats);
 	}

@@ -2,11 +2,13 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -472,6 +474,30 @@ static void machine_destroy(struct machine *m)
 }
 
 /* The saved VM over the fresh one; what does not fit is -ESTALE (boot cold). */
+/* /proc/self/pagemap without page frame numbers: the kernel shows them to a
+ * reader that had CAP_SYS_ADMIN when it opened the file (a root VMM before
+ * its jail), so the capability leaves this thread's effective set for the
+ * open. The fd, or -errno. */
+static int open_pagemap(void)
+{
+	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct had[2], less[2];
+	if (syscall(SYS_capget, &h, had) < 0)
+		return -errno;
+	memcpy(less, had, sizeof(less));
+	less[CAP_TO_INDEX(CAP_SYS_ADMIN)].effective &= ~CAP_TO_MASK(CAP_SYS_ADMIN);
+	if (syscall(SYS_capset, &h, less) < 0)
+		return -errno;
+	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	int e = errno;
+	if (syscall(SYS_capset, &h, had) < 0 && fd >= 0) {
+		e = errno;
+		close(fd);
+		fd = -1;
+	}
+	return fd < 0 ? -e : fd;
+}
+
 /* A restore's working set: read ahead what earlier restores touched, or
  * get ready to record it (pagemap opened before the jail takes /proc away). */
 static int prefetch(struct machine *m, const struct vmm_config *cfg, struct vmm_result *res,
@@ -484,9 +510,9 @@ static int prefetch(struct machine *m, const struct vmm_config *cfg, struct vmm_
 		res->stats.prefetch_ns = now_ns() - t0;
 	}
 	if (cfg->workset_fd > 0 && !cfg->restore_copy) {
-		m->pagemap_fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+		m->pagemap_fd = open_pagemap();
 		if (m->pagemap_fd < 0)
-			return error_set(err, errno, "working set: /proc/self/pagemap");
+			return error_set(err, -m->pagemap_fd, "working set: /proc/self/pagemap");
 	}
 	return 0;
 }

@@ -162,8 +162,9 @@ struct vmm_stats {
 	uint64_t guest_rss;    /* guest RAM resident at the end (pages the guest touched) */
 	uint64_t peak_rss;     /* the process's peak RSS at the end (getrusage) */
 	/* The guest init's marks on its own clock (ABI_CTL_UPTIME_*, microseconds
-	 * since the guest kernel started): init start, workload start, workload end. */
-	uint32_t uptime_us[3];
+	 * since the guest kernel started): init start, workload start, workload
+	 * end, the config's arrival. */
+	uint32_t uptime_us[4];
 	unsigned uptime_seen; /* bit i: uptime_us[i] was reported */
 	/* The network device's counters (zero without one): frames and bytes
 	 * each way, malformed guest frames dropped, backend frames no guest

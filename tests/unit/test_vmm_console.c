@@ -325,13 +325,14 @@ static void test_exit_frame_flushes_output(void **state)
 static void test_uptime_frames_recorded(void **state)
 {
 	struct fx *f = *state;
-	uint8_t frames[24];
+	uint8_t frames[32];
 	struct ctl_frame m[] = {ctlproto_uptime(ABI_CTL_UPTIME_READY, 2500),
 				ctlproto_uptime(ABI_CTL_UPTIME_INIT, -5),
-				ctlproto_uptime(ABI_CTL_UPTIME_END, 1ll << 40)};
+				ctlproto_uptime(ABI_CTL_UPTIME_END, 1ll << 40),
+				ctlproto_uptime(ABI_CTL_UPTIME_CONFIG, 1200)};
 
 	handshake(f);
-	for (unsigned i = 0; i < 3; i++)
+	for (unsigned i = 0; i < 4; i++)
 		ctlproto_encode(&m[i], frames + 8 * i);
 	post(f, console_tx_queue(CONSOLE_CONTROL), TX_BUF, frames, 16, 0);
 	assert_int_equal(f->c.uptime_seen, 3u);
@@ -340,6 +341,9 @@ static void test_uptime_frames_recorded(void **state)
 	post(f, console_tx_queue(CONSOLE_CONTROL), TX_BUF + 0x100, frames + 16, 8, 0);
 	assert_int_equal(f->c.uptime_seen, 7u);
 	assert_int_equal(f->c.uptime_us[2], UINT32_MAX); /* saturated */
+	post(f, console_tx_queue(CONSOLE_CONTROL), TX_BUF + 0x200, frames + 24, 8, 0);
+	assert_int_equal(f->c.uptime_seen, 15u);
+	assert_int_equal(f->c.uptime_us[CONSOLE_UPTIME_CONFIG], 1200);
 	assert_false(runstate_stopped(&f->rs));
 }
 

@@ -74,9 +74,12 @@ static void frame_in(void *ctx, const struct ctl_frame *f)
 {
 	struct console *c = ctx;
 
-	if (f->type >= ABI_CTL_UPTIME_INIT && f->type <= ABI_CTL_UPTIME_END) {
-		c->uptime_us[f->type - ABI_CTL_UPTIME_INIT] = f->value;
-		c->uptime_seen |= 1u << (f->type - ABI_CTL_UPTIME_INIT);
+	if ((f->type >= ABI_CTL_UPTIME_INIT && f->type <= ABI_CTL_UPTIME_END) ||
+	    f->type == ABI_CTL_UPTIME_CONFIG) {
+		unsigned i = f->type == ABI_CTL_UPTIME_CONFIG ? CONSOLE_UPTIME_CONFIG
+							      : f->type - ABI_CTL_UPTIME_INIT;
+		c->uptime_us[i] = f->value;
+		c->uptime_seen |= 1u << i;
 		return;
 	}
 	if (f->type == ABI_CTL_CONFIG_WAIT) {

@@ -24,6 +24,7 @@ enum {
 #define CONSOLE_QUEUE_SIZE 128u
 #define CONSOLE_CTL_PENDING 32u	   /* control-queue messages waiting for guest buffers */
 #define CONSOLE_FRAMES_PENDING 16u /* control-port frames waiting for guest buffers */
+#define CONSOLE_UPTIME_CONFIG 3u   /* uptime_us[] of ABI_CTL_UPTIME_CONFIG */
 #define CONSOLE_READ_MAX 65536u	   /* host stdin bytes per guest buffer */
 
 /* Where the ports go on the host. Output fds are written whole (EPIPE or
@@ -83,7 +84,7 @@ struct console {
 	struct ctlproto_rx host_rx; /* frames from io.ctl_fd (event loop thread only) */
 	int config_state;	    /* CONSOLE_CFG_* */
 	size_t config_off;	    /* bytes of the header frame + config sent */
-	uint32_t uptime_us[3];	    /* ABI_CTL_UPTIME_INIT.. from the guest */
+	uint32_t uptime_us[4];	    /* ABI_CTL_UPTIME_INIT..END, then CONFIG */
 	unsigned uptime_seen;	    /* bit i: uptime_us[i] was sent */
 };
 

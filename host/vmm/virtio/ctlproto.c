@@ -67,6 +67,7 @@ static int value_ok(uint8_t type, uint32_t v)
 	case ABI_CTL_UPTIME_INIT:
 	case ABI_CTL_UPTIME_READY:
 	case ABI_CTL_UPTIME_END:
+	case ABI_CTL_UPTIME_CONFIG:
 		return 1;
 	default:
 		return 0;
