@@ -2,7 +2,8 @@
 # workset), its key, and its face in `sandbox cache ls|prune`. Objects linked into
 # build/sandbox.
 SNAPSHOT_SRCS := host/snapshot/key.c host/snapshot/meta.c host/snapshot/open.c \
-	host/snapshot/make.c host/snapshot/cache.c host/snapshot/store.c host/snapshot/workset.c
+	host/snapshot/make.c host/snapshot/cache.c host/snapshot/store.c host/snapshot/workset.c \
+	host/snapshot/workset_file.c
 HOST_SRCS += $(SNAPSHOT_SRCS)
 
 # Unit tests: keys, a begin/commit/open round trip, damage, locks, expiry, prune,
@@ -14,7 +15,8 @@ test_snapshot_LIBS := -lcrypto
 # Unit tests: the working set from pagemap chunks, its file's bytes and refusals,
 # recording and loading it in a temp snapshot directory.
 UNIT_TESTS += test_snapshot_workset
-test_snapshot_workset_SRCS := host/snapshot/workset.c host/util/error.c
+test_snapshot_workset_SRCS := host/snapshot/workset.c host/snapshot/workset_file.c \
+	host/util/error.c
 
 # Fuzz target: the meta file's parser on hostile bytes (parse, then encode gives
 # the same bytes back).

@@ -30,6 +30,10 @@ static inline uint64_t get_le(const uint8_t *p, unsigned bytes)
 	return v;
 }
 
+/* err: "working set: " and the formatted text, with code as its error; returns -code. */
+int workset_fail(struct sb_error *err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* 1 when s is exactly 64 lowercase hex digits (then also the raw bytes into raw,
  * which may be NULL). */
 int snapshot_key_valid(const char *s, uint8_t raw[32]);

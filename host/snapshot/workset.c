@@ -1,25 +1,17 @@
-/* A snapshot's working set: page ranges from pagemap extracts, their strict
- * little-endian file, and the file recorded as .workset-<pid> then renamed. */
+/* A snapshot's working set: page ranges from pagemap extracts and their strict
+ * little-endian encoding (the files: workset_file.c). */
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include "atomicfile.h"
-#include "cleanup.h"
 #include "snapshot_int.h"
 #include "workset.h"
 
 #define WS_PAGE 4096u
 #define PM_PRESENT (3ull << 62) /* bit 63 present, bit 62 swapped */
 #define FIRST_CAP 64
-#define FILE_MAX ((size_t)WORKSET_HEADER_SIZE + (size_t)WORKSET_MAX_RANGES * WORKSET_RANGE_SIZE)
-#define TMP_PREFIX ".workset-"
 
 enum {
 	OFF_MAGIC = 0,
@@ -31,10 +23,7 @@ enum {
 _Static_assert(HEADER_END == WORKSET_HEADER_SIZE, "workset header layout");
 _Static_assert(sizeof(WORKSET_MAGIC) - 1 == OFF_MEM, "workset magic");
 
-/* err: "working set: " and the formatted text, with code as its error. -code. */
-static int fail(struct sb_error *err, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int fail(struct sb_error *err, int code, const char *fmt, ...)
+int workset_fail(struct sb_error *err, int code, const char *fmt, ...)
 {
 	char what[256];
 	va_list ap;
@@ -182,18 +171,19 @@ static int parse_ranges(const uint8_t *p, uint32_t count, uint64_t mem_pages,
 	for (uint32_t i = 0; i < count; i++, p += WORKSET_RANGE_SIZE) {
 		uint64_t first = get_le(p, 8), pages = get_le(p + 8, 8);
 		if (!pages)
-			return fail(err, EBADMSG, "range %u is empty", i);
+			return workset_fail(err, EBADMSG, "range %u is empty", i);
 		if (pages > UINT64_MAX - first)
-			return fail(err, EBADMSG, "range %u wraps around", i);
+			return workset_fail(err, EBADMSG, "range %u wraps around", i);
 		if (first + pages > mem_pages)
-			return fail(err, EBADMSG, "range %u ends past the guest's memory", i);
+			return workset_fail(err, EBADMSG, "range %u ends past the guest's memory",
+					    i);
 		if (i && first < r[i - 1].first)
-			return fail(err, EBADMSG, "range %u is out of order", i);
+			return workset_fail(err, EBADMSG, "range %u is out of order", i);
 		uint64_t prev_end = i ? r[i - 1].first + r[i - 1].pages : 0;
 		if (i && first < prev_end)
-			return fail(err, EBADMSG, "range %u overlaps the one before", i);
+			return workset_fail(err, EBADMSG, "range %u overlaps the one before", i);
 		if (i && first == prev_end)
-			return fail(err, EBADMSG, "range %u touches the one before", i);
+			return workset_fail(err, EBADMSG, "range %u touches the one before", i);
 		r[i] = (struct workset_range){.first = first, .pages = pages};
 	}
 	return 0;
@@ -205,28 +195,29 @@ int workset_parse(const void *buf, size_t len, uint64_t mem_bytes, struct workse
 	const uint8_t *p = buf;
 	memset(ws, 0, sizeof(*ws));
 	if (!p || len < WORKSET_HEADER_SIZE)
-		return fail(err, EBADMSG, "%zu bytes, shorter than its header", len);
+		return workset_fail(err, EBADMSG, "%zu bytes, shorter than its header", len);
 	if (memcmp(p + OFF_MAGIC, WORKSET_MAGIC, OFF_MEM - OFF_MAGIC))
-		return fail(err, EBADMSG, "not a working set file");
+		return workset_fail(err, EBADMSG, "not a working set file");
 	if (get_le(p + OFF_RESERVED, 4) != 0)
-		return fail(err, EBADMSG, "reserved field set");
+		return workset_fail(err, EBADMSG, "reserved field set");
 	uint64_t mem = get_le(p + OFF_MEM, 8);
 	if (!mem || mem % WS_PAGE)
-		return fail(err, EBADMSG, "memory size %llu is not a multiple of 4096",
-			    (unsigned long long)mem);
+		return workset_fail(err, EBADMSG, "memory size %llu is not a multiple of 4096",
+				    (unsigned long long)mem);
 	if (mem != mem_bytes)
-		return fail(err, EBADMSG, "made for %llu bytes of memory, not %llu",
-			    (unsigned long long)mem, (unsigned long long)mem_bytes);
+		return workset_fail(err, EBADMSG, "made for %llu bytes of memory, not %llu",
+				    (unsigned long long)mem, (unsigned long long)mem_bytes);
 	uint32_t count = (uint32_t)get_le(p + OFF_COUNT, 4);
 	if (count > WORKSET_MAX_RANGES)
-		return fail(err, EBADMSG, "%u ranges (at most %u)", count, WORKSET_MAX_RANGES);
+		return workset_fail(err, EBADMSG, "%u ranges (at most %u)", count,
+				    WORKSET_MAX_RANGES);
 	size_t want = WORKSET_HEADER_SIZE + (size_t)count * WORKSET_RANGE_SIZE;
 	if (len != want)
-		return fail(err, EBADMSG, "%zu bytes for %u ranges (%zu expected)", len, count,
-			    want);
+		return workset_fail(err, EBADMSG, "%zu bytes for %u ranges (%zu expected)", len,
+				    count, want);
 	struct workset_range *r = NULL;
 	if (count && !(r = malloc(count * sizeof(*r))))
-		return fail(err, ENOMEM, "out of memory");
+		return workset_fail(err, ENOMEM, "out of memory");
 	int e = parse_ranges(p + WORKSET_HEADER_SIZE, count, mem / WS_PAGE, r, err);
 	if (e < 0) {
 		free(r);
@@ -241,119 +232,4 @@ void workset_free(struct workset *ws)
 {
 	free(ws->r);
 	memset(ws, 0, sizeof(*ws));
-}
-
-/* dir/name, or dir/.workset-<pid> when name is NULL, into path. 0,
- * -ENAMETOOLONG, or -EINVAL without dir. */
-static int path_in(char path[PATH_MAX], const char *dir, const char *name)
-{
-	if (!dir)
-		return -EINVAL;
-	int n = name ? snprintf(path, PATH_MAX, "%s/%s", dir, name)
-		     : snprintf(path, PATH_MAX, "%s/" TMP_PREFIX "%ld", dir, (long)getpid());
-	return n < 0 || n >= PATH_MAX ? -ENAMETOOLONG : 0;
-}
-
-/* The whole of fd (opened as path) from offset 0 into a malloc'd *buf of *len
- * bytes: -EBADMSG when it is not a regular file, larger than the largest valid
- * working set or growing, else 0 or -errno. */
-static int read_whole(int fd, const char *path, uint8_t **buf, size_t *len, struct sb_error *err)
-{
-	struct stat st;
-	if (fstat(fd, &st) < 0)
-		return error_set(err, errno, "working set: stat `%s`", path);
-	if (!S_ISREG(st.st_mode))
-		return fail(err, EBADMSG, "`%s` is not a regular file", path);
-	if (st.st_size < 0 || (uint64_t)st.st_size > FILE_MAX)
-		return fail(err, EBADMSG, "`%s` is %lld bytes (at most %zu)", path,
-			    (long long)st.st_size, FILE_MAX);
-	size_t size = (size_t)st.st_size, got = 0;
-	cleanup_free uint8_t *b = malloc(size + 1);
-	if (!b)
-		return fail(err, ENOMEM, "out of memory");
-	while (got <= size) { /* one byte more tells a file that grew */
-		ssize_t r = pread(fd, b + got, size + 1 - got, (off_t)got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return error_set(err, errno, "working set: read `%s`", path);
-		if (r == 0)
-			break;
-		got += (size_t)r;
-	}
-	if (got > size)
-		return fail(err, EBADMSG, "`%s` grew while read", path);
-	*buf = steal_ptr(b);
-	*len = got;
-	return 0;
-}
-
-int workset_load(const char *dir, uint64_t mem_bytes, struct workset *ws, struct sb_error *err)
-{
-	memset(ws, 0, sizeof(*ws));
-	char path[PATH_MAX];
-	int r = path_in(path, dir, WORKSET_FILE);
-	if (r < 0)
-		return fail(err, -r, "no path for the file in `%s`", dir ? dir : "");
-	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	if (fd < 0 && errno == ENOENT)
-		return -ENOENT;
-	if (fd < 0)
-		return error_set(err, errno, "working set: open `%s`", path);
-	cleanup_free uint8_t *buf = NULL;
-	size_t len = 0;
-	r = read_whole(fd, path, &buf, &len, err);
-	if (r < 0)
-		return r;
-	return workset_parse(buf, len, mem_bytes, ws, err);
-}
-
-int workset_record_begin(const char *dir)
-{
-	char path[PATH_MAX];
-	int r = path_in(path, dir, NULL);
-	if (r < 0)
-		return r;
-	for (int tries = 0;; tries++) {
-		int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-		if (fd >= 0)
-			return fd;
-		if (errno != EEXIST || tries > 0)
-			return -errno;
-		/* left by a killed run that had our pid */
-		if (unlink(path) < 0 && errno != ENOENT)
-			return -errno;
-	}
-}
-
-int workset_record_commit(const char *dir, int fd, uint64_t mem_bytes, struct sb_error *err)
-{
-	char tmp[PATH_MAX], path[PATH_MAX];
-	int r = path_in(tmp, dir, NULL);
-	if (r == 0)
-		r = path_in(path, dir, WORKSET_FILE);
-	if (r < 0) {
-		close(fd);
-		return fail(err, -r, "no path for the file in `%s`", dir ? dir : "");
-	}
-	cleanup_free uint8_t *buf = NULL;
-	size_t len = 0;
-	struct workset ws = {0};
-	r = read_whole(fd, tmp, &buf, &len, err);
-	if (r == 0)
-		r = workset_parse(buf, len, mem_bytes, &ws, err);
-	if (r == 0 && ws.n == 0)
-		r = fail(err, ENODATA, "no pages recorded");
-	workset_free(&ws);
-	/* fsync, close, rename into place; removed instead when r < 0 */
-	return atomicfile_commit(r, fd, tmp, path, err);
-}
-
-void workset_record_abort(const char *dir, int fd)
-{
-	if (fd >= 0)
-		close(fd);
-	char tmp[PATH_MAX];
-	if (path_in(tmp, dir, NULL) == 0)
-		unlink(tmp);
 }
