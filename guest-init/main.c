@@ -43,14 +43,16 @@
 static bool in_vm;	  /* PID 1 of the sandbox VM (not a debug run) */
 static bool notes_on_tty; /* -t: our lines for the user go where the pty's output goes */
 
-/* Init's progress lines (started, exit status) are info messages: shown
- * where the kernel console shows its own (--debug, or a boot without our
- * virtio-console ports: a reference VMM), not in a quiet run, where every byte on the
- * UART is a VM exit for a line nobody reads. */
-static bool progress_shown(bool our_ports)
+/* Init's progress lines (started, exit status): always in a boot of an
+ * exported initrd (config from the file: `sandbox boot`, reference VMMs, the
+ * benches' timelines); in a `sandbox run` (config from the host) they are
+ * info messages, shown where the kernel console shows its own (--debug),
+ * not in a quiet run, where every byte on the UART is a VM exit for a line
+ * nobody reads. */
+static bool progress_shown(bool config_from_host)
 {
 	char buf[64];
-	if (!our_ports || fs_read_small("/proc/sys/kernel/printk", buf, sizeof(buf)) < 0)
+	if (!config_from_host || fs_read_small("/proc/sys/kernel/printk", buf, sizeof(buf)) < 0)
 		return true;
 	return atoi(buf) > 6; /* console_loglevel above KERN_INFO; "quiet" makes it 4 */
 }
@@ -130,11 +132,12 @@ static int block_signals(struct sb_error *err)
 /* The run config: the file at path when there is one (a debug run, an
  * exported initrd), else from the host over the control port. Asking for it
  * is the point a snapshot is taken at: nothing before it is per-run. */
-static void load_config(const char *path, void **blob, struct config *cfg, struct sb_error *err)
+static bool load_config(const char *path, void **blob, struct config *cfg, struct sb_error *err)
 {
 	size_t len;
 	int r = 0;
-	if (!in_vm || access(path, F_OK) == 0)
+	bool from_file = !in_vm || access(path, F_OK) == 0;
+	if (from_file)
 		r = config_read_file(path, blob, &len, err);
 	else if ((r = channel_read_config(blob, &len)) > 0) {
 		console("sandbox-init: signal %d before the config: exiting", r);
@@ -145,6 +148,7 @@ static void load_config(const char *path, void **blob, struct config *cfg, struc
 		fail(err);
 	if (in_vm && mounts_hide_abi_dir(err) < 0)
 		fail(err);
+	return !from_file;
 }
 
 /* Clock, hostname, network and its /etc files, cgroups. Returns the workload
@@ -276,7 +280,7 @@ int main(int argc, char **argv)
 
 	cleanup_free void *blob = NULL;
 	struct config cfg;
-	load_config(in_vm ? ABI_CONFIG_PATH : argv[1], &blob, &cfg, &err);
+	bool config_from_host = load_config(in_vm ? ABI_CONFIG_PATH : argv[1], &blob, &cfg, &err);
 	int64_t t_config = boot_us(); /* restored from a snapshot: the first moment of this run */
 	/* The host's fresh bytes into the CRNG before anything of the run: VMs
 	 * restored from one snapshot must not share their random numbers. */
@@ -339,7 +343,7 @@ int main(int argc, char **argv)
 		fail(&err);
 	}
 	int64_t t_ready = boot_us();
-	bool progress = !in_vm || progress_shown(r == 0);
+	bool progress = !in_vm || progress_shown(config_from_host);
 	if (progress)
 		console("sandbox-init: started %lld us after boot, ready in %lld us (config at "
 			"%lld us)%s",

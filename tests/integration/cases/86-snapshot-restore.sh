@@ -3,10 +3,11 @@
 # (stdout, stderr, exit codes, env, user); clones do not share their random
 # numbers; eight restores of one snapshot at once each keep their own output
 # and status; the first restore records its working set, later ones
-# prefetch it; runs with volumes are saved and restored too; a damaged or
-# truncated snapshot means a cold boot (--debug says so), never a failed
-# run; --no-snapshot and SANDBOX_SNAPSHOT=off boot cold; `cache ls` lists
-# the snapshot and `cache prune --all` removes it.
+# prefetch it; a restored VM serves a published port; runs with volumes
+# are saved and restored too; a damaged or truncated snapshot means a cold
+# boot (--debug says so), never a failed run; --no-snapshot and
+# SANDBOX_SNAPSHOT=off boot cold; `cache ls` lists the snapshot and `cache
+# prune --all` removes it. Case 87 runs the run cases with snapshots off.
 . "$TESTS_DIR/lib.sh"
 img="$IMAGES/busybox"
 tmp=$(mktemp -d)
@@ -62,6 +63,27 @@ expect_eq "saving -i: stdout" "$out" piped1
 run sh -c "echo piped2 | sandbox run -i --debug '$img' cat"
 expect_eq "restored -i: stdout" "$out" piped2
 printf '%s\n' "$err" | grep -q "^sandbox: snapshot: restored " || fail "-i: not restored"
+# Networking in a restored VM (saved with its interface down, configured from
+# this run's config): a server in the workload answers on a published port.
+ip link set lo up
+guest='mkdir -p /tmp/w; echo restored-net >/tmp/w/index.html; httpd -p 8080 -h /tmp/w
+echo ready; nc -l -p 99 </dev/null >/dev/null'
+sandbox run --debug -p 127.0.0.1:18086:8080 -p 127.0.0.1:18087:99 "$img" sh -c "$guest" \
+	>"$tmp/net.out" 2>"$tmp/net.err" &
+pid=$!
+wait_line "$tmp/net.out" ready "$pid"
+i=0
+until got=$(timeout 10 wget -q -O - http://127.0.0.1:18086/index.html 2>/dev/null) && [ -n "$got" ]; do
+	i=$((i + 1))
+	[ $i -lt 30 ] || break
+	sleep 1
+done
+echo bye | nc 127.0.0.1 18087
+wait_gone "$pid" 120 "the restored VM with a published port did not end"
+expect_eq "restored network: the guest's page" "$got" restored-net
+grep -q "^sandbox: snapshot: restored " "$tmp/net.err" ||
+	fail "the networked run was not restored: $(grep snapshot "$tmp/net.err")"
+
 # Volumes: the restored VM mounts its shares afresh (its file servers
 # never saw the saving run): a host file read, one written, a read-only
 # share refused.
