@@ -11,6 +11,7 @@
 
 #include "cleanup.h"
 #include "snapshot_int.h"
+#include "workset.h"
 
 #define MAX_ENTRIES 100000
 
@@ -144,6 +145,31 @@ static void prune_tmp(int dfd, const char *name, struct snapshot_prune_stats *st
 		snapshot_unlock(dfd, key, lk);
 }
 
+/* A kept snapshot's .workset-<pid> files once over SNAPSHOT_STALE_TMP_SECS
+ * old: recordings of runs that were killed (a live one is written within
+ * its run, then renamed or removed). */
+static void prune_workset_tmp(int dfd, const char *name, struct snapshot_prune_stats *st)
+{
+	struct sb_error err = {0};
+	cleanup_close int sd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	char **names = NULL;
+	size_t count = 0;
+	if (sd < 0 || read_names(sd, &names, &count, &err) < 0) {
+		free_names(names, count);
+		return;
+	}
+	for (size_t i = 0; i < count; i++) {
+		struct stat s;
+		if (strncmp(names[i], WORKSET_TMP_PREFIX, strlen(WORKSET_TMP_PREFIX)) ||
+		    fstatat(sd, names[i], &s, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    time(NULL) - s.st_mtime <= SNAPSHOT_STALE_TMP_SECS)
+			continue;
+		if (unlinkat(sd, names[i], 0) == 0)
+			st->bytes += (uint64_t)s.st_blocks * 512;
+	}
+	free_names(names, count);
+}
+
 /* One entry of the snapshot directory. */
 static int prune_one(int dfd, const char *name, int all, uint64_t max_age,
 		     struct snapshot_prune_stats *st)
@@ -176,6 +202,8 @@ static int prune_one(int dfd, const char *name, int all, uint64_t max_age,
 			if (r < 0 && r != -ENOENT)
 				return r;
 			st->snapshots += r == 0;
+		} else {
+			prune_workset_tmp(dfd, name, st);
 		}
 	}
 	return 0;

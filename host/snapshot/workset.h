@@ -26,6 +26,7 @@
  * last range that fits are not recorded. */
 #define WORKSET_MAX_RANGES 65536u
 #define WORKSET_FILE "workset"
+#define WORKSET_TMP_PREFIX ".workset-" /* .workset-<pid>: being recorded */
 
 struct workset_range {
 	uint64_t first; /* page number: offset in guest RAM (the memory file) / 4096 */

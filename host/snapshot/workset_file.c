@@ -15,7 +15,6 @@
 #include "workset.h"
 
 #define FILE_MAX ((size_t)WORKSET_HEADER_SIZE + (size_t)WORKSET_MAX_RANGES * WORKSET_RANGE_SIZE)
-#define TMP_PREFIX ".workset-"
 
 /* dir/name, or dir/.workset-<pid> when name is NULL, into path. 0,
  * -ENAMETOOLONG, or -EINVAL without dir. */
@@ -23,8 +22,9 @@ static int path_in(char path[PATH_MAX], const char *dir, const char *name)
 {
 	if (!dir)
 		return -EINVAL;
-	int n = name ? snprintf(path, PATH_MAX, "%s/%s", dir, name)
-		     : snprintf(path, PATH_MAX, "%s/" TMP_PREFIX "%ld", dir, (long)getpid());
+	int n = name
+		    ? snprintf(path, PATH_MAX, "%s/%s", dir, name)
+		    : snprintf(path, PATH_MAX, "%s/" WORKSET_TMP_PREFIX "%ld", dir, (long)getpid());
 	return n < 0 || n >= PATH_MAX ? -ENAMETOOLONG : 0;
 }
 

@@ -591,6 +591,22 @@ static void test_prune_leftovers(void **state)
 	struct snapshot_hit hit;
 	assert_int_equal(snapshot_open(f->dir, KEY_A, MEM, 0, &hit, &err), 0);
 	snapshot_hit_close(&hit);
+	/* in a kept snapshot: a killed run's old working-set recording goes, a
+	 * recent one (maybe a live run's) and the working set itself stay */
+	path_of(p, sizeof(p), f, KEY_A "/.workset-999999");
+	write_file(p, "old", 3);
+	assert_int_equal(utimensat(AT_FDCWD, p, ts, 0), 0);
+	path_of(p, sizeof(p), f, KEY_A "/.workset-1");
+	write_file(p, "new", 3);
+	path_of(p, sizeof(p), f, KEY_A "/workset");
+	write_file(p, "ws", 2);
+	assert_int_equal(snapshot_cache_prune(f->dir, 0, 0, &st, &err), 0);
+	assert_int_equal(st.snapshots, 0);
+	assert_false(exists(f, KEY_A "/.workset-999999"));
+	assert_true(exists(f, KEY_A "/.workset-1"));
+	assert_true(exists(f, KEY_A "/workset"));
+	assert_int_equal(snapshot_open(f->dir, KEY_A, MEM, 0, &hit, &err), 0);
+	snapshot_hit_close(&hit);
 }
 
 int main(void)
