@@ -63,12 +63,8 @@ static void prepare_workset(struct run_snap *s, struct vmm_config *cfg)
 		cfg->prefetch_populate = how && strcmp(how, "populate") == 0;
 		return;
 	}
-	if (r != -ENOENT) {
-		char path[4096];
-		if (snprintf(path, sizeof(path), "%s/%s", s->hit.dir, WORKSET_FILE) <
-		    (int)sizeof(path))
-			unlink(path);
-	}
+	if (r != -ENOENT)
+		workset_discard(s->hit.dir);
 	s->ws_fd = workset_record_begin(s->hit.dir);
 	if (s->ws_fd >= 0)
 		cfg->workset_fd = s->ws_fd;

@@ -254,8 +254,7 @@ static _Noreturn void child_main(const struct vmm_config *cfg, const struct jail
 	if (cfg->snap_mem_fd > 0) /* guest RAM into the snapshot's file */
 		jc.fsize_max = cfg->mem_bytes > SNAP_STATE_MAX ? cfg->mem_bytes : SNAP_STATE_MAX;
 	else if (cfg->workset_fd > 0) /* a restore's working set */
-		jc.fsize_max =
-		    WORKSET_HEADER_SIZE + (uint64_t)WORKSET_MAX_RANGES * WORKSET_RANGE_SIZE;
+		jc.fsize_max = WORKSET_FILE_MAX;
 	/* the command's pid: unique while it runs, which is as long as we do */
 	struct child c = {.jail = &jc,
 			  .uid = jail_pick_uid(jail, b->parent),

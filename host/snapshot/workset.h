@@ -25,6 +25,9 @@
 /* Ranges one working set holds at most (1 MiB of file): pages past the
  * last range that fits are not recorded. */
 #define WORKSET_MAX_RANGES 65536u
+/* The largest valid file: what a run may write, what a load reads. */
+#define WORKSET_FILE_MAX                                                                           \
+	((size_t)WORKSET_HEADER_SIZE + (size_t)WORKSET_MAX_RANGES * WORKSET_RANGE_SIZE)
 #define WORKSET_FILE "workset"
 #define WORKSET_TMP_PREFIX ".workset-" /* .workset-<pid>: being recorded */
 
@@ -77,5 +80,7 @@ int workset_record_begin(const char *dir);
 int workset_record_commit(const char *dir, int fd, uint64_t mem_bytes, struct sb_error *err);
 /* Closes fd and removes the unfinished file. */
 void workset_record_abort(const char *dir, int fd);
+/* Removes dir/workset (a damaged one: the next restore records anew). */
+void workset_discard(const char *dir);
 
 #endif

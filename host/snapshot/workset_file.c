@@ -14,8 +14,6 @@
 #include "snapshot_int.h"
 #include "workset.h"
 
-#define FILE_MAX ((size_t)WORKSET_HEADER_SIZE + (size_t)WORKSET_MAX_RANGES * WORKSET_RANGE_SIZE)
-
 /* dir/name, or dir/.workset-<pid> when name is NULL, into path. 0,
  * -ENAMETOOLONG, or -EINVAL without dir. */
 static int path_in(char path[PATH_MAX], const char *dir, const char *name)
@@ -38,9 +36,9 @@ static int read_whole(int fd, const char *path, uint8_t **buf, size_t *len, stru
 		return error_set(err, errno, "working set: stat `%s`", path);
 	if (!S_ISREG(st.st_mode))
 		return workset_fail(err, EBADMSG, "`%s` is not a regular file", path);
-	if (st.st_size < 0 || (uint64_t)st.st_size > FILE_MAX)
+	if (st.st_size < 0 || (uint64_t)st.st_size > WORKSET_FILE_MAX)
 		return workset_fail(err, EBADMSG, "`%s` is %lld bytes (at most %zu)", path,
-				    (long long)st.st_size, FILE_MAX);
+				    (long long)st.st_size, WORKSET_FILE_MAX);
 	size_t size = (size_t)st.st_size, got = 0;
 	cleanup_free uint8_t *b = malloc(size + 1);
 	if (!b)
@@ -121,6 +119,13 @@ int workset_record_commit(const char *dir, int fd, uint64_t mem_bytes, struct sb
 	workset_free(&ws);
 	/* fsync, close, rename into place; removed instead when r < 0 */
 	return atomicfile_commit(r, fd, tmp, path, err);
+}
+
+void workset_discard(const char *dir)
+{
+	char path[PATH_MAX];
+	if (path_in(path, dir, WORKSET_FILE) == 0)
+		unlink(path);
 }
 
 void workset_record_abort(const char *dir, int fd)

@@ -473,7 +473,6 @@ static void machine_destroy(struct machine *m)
 	free(m);
 }
 
-/* The saved VM over the fresh one; what does not fit is -ESTALE (boot cold). */
 /* /proc/self/pagemap without page frame numbers: the kernel shows them to a
  * reader that had CAP_SYS_ADMIN when it opened the file (a root VMM before
  * its jail), so the capability leaves this thread's effective set for the
@@ -530,6 +529,7 @@ static void record_workset(struct machine *m, const struct vmm_config *cfg, stru
 	m->pagemap_fd = -1;
 }
 
+/* The saved VM over the fresh one; what does not fit is -ESTALE (boot cold). */
 static int restore(struct machine *m, const struct vmm_config *cfg, struct vmm_result *res,
 		   struct sb_error *err)
 {

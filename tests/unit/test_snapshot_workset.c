@@ -23,7 +23,6 @@
 #define PRESENT (1ull << 63)
 #define SWAPPED (1ull << 62)
 #define CHUNK 4096
-#define FILE_MAX (WORKSET_HEADER_SIZE + WORKSET_MAX_RANGES * WORKSET_RANGE_SIZE)
 
 struct fixture {
 	char dir[64]; /* the temp snapshot directory */
@@ -229,7 +228,7 @@ static void test_pagemap_truncated(void **state)
 	size_t len;
 	assert_int_equal(workset_encode(&ws, 2 * (uint64_t)WORKSET_MAX_RANGES * 4096, &out, &len),
 			 0);
-	assert_int_equal(len, FILE_MAX);
+	assert_int_equal(len, WORKSET_FILE_MAX);
 	free(out);
 	workset_free(&ws);
 	free(pm);
@@ -348,7 +347,7 @@ static void test_encode(void **state)
 	assert_int_equal(workset_encode(&many, 1ull << 40, &out, &len), -EINVAL);
 	many.n--;
 	assert_int_equal(workset_encode(&many, 1ull << 40, &out, &len), 0);
-	assert_int_equal(len, FILE_MAX);
+	assert_int_equal(len, WORKSET_FILE_MAX);
 	free(out);
 	workset_free(&many);
 }
@@ -558,7 +557,7 @@ static void test_record_refused(void **state)
 	/* valid, but more than the largest file */
 	int fd = workset_record_begin(f->dir);
 	assert_true(fd >= 0);
-	assert_int_equal(ftruncate(fd, FILE_MAX + 1), 0);
+	assert_int_equal(ftruncate(fd, WORKSET_FILE_MAX + 1), 0);
 	assert_int_equal(workset_record_commit(f->dir, fd, MEM, &err), -EBADMSG);
 	assert_non_null(strstr(err.msg, "at most"));
 	assert_int_equal(entries(f), 0);
@@ -585,7 +584,7 @@ static void test_load(void **state)
 	const uint64_t big = 2 * (uint64_t)WORKSET_MAX_RANGES * 4096;
 	size_t len;
 	uint8_t *b = build(big, r, WORKSET_MAX_RANGES, &len);
-	assert_int_equal(len, FILE_MAX);
+	assert_int_equal(len, WORKSET_FILE_MAX);
 	write_file(p, b, len);
 	assert_int_equal(workset_load(f->dir, big, &ws, &err), 0);
 	assert_int_equal(ws.n, WORKSET_MAX_RANGES);
